@@ -1,0 +1,88 @@
+/// What happened in a room.
+public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable {
+    /// Someone said something: `alice: hi`.
+    case message
+    /// Someone did something (`/me waves`): `* alice waves`.
+    case action
+    /// Someone entered the room.
+    case join
+    /// Someone left the room; `Event.reason` says why.
+    case leave
+}
+
+/// Why someone left a room.
+public enum LeaveReason: String, Sendable, Codable, CaseIterable, Hashable {
+    /// They asked to leave (`/quit`, `{quit}`, `{exit}`, Ctrl+C in the client).
+    case quit
+    /// Their connection closed or failed without a goodbye.
+    case connectionLost = "connection_lost"
+    /// They stopped reading and their outbound queue overflowed.
+    case tooSlow = "too_slow"
+    /// The server stopped.
+    case serverShutdown = "server_shutdown"
+
+    /// Words for a person: `connection lost`.
+    public var words: String { rawValue.replacingOccurrences(of: "_", with: " ") }
+}
+
+/// An event to be recorded; the store gives it an id, a time and a session.
+public struct NewEvent: Sendable, Hashable {
+    public var kind: EventKind
+    public var room: String
+    public var user: String
+    public var text: String
+    public var connection: Int64?
+    public var reason: LeaveReason?
+
+    public init(
+        kind: EventKind, room: String = Room.defaultName, user: String, text: String = "",
+        connection: Int64? = nil, reason: LeaveReason? = nil
+    ) {
+        self.kind = kind
+        self.room = room
+        self.user = user
+        self.text = text
+        self.connection = connection
+        self.reason = reason
+    }
+}
+
+/// A recorded event. Ids give the room's total order: every client sees events in id order.
+public struct Event: Sendable, Hashable, Codable {
+    /// Position in the total order of the database, increasing.
+    public var id: Int64
+    public var kind: EventKind
+    public var room: String
+    public var user: String
+    /// The message or action text; empty for joins and leaves.
+    public var text: String
+    /// Server time in milliseconds since 1970-01-01 UTC.
+    public var timeMillis: Int64
+    /// The server run that recorded it.
+    public var session: Int64
+    /// The connection (within its session) that caused it.
+    public var connection: Int64?
+    /// For leaves: why.
+    public var reason: LeaveReason?
+
+    public init(
+        id: Int64, kind: EventKind, room: String = Room.defaultName, user: String, text: String = "",
+        timeMillis: Int64, session: Int64, connection: Int64? = nil, reason: LeaveReason? = nil
+    ) {
+        self.id = id
+        self.kind = kind
+        self.room = room
+        self.user = user
+        self.text = text
+        self.timeMillis = timeMillis
+        self.session = session
+        self.connection = connection
+        self.reason = reason
+    }
+}
+
+/// Rooms are named; today the server has one.
+public enum Room {
+    /// The room everyone is in.
+    public static let defaultName = "main"
+}

@@ -1,0 +1,149 @@
+/// Read queries on their own connection: history, resume, export, sessions.
+/// One reader serves one thread at a time; open one per thread, or borrow one from `EventStore`.
+public final class EventReader {
+    let database: Database
+
+    /// Opens `path` read-only, for tools that read while a server writes.
+    public convenience init(path: String) throws(StoreError) {
+        try self.init(database: Database(path: path, readOnly: true))
+        try Schema.check(database)
+    }
+
+    init(database: Database) {
+        self.database = database
+    }
+
+    private static let columns = """
+        SELECT e.id, e.kind, r.name, e.user, e.text, e.time_ms, e.session_id, e.connection, e.reason
+        FROM events e JOIN rooms r ON r.id = e.room_id
+        """
+
+    /// The last `limit` events of `room`, oldest first.
+    public func recent(room: String = Room.defaultName, limit: Int) throws(StoreError) -> [Event] {
+        guard limit > 0 else { return [] }
+        let stmt = try cached(
+            Self.columns + " WHERE e.room_id = (SELECT id FROM rooms WHERE name = ?) ORDER BY e.id DESC LIMIT ?")
+        stmt.bind(room, at: 1)
+        stmt.bind(Int64(limit), at: 2)
+        return try rows(stmt).reversed()
+    }
+
+    /// Up to `limit` events of `room` with ids above `id`, oldest first (resume after a reconnect).
+    public func events(room: String = Room.defaultName, after id: Int64, limit: Int) throws(StoreError) -> [Event] {
+        let stmt = try cached(
+            Self.columns
+                + " WHERE e.room_id = (SELECT id FROM rooms WHERE name = ?) AND e.id > ? ORDER BY e.id LIMIT ?")
+        stmt.bind(room, at: 1)
+        stmt.bind(id, at: 2)
+        stmt.bind(Int64(limit), at: 3)
+        return try rows(stmt)
+    }
+
+    /// Calls `body` with each event that `filter` selects, in id order, one row at a time:
+    /// memory stays constant however many events there are.
+    public func forEach(
+        _ filter: EventFilter, _ body: (Event) throws -> Void
+    ) throws {
+        let (clause, texts, integers) = filter.sql
+        var sql = Self.columns + clause + " ORDER BY e.id"
+        if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
+        let stmt = try database.prepare(sql)
+        // Parameters are numbered in the order the clause names them: integers first, then texts.
+        var index: Int32 = 1
+        for value in integers {
+            stmt.bind(value, at: index)
+            index += 1
+        }
+        for value in texts {
+            stmt.bind(value, at: index)
+            index += 1
+        }
+        while try stmt.step() { try body(Self.event(stmt)) }
+    }
+
+    /// All events `filter` selects, in id order.
+    public func events(_ filter: EventFilter) throws -> [Event] {
+        var result: [Event] = []
+        try forEach(filter) { result.append($0) }
+        return result
+    }
+
+    /// The highest event id, 0 when there is none.
+    public func lastEventID() throws(StoreError) -> Int64 {
+        try database.integer("SELECT coalesce(max(id), 0) FROM events")
+    }
+
+    /// The lowest event id of `room`, nil when it has none.
+    public func firstEventID(room: String = Room.defaultName) throws(StoreError) -> Int64? {
+        let stmt = try cached("SELECT min(e.id) FROM events e JOIN rooms r ON r.id = e.room_id WHERE r.name = ?")
+        stmt.bind(room, at: 1)
+        return try stmt.step() ? stmt.optionalInt64(0) : nil
+    }
+
+    /// Every session, oldest first, with counts.
+    public func sessions() throws(StoreError) -> [Session] {
+        let stmt = try database.prepare(Self.sessionColumns + " ORDER BY s.id")
+        var result: [Session] = []
+        while try stmt.step() { result.append(session(from: stmt)) }
+        return result
+    }
+
+    /// One session, nil when there is no such session.
+    public func session(_ id: Int64) throws(StoreError) -> Session? {
+        let stmt = try database.prepare(Self.sessionColumns + " WHERE s.id = ?")
+        stmt.bind(id, at: 1)
+        return try stmt.step() ? session(from: stmt) : nil
+    }
+
+    /// The newest session's id.
+    public func latestSessionID() throws(StoreError) -> Int64? {
+        let id = try database.integer("SELECT coalesce(max(id), 0) FROM sessions")
+        return id == 0 ? nil : id
+    }
+
+    private static let sessionColumns = """
+        SELECT s.id, s.started_ms, s.ended_ms, s.state, s.host, s.port, s.version,
+            (SELECT count(*) FROM events WHERE session_id = s.id AND kind IN ('message', 'action')),
+            (SELECT count(*) FROM events WHERE session_id = s.id AND kind = 'join'),
+            (SELECT count(*) FROM events WHERE session_id = s.id AND kind = 'leave'),
+            (SELECT count(DISTINCT user) FROM events WHERE session_id = s.id)
+        FROM sessions s
+        """
+
+    private func session(from stmt: Statement) -> Session {
+        var state = Session.State(rawValue: stmt.string(3)) ?? .unclean
+        // A session still marked running whose server is gone died without a clean stop.
+        if state == .running && !FileLock.isHeld(databasePath: database.path) { state = .unclean }
+        return Session(
+            id: stmt.int64(0), startedMillis: stmt.int64(1), endedMillis: stmt.optionalInt64(2), state: state,
+            host: stmt.string(4), port: Int(stmt.int64(5)), version: stmt.string(6),
+            messages: Int(stmt.int64(7)), joins: Int(stmt.int64(8)), leaves: Int(stmt.int64(9)),
+            participants: Int(stmt.int64(10)))
+    }
+
+    private var statements: [String: Statement] = [:]
+
+    private func cached(_ sql: String) throws(StoreError) -> Statement {
+        if let stmt = statements[sql] {
+            stmt.reset()
+            return stmt
+        }
+        let stmt = try database.prepare(sql)
+        statements[sql] = stmt
+        return stmt
+    }
+
+    private func rows(_ stmt: Statement) throws(StoreError) -> [Event] {
+        var result: [Event] = []
+        while try stmt.step() { result.append(Self.event(stmt)) }
+        stmt.reset()
+        return result
+    }
+
+    private static func event(_ stmt: Statement) -> Event {
+        Event(
+            id: stmt.int64(0), kind: EventKind(rawValue: stmt.string(1)) ?? .message, room: stmt.string(2),
+            user: stmt.string(3), text: stmt.string(4), timeMillis: stmt.int64(5), session: stmt.int64(6),
+            connection: stmt.optionalInt64(7), reason: stmt.optionalString(8).flatMap(LeaveReason.init(rawValue:)))
+    }
+}

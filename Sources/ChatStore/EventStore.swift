@@ -1,0 +1,140 @@
+import Foundation
+import Synchronization
+
+/// A chat database owned by one server: it holds the lock, runs migrations, records sessions,
+/// owns the one writer and lends read connections.
+///
+///     let store = try EventStore(path: "chat.sqlite")
+///     let writer = try store.startSession(host: "127.0.0.1", port: 7000, version: "1.0") { batch in ... }
+///     writer.submit(NewEvent(kind: .message, user: "alice", text: "hi"))
+///     try store.close()
+public final class EventStore: Sendable {
+    /// How hard a commit waits for the disk.
+    public enum Durability: String, Sendable, CaseIterable {
+        /// `synchronous=NORMAL` in WAL mode: a committed event survives a crash of the server
+        /// process; a power cut may lose the last few commits.
+        case normal
+        /// `synchronous=FULL`: a committed event also survives a power cut, at some speed.
+        case full
+    }
+
+    public let path: String
+    private let lock: FileLock
+    private let state: Mutex<State>
+    private let readers = Mutex<[IdleReader]>([])
+
+    /// A reader waiting in the pool; only one thread at a time takes it out.
+    private struct IdleReader: @unchecked Sendable { let reader: EventReader }
+
+    private struct State: @unchecked Sendable {
+        var database: Database?
+        var writer: EventWriter?
+    }
+
+    /// Opens or creates the database at `path`, takes the server lock, migrates the schema,
+    /// checks that WAL took, and marks sessions that died without a clean stop as unclean.
+    public init(path: String, durability: Durability = .normal) throws(StoreError) {
+        self.path = path
+        try Self.checkDirectory(of: path)
+        lock = try FileLock(databasePath: path)
+        do throws(StoreError) {
+            let database = try Database(path: path, readOnly: false, create: true)
+            if database.isReadOnly {
+                throw StoreError(
+                    .readOnly, path: path, message: "database file is read-only: the server must be able to write")
+            }
+            let mode = try database.text("PRAGMA journal_mode = WAL")
+            guard mode?.lowercased() == "wal" else {
+                throw StoreError(
+                    .sqlite(code: 0), path: path,
+                    message: "could not switch the database to WAL mode (journal_mode is \(mode ?? "unknown"))")
+            }
+            try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try Schema.migrate(database)
+            try database.execute(
+                """
+                UPDATE sessions SET state = 'unclean',
+                    ended_ms = coalesce((SELECT max(time_ms) FROM events WHERE session_id = sessions.id), started_ms)
+                WHERE state = 'running'
+                """)
+            state = Mutex(State(database: database, writer: nil))
+        } catch {
+            lock.unlock()
+            throw error
+        }
+    }
+
+    /// Records the start of a session (one run of the server) and starts its writer.
+    /// `onCommit` receives each committed batch, in id order, on the writer's thread.
+    public func startSession(
+        host: String, port: Int, version: String, maxBatch: Int = 1024,
+        onCommit: @escaping @Sendable ([Event]) -> Void
+    ) throws(StoreError) -> EventWriter {
+        try state.withLock { (state) throws(StoreError) -> EventWriter in
+            guard let database = state.database, state.writer == nil else {
+                throw StoreError(.closed, path: path, message: "the event store is closed or already has a session")
+            }
+            let insert = try database.prepare(
+                "INSERT INTO sessions (started_ms, state, host, port, version) VALUES (?, 'running', ?, ?, ?)")
+            insert.bind(currentTimeMillis(), at: 1)
+            insert.bind(host, at: 2)
+            insert.bind(Int64(port), at: 3)
+            insert.bind(version, at: 4)
+            try insert.step()
+            let writer = try EventWriter(
+                database: database, session: database.lastInsertedRowID, maxBatch: maxBatch, onCommit: onCommit)
+            state.writer = writer
+            return writer
+        }
+    }
+
+    /// Runs `body` with a read connection of this store's pool.
+    public func read<T>(_ body: (EventReader) throws -> T) throws -> T {
+        let reader =
+            try readers.withLock { $0.popLast()?.reader } ?? EventReader(database: Database(path: path, readOnly: true))
+        let idle = IdleReader(reader: reader)
+        defer { readers.withLock { if $0.count < 8 { $0.append(idle) } } }
+        return try body(reader)
+    }
+
+    /// Commits everything queued, marks the session clean, and releases the database.
+    public func close() throws(StoreError) {
+        let (database, writer) = state.withLock { state in
+            defer { state = State() }
+            return (state.database, state.writer)
+        }
+        guard let database else { return }
+        defer { lock.unlock() }
+        readers.withLock { $0.removeAll() }
+        if let writer {
+            writer.drain()
+            let update = try database.prepare(
+                "UPDATE sessions SET state = 'clean', ended_ms = ? WHERE id = ?")
+            update.bind(currentTimeMillis(), at: 1)
+            update.bind(writer.session, at: 2)
+            try update.step()
+        }
+        try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
+    /// Checks up front that a new database could be created, to name the real cause.
+    private static func checkDirectory(of path: String) throws(StoreError) {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue {
+                throw StoreError(.cannotCreate, path: path, message: "is a directory, not a database file")
+            }
+            return
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        let parent = directory.isEmpty ? "." : directory
+        guard manager.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw StoreError(.cannotCreate, path: path, message: "cannot create the database: \(parent) is not a directory")
+        }
+        guard manager.isWritableFile(atPath: parent) else {
+            throw StoreError(
+                .cannotCreate, path: path, message: "cannot create the database: directory \(parent) is not writable")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+/// The versioned schema. Each migration moves `PRAGMA user_version` up by one; a database whose
+/// version is above `Schema.version` comes from a newer chatroom and is refused.
+enum Schema {
+    static let migrations: [String] = [
+        // 1: sessions, rooms, events.
+        """
+        CREATE TABLE sessions (
+            id          INTEGER PRIMARY KEY,
+            started_ms  INTEGER NOT NULL,
+            ended_ms    INTEGER,
+            state       TEXT NOT NULL CHECK (state IN ('running', 'clean', 'unclean')),
+            host        TEXT NOT NULL,
+            port        INTEGER NOT NULL,
+            version     TEXT NOT NULL
+        );
+        CREATE TABLE rooms (
+            id    INTEGER PRIMARY KEY,
+            name  TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE events (
+            id          INTEGER PRIMARY KEY,
+            session_id  INTEGER NOT NULL REFERENCES sessions(id),
+            room_id     INTEGER NOT NULL REFERENCES rooms(id),
+            kind        TEXT NOT NULL,
+            user        TEXT NOT NULL,
+            text        TEXT NOT NULL DEFAULT '',
+            time_ms     INTEGER NOT NULL,
+            connection  INTEGER,
+            reason      TEXT
+        );
+        CREATE INDEX events_by_room ON events(room_id, id);
+        CREATE INDEX events_by_session ON events(session_id, id);
+        CREATE INDEX events_by_time ON events(time_ms);
+        CREATE VIEW event_log AS
+            SELECT e.id, s.id AS session, r.name AS room, e.kind, e.user, e.text,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', e.time_ms / 1000.0, 'unixepoch') AS time,
+                   e.connection, e.reason
+            FROM events e JOIN rooms r ON r.id = e.room_id JOIN sessions s ON s.id = e.session_id;
+        """
+    ]
+
+    static var version: Int { migrations.count }
+
+    /// Brings the database up to `version`, one transaction per step.
+    static func migrate(_ db: Database) throws(StoreError) {
+        let found = Int(try db.integer("PRAGMA user_version"))
+        if found > version {
+            throw StoreError(
+                .newerSchema(found: found, supported: version), path: db.path,
+                message:
+                    "database schema version \(found) is newer than this chatroom supports (\(version)); use a newer chatroom"
+            )
+        }
+        for step in found..<version {
+            try db.transaction { () throws(StoreError) in
+                try db.execute(migrations[step])
+                try db.execute("PRAGMA user_version = \(step + 1)")
+            }
+        }
+    }
+
+    /// Checks that a database opened read-only is one of ours and not from the future.
+    static func check(_ db: Database) throws(StoreError) {
+        let found = Int(try db.integer("PRAGMA user_version"))
+        if found > version {
+            throw StoreError(
+                .newerSchema(found: found, supported: version), path: db.path,
+                message:
+                    "database schema version \(found) is newer than this chatroom supports (\(version)); use a newer chatroom"
+            )
+        }
+        if found == 0 {
+            throw StoreError(.notADatabase, path: db.path, message: "not a chat database (no chatroom schema)")
+        }
+    }
+}
