@@ -33,11 +33,14 @@ public struct NewEvent: Sendable, Hashable {
     public var text: String
     public var connection: Int64?
     public var reason: LeaveReason?
+    /// A time to record instead of now (imports and tests); never earlier than the previous event's.
+    public var timeMillis: Int64?
 
     public init(
         kind: EventKind, room: String = Room.defaultName, user: String, text: String = "",
-        connection: Int64? = nil, reason: LeaveReason? = nil
+        connection: Int64? = nil, reason: LeaveReason? = nil, timeMillis: Int64? = nil
     ) {
+        self.timeMillis = timeMillis
         self.kind = kind
         self.room = room
         self.user = user

@@ -104,11 +104,15 @@ public final class EventWriter: @unchecked Sendable {
     }
 
     private func commit(_ batch: [(event: NewEvent, completion: Completion?)]) {
-        let now = max(currentTimeMillis(), lastTime)
+        let now = currentTimeMillis()
+        var time = lastTime
         let result: Result<[Event], StoreError>
         do throws(StoreError) {
             let events = try database.transaction { () throws(StoreError) in
-                try batch.map { (item) throws(StoreError) in try insert(item.event, time: now) }
+                try batch.map { (item) throws(StoreError) in
+                    time = max(item.event.timeMillis ?? now, time)
+                    return try insert(item.event, time: time)
+                }
             }
             result = .success(events)
         } catch {
@@ -117,7 +121,7 @@ public final class EventWriter: @unchecked Sendable {
         }
         switch result {
         case .success(let events):
-            lastTime = now
+            lastTime = time
             condition.lock()
             statistics.batches += 1
             statistics.events += events.count
