@@ -24,7 +24,7 @@ public final class ChatServer: Service, Sendable {
     let store: EventStore
     let writer: EventWriter
     let room: LiveRoom
-    private let listener: NIOAsyncChannel<NIOAsyncChannel<InboundLine, ByteBuffer>, Never>
+    private let listener: NIOAsyncChannel<NIOAsyncChannel<InboundLine, Never>, Never>
     private let state = NIOLockedValueBox(State())
 
     private struct State {
@@ -43,7 +43,7 @@ public final class ChatServer: Service, Sendable {
         self.logger = logger
         let store = try EventStore(path: configuration.databasePath, durability: configuration.durability)
         let room = LiveRoom(name: Room.defaultName)
-        let listener: NIOAsyncChannel<NIOAsyncChannel<InboundLine, ByteBuffer>, Never>
+        let listener: NIOAsyncChannel<NIOAsyncChannel<InboundLine, Never>, Never>
         do {
             listener = try await Self.bind(configuration, group: group)
         } catch {
@@ -67,7 +67,7 @@ public final class ChatServer: Service, Sendable {
 
     private static func bind(
         _ configuration: ServerConfiguration, group: MultiThreadedEventLoopGroup
-    ) async throws -> NIOAsyncChannel<NIOAsyncChannel<InboundLine, ByteBuffer>, Never> {
+    ) async throws -> NIOAsyncChannel<NIOAsyncChannel<InboundLine, Never>, Never> {
         let queue = max(configuration.maxQueueBytes, 2 * configuration.maxLineBytes)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -82,7 +82,7 @@ public final class ChatServer: Service, Sendable {
                         ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxLineBytes)))
                     try handlers.addHandler(
                         GreetingTimeoutHandler(timeout: .milliseconds(Int64(configuration.nameTimeoutSeconds * 1000))))
-                    return try NIOAsyncChannel<InboundLine, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    return try NIOAsyncChannel<InboundLine, Never>(wrappingChannelSynchronously: channel)
                 }
             }
     }

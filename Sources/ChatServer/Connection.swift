@@ -26,7 +26,7 @@ enum Request {
 
 extension ChatServer {
     /// Runs one connection: greeting, name, history, then its lines until it leaves.
-    func serve(_ channel: NIOAsyncChannel<InboundLine, ByteBuffer>, member: Member) async {
+    func serve(_ channel: NIOAsyncChannel<InboundLine, Never>, member: Member) async {
         let peer = Self.describe(channel.channel.remoteAddress)
         logger.info("\(peer) connected")
         member.send(line: PlainTexts.greeting)
