@@ -21,6 +21,7 @@ public final class ChatServer: Service, Sendable {
     public var session: Int64 { writer.session }
 
     let logger: Logger
+    let onListening: @Sendable (ChatServer) -> Void
     let store: EventStore
     let writer: EventWriter
     let room: LiveRoom
@@ -34,13 +35,15 @@ public final class ChatServer: Service, Sendable {
     }
 
     /// Opens the database and binds the listening socket. Errors name the database file or the
-    /// address and the cause.
+    /// address and the cause. `onListening` is called when `run` starts accepting.
     public init(
         configuration: ServerConfiguration, logger: Logger = Logger(label: "chat-server"),
-        group: MultiThreadedEventLoopGroup = .singleton
+        group: MultiThreadedEventLoopGroup = .singleton,
+        onListening: @escaping @Sendable (ChatServer) -> Void = { _ in }
     ) async throws {
         self.configuration = configuration
         self.logger = logger
+        self.onListening = onListening
         let store = try EventStore(path: configuration.databasePath, durability: configuration.durability)
         let room = LiveRoom(name: Room.defaultName)
         let listener: NIOAsyncChannel<NIOAsyncChannel<InboundLine, Never>, Never>
@@ -93,6 +96,7 @@ public final class ChatServer: Service, Sendable {
         try await withTaskCancellationOrGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await listener.executeThenClose { inbound in
+                    onListening(self)
                     for try await channel in inbound {
                         guard let member = admitConnection(channel.channel) else { continue }
                         group.addTask { await self.serve(channel, member: member) }

@@ -155,10 +155,11 @@ extension ChatServer {
                         // The client's record comes from another database: start afresh.
                         return (try reader.recent(room: roomName, limit: wanted), .gap(after: resumeAfter, resumedAfter: 0))
                     }
-                    var missed = try reader.events(room: roomName, after: resumeAfter, limit: maxResume + 1)
+                    let missed = try reader.events(room: roomName, after: resumeAfter, limit: maxResume + 1)
                     guard missed.count > maxResume else { return (missed, nil) }
-                    missed.removeFirst(missed.count - maxResume)
-                    return (missed, .gap(after: resumeAfter, resumedAfter: missed[0].id - 1))
+                    // Too much to catch up on: the most recent ones, and a word about the rest.
+                    let latest = try reader.recent(room: roomName, limit: maxResume)
+                    return (latest, .gap(after: resumeAfter, resumedAfter: (latest.first?.id ?? 1) - 1))
                 }
             }
         } catch {

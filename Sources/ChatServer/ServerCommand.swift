@@ -87,13 +87,14 @@ public struct ServerCommand: AsyncParsableCommand {
 
         let server: ChatServer
         do {
-            server = try await ChatServer(configuration: configuration, logger: logger)
+            server = try await ChatServer(configuration: configuration, logger: logger) { server in
+                print("listening on \(server.host):\(server.port)")
+                fflush(nil)
+            }
         } catch {
             FileHandle.standardError.write(Data("chat-server: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        print("listening on \(server.host):\(server.port)")
-        fflush(nil)
         logger.info("session \(server.session) recording to \(configuration.databasePath)")
         let group = ServiceGroup(
             configuration: .init(
