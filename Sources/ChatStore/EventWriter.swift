@@ -34,6 +34,8 @@ public final class EventWriter: @unchecked Sendable {
         self.session = session
         self.maxBatch = maxBatch
         self.onCommit = onCommit
+        // Times never go backwards, across sessions too: start from the newest time recorded.
+        self.lastTime = try database.integer("SELECT coalesce(max(time_ms), 0) FROM events")
         self.insert = try database.prepare(
             """
             INSERT INTO events (session_id, room_id, kind, user, text, time_ms, connection, reason)
