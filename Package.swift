@@ -77,7 +77,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore"]),
+        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "CSQLite"]),
         .testTarget(
             name: "ChatProtocolTests",
             dependencies: ["ChatProtocol", "ChatStore", .product(name: "NIOEmbedded", package: "swift-nio")]

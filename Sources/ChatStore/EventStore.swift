@@ -33,7 +33,11 @@ public final class EventStore: Sendable {
 
     /// Opens or creates the database at `path`, takes the server lock, migrates the schema,
     /// checks that WAL took, and marks sessions that died without a clean stop as unclean.
-    public init(path: String, durability: Durability = .normal) throws(StoreError) {
+    ///
+    /// `maxPageCount` caps the database at that many pages (`PRAGMA max_page_count`; SQLite never
+    /// sets it below the current size), for tests and fault drills: once the cap is reached every
+    /// batch fails with `.diskFull`, as on a full disk. Leave it nil in production.
+    public init(path: String, durability: Durability = .normal, maxPageCount: Int? = nil) throws(StoreError) {
         self.path = path
         try Self.checkDirectory(of: path)
         lock = try FileLock(databasePath: path)
@@ -57,6 +61,7 @@ public final class EventStore: Sendable {
                     ended_ms = coalesce((SELECT max(time_ms) FROM events WHERE session_id = sessions.id), started_ms)
                 WHERE state = 'running'
                 """)
+            if let maxPageCount { try database.execute("PRAGMA max_page_count = \(maxPageCount)") }
             state = Mutex(State(database: database, writer: nil))
         } catch {
             lock.unlock()
@@ -98,7 +103,14 @@ public final class EventStore: Sendable {
     }
 
     /// Commits everything queued, marks the session clean, and releases the database.
-    public func close() throws(StoreError) {
+    public func close() throws(StoreError) { try shutDown(clean: true) }
+
+    /// For crash-recovery tests: stops as a killed server would look to the next one. The writer
+    /// commits what is queued and stops, but the session stays marked running, no checkpoint runs,
+    /// and the lock is released (as the kernel releases it when a process dies).
+    func abandon() { try? shutDown(clean: false) }
+
+    private func shutDown(clean: Bool) throws(StoreError) {
         let (database, writer) = state.withLock { state in
             defer { state = State() }
             return (state.database, state.writer)
@@ -106,8 +118,9 @@ public final class EventStore: Sendable {
         guard let database else { return }
         defer { lock.unlock() }
         readers.withLock { $0.removeAll() }
+        writer?.drain()
+        guard clean else { return }
         if let writer {
-            writer.drain()
             let update = try database.prepare(
                 "UPDATE sessions SET state = 'clean', ended_ms = ? WHERE id = ?")
             update.bind(currentTimeMillis(), at: 1)
