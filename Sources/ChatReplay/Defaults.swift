@@ -1,0 +1,5 @@
+/// Settings shared with the server.
+public enum ReplayDefaults {
+    /// The database chat-server writes by default: `chat.sqlite` in the current directory.
+    public static let databasePath = "chat.sqlite"
+}
