@@ -103,6 +103,7 @@ public final class GreetingTimeoutHandler: ChannelInboundHandler, RemovableChann
             guard !handler.settled else { return }
             handler.settled = true
             context.fireChannelRead(handler.wrapInboundOut(.greetingTimeout))
+            context.fireChannelReadComplete()
         }
     }
 

@@ -68,6 +68,14 @@ public final class EventReader {
         return result
     }
 
+    /// `PRAGMA integrity_check`: "ok" for a sound database, else SQLite's list of problems.
+    public func integrityCheck() throws(StoreError) -> String {
+        let stmt = try database.prepare("PRAGMA integrity_check")
+        var lines: [String] = []
+        while try stmt.step() { lines.append(stmt.string(0)) }
+        return lines.joined(separator: "\n")
+    }
+
     /// The highest event id, 0 when there is none.
     public func lastEventID() throws(StoreError) -> Int64 {
         try database.integer("SELECT coalesce(max(id), 0) FROM events")

@@ -138,3 +138,8 @@ public final class EventStore: Sendable {
         }
     }
 }
+
+extension EventStore {
+    /// The database a server uses when given none: `chat.sqlite` in the current directory.
+    public static let defaultPath = "chat.sqlite"
+}

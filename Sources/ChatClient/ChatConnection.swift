@@ -1,0 +1,155 @@
+import ChatProtocol
+import ChatStore
+import NIOCore
+import NIOPosix
+
+/// Why a connection could not be made or was refused.
+public enum ConnectionError: Error, CustomStringConvertible, Sendable {
+    /// TCP did not connect: `cause` is the system's reason (refused, timed out, ...).
+    case cannotConnect(host: String, port: Int, cause: String)
+    /// The server closed before welcoming us; `said` is what it said (room full, shutting down).
+    case closedBeforeWelcome(host: String, port: Int, said: String)
+    /// The server refused the hello.
+    case refused(code: ErrorCode, message: String)
+
+    public var description: String {
+        switch self {
+        case .cannotConnect(let host, let port, let cause): return "cannot connect to \(host):\(port): \(cause)"
+        case .closedBeforeWelcome(let host, let port, let said):
+            return "\(host):\(port) closed the connection" + (said.isEmpty ? "" : ": \(said)")
+        case .refused(let code, let message): return "the server refused: \(message) (\(code.rawValue))"
+        }
+    }
+}
+
+/// What the server said in its welcome.
+public struct Welcome: Sendable, Equatable {
+    /// The name we were given; it may differ from the one asked for (`alice2`).
+    public var name: String
+    public var session: Int64
+    public var server: String
+    public var room: String
+}
+
+/// A structured-protocol connection to a chat server, for as long as `body` runs.
+///
+///     try await ChatConnection.withConnection(host: "127.0.0.1", port: 7070, name: "alice") { chat in
+///         try await chat.send(.say("hi"))
+///         while let message = try await chat.next() { ... }
+///     }
+public struct ChatConnection: ~Copyable {
+    /// The welcome the server sent.
+    public let welcome: Welcome
+    /// Messages that came with the welcome (a resume `gap`, history) are returned by `next()` first.
+    private var iterator: NIOAsyncChannelInboundStream<InboundLine>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let allocator: ByteBufferAllocator
+
+    /// The longest line accepted from the server.
+    public static let maxLineBytes = 1 << 20
+
+    /// Connects, says hello, waits for the welcome, runs `body`, then closes.
+    /// - Parameters:
+    ///   - resumeAfter: the last event id already seen: the server sends every later event, once.
+    ///   - history: how many recent events to get when not resuming (nil: the server's default).
+    public static func withConnection<T>(
+        host: String, port: Int, name: String, resumeAfter: Int64? = nil, history: Int? = nil,
+        connectTimeout: TimeAmount = .seconds(2), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        _ body: (inout ChatConnection) async throws -> T
+    ) async throws -> T {
+        let channel: NIOAsyncChannel<InboundLine, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(connectTimeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes)))
+                        return try NIOAsyncChannel<InboundLine, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw ConnectionError.cannotConnect(host: host, port: port, cause: Self.explain(error))
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            var iterator = inbound.makeAsyncIterator()
+            let allocator = channel.channel.allocator
+            try await outbound.write(Self.line(ClientMessage.hello(name: name, resumeAfter: resumeAfter, history: history).json, allocator))
+            var said: [String] = []
+            while true {
+                guard let input = try await iterator.next() else {
+                    throw ConnectionError.closedBeforeWelcome(
+                        host: host, port: port, said: said.dropFirst().joined(separator: " "))
+                }
+                guard case .line(let buffer) = input else { continue }
+                let bytes = buffer.readableBytesView
+                guard let message = try? ServerMessage.decode(bytes) else {
+                    // Plain text before the welcome: the greeting, or why we are refused.
+                    said.append(TextSanitizer.clean(bytes: bytes))
+                    continue
+                }
+                switch message {
+                case .welcome(let name, let session, let server, let room):
+                    var connection = ChatConnection(
+                        welcome: Welcome(name: name, session: session, server: server, room: room),
+                        iterator: iterator, outbound: outbound, allocator: allocator)
+                    return try await body(&connection)
+                case .error(let code, let message):
+                    throw ConnectionError.refused(code: code, message: message)
+                case .shutdown(let message):
+                    throw ConnectionError.closedBeforeWelcome(host: host, port: port, said: message)
+                default:
+                    continue
+                }
+            }
+        }
+    }
+
+    /// The next message from the server; nil when the server closed the connection.
+    /// Lines that are not protocol messages are skipped.
+    public mutating func next() async throws -> ServerMessage? {
+        while let input = try await iterator.next() {
+            guard case .line(let buffer) = input else { continue }
+            if let message = try? ServerMessage.decode(buffer.readableBytesView) { return message }
+        }
+        return nil
+    }
+
+    /// Sends one message.
+    public func send(_ message: ClientMessage) async throws {
+        try await outbound.write(Self.line(message.json, allocator))
+    }
+
+    /// Says goodbye (the server records a quit) and stops sending.
+    public func quit() async throws {
+        try await send(.quit)
+        outbound.finish()
+    }
+
+    private static func line(_ text: String, _ allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: text.utf8.count + 1)
+        buffer.writeString(text)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        return buffer
+    }
+
+    /// The system's reason, without NIO's wrapping.
+    static func explain(_ error: any Error) -> String {
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first { return explain(first.error) }
+            if error.dnsAAAAError != nil || error.dnsAError != nil { return "host name not found" }
+            return "connection failed"
+        }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED: return "connection refused (is chat-server running?)"
+            case ETIMEDOUT: return "timed out"
+            case ENETUNREACH, EHOSTUNREACH: return "network unreachable"
+            default: return error.description
+            }
+        }
+        if error is ChannelError, case .connectTimeout = error as! ChannelError { return "timed out" }
+        return "\(error)"
+    }
+}

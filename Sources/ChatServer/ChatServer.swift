@@ -1,0 +1,171 @@
+import ChatProtocol
+import ChatStore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The chat server: one room, every event committed to SQLite before anyone sees it.
+///
+///     let server = try await ChatServer(configuration: configuration, logger: logger)
+///     print("listening on \(server.host):\(server.port)")
+///     try await server.run()  // until graceful shutdown or cancellation
+public final class ChatServer: Service, Sendable {
+    public let configuration: ServerConfiguration
+    /// The address actually bound.
+    public let host: String
+    /// The port actually bound (the one picked when asked for port 0).
+    public let port: Int
+    /// The session (server run) this server records.
+    public var session: Int64 { writer.session }
+
+    let logger: Logger
+    let onListening: @Sendable (ChatServer) -> Void
+    let store: EventStore
+    let writer: EventWriter
+    let room: LiveRoom
+    private let listener: NIOAsyncChannel<NIOAsyncChannel<InboundLine, Never>, Never>
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var connections: [Int64: Member] = [:]
+        var nextConnection: Int64 = 1
+        var shuttingDown = false
+    }
+
+    /// Opens the database and binds the listening socket. Errors name the database file or the
+    /// address and the cause. `onListening` is called when `run` starts accepting.
+    public init(
+        configuration: ServerConfiguration, logger: Logger = Logger(label: "chat-server"),
+        group: MultiThreadedEventLoopGroup = .singleton,
+        onListening: @escaping @Sendable (ChatServer) -> Void = { _ in }
+    ) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.onListening = onListening
+        let store = try EventStore(path: configuration.databasePath, durability: configuration.durability)
+        let room = LiveRoom(name: Room.defaultName)
+        let listener: NIOAsyncChannel<NIOAsyncChannel<InboundLine, Never>, Never>
+        do {
+            listener = try await Self.bind(configuration, group: group)
+        } catch {
+            try? store.close()
+            throw ServerError.cannotListen(host: configuration.host, port: configuration.port, cause: "\(error)")
+        }
+        let address = listener.channel.localAddress
+        host = address?.ipAddress ?? configuration.host
+        port = address?.port ?? configuration.port
+        do {
+            writer = try store.startSession(host: host, port: port, version: chatroomVersion) { room.deliver($0) }
+        } catch {
+            try? await listener.channel.close()
+            try? store.close()
+            throw error
+        }
+        self.store = store
+        self.room = room
+        self.listener = listener
+    }
+
+    private static func bind(
+        _ configuration: ServerConfiguration, group: MultiThreadedEventLoopGroup
+    ) async throws -> NIOAsyncChannel<NIOAsyncChannel<InboundLine, Never>, Never> {
+        let queue = max(configuration.maxQueueBytes, 2 * configuration.maxLineBytes)
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: queue / 2, high: queue))
+            .childChannelOption(.allowRemoteHalfClosure, value: false)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handlers = channel.pipeline.syncOperations
+                    try handlers.addHandler(
+                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxLineBytes)))
+                    try handlers.addHandler(
+                        GreetingTimeoutHandler(timeout: .milliseconds(Int64(configuration.nameTimeoutSeconds * 1000))))
+                    return try NIOAsyncChannel<InboundLine, Never>(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    /// Serves until graceful shutdown (SIGINT, SIGTERM through a `ServiceGroup`) or cancellation,
+    /// then tells everyone, records their leaves, commits everything and closes the session.
+    public func run() async throws {
+        try await withTaskCancellationOrGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await listener.executeThenClose { inbound in
+                    onListening(self)
+                    for try await channel in inbound {
+                        guard let member = admitConnection(channel.channel) else { continue }
+                        group.addTask { await self.serve(channel, member: member) }
+                    }
+                }
+            }
+        } onCancelOrGracefulShutdown: {
+            self.beginShutdown()
+        }
+        try store.close()
+        logger.info("session \(session) closed")
+    }
+
+    /// Stops accepting, sends every client the shutdown notice and closes their connections
+    /// (after at most the grace time). `run` returns once every leave is recorded.
+    public func beginShutdown() {
+        let members = state.withLockedValue { state -> [Member]? in
+            guard !state.shuttingDown else { return nil }
+            state.shuttingDown = true
+            return Array(state.connections.values)
+        }
+        guard let members else { return }
+        logger.info("shutting down: telling \(members.count) connections")
+        listener.channel.close(promise: nil)
+        let notice = (PlainTexts.shutdown, ServerMessage.shutdown(message: "the server is shutting down").json)
+        let grace = TimeAmount.milliseconds(Int64(configuration.shutdownGraceSeconds * 1000))
+        for member in members { member.shutdown(notice: notice, grace: grace) }
+    }
+
+    var isShuttingDown: Bool { state.withLockedValue { $0.shuttingDown } }
+
+    /// Registers a new connection, or refuses it politely when the server is full or stopping.
+    private func admitConnection(_ channel: Channel) -> Member? {
+        let member = state.withLockedValue { state -> Member? in
+            guard !state.shuttingDown, state.connections.count < configuration.maxClients else { return nil }
+            let member = Member(
+                id: state.nextConnection, channel: channel, maxPendingEvents: configuration.maxResume + 10_000)
+            state.nextConnection += 1
+            state.connections[member.id] = member
+            return member
+        }
+        guard let member else {
+            logger.info("\(Self.describe(channel.remoteAddress)) refused: server full or stopping")
+            var buffer = channel.allocator.buffer(capacity: 80)
+            buffer.writeString(isShuttingDown ? PlainTexts.shutdown : PlainTexts.full(configuration.maxClients))
+            buffer.writeInteger(UInt8(ascii: "\n"))
+            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            return nil
+        }
+        return member
+    }
+
+    func forget(_ member: Member) {
+        _ = state.withLockedValue { $0.connections.removeValue(forKey: member.id) }
+    }
+
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address, let ip = address.ipAddress, let port = address.port else { return "unknown peer" }
+        return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}
+
+/// Failures of the server itself (the store has `StoreError`).
+public enum ServerError: Error, CustomStringConvertible {
+    case cannotListen(host: String, port: Int, cause: String)
+
+    public var description: String {
+        switch self {
+        case .cannotListen(let host, let port, let cause): return "cannot listen on \(host):\(port): \(cause)"
+        }
+    }
+}

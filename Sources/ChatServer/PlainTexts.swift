@@ -1,0 +1,39 @@
+/// The words the server says to people in plain mode.
+enum PlainTexts {
+    static let greeting = "Welcome to chatroom! Type your name and press Enter:"
+    static let quitCommands: Set<String> = ["{quit}", "{exit}", "/quit", "/exit"]
+
+    static func welcome(_ name: String, renamedFrom requested: String?) -> String {
+        var text = ""
+        if let requested { text += "The name \(requested) is taken; you are \(name).\n" }
+        text += "Hello \(name)! Type a message and press Enter. /who lists who is here, /help lists commands, {quit} leaves."
+        return text
+    }
+
+    static func reserved(_ name: String) -> String {
+        "The name \(name) is reserved; please choose another:"
+    }
+
+    static let nameTooLong = "That name is far too long; please choose another:"
+
+    static func historyHeader(_ count: Int) -> String { "--- recent history: \(count) events (UTC) ---" }
+    static let historyFooter = "--- end of history ---"
+
+    static let help = """
+        Commands: /who (who is here), /me ACTION (say what you do), /history [N] (recent events), \
+        /quit or {quit} or {exit} (leave). Anything else is a message to the room.
+        """
+
+    static func who(_ names: [String]) -> String { "In the room (\(names.count)): " + names.joined(separator: ", ") }
+    static func unknownCommand(_ command: String) -> String { "Unknown command \(command); /help lists commands." }
+    static func lineTooLong(_ bytes: Int, limit: Int) -> String {
+        "error: your line was \(bytes) bytes, over the limit of \(limit); it was not sent."
+    }
+    static func notStored(_ reason: String) -> String { "error: your message could not be stored, so nobody saw it (\(reason))." }
+    static func rateLimited(_ rate: Double) -> String {
+        "notice: you are sending more than \(Int(rate)) messages a second; your messages are being slowed down."
+    }
+    static func full(_ limit: Int) -> String { "Sorry, the room is full (\(limit) people). Please try again later." }
+    static let shutdown = "*** The server is shutting down. Goodbye!"
+    static let goodbye = "Goodbye!"
+}

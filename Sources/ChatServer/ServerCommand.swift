@@ -1,0 +1,111 @@
+import ArgumentParser
+import ChatProtocol
+import ChatStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `chat-server`: the command line over `ChatServer`.
+public struct ServerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "chat-server",
+        abstract: "A chat room that records everything in SQLite.",
+        discussion: """
+            People chat with `nc HOST PORT` (plain text lines) or with chat-client. Every message, \
+            join and leave is stored before anyone sees it. Ctrl+C or SIGTERM tells everyone and stops.
+            """,
+        version: chatroomVersion)
+
+    @Option(help: "Address to listen on; 0.0.0.0 for a LAN.")
+    var host = "127.0.0.1"
+
+    @Option(help: "TCP port; 0 picks a free one.")
+    var port = ServerConfiguration.defaultPort
+
+    @Option(help: "SQLite database file, created on first start.")
+    var database = EventStore.defaultPath
+
+    @Option(help: "Events of history a newcomer gets; 0 turns it off.")
+    var history = 50
+
+    @Option(help: "Connections allowed at once.")
+    var maxClients = 1000
+
+    @Option(help: "Longest line a client may send, in bytes.")
+    var maxLineBytes = 4096
+
+    @Option(help: "Bytes that may wait for one slow client before it is disconnected as too slow.")
+    var maxQueueBytes = 1 << 20
+
+    @Option(help: "Messages a second one client may send, sustained (0 = no limit).")
+    var rate = 50.0
+
+    @Option(help: "Messages one client may send in a burst.")
+    var burst = 1000
+
+    @Option(help: "Seconds a newcomer has to give a name before getting a default one.")
+    var nameTimeout = 30.0
+
+    @Option(help: "normal: a commit survives a server crash; full: also a power cut (slower).")
+    var durability = "normal"
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    public init() {}
+
+    public func validate() throws {
+        guard EventStore.Durability(rawValue: durability) != nil else {
+            throw ValidationError("--durability must be normal or full")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard history >= 0, maxClients > 0, maxLineBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
+            throw ValidationError("--history, --max-clients, --max-line-bytes (64+), --max-queue-bytes (1024+), --rate and --burst must be positive")
+        }
+    }
+
+    public func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "chat-server")
+        var configuration = ServerConfiguration(host: host, port: port, databasePath: database)
+        configuration.history = history
+        configuration.maxClients = maxClients
+        configuration.maxLineBytes = maxLineBytes
+        configuration.maxQueueBytes = maxQueueBytes
+        configuration.messagesPerSecond = rate
+        configuration.messageBurst = burst
+        configuration.nameTimeoutSeconds = nameTimeout
+        configuration.durability = EventStore.Durability(rawValue: durability) ?? .normal
+
+        let server: ChatServer
+        do {
+            server = try await ChatServer(configuration: configuration, logger: logger) { server in
+                print("listening on \(server.host):\(server.port)")
+                fflush(nil)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("chat-server: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        logger.info("session \(server.session) recording to \(configuration.databasePath)")
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            FileHandle.standardError.write(Data("chat-server: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

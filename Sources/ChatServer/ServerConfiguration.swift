@@ -1,0 +1,42 @@
+import ChatStore
+
+/// Everything a server run can be told.
+public struct ServerConfiguration: Sendable {
+    /// The port a server listens on when given none.
+    public static let defaultPort = 7070
+
+    /// The address to listen on: loopback by default; `0.0.0.0` for a LAN.
+    public var host = "127.0.0.1"
+    /// The TCP port; 0 takes a free one.
+    public var port = ServerConfiguration.defaultPort
+    /// The SQLite file, created on first start.
+    public var databasePath = EventStore.defaultPath
+    /// How a commit waits for the disk.
+    public var durability = EventStore.Durability.normal
+    /// Events a newcomer gets from the record before live traffic; 0 turns it off.
+    public var history = 50
+    /// Connections beyond this many get a polite refusal.
+    public var maxClients = 1000
+    /// The longest line a client may send, in bytes; longer lines are refused, never broadcast.
+    public var maxLineBytes = 4096
+    /// Bytes that may wait to be sent to one client; a client that lets more pile up is
+    /// disconnected as too slow, so one stalled reader never costs the others or the server's memory.
+    public var maxQueueBytes = 1 << 20
+    /// How long a newcomer may take to give a name before getting a default one, in seconds.
+    public var nameTimeoutSeconds = 30.0
+    /// Messages per second one client may send, sustained (0 = no limit). Beyond it, like IRC's
+    /// fake lag, the server reads that client's lines more slowly; nothing is dropped.
+    public var messagesPerSecond = 50.0
+    /// Messages one client may send in a burst before the rate applies.
+    public var messageBurst = 1000
+    /// Most events a reconnecting client is sent to catch up; older ones are reported as a gap.
+    public var maxResume = 10_000
+    /// How long the shutdown notice may take to reach a client before its connection is closed.
+    public var shutdownGraceSeconds = 1.0
+
+    public init(host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort, databasePath: String = EventStore.defaultPath) {
+        self.host = host
+        self.port = port
+        self.databasePath = databasePath
+    }
+}

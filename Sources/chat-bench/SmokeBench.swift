@@ -1,0 +1,29 @@
+import ArgumentParser
+import ChatServer
+import Foundation
+import Logging
+
+/// Every benchmark at a tiny size, so CI keeps them working. Prints figures; asserts nothing.
+struct SmokeBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "smoke", abstract: "All benchmarks, tiny, for CI.")
+
+    func run() async throws {
+        print(try await StoreBench.measure(events: 5000, producers: 4, runs: 1))
+        for line in try await HistoryBench.measure(sizes: [1000, 5000], queries: 50) { print(line) }
+        print(try await ExportBench.measure(events: 5000))
+        print(try await StartupBench.measure(events: 5000))
+        let scratch = Scratch()
+        defer { scratch.remove() }
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let server = try await ChatServer(
+            configuration: ServerConfiguration(host: "127.0.0.1", port: 0, databasePath: scratch.file("load.sqlite")),
+            logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            print(try await LoadBench.measure(port: server.port, clients: 20, senders: 2, messages: 50, window: 20, timeout: 30))
+            server.beginShutdown()
+            try await group.waitForAll()
+        }
+    }
+}

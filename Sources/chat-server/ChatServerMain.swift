@@ -1,0 +1,8 @@
+import ChatServer
+
+@main
+enum ChatServerMain {
+    static func main() async {
+        await ServerCommand.main()
+    }
+}

@@ -1,0 +1,100 @@
+import ChatStore
+import Foundation
+import Testing
+
+@Suite("chat-server as a process", .timeLimit(.minutes(2)))
+struct ProcessTests {
+    @Test("kill -9 under traffic loses no message that any client saw")
+    func killNineLosesNothingSeen() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        let server = try ServerProcess(database: db)
+        var clients: [TestClient] = []
+        for index in 0..<10 { clients.append(try await TestClient.join(port: server.port, as: "k\(index)")) }
+        try await clients[0].expect { $0 == "k9 joined the chat" }
+        let senders = Task { [clients] in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, client) in clients.enumerated() {
+                    group.addTask { for n in 0..<100_000 { try await client.send("k\(index) says \(n)") } }
+                }
+                try await group.waitForAll()
+            }
+        }
+        // Let traffic flow until some messages were delivered, then kill the server mid-stream.
+        try await clients[0].expect { $0.hasPrefix("k9: k9 says 50") }
+        server.kill9()
+        senders.cancel()
+        _ = try? await senders.value
+        var seen = Set<String>()
+        for client in clients {
+            try await client.expectClosed()
+            for line in try await client.received where line.contains(" says ") { seen.insert(line) }
+        }
+        #expect(seen.count > 50)
+        let reader = try EventReader(path: db)
+        #expect(try reader.integrityCheck() == "ok")
+        let stored = Set(try reader.events(EventFilter(kinds: [.message])).map { "\($0.user): \($0.text)" })
+        let lost = seen.subtracting(stored)
+        #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
+        // The next start marks the killed session unclean, and ids have no holes.
+        let restarted = try ServerProcess(database: db)
+        #expect(try await restarted.stop() == 0)
+        let sessions = try EventReader(path: db).sessions()
+        #expect(sessions.map(\.state) == [.unclean, .clean])
+        let ids = try EventReader(path: db).events(EventFilter()).map(\.id)
+        #expect(ids == Array(1...Int64(ids.count)))
+    }
+
+    @Test("SIGTERM and SIGINT: clients are told, the process exits 0 in bounded time, even with a stuck client",
+        arguments: [SIGTERM, SIGINT])
+    func signals(signal: Int32) async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        let server = try ServerProcess(database: db)
+        let listener = try await TestClient.join(port: server.port, as: "listener")
+        let stuck = try await TestClient.join(port: server.port, as: "stuck")
+        try await stuck.channel.setOption(.autoRead, value: false).get()
+        let started = Date()
+        #expect(try await server.stop(signal, within: 10) == 0)
+        #expect(Date().timeIntervalSince(started) < 5)
+        let lines = try await listener.expectClosed()
+        #expect(lines.contains("*** The server is shutting down. Goodbye!"))
+        let reader = try EventReader(path: db)
+        #expect(try reader.sessions().first?.state == .clean)
+        let leaves = try reader.events(EventFilter(kinds: [.leave]))
+        #expect(Set(leaves.map(\.user)) == ["listener", "stuck"])
+        #expect(leaves.allSatisfy { $0.reason == .serverShutdown })
+    }
+
+    @Test("database errors are one clear line naming the file and the cause, exit status 1")
+    func databaseErrors() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let garbage = dir.file("garbage.sqlite")
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: garbage))
+        let running = try ServerProcess(database: dir.file("busy.sqlite"))
+        let cases: [(String, String)] = [
+            (garbage, "file is not a database"),
+            (dir.file("busy.sqlite"), "database is in use by another chat-server (pid \(running.process.processIdentifier))"),
+            (dir.file("missing/dir/chat.sqlite"), "is not a directory"),
+        ]
+        for (path, cause) in cases {
+            let process = Process()
+            process.executableURL = ServerProcess.productsDirectory.appendingPathComponent("chat-server")
+            process.arguments = ["--port", "0", "--database", path]
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = Pipe()
+            try process.run()
+            process.waitUntilExit()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 1)
+            #expect(text.hasPrefix("chat-server: \(path): "), "\(text)")
+            #expect(text.contains(cause), "\(text)")
+            #expect(text.split(separator: "\n").count == 1)
+        }
+        _ = try await running.stop()
+    }
+}
