@@ -15,7 +15,7 @@ public struct ReplayPlayer<C: Clock>: Sendable where C.Duration == Duration {
     /// Emits each event `next` yields at its scaled time; returns the last event played.
     @discardableResult
     public func play(
-        next: () throws -> Event?, emit: (Event) throws -> Void
+        next: () throws -> Event?, emit: (Event) async throws -> Void
     ) async throws -> Event? {
         var deadline = clock.now
         var previous: Event?
@@ -24,7 +24,7 @@ public struct ReplayPlayer<C: Clock>: Sendable where C.Duration == Duration {
                 deadline = deadline.advanced(by: timing.delay(gapMillis: event.timeMillis - previous.timeMillis))
                 if deadline > clock.now { try await clock.sleep(until: deadline, tolerance: nil) }
             }
-            try emit(event)
+            try await emit(event)
             previous = event
         }
         return previous
