@@ -78,7 +78,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore"]),
-        .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"]),
+        .testTarget(
+            name: "ChatProtocolTests",
+            dependencies: ["ChatProtocol", "ChatStore", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(
             name: "ChatServerTests",
             dependencies: [
