@@ -70,7 +70,8 @@ public struct HTMLTranscript: TranscriptWriter {
         let noun = summary.count == 1 ? "event" : "events"
         let last = summary.lastID.map { ", last id \($0)" } ?? ""
         try output.write(
-            (day == nil ? "" : "</section>\n") + "<footer>\(summary.count) \(noun)\(last).</footer>\n</body>\n</html>\n")
+            (day == nil ? "" : "</section>\n") + "<footer>\(summary.count) \(noun)\(last).</footer>\n</body>\n</html>\n"
+        )
         try output.flush()
     }
 

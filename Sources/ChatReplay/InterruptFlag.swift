@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,8 +8,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Dispatch
-import Synchronization
 
 /// Turns SIGINT (Ctrl+C) into a flag a polling loop checks, so `--follow` stops cleanly with its
 /// output flushed instead of being killed mid-line.

@@ -1,3 +1,5 @@
+import ChatStore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import ChatStore
 
 /// A progress line on standard error for long exports: shown only when standard error is a
 /// terminal, only after the first second, and redrawn at most four times a second.

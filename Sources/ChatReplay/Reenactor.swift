@@ -93,8 +93,9 @@ public struct Reenactor: Sendable {
                 }
             }
             defer { group.cancelAll() }
-            guard case .name(let observer) = try await log.wait(
-                for: .welcome(.user("\u{0}observer")), timeout: timeout, what: "the observer's welcome")
+            guard
+                case .name(let observer) = try await log.wait(
+                    for: .welcome(.user("\u{0}observer")), timeout: timeout, what: "the observer's welcome")
             else { throw ReplayError("no observer") }
 
             var participants: [ParticipantKey: Participant] = [:]
@@ -134,8 +135,9 @@ public struct Reenactor: Sendable {
                         await log.fail(ReplayError("\(name): \(error)"))
                     }
                 }
-                guard case .name(let given) = try await log.wait(
-                    for: .welcome(key), timeout: timeout, what: "the welcome of \(name)")
+                guard
+                    case .name(let given) = try await log.wait(
+                        for: .welcome(key), timeout: timeout, what: "the welcome of \(name)")
                 else { throw ReplayError("no welcome") }
                 names.append((name, given))
                 return Participant(original: name, name: given, commands: continuation)

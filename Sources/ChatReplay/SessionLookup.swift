@@ -6,7 +6,8 @@ enum SessionLookup {
         if let id {
             guard let session = try storeQuery({ try reader.session(id) }) else {
                 let latest = try storeQuery { try reader.latestSessionID() }
-                let known = latest.map { " (sessions are 1 to \($0); see `chat-replay sessions`)" } ?? " (it has no sessions)"
+                let known =
+                    latest.map { " (sessions are 1 to \($0); see `chat-replay sessions`)" } ?? " (it has no sessions)"
                 throw ReplayError("\(path): no session \(id)\(known)")
             }
             return session

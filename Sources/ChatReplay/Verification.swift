@@ -14,7 +14,8 @@ public enum Difference: Hashable, Sendable, CustomStringConvertible {
         case .renamed(let from, let to): "renamed: \(from) -> \(to)"
         case .missing(let key, let position): "missing: #\(position) \(key)"
         case .extra(let key, let position): "extra: #\(position) \(key)"
-        case .reordered(let key, let original, let target): "reordered: \(key) (original #\(original), target #\(target))"
+        case .reordered(let key, let original, let target):
+            "reordered: \(key) (original #\(original), target #\(target))"
         }
     }
 }

@@ -38,7 +38,8 @@ import Testing
         #expect(unknown.stderr.split(separator: "\n").count == 1)
         let unwritable = try await runCLI(["export", "-o", "no/such/dir/out.txt"], in: directory.path)
         #expect(unwritable.status == 2)
-        #expect(unwritable.stderr == "chat-replay: error: no/such/dir/out.txt: cannot write: No such file or directory\n")
+        #expect(
+            unwritable.stderr == "chat-replay: error: no/such/dir/out.txt: cannot write: No such file or directory\n")
         let badTime = try await runCLI(["export", "--since", "yesterday"], in: directory.path)
         #expect(badTime.status == 2)
         #expect(badTime.stderr.hasPrefix("chat-replay: error: --since yesterday: not a time"))
@@ -79,7 +80,8 @@ import Testing
         #expect(first.status == 0, "\(first.stderr)")
         let bobs = events.filter { $0.kind == .message && $0.user == "bob" }
         #expect(first.stdout == bobs.map { EventJSON.encode($0) + "\n" }.joined())
-        #expect(first.stderr == "exported 4 events; last id \(bobs.last!.id) (continue with --after-id \(bobs.last!.id))\n")
+        #expect(
+            first.stderr == "exported 4 events; last id \(bobs.last!.id) (continue with --after-id \(bobs.last!.id))\n")
         let next = try await runCLI(["export", "--after-id", "12", "-o", "rest.csv"], in: directory.path)
         #expect(next.status == 0, "\(next.stderr)")
         #expect(next.stderr == "exported 3 events; last id 15 (continue with --after-id 15)\n")
@@ -96,7 +98,9 @@ import Testing
         try await record(Fixture.events, at: directory.file("chat.sqlite"))
         let window = try await runCLI(
             ["export", "--since", "2026-11-22T23:00:00Z", "--until", "2026-11-23T00:00:02Z"], in: directory.path)
-        #expect(window.stdout == "[2026-11-22 23:59:59] * alice waves\n[2026-11-23 00:00:01] * bob left (connection lost)\n")
+        #expect(
+            window.stdout == "[2026-11-22 23:59:59] * alice waves\n[2026-11-23 00:00:01] * bob left (connection lost)\n"
+        )
         let recent = try await runCLI(["export", "--since", "1h"], in: directory.path)
         #expect(recent.stdout.isEmpty)  // the fixture is from 2026-11-22, more than an hour before the test runs
         let replay = try await runCLI(["replay", "--instant"], in: directory.path)

@@ -30,7 +30,8 @@ import Testing
     static func check(_ format: TranscriptFormat, file: String) async throws -> (text: String, events: [Event]) {
         let rendered = try await render(format)
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] != nil {
-            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(file)")
+            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "Golden/\(file)")
             try rendered.text.write(to: source, atomically: true, encoding: .utf8)
         }
         let expected = try golden(file)

@@ -78,7 +78,9 @@ import Testing
         let replayed = try EventReader(path: target).events(EventFilter()).filter { $0.user != "replay-observer" }
         let keys = recorded.map { EventKey($0) }
         #expect(replayed.map { EventKey($0) } == keys + keys)
-        #expect(replayed.filter { $0.kind == .leave }.map(\.reason) == recorded.filter { $0.kind == .leave }.map(\.reason) + recorded.filter { $0.kind == .leave }.map(\.reason))
+        #expect(
+            replayed.filter { $0.kind == .leave }.map(\.reason) == recorded.filter { $0.kind == .leave }.map(\.reason)
+                + recorded.filter { $0.kind == .leave }.map(\.reason))
     }
 
     @Test func aDifferentTargetIsReported() async throws {

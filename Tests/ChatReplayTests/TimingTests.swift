@@ -6,14 +6,18 @@ import Testing
 @Suite struct TimingTests {
     /// Events 0 s, 1 s, 3 s, 13 s and 13.5 s into the session.
     static let events: [Event] = [0, 1000, 3000, 13000, 13500].enumerated().map { index, offset in
-        Event(id: Int64(index + 1), kind: .message, user: "alice", text: "\(index)", timeMillis: 1_000_000 + offset, session: 1)
+        Event(
+            id: Int64(index + 1), kind: .message, user: "alice", text: "\(index)", timeMillis: 1_000_000 + offset,
+            session: 1)
     }
 
     func play(_ timing: ReplayTiming) async throws -> (sleeps: [Duration], total: Duration, played: [Int64]) {
         let clock = VirtualClock()
         var remaining = Self.events[...]
         var played: [Int64] = []
-        try await ReplayPlayer(clock: clock, timing: timing).play(next: { remaining.popFirst() }) { played.append($0.id) }
+        try await ReplayPlayer(clock: clock, timing: timing).play(next: { remaining.popFirst() }) {
+            played.append($0.id)
+        }
         return (clock.sleeps, clock.now.offset, played)
     }
 
@@ -54,7 +58,9 @@ import Testing
         defer { directory.remove() }
         let base = millis("2026-11-22T10:00:00Z")
         try await record(
-            [0, 1000, 3000, 63000].map { NewEvent(kind: .message, user: "alice", text: "t\($0)", timeMillis: base + $0) },
+            [0, 1000, 3000, 63000].map {
+                NewEvent(kind: .message, user: "alice", text: "t\($0)", timeMillis: base + $0)
+            },
             at: directory.file("chat.sqlite"))
         let started = Date()
         let result = try await runCLI(["replay", "--speed", "10", "--max-idle", "0.2"], in: directory.path)
