@@ -91,7 +91,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChatClientTests", dependencies: ["ChatClient", "ChatServer", "ChatStore"]),
-        .testTarget(name: "ChatReplayTests", dependencies: ["ChatReplay", "ChatServer", "ChatStore"]),
+        .testTarget(
+            name: "ChatReplayTests", dependencies: ["ChatReplay", "ChatServer", "ChatStore"],
+            resources: [.copy("Golden")]),
     ],
     swiftLanguageModes: [.v6]
 )
