@@ -14,6 +14,7 @@ public final class EventWriter: @unchecked Sendable {
     public let maxBatch: Int
 
     private let database: Database
+    private let checkpointer: Checkpointer?
     private let onCommit: @Sendable ([Event]) -> Void
     private let condition = NSCondition()
     // Guarded by `condition`.
@@ -27,10 +28,11 @@ public final class EventWriter: @unchecked Sendable {
     private let statistics = Statistics()
 
     init(
-        database: Database, session: Int64, maxBatch: Int,
+        database: Database, session: Int64, maxBatch: Int, checkpointer: Checkpointer? = nil,
         onCommit: @escaping @Sendable ([Event]) -> Void
     ) throws(StoreError) {
         self.database = database
+        self.checkpointer = checkpointer
         self.session = session
         self.maxBatch = maxBatch
         self.onCommit = onCommit
@@ -89,6 +91,7 @@ public final class EventWriter: @unchecked Sendable {
         condition.broadcast()
         while !finished { condition.wait() }
         condition.unlock()
+        checkpointer?.stop()
     }
 
     private final class Statistics {
@@ -140,6 +143,7 @@ public final class EventWriter: @unchecked Sendable {
             statistics.batches += 1
             statistics.events += events.count
             condition.unlock()
+            checkpointer?.noteCommit()
             onCommit(events)
             for (item, event) in zip(batch, events) { item.completion?(.success(event)) }
         case .failure(let error):
