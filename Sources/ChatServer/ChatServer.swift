@@ -44,7 +44,9 @@ public final class ChatServer: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.onListening = onListening
-        let store = try EventStore(path: configuration.databasePath, durability: configuration.durability)
+        let store = try EventStore(
+            path: configuration.databasePath, durability: configuration.durability,
+            maxPageCount: configuration.maxPageCount)
         let room = LiveRoom(name: Room.defaultName)
         let listener: NIOAsyncChannel<NIOAsyncChannel<InboundLine, Never>, Never>
         do {

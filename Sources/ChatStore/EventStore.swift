@@ -33,7 +33,9 @@ public final class EventStore: Sendable {
 
     /// Opens or creates the database at `path`, takes the server lock, migrates the schema,
     /// checks that WAL took, and marks sessions that died without a clean stop as unclean.
-    public init(path: String, durability: Durability = .normal) throws(StoreError) {
+    /// `maxPageCount` caps the database's size in pages (`PRAGMA max_page_count`) for disk-full
+    /// drills: beyond it every write fails as if the disk were full.
+    public init(path: String, durability: Durability = .normal, maxPageCount: Int? = nil) throws(StoreError) {
         self.path = path
         try Self.checkDirectory(of: path)
         lock = try FileLock(databasePath: path)
@@ -51,6 +53,7 @@ public final class EventStore: Sendable {
             }
             try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try Schema.migrate(database)
+            if let maxPageCount { try database.execute("PRAGMA max_page_count = \(max(1, maxPageCount))") }
             try database.execute(
                 """
                 UPDATE sessions SET state = 'unclean',
