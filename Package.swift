@@ -87,6 +87,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Faults, floods and hostile input (RELIABILITY.md); RELIABILITY_FULL=1 runs the full sizes.
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: [
+                "ChatServer", "ChatStore", "ChatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "ChatClientTests", dependencies: ["ChatClient", "ChatServer", "ChatStore"]),
         .testTarget(name: "ChatReplayTests", dependencies: ["ChatReplay", "ChatServer", "ChatStore"]),
     ],
