@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(
             name: "ChatServerTests",
             dependencies: [
-                "ChatServer", "ChatStore", "ChatProtocol",
+                "ChatServer", "ChatStore", "ChatProtocol", "ChatClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
