@@ -61,6 +61,15 @@ final class ServerProcess: @unchecked Sendable {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
 
+    /// Open sockets now (the listener, and one per connection).
+    var openSockets: Int {
+        let directory = "/proc/\(pid)/fd"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return entries.filter {
+            ((try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0)) ?? "").hasPrefix("socket:")
+        }.count
+    }
+
     private func statusField(_ name: String) -> Int {
         let text = Self.read("/proc/\(pid)/status")
         for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
