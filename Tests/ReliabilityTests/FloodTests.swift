@@ -6,7 +6,7 @@ import Testing
 @Suite("Reliability: floods", .timeLimit(.minutes(15)))
 struct FloodTests {
     @Test("a flooding client is slowed to its rate after its burst, told once, loses nothing; others are not held up")
-    func floodIsRateLimited() async throws {
+    func floodIsSlowedToItsRate() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
