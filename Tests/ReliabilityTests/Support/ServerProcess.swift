@@ -94,6 +94,10 @@ final class ServerProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
+        // Under `swift test --sanitize=thread` the server is instrumented too: its reports count.
+        if log.contains("WARNING: ThreadSanitizer") {
+            throw WaitFailure(description: "ThreadSanitizer report in chat-server's log: \(log.suffix(4000))")
+        }
         return process.terminationStatus
     }
 
