@@ -40,3 +40,24 @@ private func check(_ text: String) {
         precondition(value >= 0x20 && value != 0x7F && !(0x80..<0xA0).contains(value), "control character survived")
     }
 }
+
+// SwiftPM links an executable's entry point as `<module>_main`; hand it to libFuzzer's driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
+@_cdecl("chat_fuzz_main")
+public func fuzzMain(
+    _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> CInt {
+    var count = argc
+    var arguments = argv
+    return withUnsafeMutablePointer(to: &count) { count in
+        withUnsafeMutablePointer(to: &arguments) { arguments in
+            runDriver(count, UnsafeMutablePointer(OpaquePointer(arguments)), chatFuzz)
+        }
+    }
+}
