@@ -77,8 +77,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore"]),
-        .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"]),
+        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "CSQLite"]),
+        .testTarget(
+            name: "ChatProtocolTests",
+            dependencies: ["ChatProtocol", "ChatStore", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(
             name: "ChatServerTests",
             dependencies: [
@@ -98,7 +101,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChatClientTests", dependencies: ["ChatClient", "ChatServer", "ChatStore"]),
-        .testTarget(name: "ChatReplayTests", dependencies: ["ChatReplay", "ChatServer", "ChatStore"]),
+        .testTarget(
+            name: "ChatReplayTests", dependencies: ["ChatReplay", "ChatServer", "ChatStore"],
+            resources: [.copy("Golden")]),
     ],
     swiftLanguageModes: [.v6]
 )

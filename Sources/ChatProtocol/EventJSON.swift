@@ -10,17 +10,64 @@ import Foundation
 public enum EventJSON {
     /// The event as one JSON object, keys in a fixed order.
     public static func encode(_ event: Event) -> String {
-        var object = JSONObject()
-        object.add("id", event.id)
-        object.add("kind", event.kind.rawValue)
-        object.add("room", event.room)
-        object.add("user", event.user)
-        object.add("text", event.text)
-        object.add("time", Timestamp.iso8601(event.timeMillis))
-        object.add("session", event.session)
-        object.add("connection", event.connection)
-        object.add("reason", event.reason?.rawValue)
-        return object.string
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(192 + event.text.utf8.count)
+        append(event, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the event's JSON object to `out`, without building intermediate strings:
+    /// exports and the server's fan-out call this once per event.
+    public static func append(_ event: Event, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"id":"#.utf8)
+        appendInteger(event.id, to: &out)
+        out.append(contentsOf: #","kind":""#.utf8)
+        out.append(contentsOf: event.kind.rawValue.utf8)
+        out.append(contentsOf: #"","room":"#.utf8)
+        appendQuoted(event.room, to: &out)
+        out.append(contentsOf: #","user":"#.utf8)
+        appendQuoted(event.user, to: &out)
+        out.append(contentsOf: #","text":"#.utf8)
+        appendQuoted(event.text, to: &out)
+        out.append(contentsOf: #","time":""#.utf8)
+        Timestamp.appendISO8601(event.timeMillis, to: &out)
+        out.append(contentsOf: #"","session":"#.utf8)
+        appendInteger(event.session, to: &out)
+        if let connection = event.connection {
+            out.append(contentsOf: #","connection":"#.utf8)
+            appendInteger(connection, to: &out)
+        }
+        if let reason = event.reason {
+            out.append(contentsOf: #","reason":""#.utf8)
+            out.append(contentsOf: reason.rawValue.utf8)
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        out.append(contentsOf: String(value).utf8)
+    }
+
+    /// Appends `value` as a JSON string literal.
+    static func appendQuoted(_ value: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Reads an event from its JSON object.

@@ -10,8 +10,57 @@
 public enum Timestamp {
     /// `2026-11-22T10:01:02.123Z`: the wire and export form.
     public static func iso8601(_ millis: Int64) -> String {
-        let parts = fields(millis, local: false)
-        return "\(parts.date)T\(parts.time).\(pad(Int(millis.modulo(1000)), 3))Z"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        appendISO8601(millis, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `2026-11-22T10:01:02.123Z` to `out`, computing the civil date arithmetically
+    /// (no libc call, no string): exports format millions of these.
+    public static func appendISO8601(_ millis: Int64, to out: inout [UInt8]) {
+        let (date, milliOfDay) = civil(millis)
+        appendDigits(date.year, 4, &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(date.month, 2, &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(date.day, 2, &out)
+        out.append(UInt8(ascii: "T"))
+        appendDigits(milliOfDay / 3_600_000, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(milliOfDay / 60_000 % 60, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(milliOfDay / 1000 % 60, 2, &out)
+        out.append(UInt8(ascii: "."))
+        appendDigits(milliOfDay % 1000, 3, &out)
+        out.append(UInt8(ascii: "Z"))
+    }
+
+    /// Year, month, day and the millisecond of the day, in UTC (Howard Hinnant's civil_from_days).
+    static func civil(_ millis: Int64) -> (date: (year: Int, month: Int, day: Int), milliOfDay: Int) {
+        let days = Int(millis.floorDivided(by: 86_400_000))
+        let milliOfDay = Int(millis - Int64(days) * 86_400_000)
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return ((year, month, day), milliOfDay)
+    }
+
+    private static func appendDigits(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     /// `2026-11-22 10:01:02` in UTC, or in local time when `local` is true.
@@ -117,11 +166,6 @@ extension Int64 {
     fileprivate func floorDivided(by divisor: Int64) -> Int64 {
         let quotient = self / divisor
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
-    }
-
-    fileprivate func modulo(_ divisor: Int64) -> Int64 {
-        let remainder = self % divisor
-        return remainder < 0 ? remainder + divisor : remainder
     }
 }
 

@@ -62,7 +62,7 @@ public enum ClientMessage: Sendable, Equatable {
                 throw ProtocolError(
                     code: .unsupportedProtocol, message: "protocol \(version) is not supported; this server speaks \(protocolVersion)")
             }
-            return .hello(name: envelope.name ?? "", resumeAfter: envelope.resume_after, history: envelope.historyCount)
+            return .hello(name: envelope.name ?? "", resumeAfter: envelope.resumeAfter, history: envelope.historyCount)
         case "say": return .say(try required(envelope.text, "text"))
         case "me": return .me(try required(envelope.text, "text"))
         case "who": return .who
@@ -154,7 +154,7 @@ public enum ServerMessage: Sendable, Equatable {
                 throw ProtocolError(code: .malformed, message: "bad event: \(error)")
             }
         case "history_end": return .historyEnd
-        case "gap": return .gap(after: envelope.after ?? 0, resumedAfter: envelope.resumed_after ?? 0)
+        case "gap": return .gap(after: envelope.after ?? 0, resumedAfter: envelope.resumedAfter ?? 0)
         case "who": return .who(envelope.names ?? [])
         case "notice", "error":
             let code = ErrorCode(rawValue: envelope.code ?? "") ?? .malformed
@@ -171,7 +171,7 @@ struct Envelope: Decodable {
     var type: String
     var `protocol`: Int?
     var name: String?
-    var resume_after: Int64?
+    var resumeAfter: Int64?
     var history: Bool?
     var text: String?
     var limit: Int?
@@ -180,14 +180,15 @@ struct Envelope: Decodable {
     var room: String?
     var event: EventJSON.WireEvent?
     var after: Int64?
-    var resumed_after: Int64?
+    var resumedAfter: Int64?
     var names: [String]?
     var code: String?
     var message: String?
 
     private enum CodingKeys: String, CodingKey {
-        case type, `protocol`, name, resume_after, history, text, limit, session, server, room, event, after,
-            resumed_after, names, code, message
+        case type, `protocol`, name, history, text, limit, session, server, room, event, after, names, code, message
+        case resumeAfter = "resume_after"
+        case resumedAfter = "resumed_after"
     }
 
     init(from decoder: any Decoder) throws {
@@ -195,7 +196,7 @@ struct Envelope: Decodable {
         type = try container.decode(String.self, forKey: .type)
         `protocol` = try container.decodeIfPresent(Int.self, forKey: .protocol)
         name = try container.decodeIfPresent(String.self, forKey: .name)
-        resume_after = try container.decodeIfPresent(Int64.self, forKey: .resume_after)
+        resumeAfter = try container.decodeIfPresent(Int64.self, forKey: .resumeAfter)
         // "history" is a flag on events and a count on hello.
         if let flag = try? container.decodeIfPresent(Bool.self, forKey: .history) {
             history = flag
@@ -209,7 +210,7 @@ struct Envelope: Decodable {
         room = try container.decodeIfPresent(String.self, forKey: .room)
         event = try container.decodeIfPresent(EventJSON.WireEvent.self, forKey: .event)
         after = try container.decodeIfPresent(Int64.self, forKey: .after)
-        resumed_after = try container.decodeIfPresent(Int64.self, forKey: .resumed_after)
+        resumedAfter = try container.decodeIfPresent(Int64.self, forKey: .resumedAfter)
         names = try container.decodeIfPresent([String].self, forKey: .names)
         code = try container.decodeIfPresent(String.self, forKey: .code)
         message = try container.decodeIfPresent(String.self, forKey: .message)

@@ -14,8 +14,8 @@ struct Introduction {
 
 /// What a line from a joined member asks for.
 enum Request {
-    case say(String)
-    case me(String)
+    /// A message or an action for the room.
+    case post(EventKind, String)
     case who
     case history(Int)
     case help
@@ -49,7 +49,7 @@ extension ChatServer {
                 var warned = false
                 while !isShuttingDown, let input = try await lines.next() {
                     switch request(from: input, mode: member.mode) {
-                    case .say(let text), .me(let text):
+                    case .post(let kind, let text):
                         let wait = limiter.take(now: Self.seconds())
                         if wait > 0 {
                             if !warned {
@@ -58,7 +58,6 @@ extension ChatServer {
                             }
                             try await Task.sleep(for: .seconds(wait))
                         }
-                        let kind: EventKind = if case .say = request(from: input, mode: member.mode) { .message } else { .action }
                         record(NewEvent(kind: kind, room: room.name, user: name, text: text, connection: member.id), from: member)
                     case .who:
                         let names = room.names
@@ -240,9 +239,15 @@ extension ChatServer {
             let bytes = buffer.readableBytesView
             if mode == .structured {
                 do {
-                    switch try ClientMessage.decode(bytes) {
-                    case .say(let text): return .say(TextSanitizer.clean(text))
-                    case .me(let text): return .me(TextSanitizer.clean(text))
+                    let message = try ClientMessage.decode(bytes)
+                    switch message {
+                    case .say(let text), .me(let text):
+                        let kind: EventKind = if case .say = message { .message } else { .action }
+                        let clean = TextSanitizer.clean(text)
+                        if clean.trimmingWhitespace.isEmpty {
+                            return .reply(plain: "an empty message is not sent", code: .emptyMessage)
+                        }
+                        return .post(kind, clean)
                     case .who: return .who
                     case .history(let limit): return .history(limit)
                     case .quit: return .quit
@@ -255,17 +260,17 @@ extension ChatServer {
             let text = TextSanitizer.clean(bytes: bytes)
             let trimmed = text.trimmingWhitespace
             if trimmed.isEmpty { return .ignore }
-            guard trimmed.hasPrefix("/") || trimmed.hasPrefix("{") else { return .say(text) }
+            guard trimmed.hasPrefix("/") || trimmed.hasPrefix("{") else { return .post(.message, text) }
             let words = trimmed.split(separator: " ", maxSplits: 1)
             let command = words[0].lowercased()
             if PlainTexts.quitCommands.contains(command) { return .quit }
             switch command {
             case "/who": return .who
             case "/help": return .help
-            case "/me": return words.count > 1 ? .me(String(words[1])) : .ignore
+            case "/me": return words.count > 1 ? .post(.action, String(words[1])) : .ignore
             case "/history": return .history(words.count > 1 ? Int(words[1]) ?? configuration.history : configuration.history)
             default:
-                if trimmed.hasPrefix("{") { return .say(text) }
+                if trimmed.hasPrefix("{") { return .post(.message, text) }
                 return .reply(plain: PlainTexts.unknownCommand(command), code: .unknownType)
             }
         }

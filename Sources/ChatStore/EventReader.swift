@@ -85,6 +85,9 @@ public final class EventReader {
     public func firstEventID(room: String = Room.defaultName) throws(StoreError) -> Int64? {
         let stmt = try cached("SELECT min(e.id) FROM events e JOIN rooms r ON r.id = e.room_id WHERE r.name = ?")
         stmt.bind(room, at: 1)
+        // Reset before returning: a statement left on its row keeps its read transaction, and every
+        // later query of this connection would see that old snapshot.
+        defer { stmt.reset() }
         return try stmt.step() ? stmt.optionalInt64(0) : nil
     }
 

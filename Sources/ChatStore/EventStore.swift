@@ -33,8 +33,10 @@ public final class EventStore: Sendable {
 
     /// Opens or creates the database at `path`, takes the server lock, migrates the schema,
     /// checks that WAL took, and marks sessions that died without a clean stop as unclean.
-    /// `maxPageCount` caps the database's size in pages (`PRAGMA max_page_count`) for disk-full
-    /// drills: beyond it every write fails as if the disk were full.
+    ///
+    /// `maxPageCount` caps the database at that many pages (`PRAGMA max_page_count`; SQLite never
+    /// sets it below the current size), for tests and fault drills: once the cap is reached every
+    /// batch fails with `.diskFull`, as on a full disk. Leave it nil in production.
     public init(path: String, durability: Durability = .normal, maxPageCount: Int? = nil) throws(StoreError) {
         self.path = path
         try Self.checkDirectory(of: path)
@@ -53,13 +55,13 @@ public final class EventStore: Sendable {
             }
             try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try Schema.migrate(database)
-            if let maxPageCount { try database.execute("PRAGMA max_page_count = \(max(1, maxPageCount))") }
             try database.execute(
                 """
                 UPDATE sessions SET state = 'unclean',
                     ended_ms = coalesce((SELECT max(time_ms) FROM events WHERE session_id = sessions.id), started_ms)
                 WHERE state = 'running'
                 """)
+            if let maxPageCount { try database.execute("PRAGMA max_page_count = \(maxPageCount)") }
             state = Mutex(State(database: database, writer: nil))
         } catch {
             lock.unlock()
@@ -101,7 +103,14 @@ public final class EventStore: Sendable {
     }
 
     /// Commits everything queued, marks the session clean, and releases the database.
-    public func close() throws(StoreError) {
+    public func close() throws(StoreError) { try shutDown(clean: true) }
+
+    /// For crash-recovery tests: stops as a killed server would look to the next one. The writer
+    /// commits what is queued and stops, but the session stays marked running, no checkpoint runs,
+    /// and the lock is released (as the kernel releases it when a process dies).
+    func abandon() { try? shutDown(clean: false) }
+
+    private func shutDown(clean: Bool) throws(StoreError) {
         let (database, writer) = state.withLock { state in
             defer { state = State() }
             return (state.database, state.writer)
@@ -109,8 +118,9 @@ public final class EventStore: Sendable {
         guard let database else { return }
         defer { lock.unlock() }
         readers.withLock { $0.removeAll() }
+        writer?.drain()
+        guard clean else { return }
         if let writer {
-            writer.drain()
             let update = try database.prepare(
                 "UPDATE sessions SET state = 'clean', ended_ms = ? WHERE id = ?")
             update.bind(currentTimeMillis(), at: 1)

@@ -23,6 +23,7 @@ public final class EventWriter: @unchecked Sendable {
     private var finished = false
     private var lastTime: Int64 = 0
     private var roomIDs: [String: Int64] = [:]
+    private var pageLimit: Int?
     private let insert: Statement
     private let statistics = Statistics()
 
@@ -34,6 +35,8 @@ public final class EventWriter: @unchecked Sendable {
         self.session = session
         self.maxBatch = maxBatch
         self.onCommit = onCommit
+        // Times never go backwards, across sessions too: start from the newest time recorded.
+        self.lastTime = try database.integer("SELECT coalesce(max(time_ms), 0) FROM events")
         self.insert = try database.prepare(
             """
             INSERT INTO events (session_id, room_id, kind, user, text, time_ms, connection, reason)
@@ -72,6 +75,14 @@ public final class EventWriter: @unchecked Sendable {
         return (statistics.batches, statistics.events)
     }
 
+    /// For tests and fault drills: a new `PRAGMA max_page_count` for the writer's connection,
+    /// applied by the writer thread before its next batch (see `EventStore.init(maxPageCount:)`).
+    func setMaxPageCount(_ pages: Int) {
+        condition.lock()
+        pageLimit = pages
+        condition.unlock()
+    }
+
     /// Commits everything queued, then stops the thread. Later submissions fail.
     func drain() {
         condition.lock()
@@ -99,7 +110,10 @@ public final class EventWriter: @unchecked Sendable {
             let take = min(queue.count, maxBatch)
             let batch = Array(queue[..<take])
             queue.removeFirst(take)
+            let pages = pageLimit
+            pageLimit = nil
             condition.unlock()
+            if let pages { try? database.execute("PRAGMA max_page_count = \(pages)") }
             commit(batch)
         }
     }

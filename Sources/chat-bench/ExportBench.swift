@@ -32,7 +32,7 @@ struct ExportBench: AsyncParsableCommand {
         var exported = 0
         let exportStart = now()
         try reader.forEach(EventFilter()) { event in
-            buffer.append(contentsOf: EventJSON.encode(event).utf8)
+            EventJSON.append(event, to: &buffer)
             buffer.append(UInt8(ascii: "\n"))
             exported += 1
             if buffer.count >= 1 << 16 {

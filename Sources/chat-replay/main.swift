@@ -1,1 +1,3 @@
-print("todo")
+import ChatReplay
+
+await ChatReplayCommand.runAndExit()

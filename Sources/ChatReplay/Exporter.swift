@@ -1,0 +1,33 @@
+import ChatStore
+
+/// Streams the events a filter selects through a transcript writer, in id order and constant memory.
+public enum Exporter {
+    /// Writes the selected events and returns what was written; `lastID` falls back to the filter's
+    /// `afterID` when nothing was, so an incremental export can always continue from it.
+    public static func export(
+        from reader: EventReader, filter: EventFilter, header: TranscriptHeader, to writer: inout any TranscriptWriter
+    ) throws(ReplayError) -> TranscriptSummary {
+        try export(from: reader, filter: filter, header: header, to: &writer, progress: nil)
+    }
+
+    static func export(
+        from reader: EventReader, filter: EventFilter, header: TranscriptHeader, to writer: inout any TranscriptWriter,
+        progress: ProgressLine?
+    ) throws(ReplayError) -> TranscriptSummary {
+        try writer.begin(header)
+        var count = 0
+        var lastID = filter.afterID
+        try storeQuery {
+            try reader.forEach(filter) { event in
+                try writer.write(event)
+                count += 1
+                lastID = event.id
+                progress?.update(count: count, lastID: event.id)
+            }
+        }
+        progress?.finish()
+        let summary = TranscriptSummary(count: count, lastID: lastID)
+        try writer.end(summary)
+        return summary
+    }
+}

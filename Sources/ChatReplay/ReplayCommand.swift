@@ -1,0 +1,87 @@
+import ArgumentParser
+import ChatStore
+
+/// `chat-replay replay`: prints a session with its original timing, optionally following a running
+/// server; with `--to`, re-enacts it against a live server instead.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a session with its original timing, or re-enact it against a server (--to).")
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Option(help: "Replay this session (default: the latest).")
+    var session: Int64?
+
+    @Option(help: "Play this many times faster than the original (0.5 is half speed).")
+    var speed: Double = 1
+
+    @Option(name: .customLong("max-idle"), help: "Wait at most this many seconds between two events.")
+    var maxIdle: Double?
+
+    @Flag(help: "Print everything at once, without waiting.")
+    var instant = false
+
+    @Flag(help: "After the session, keep printing new events as a running server records them (Ctrl+C stops).")
+    var follow = false
+
+    @Flag(help: "Show times in local time instead of UTC.")
+    var local = false
+
+    @Option(help: "Re-enact the session against the chat server at HOST:PORT (loopback only).")
+    var to: String?
+
+    @Flag(help: "With --to: compare what the target recorded with the original; exit 1 when they differ.")
+    var verify = false
+
+    @Option(
+        name: .customLong("target-database"),
+        help: "With --verify: read the target's own database instead of watching it with an observer client.")
+    var targetDatabase: String?
+
+    @Option(name: .customLong("connect-timeout"), help: "With --to: seconds to wait for each connection and echo.")
+    var connectTimeout: Double = 10
+
+    var timing: ReplayTiming { ReplayTiming(speed: speed, maxIdle: maxIdle, instant: instant) }
+
+    func validate() throws {
+        guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
+        if let maxIdle, !(maxIdle >= 0) { throw ValidationError("--max-idle must be zero or more seconds") }
+        if to == nil && (verify || targetDatabase != nil) {
+            throw ValidationError("--verify and --target-database need --to HOST:PORT")
+        }
+        if to != nil && follow { throw ValidationError("--follow and --to exclude each other") }
+        if targetDatabase != nil && !verify { throw ValidationError("--target-database needs --verify") }
+        if let to { _ = try LoopbackAddress(parsing: to) }
+    }
+
+    func run() async throws {
+        let reader = try options.openReader()
+        if let to {
+            let chosen = try SessionLookup.resolve(session, in: reader, path: options.database)
+            try await reenact(session: chosen, reader: reader, target: try LoopbackAddress(parsing: to))
+            return
+        }
+        // With --follow, an empty database is fine: wait for its first session.
+        let empty = try storeQuery { try reader.latestSessionID() } == nil
+        let chosen =
+            follow && session == nil && empty
+            ? nil : try SessionLookup.resolve(session, in: reader, path: options.database)
+        let output = FileOutput.standardOutput()
+        var pager = EventPager(reader: reader, filter: EventFilter(session: chosen?.id ?? 0))
+        let player = ReplayPlayer(clock: ContinuousClock(), timing: timing)
+        let local = local
+        try await player.play(next: { try pager.next() }) { event in
+            try output.write(TextTranscript.line(event, local: local) + "\n")
+            try output.flush()
+        }
+        if follow {
+            var follower = Follower(reader: reader, after: pager.lastID ?? 0)
+            try await follower.run { event in
+                try output.write(TextTranscript.line(event, local: local) + "\n")
+                try output.flush()
+            }
+        }
+        try output.finish()
+    }
+}

@@ -1,0 +1,20 @@
+import ChatStore
+
+/// Finds the session a command works on: the one named, or the latest.
+enum SessionLookup {
+    static func resolve(_ id: Int64?, in reader: EventReader, path: String) throws(ReplayError) -> Session {
+        if let id {
+            guard let session = try storeQuery({ try reader.session(id) }) else {
+                let latest = try storeQuery { try reader.latestSessionID() }
+                let known =
+                    latest.map { " (sessions are 1 to \($0); see `chat-replay sessions`)" } ?? " (it has no sessions)"
+                throw ReplayError("\(path): no session \(id)\(known)")
+            }
+            return session
+        }
+        guard let latest = try storeQuery({ try reader.latestSessionID() }),
+            let session = try storeQuery({ try reader.session(latest) })
+        else { throw ReplayError("\(path): no sessions recorded yet") }
+        return session
+    }
+}

@@ -1,0 +1,36 @@
+import ChatStore
+
+/// What a transcript says about itself before its first event.
+public struct TranscriptHeader: Sendable, Equatable {
+    /// `Session 3`, `All sessions`: what was exported.
+    public var title: String
+    /// Times in local time instead of UTC (text, markdown and html; the machine formats stay UTC).
+    public var local: Bool
+
+    public init(title: String, local: Bool = false) {
+        self.title = title
+        self.local = local
+    }
+}
+
+/// What a transcript says after its last event.
+public struct TranscriptSummary: Sendable, Equatable {
+    /// Events written.
+    public var count: Int
+    /// The highest id written, or the `--after-id` it started from when nothing was written: the next
+    /// incremental export continues after it.
+    public var lastID: Int64?
+
+    public init(count: Int, lastID: Int64?) {
+        self.count = count
+        self.lastID = lastID
+    }
+}
+
+/// One transcript format. Events stream through `write` one at a time, in id order; a writer keeps
+/// at most a little state (the current day), so memory stays constant however long the transcript.
+public protocol TranscriptWriter {
+    mutating func begin(_ header: TranscriptHeader) throws(ReplayError)
+    mutating func write(_ event: Event) throws(ReplayError)
+    mutating func end(_ summary: TranscriptSummary) throws(ReplayError)
+}

@@ -1,0 +1,27 @@
+import Synchronization
+
+/// A clock whose sleeps return at once, advancing its time to the deadline: replay timing without
+/// waiting. It records every instant slept until.
+final class VirtualClock: Clock, Sendable {
+    struct Instant: InstantProtocol {
+        var offset: Duration
+
+        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        func duration(to other: Instant) -> Duration { other.offset - offset }
+        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+    }
+
+    private let state = Mutex<(now: Instant, sleeps: [Duration])>((Instant(offset: .zero), []))
+
+    var now: Instant { state.withLock { $0.now } }
+    var minimumResolution: Duration { .zero }
+    /// Each deadline slept until, as an offset from the start.
+    var sleeps: [Duration] { state.withLock { $0.sleeps } }
+
+    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+        state.withLock {
+            if $0.now < deadline { $0.now = deadline }
+            $0.sleeps.append(deadline.offset)
+        }
+    }
+}
