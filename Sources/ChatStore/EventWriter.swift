@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 
 /// The one writer of a database. Events from every connection queue here; a dedicated thread
@@ -125,6 +126,7 @@ public final class EventWriter: @unchecked Sendable {
         var time = lastTime
         let result: Result<[Event], StoreError>
         do throws(StoreError) {
+            try checkNotMoved()
             let events = try database.transaction { () throws(StoreError) in
                 try batch.map { (item) throws(StoreError) in
                     time = max(item.event.timeMillis ?? now, time)
@@ -149,6 +151,20 @@ public final class EventWriter: @unchecked Sendable {
         case .failure(let error):
             for item in batch { item.completion?(.failure(error)) }
         }
+    }
+
+    /// Refuses to commit when the database file was removed or replaced since it was opened:
+    /// SQLite would go on writing to the unlinked file, and everything "stored" would vanish
+    /// with the process. One `stat` of the path per batch (`SQLITE_FCNTL_HAS_MOVED`).
+    private func checkNotMoved() throws(StoreError) {
+        var moved: Int32 = 0
+        guard sqlite3_file_control(database.handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK,
+            moved != 0
+        else { return }
+        throw StoreError(
+            .readOnly, path: database.path,
+            message: "the database file was removed or replaced while the server was running; "
+                + "nothing more can be stored until the server is restarted")
     }
 
     private func insert(_ event: NewEvent, time: Int64) throws(StoreError) -> Event {
