@@ -12,7 +12,7 @@ struct FloodTests {
         let db = dir.file("chat.sqlite")
         let rate = 100
         let burst = 20
-        let count = Scale.pick("RELIABILITY_FLOOD_MESSAGES", quick: 220, full: 1020)
+        let count = Scale.pick("RELIABILITY_FLOOD_MESSAGES", quick: 520, full: 1020)
         let server = try ServerProcess(database: db, arguments: ["--rate", "\(rate)", "--burst", "\(burst)"])
         let flooder = try await TestClient.join(port: server.port, as: "flooder")
         let alice = try await TestClient.join(port: server.port, as: "alice")
