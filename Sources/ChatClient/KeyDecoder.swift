@@ -48,8 +48,17 @@ public struct KeyDecoder: Sendable {
         let slice = bytes.prefix(length)
         guard slice.dropFirst().allSatisfy({ (0x80..<0xC0).contains($0) }) else { return (nil, 1) }
         let text = String(decoding: slice, as: UTF8.self)
-        guard let character = text.first, !text.unicodeScalars.contains("\u{FFFD}") else { return (nil, length) }
+        guard let character = text.first, !text.unicodeScalars.contains(where: Self.unprintable) else {
+            return (nil, length)
+        }
         return (.character(character), length)
+    }
+
+    /// Replacement characters, C1 controls and bidirectional overrides are not typed into a line.
+    private static func unprintable(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        return value == 0xFFFD || (0x80..<0xA0).contains(value) || (0x202A...0x202E).contains(value)
+            || (0x2066...0x2069).contains(value)
     }
 
     private static func escape(_ bytes: ArraySlice<UInt8>) -> (Key?, Int)? {
