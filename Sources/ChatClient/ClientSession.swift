@@ -56,6 +56,7 @@ public final class ClientSession: Sendable {
         var tracker = ResumeTracker()
         /// The connection now open (welcomed), for a goodbye or an abort.
         var sender: ChatSender?
+        var everWelcomed = false
     }
 
     /// - Parameter output: called, in order, with everything there is to show.
@@ -89,6 +90,9 @@ public final class ClientSession: Sendable {
                     if message == .quit { break }
                     await self.deliver(message)
                 }
+                // Leaving before the first connection is made: see it through first, so that a
+                // failure to connect is still reported and an empty pipe still joins and leaves.
+                if !self.everWelcomed { _ = await self.slot.wait() }
                 await self.leave()
                 return .quit
             }
@@ -129,6 +133,7 @@ public final class ClientSession: Sendable {
     }
 
     private var quitting: Bool { state.withLock { $0.quitting } }
+    private var everWelcomed: Bool { state.withLock { $0.everWelcomed } }
 
     /// Connects, and reconnects after every loss, until the user quits or reconnection is off.
     private func connectionLoop() async throws -> SessionEnd {
@@ -169,6 +174,7 @@ public final class ClientSession: Sendable {
             onWelcome()
             let quitNow = state.withLock { state -> Bool in
                 state.sender = chat.sender
+                state.everWelcomed = true
                 return state.quitting
             }
             if quitNow { try? await chat.quit() }

@@ -150,8 +150,10 @@ private struct Screen {
     /// Ctrl+C, Ctrl+D, end of input, a signal: leave at once; nil while the goodbye is under way.
     mutating func quit() -> Int32? {
         guard let session else { return 0 }
-        if !leaving { show(.info("leaving…")) }
-        leaving = true
+        if !leaving {
+            leaving = true
+            show(.info("leaving…"))
+        }
         session.requestQuit()
         return nil
     }
@@ -207,9 +209,8 @@ private struct Screen {
             let name = myName.isEmpty ? options.name : myName
             let state = online ? "" : "(offline) "
             prompt = "\(state)\(name)> "
-            styled =
-                formatter.color
-                ? "\u{1B}[2m\(state)\u{1B}[0m\u{1B}[1;\(NameColor.code(for: name))m\(name)\u{1B}[0m> " : prompt
+            let dimmedState = state.isEmpty ? "" : "\u{1B}[2m\(state)\u{1B}[0m"
+            styled = formatter.color ? "\(dimmedState)\u{1B}[1;\(NameColor.code(for: name))m\(name)\u{1B}[0m> " : prompt
         }
         return input.draw(prompt: prompt, styledPrompt: styled, editor: editor)
     }
