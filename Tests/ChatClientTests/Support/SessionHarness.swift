@@ -87,11 +87,14 @@ func talk(port: Int, as name: String, _ texts: [String], pauseEvery: Int = 10) a
             try await chat.send(.say(text))
             if index % pauseEvery == pauseEvery - 1 { try await Task.sleep(for: .milliseconds(3)) }
         }
-        // Wait for the last message to come back: it is recorded.
+        // Wait (bounded) for the last message to come back: it is recorded.
+        let last = texts.last.map(TextSanitizer.clean)
+        let deadline = ContinuousClock.now + .seconds(15)
         while let message = try await chat.next() {
-            if case .event(let event, false) = message, event.user == chat.welcome.name, event.text == texts.last {
+            if case .event(let event, false) = message, event.user == chat.welcome.name, event.text == last {
                 break
             }
+            guard ContinuousClock.now < deadline else { throw WaitFailure(description: "\(name)'s echo never came") }
         }
         try await chat.quit()
     }
