@@ -76,7 +76,8 @@ public struct ChatConnection: ~Copyable {
         return try await channel.executeThenClose { inbound, outbound in
             var iterator = inbound.makeAsyncIterator()
             let allocator = channel.channel.allocator
-            try await outbound.write(Self.line(ClientMessage.hello(name: name, resumeAfter: resumeAfter, history: history).json, allocator))
+            try await outbound.write(
+                Self.line(ClientMessage.hello(name: name, resumeAfter: resumeAfter, history: history).json, allocator))
             var said: [String] = []
             while true {
                 guard let input = try await iterator.next() else {

@@ -48,7 +48,9 @@ public struct ClientCommand: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard (serve ? 0 : 1)...65535 ~= port else { throw ValidationError("--port must be 1 to 65535 (0 with --serve)") }
+        guard (serve ? 0 : 1)...65535 ~= port else {
+            throw ValidationError("--port must be 1 to 65535 (0 with --serve)")
+        }
         guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
         guard database == nil || serve else { throw ValidationError("--database goes with --serve") }
     }

@@ -13,7 +13,8 @@ struct ResumeTests {
         throws
     {
         let ids = shown.map(\.id)
-        #expect(ids == ids.sorted() && Set(ids).count == ids.count, "out of order or twice: \(ids)",
+        #expect(
+            ids == ids.sorted() && Set(ids).count == ids.count, "out of order or twice: \(ids)",
             sourceLocation: sourceLocation)
         guard let first = ids.first, let last = ids.last else {
             Issue.record("nothing shown", sourceLocation: sourceLocation)
@@ -100,7 +101,8 @@ struct ResumeTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        try await withServer(database: db, { $0.maxResume = 5 }) { server in
+        let keepFive: (inout ServerConfiguration) -> Void = { $0.maxResume = 5 }
+        try await withServer(database: db, keepFive) { server in
             let gate = Gate()
             let alice = SessionHarness(port: server.port, name: "alice") { $0.beforeReconnect = { await gate.wait() } }
             try await talk(port: server.port, as: "bob", ["hello"])

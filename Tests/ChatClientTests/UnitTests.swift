@@ -83,14 +83,16 @@ struct KeyDecoderTests {
     func decoding() {
         var decoder = KeyDecoder()
         #expect(feed(&decoder, Array("aé€".utf8)) == [.character("a"), .character("é"), .character("€")])
-        #expect(feed(&decoder, [0x01, 0x05, 0x15, 0x17, 0x03, 0x04, 0x0D, 0x7F]) == [
-            .control("a"), .control("e"), .control("u"), .control("w"), .control("c"), .control("d"), .enter,
-            .backspace,
-        ])
+        #expect(
+            feed(&decoder, [0x01, 0x05, 0x15, 0x17, 0x03, 0x04, 0x0D, 0x7F]) == [
+                .control("a"), .control("e"), .control("u"), .control("w"), .control("c"), .control("d"), .enter,
+                .backspace,
+            ])
         #expect(feed(&decoder, Array("\u{1B}[A\u{1B}[B\u{1B}[C\u{1B}[D".utf8)) == [.up, .down, .right, .left])
-        #expect(feed(&decoder, Array("\u{1B}[H\u{1B}[F\u{1B}OH\u{1B}OF\u{1B}[1~\u{1B}[4~\u{1B}[3~".utf8)) == [
-            .home, .end, .home, .end, .home, .end, .delete,
-        ])
+        #expect(
+            feed(&decoder, Array("\u{1B}[H\u{1B}[F\u{1B}OH\u{1B}OF\u{1B}[1~\u{1B}[4~\u{1B}[3~".utf8)) == [
+                .home, .end, .home, .end, .home, .end, .delete,
+            ])
         #expect(feed(&decoder, Array("\u{1B}[1;5D".utf8)) == [.wordLeft])
         #expect(feed(&decoder, [0x1B]) == [])
         #expect(feed(&decoder, [UInt8(ascii: "[")]) == [])
@@ -140,23 +142,26 @@ struct BackoffTests {
 
 @Suite("user input")
 struct UserInputTests {
-    @Test("commands, quits, hints and messages", arguments: [
-        ("hello", UserInput.send(.say("hello"))),
-        ("  ", .nothing),
-        ("/quit", .quit), ("{quit}", .quit), ("{EXIT}", .quit), ("/exit", .quit),
-        ("/who", .send(.who)),
-        ("/me waves", .send(.me("waves"))),
-        ("/history", .send(.history(limit: UserInput.defaultHistory))),
-        ("/history 5", .send(.history(limit: 5))),
-        ("/help", .help),
-        ("//etc/passwd is a path", .send(.say("/etc/passwd is a path"))),
-        ("{hello}", .send(.say("{hello}"))),
-    ])
+    @Test(
+        "commands, quits, hints and messages",
+        arguments: [
+            ("hello", UserInput.send(.say("hello"))),
+            ("  ", .nothing),
+            ("/quit", .quit), ("{quit}", .quit), ("{EXIT}", .quit), ("/exit", .quit),
+            ("/who", .send(.who)),
+            ("/me waves", .send(.me("waves"))),
+            ("/history", .send(.history(limit: UserInput.defaultHistory))),
+            ("/history 5", .send(.history(limit: 5))),
+            ("/help", .help),
+            ("//etc/passwd is a path", .send(.say("/etc/passwd is a path"))),
+            ("{hello}", .send(.say("{hello}"))),
+        ])
     func parse(line: String, expected: UserInput) {
         #expect(UserInput.parse(line) == expected)
     }
 
-    @Test("mistakes get a hint and nothing is sent", arguments: ["/frob", "/me", "/history x", "/history 0", "/who me"])
+    @Test(
+        "mistakes get a hint and nothing is sent", arguments: ["/frob", "/me", "/history x", "/history 0", "/who me"])
     func hints(line: String) {
         guard case .hint = UserInput.parse(line) else {
             Issue.record("\(line) was not answered with a hint")
