@@ -85,9 +85,19 @@ let package = Package(
         .testTarget(
             name: "ChatServerTests",
             dependencies: [
+                "ChatServer", "ChatStore", "ChatProtocol", "ChatClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Faults, floods and hostile input (RELIABILITY.md); RELIABILITY_FULL=1 runs the full sizes.
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: [
                 "ChatServer", "ChatStore", "ChatProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "ChatClientTests", dependencies: ["ChatClient", "ChatServer", "ChatStore"]),

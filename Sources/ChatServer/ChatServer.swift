@@ -44,7 +44,9 @@ public final class ChatServer: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.onListening = onListening
-        let store = try EventStore(path: configuration.databasePath, durability: configuration.durability)
+        let store = try EventStore(
+            path: configuration.databasePath, durability: configuration.durability,
+            maxPageCount: configuration.maxPageCount)
         let room = LiveRoom(name: Room.defaultName)
         let listener: NIOAsyncChannel<NIOAsyncChannel<InboundLine, Never>, Never>
         do {
@@ -77,6 +79,10 @@ public final class ChatServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: queue / 2, high: queue))
+            // Bound the kernel's share too: left to autotuning, loopback and LAN sockets buffer up
+            // to tcp_wmem's maximum (4 MiB) for a client that never reads, before the queue above
+            // even starts to fill.
+            .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(clamping: queue))
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {

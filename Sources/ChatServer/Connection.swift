@@ -5,7 +5,7 @@ import NIOPosix
 import Dispatch
 
 /// What a newcomer said before joining.
-struct Introduction {
+struct Introduction: Sendable {
     var mode: WireMode
     var name: String
     var resumeAfter: Int64?
@@ -26,6 +26,11 @@ enum Request {
 
 extension ChatServer {
     /// Runs one connection: greeting, name, history, then its lines until it leaves.
+    ///
+    /// A task keeps the memory of its deepest moment until it ends, and an idle connection's task
+    /// lives long: so everything that does not need to wait happens in synchronous functions
+    /// (`introduction(from:)`, `step(for:)`), and the deep waits (reading the record) run in
+    /// short child tasks. What stays suspended per idle connection is a few small frames.
     func serve(_ channel: NIOAsyncChannel<InboundLine, Never>, member: Member) async {
         let peer = Self.describe(channel.channel.remoteAddress)
         logger.info("\(peer) connected")
@@ -35,45 +40,41 @@ extension ChatServer {
         do {
             try await channel.executeThenClose { inbound, _ in
                 var lines = inbound.makeAsyncIterator()
-                guard let introduction = try await introduce(member, &lines) else {
-                    quit = true
-                    return
+                var introduction: Introduction?
+                while introduction == nil {
+                    guard let input = try await lines.next() else { return }
+                    switch self.introduction(from: input, member: member) {
+                    case .introduced(let found): introduction = found
+                    case .askAgain: continue
+                    case .leave:
+                        quit = true
+                        return
+                    }
                 }
-                let name = room.admit(member, as: introduction.name)
+                let introduced = introduction!
+                let name = join(member, introduced, peer: peer)
                 joined = name
-                logger.info("\(peer) joined as \(name)")
-                await catchUp(member, name: name, introduction: introduction)
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await self.catchUp(member, name: name, introduction: introduced) }
+                }
                 writer.submit(NewEvent(kind: .join, room: room.name, user: name, connection: member.id))
-                var limiter = TokenBucket(
-                    rate: configuration.messagesPerSecond, burst: configuration.messageBurst, now: Self.seconds())
-                var warned = false
+                var flow = Flow(
+                    limiter: TokenBucket(
+                        rate: configuration.messagesPerSecond, burst: configuration.messageBurst, now: Self.seconds()))
                 while !isShuttingDown, let input = try await lines.next() {
-                    switch request(from: input, mode: member.mode) {
-                    case .post(let kind, let text):
-                        let wait = limiter.take(now: Self.seconds())
-                        if wait > 0 {
-                            if !warned {
-                                warned = true
-                                reply(member, .notice(code: .rateLimited, message: PlainTexts.rateLimited(limiter.rate)))
-                            }
-                            try await Task.sleep(for: .seconds(wait))
-                        }
-                        record(NewEvent(kind: kind, room: room.name, user: name, text: text, connection: member.id), from: member)
-                    case .who:
-                        let names = room.names
-                        if member.mode == .plain { member.send(line: PlainTexts.who(names)) } else { member.send(line: ServerMessage.who(names).json) }
+                    switch step(for: input, member: member, name: name, flow: &flow) {
+                    case .next:
+                        continue
+                    case .delay(let seconds, let event):
+                        try await Task.sleep(for: .seconds(seconds))
+                        record(event, from: member)
                     case .history(let limit):
-                        await sendHistory(member, limit: limit)
-                    case .help:
-                        member.send(line: PlainTexts.help)
+                        await withDiscardingTaskGroup { group in
+                            group.addTask { await self.sendHistory(member, limit: limit) }
+                        }
                     case .quit:
                         quit = true
-                        if member.mode == .plain { member.send(line: PlainTexts.goodbye) }
                         return
-                    case .reply(let plain, let code):
-                        reply(member, .error(code: code, message: plain))
-                    case .ignore:
-                        break
                     }
                 }
             }
@@ -89,51 +90,110 @@ extension ChatServer {
         logger.info("\(peer) disconnected (\(reason.words))")
     }
 
-    /// Reads lines until the newcomer has a name (or a hello); nil when it leaves first.
-    private func introduce(
-        _ member: Member, _ lines: inout NIOAsyncChannelInboundStream<InboundLine>.AsyncIterator
-    ) async throws -> Introduction? {
-        while let input = try await lines.next() {
-            switch input {
-            case .greetingTimeout:
-                return Introduction(mode: .plain, name: NameRules.defaultName)
-            case .overlong:
-                member.send(line: PlainTexts.nameTooLong)
-            case .line(let buffer):
-                let bytes = buffer.readableBytesView
-                if bytes.first == UInt8(ascii: "{") && bytes.dropFirst().first == UInt8(ascii: "\"") {
-                    // Structured mode: a JSON hello.
-                    member.mode = .structured
-                    do {
-                        guard case .hello(let raw, let resumeAfter, let history) = try ClientMessage.decode(bytes) else {
-                            reply(member, .error(code: .badSequence, message: "send hello first"))
-                            continue
-                        }
-                        let name = NameRules.normalize(raw)
-                        if NameRules.isReserved(name) {
-                            reply(member, .error(code: .nameReserved, message: "the name \(name) is reserved; send another hello"))
-                            continue
-                        }
-                        return Introduction(
-                            mode: .structured, name: name.isEmpty ? NameRules.defaultName : name,
-                            resumeAfter: resumeAfter, history: history)
-                    } catch {
-                        reply(member, .error(code: error.code, message: error.message))
-                        if error.code == .unsupportedProtocol { return nil }
-                        continue
-                    }
-                }
-                let text = TextSanitizer.clean(bytes: bytes)
-                if PlainTexts.quitCommands.contains(text.trimmingWhitespace.lowercased()) { return nil }
-                let name = NameRules.normalize(text)
-                if NameRules.isReserved(name) {
-                    member.send(line: PlainTexts.reserved(name))
-                    continue
-                }
-                return Introduction(mode: .plain, name: name.isEmpty ? NameRules.defaultName : name)
+    /// Admits an introduced newcomer to the room; returns the name it got.
+    private func join(_ member: Member, _ introduction: Introduction, peer: String) -> String {
+        let name = room.admit(member, as: introduction.name)
+        logger.info("\(peer) joined as \(name)")
+        return name
+    }
+
+    /// Per-connection state of a joined member's flow of lines.
+    struct Flow {
+        var limiter: TokenBucket
+        var warned = false
+    }
+
+    /// What the connection does after a line.
+    enum Step {
+        case next
+        /// Rate-limited: record `event` after waiting.
+        case delay(seconds: Double, event: NewEvent)
+        case history(Int)
+        case quit
+    }
+
+    /// Handles a joined member's line as far as it can without waiting.
+    private func step(for input: InboundLine, member: Member, name: String, flow: inout Flow) -> Step {
+        switch request(from: input, mode: member.mode) {
+        case .post(let kind, let text):
+            let event = NewEvent(kind: kind, room: room.name, user: name, text: text, connection: member.id)
+            let wait = flow.limiter.take(now: Self.seconds())
+            guard wait > 0 else {
+                record(event, from: member)
+                return .next
             }
+            if !flow.warned {
+                flow.warned = true
+                reply(member, .notice(code: .rateLimited, message: PlainTexts.rateLimited(flow.limiter.rate)))
+            }
+            return .delay(seconds: wait, event: event)
+        case .who:
+            let names = room.names
+            member.send(line: member.mode == .plain ? PlainTexts.who(names) : ServerMessage.who(names).json)
+        case .history(let limit):
+            return .history(limit)
+        case .help:
+            member.send(line: PlainTexts.help)
+        case .quit:
+            if member.mode == .plain { member.send(line: PlainTexts.goodbye) }
+            return .quit
+        case .reply(let plain, let code):
+            reply(member, .error(code: code, message: plain))
+        case .ignore:
+            break
         }
-        return nil
+        return .next
+    }
+
+    /// What a newcomer's line amounts to.
+    enum IntroductionStep {
+        case introduced(Introduction)
+        case askAgain
+        case leave
+    }
+
+    /// Reads a newcomer's line: a name (plain mode) or a hello (structured mode).
+    private func introduction(from input: InboundLine, member: Member) -> IntroductionStep {
+        switch input {
+        case .greetingTimeout:
+            return .introduced(Introduction(mode: .plain, name: NameRules.defaultName))
+        case .overlong:
+            member.send(line: PlainTexts.nameTooLong)
+            return .askAgain
+        case .line(let buffer):
+            let bytes = buffer.readableBytesView
+            if bytes.first == UInt8(ascii: "{") && bytes.dropFirst().first == UInt8(ascii: "\"") {
+                // Structured mode: a JSON hello.
+                member.mode = .structured
+                do {
+                    guard case .hello(let raw, let resumeAfter, let history) = try ClientMessage.decode(bytes) else {
+                        reply(member, .error(code: .badSequence, message: "send hello first"))
+                        return .askAgain
+                    }
+                    let name = NameRules.normalize(raw)
+                    if NameRules.isReserved(name) {
+                        reply(
+                            member, .error(code: .nameReserved, message: "the name \(name) is reserved; send another hello"))
+                        return .askAgain
+                    }
+                    return .introduced(
+                        Introduction(
+                            mode: .structured, name: name.isEmpty ? NameRules.defaultName : name,
+                            resumeAfter: resumeAfter, history: history))
+                } catch {
+                    reply(member, .error(code: error.code, message: error.message))
+                    return error.code == .unsupportedProtocol ? .leave : .askAgain
+                }
+            }
+            let text = TextSanitizer.clean(bytes: bytes)
+            if PlainTexts.quitCommands.contains(text.trimmingWhitespace.lowercased()) { return .leave }
+            let name = NameRules.normalize(text)
+            if NameRules.isReserved(name) {
+                member.send(line: PlainTexts.reserved(name))
+                return .askAgain
+            }
+            return .introduced(Introduction(mode: .plain, name: name.isEmpty ? NameRules.defaultName : name))
+        }
     }
 
     /// Sends the welcome and the history (or what a resuming client missed), then makes the

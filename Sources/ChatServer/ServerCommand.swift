@@ -49,6 +49,11 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: "normal: a commit survives a server crash; full: also a power cut (slower).")
     var durability = "normal"
 
+    @Option(help: ArgumentHelp(
+        "Fault drills only: cap the database at this many pages, so writes fail as on a full disk.",
+        visibility: .hidden))
+    var maxPages: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -84,6 +89,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.messageBurst = burst
         configuration.nameTimeoutSeconds = nameTimeout
         configuration.durability = EventStore.Durability(rawValue: durability) ?? .normal
+        configuration.maxPageCount = maxPages
 
         let server: ChatServer
         do {

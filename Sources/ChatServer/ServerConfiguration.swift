@@ -31,6 +31,9 @@ public struct ServerConfiguration: Sendable {
     public var messageBurst = 1000
     /// Most events a reconnecting client is sent to catch up; older ones are reported as a gap.
     public var maxResume = 10_000
+    /// For disk-full drills: the largest the database may grow, in pages (`PRAGMA max_page_count`);
+    /// nil for no limit but the disk's.
+    public var maxPageCount: Int?
     /// How long the shutdown notice may take to reach a client before its connection is closed.
     public var shutdownGraceSeconds = 1.0
 

@@ -54,6 +54,7 @@ public final class EventStore: Sendable {
                     message: "could not switch the database to WAL mode (journal_mode is \(mode ?? "unknown"))")
             }
             try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try database.execute("PRAGMA wal_autocheckpoint = 0")  // the Checkpointer's job
             try Schema.migrate(database)
             try database.execute(
                 """
@@ -87,7 +88,8 @@ public final class EventStore: Sendable {
             insert.bind(version, at: 4)
             try insert.step()
             let writer = try EventWriter(
-                database: database, session: database.lastInsertedRowID, maxBatch: maxBatch, onCommit: onCommit)
+                database: database, session: database.lastInsertedRowID, maxBatch: maxBatch,
+                checkpointer: try Checkpointer(path: path), onCommit: onCommit)
             state.writer = writer
             return writer
         }

@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 
 /// The one writer of a database. Events from every connection queue here; a dedicated thread
@@ -14,6 +15,7 @@ public final class EventWriter: @unchecked Sendable {
     public let maxBatch: Int
 
     private let database: Database
+    private let checkpointer: Checkpointer?
     private let onCommit: @Sendable ([Event]) -> Void
     private let condition = NSCondition()
     // Guarded by `condition`.
@@ -27,10 +29,11 @@ public final class EventWriter: @unchecked Sendable {
     private let statistics = Statistics()
 
     init(
-        database: Database, session: Int64, maxBatch: Int,
+        database: Database, session: Int64, maxBatch: Int, checkpointer: Checkpointer? = nil,
         onCommit: @escaping @Sendable ([Event]) -> Void
     ) throws(StoreError) {
         self.database = database
+        self.checkpointer = checkpointer
         self.session = session
         self.maxBatch = maxBatch
         self.onCommit = onCommit
@@ -89,6 +92,7 @@ public final class EventWriter: @unchecked Sendable {
         condition.broadcast()
         while !finished { condition.wait() }
         condition.unlock()
+        checkpointer?.stop()
     }
 
     private final class Statistics {
@@ -122,6 +126,7 @@ public final class EventWriter: @unchecked Sendable {
         var time = lastTime
         let result: Result<[Event], StoreError>
         do throws(StoreError) {
+            try checkNotMoved()
             let events = try database.transaction { () throws(StoreError) in
                 try batch.map { (item) throws(StoreError) in
                     time = max(item.event.timeMillis ?? now, time)
@@ -140,11 +145,26 @@ public final class EventWriter: @unchecked Sendable {
             statistics.batches += 1
             statistics.events += events.count
             condition.unlock()
+            checkpointer?.noteCommit()
             onCommit(events)
             for (item, event) in zip(batch, events) { item.completion?(.success(event)) }
         case .failure(let error):
             for item in batch { item.completion?(.failure(error)) }
         }
+    }
+
+    /// Refuses to commit when the database file was removed or replaced since it was opened:
+    /// SQLite would go on writing to the unlinked file, and everything "stored" would vanish
+    /// with the process. One `stat` of the path per batch (`SQLITE_FCNTL_HAS_MOVED`).
+    private func checkNotMoved() throws(StoreError) {
+        var moved: Int32 = 0
+        guard sqlite3_file_control(database.handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK,
+            moved != 0
+        else { return }
+        throw StoreError(
+            .readOnly, path: database.path,
+            message: "the database file was removed or replaced while the server was running; "
+                + "nothing more can be stored until the server is restarted")
     }
 
     private func insert(_ event: NewEvent, time: Int64) throws(StoreError) -> Event {

@@ -1,0 +1,142 @@
+import Foundation
+
+/// The built `chat-server` executable, run as a real process, its log in a file.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    /// Where the server's stderr (its log) goes.
+    let logPath: String
+
+    /// The directory of the built products (next to the test bundle).
+    static var productsDirectory: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }
+
+    static var executable: URL { productsDirectory.appendingPathComponent("chat-server") }
+
+    /// Starts `chat-server --port 0` on `database` and waits (at most 20 s) for `listening on`.
+    init(database: String, arguments: [String] = []) throws {
+        logPath = database + ".\(UUID().uuidString.prefix(8)).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = Self.executable
+        process.arguments = ["--host", "127.0.0.1", "--port", "0", "--database", database] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        try process.run()
+        let reading = output.fileHandleForReading
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !text.contains("\n") {
+            guard Date() < deadline else { throw WaitFailure(description: "chat-server did not start: \(text)") }
+            let data = reading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        guard let line = text.split(separator: "\n").first, line.hasPrefix("listening on "),
+            let port = line.split(separator: ":").last.flatMap({ Int($0) })
+        else {
+            throw WaitFailure(description: "unexpected first line from chat-server: \(text); log: \(Self.read(logPath))")
+        }
+        self.port = port
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+
+    /// What the server logged so far.
+    var log: String { Self.read(logPath) }
+
+    private static func read(_ path: String) -> String {
+        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
+    /// Resident memory now, in KiB (`VmRSS`).
+    var residentKiB: Int { statusField("VmRSS") }
+    /// Peak resident memory, in KiB (`VmHWM`).
+    var peakResidentKiB: Int { statusField("VmHWM") }
+
+    /// Open file descriptors now (entries of `/proc/PID/fd`).
+    var openFiles: Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+
+    /// Open sockets now (the listener, and one per connection).
+    var openSockets: Int {
+        let directory = "/proc/\(pid)/fd"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return entries.filter {
+            ((try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0)) ?? "").hasPrefix("socket:")
+        }.count
+    }
+
+    private func statusField(_ name: String) -> Int {
+        let text = Self.read("/proc/\(pid)/status")
+        for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
+        }
+        return -1
+    }
+
+    func kill9() {
+        kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Sends `signal` and waits at most `seconds` for the exit; returns the exit status.
+    func stop(_ signal: Int32 = SIGTERM, within seconds: Double = 10) async throws -> Int32 {
+        kill(pid, signal)
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning {
+            guard Date() < deadline else {
+                kill(pid, SIGKILL)
+                throw WaitFailure(description: "chat-server did not stop within \(seconds) s")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // Under `swift test --sanitize=thread` the server is instrumented too: its reports count.
+        if log.contains("WARNING: ThreadSanitizer") {
+            throw WaitFailure(description: "ThreadSanitizer report in chat-server's log: \(log.suffix(4000))")
+        }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { kill(pid, SIGKILL) }
+    }
+}
+
+/// Runs a command to its end, for at most `seconds`; returns its status, stdout and stderr.
+func runProcess(
+    _ executable: String, _ arguments: [String], within seconds: Double = 20
+) async throws -> (status: Int32, output: String, errors: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(seconds)
+    while process.isRunning {
+        guard Date() < deadline else {
+            kill(process.processIdentifier, SIGKILL)
+            throw WaitFailure(description: "\(executable) \(arguments) did not finish within \(seconds) s")
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return (process.terminationStatus, out, err)
+}
+
+/// The first of `names` found on PATH.
+func findExecutable(_ name: String) -> String? {
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        let path = "\(directory)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+}
