@@ -82,9 +82,8 @@ struct InteractiveTests {
             terminal.type(leaveKey)
             try await eventually("the exit") { !process.isRunning }
             #expect(process.terminationStatus == 0)
-            let events = try recordedEvents(db)
-            #expect(events.last { $0.user == "alice" && $0.kind == .leave }?.reason == .quit)
-            #expect(!events.contains { $0.text.contains("frobnicate") })
+            #expect(try await recordedLeave(of: "alice", in: db) == .quit)
+            #expect(try !recordedEvents(db).contains { $0.text.contains("frobnicate") })
         }
     }
 

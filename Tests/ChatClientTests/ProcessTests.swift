@@ -33,8 +33,7 @@ struct ProcessTests {
             #expect(client.errors.text.contains("unknown command /nonsense"))
             let events = try recordedEvents(db)
             #expect(!events.contains { $0.text.contains("nonsense") }, "an unknown command is not sent")
-            let leave = try #require(events.last { $0.user == "piper" && $0.kind == .leave })
-            #expect(leave.reason == .quit)
+            #expect(try await recordedLeave(of: "piper", in: db) == .quit)
         }
     }
 
@@ -53,7 +52,7 @@ struct ProcessTests {
             #expect(try await client.exitStatus() == 0)
             let events = try recordedEvents(db)
             #expect(!events.contains { $0.text == "this is not sent" })
-            #expect(events.last { $0.user == "ears" && $0.kind == .leave }?.reason == .quit)
+            #expect(try await recordedLeave(of: "ears", in: db) == .quit)
         }
     }
 
