@@ -102,10 +102,9 @@ private struct Screen {
             case .ended(let result):
                 switch result {
                 case .success(let end): return finish(end == .connectionLost ? 1 : 0)
-                case .failure(ConnectionError.refused(.nameReserved, let message)) where askedName:
+                case .failure(ConnectionError.refused(.nameReserved, _)) where askedName:
                     session = nil
-                    show(.info(TextSanitizer.clean(message)))
-                    show(.info("What is your name?"))
+                    show(.info("the name \(options.name) is reserved; what is your name?"))
                     options.name = ""
                     redraw()
                 case .failure(let error):
