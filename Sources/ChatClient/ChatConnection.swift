@@ -44,6 +44,7 @@ public struct ChatConnection: ~Copyable {
     private var iterator: NIOAsyncChannelInboundStream<InboundLine>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private let allocator: ByteBufferAllocator
+    private let channel: any Channel
 
     /// The longest line accepted from the server.
     public static let maxLineBytes = 1 << 20
@@ -75,7 +76,8 @@ public struct ChatConnection: ~Copyable {
         return try await channel.executeThenClose { inbound, outbound in
             var iterator = inbound.makeAsyncIterator()
             let allocator = channel.channel.allocator
-            try await outbound.write(Self.line(ClientMessage.hello(name: name, resumeAfter: resumeAfter, history: history).json, allocator))
+            try await outbound.write(
+                Self.line(ClientMessage.hello(name: name, resumeAfter: resumeAfter, history: history).json, allocator))
             var said: [String] = []
             while true {
                 guard let input = try await iterator.next() else {
@@ -93,7 +95,7 @@ public struct ChatConnection: ~Copyable {
                 case .welcome(let name, let session, let server, let room):
                     var connection = ChatConnection(
                         welcome: Welcome(name: name, session: session, server: server, room: room),
-                        iterator: iterator, outbound: outbound, allocator: allocator)
+                        iterator: iterator, outbound: outbound, allocator: allocator, channel: channel.channel)
                     return try await body(&connection)
                 case .error(let code, let message):
                     throw ConnectionError.refused(code: code, message: message)
@@ -127,7 +129,12 @@ public struct ChatConnection: ~Copyable {
         outbound.finish()
     }
 
-    private static func line(_ text: String, _ allocator: ByteBufferAllocator) -> ByteBuffer {
+    /// A handle that sends on this connection from any task while `next()` reads in another.
+    public var sender: ChatSender {
+        ChatSender(outbound: outbound, allocator: allocator, channel: channel)
+    }
+
+    static func line(_ text: String, _ allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: text.utf8.count + 1)
         buffer.writeString(text)
         buffer.writeInteger(UInt8(ascii: "\n"))
@@ -151,5 +158,28 @@ public struct ChatConnection: ~Copyable {
         }
         if error is ChannelError, case .connectTimeout = error as! ChannelError { return "timed out" }
         return "\(error)"
+    }
+}
+
+/// Sends on a `ChatConnection` from another task; valid while the connection's body runs.
+public struct ChatSender: Sendable {
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let allocator: ByteBufferAllocator
+    let channel: any Channel
+
+    /// Sends one message.
+    public func send(_ message: ClientMessage) async throws {
+        try await outbound.write(ChatConnection.line(message.json, allocator))
+    }
+
+    /// Says goodbye (the server records a quit) and stops sending.
+    public func quit() async throws {
+        try await send(.quit)
+        outbound.finish()
+    }
+
+    /// Closes the connection at once, without a goodbye: to the server it looks like a lost connection.
+    public func abort() {
+        channel.close(promise: nil)
     }
 }

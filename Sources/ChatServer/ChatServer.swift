@@ -118,7 +118,8 @@ public final class ChatServer: Service, Sendable {
 
     /// Stops accepting, sends every client the shutdown notice and closes their connections
     /// (after at most the grace time). `run` returns once every leave is recorded.
-    public func beginShutdown() {
+    /// - Parameter message: why, for the notice (`the room is closing: the host left`).
+    public func beginShutdown(message: String? = nil) {
         let members = state.withLockedValue { state -> [Member]? in
             guard !state.shuttingDown else { return nil }
             state.shuttingDown = true
@@ -127,7 +128,10 @@ public final class ChatServer: Service, Sendable {
         guard let members else { return }
         logger.info("shutting down: telling \(members.count) connections")
         listener.channel.close(promise: nil)
-        let notice = (PlainTexts.shutdown, ServerMessage.shutdown(message: "the server is shutting down").json)
+        let notice = (
+            message.map { "*** \($0). Goodbye!" } ?? PlainTexts.shutdown,
+            ServerMessage.shutdown(message: message ?? "the server is shutting down").json
+        )
         let grace = TimeAmount.milliseconds(Int64(configuration.shutdownGraceSeconds * 1000))
         for member in members { member.shutdown(notice: notice, grace: grace) }
     }

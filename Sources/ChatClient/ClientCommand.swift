@@ -1,0 +1,92 @@
+import ArgumentParser
+import ChatProtocol
+import ChatServer
+import ChatStore
+import Foundation
+import Logging
+
+/// `chat-client`: the command line over the interactive and pipe clients.
+public struct ClientCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "chat-client",
+        abstract: "Chat in a chatroom from the terminal.",
+        discussion: """
+            In a terminal: type and press Enter; incoming messages appear above what you type. \
+            /help lists commands, Ctrl+C or /quit leaves. With a pipe (stdin or stdout not a terminal) \
+            each input line is a message and each event one plain line. If the server goes away, the \
+            client reconnects and shows what it missed, once.
+            """,
+        version: chatroomVersion)
+
+    @Option(help: "Server address.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Server port (with --serve: the port to listen on; 0 picks a free one).")
+    var port = ServerConfiguration.defaultPort
+
+    @Option(help: "Your name; without it you are asked (in a pipe: the first input line).")
+    var name: String?
+
+    @Option(help: "Seconds to wait for the connection.")
+    var connectTimeout = 2.0
+
+    @Flag(help: "Only receive: print the room, send nothing.")
+    var listen = false
+
+    @Flag(help: "When the server goes away, stop instead of reconnecting.")
+    var noReconnect = false
+
+    @Flag(help: "No colours (also when NO_COLOR is set).")
+    var noColor = false
+
+    @Flag(help: "Host the room: start a server in this process and join it.")
+    var serve = false
+
+    @Option(help: "With --serve: the SQLite database file.")
+    var database: String?
+
+    public init() {}
+
+    public func validate() throws {
+        guard (serve ? 0 : 1)...65535 ~= port else {
+            throw ValidationError("--port must be 1 to 65535 (0 with --serve)")
+        }
+        guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
+        guard database == nil || serve else { throw ValidationError("--database goes with --serve") }
+    }
+
+    public func run() async throws {
+        let interactive = !listen && Terminal.isTerminal(STDIN_FILENO) && Terminal.isTerminal(STDOUT_FILENO)
+        let noColorSet = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        let color = !noColor && !noColorSet
+        var options = ClientOptions(host: host, port: port, name: name.map(NameRules.normalize) ?? "")
+        options.connectTimeout = connectTimeout
+        options.reconnect = !noReconnect
+        var intro: [ClientOutput] = []
+        var hosting: Hosting?
+        if serve {
+            let path = database ?? EventStore.defaultPath
+            do {
+                let hosted = try await Hosting(
+                    host: host, port: port, database: path, logLevel: interactive ? .critical : .warning)
+                hosting = hosted
+                options.host = hosted.clientHost
+                options.port = hosted.server.port
+                intro.append(.info("hosting on \(hosted.server.host):\(hosted.server.port), recording to \(path)"))
+            } catch {
+                FileHandle.standardError.write(Data("chat-client: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        let status: Int32
+        if interactive {
+            status = await InteractiveClient(options: options, color: color, intro: intro).run()
+        } else {
+            let styled = listen && Terminal.isTerminal(STDOUT_FILENO)
+            let formatter = OutputFormatter(styled: styled, color: color)
+            status = await PipeClient(options: options, listen: listen, formatter: formatter, intro: intro).run()
+        }
+        if let hosting { await hosting.close() }
+        if status != 0 { throw ExitCode(status) }
+    }
+}

@@ -1,0 +1,40 @@
+import ChatStore
+
+/// Where a block of events sent from the server's record comes from.
+public enum HistoryKind: Sendable, Equatable {
+    /// The recent history a newcomer gets on joining.
+    case join
+    /// What happened while the client was disconnected: shown once, in order.
+    case catchUp
+    /// The answer to `/history N`.
+    case requested
+}
+
+/// What a `ClientSession` has to show its user, in order.
+public enum ClientOutput: Sendable, Equatable {
+    /// Joined (or rejoined, `resumed`) with the name in `welcome`; `requested` is the name asked for.
+    case joined(Welcome, requested: String, resumed: Bool)
+    /// Events from the record follow.
+    case historyBegin(HistoryKind)
+    /// An event, live (`history` nil) or from the record.
+    case event(Event, history: HistoryKind?)
+    /// The block of `count` events from the record is complete.
+    case historyEnd(HistoryKind, count: Int)
+    /// Events after `after` up to `resumedAfter` are no longer in the server's history
+    /// (`resumedAfter` 0: the server's record is a different one).
+    case gap(after: Int64, resumedAfter: Int64)
+    /// Who is in the room.
+    case who([String])
+    /// A notice from the server (not an error).
+    case serverNotice(String)
+    /// A request failed on the server.
+    case serverError(String)
+    /// The server is stopping.
+    case shutdown(String)
+    /// The connection ended; `reason` says how.
+    case disconnected(reason: String)
+    /// The next connection attempt is in `seconds`; `failure` is why the last one failed.
+    case reconnecting(attempt: Int, seconds: Double, failure: String?)
+    /// A word from the client itself.
+    case info(String)
+}

@@ -1,0 +1,274 @@
+import ChatProtocol
+import ChatServer
+import ChatStore
+import NIOCore
+import Synchronization
+
+/// Where and how a client connects.
+public struct ClientOptions: Sendable {
+    public var host = "127.0.0.1"
+    public var port = ServerConfiguration.defaultPort
+    /// The name asked for; the server may give `alice2` when `alice` is taken.
+    public var name: String
+    /// Seconds a TCP connection may take.
+    public var connectTimeout = 2.0
+    /// Reconnect when the server goes away.
+    public var reconnect = true
+    /// Delays between reconnection attempts.
+    public var backoff = Backoff()
+    /// After saying goodbye, how long to wait for the server to close the connection, in seconds.
+    public var quitGrace = 2.0
+    /// Called before each reconnection attempt (tests hold reconnection here).
+    public var beforeReconnect: @Sendable () async -> Void = {}
+
+    public init(host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort, name: String) {
+        self.host = host
+        self.port = port
+        self.name = name
+    }
+}
+
+/// How a session ended.
+public enum SessionEnd: Sendable, Equatable {
+    /// The user left (`/quit`, Ctrl+C, end of input).
+    case quit
+    /// The server stopped (it said so) and reconnection is off.
+    case serverShutdown
+    /// The connection was lost and reconnection is off.
+    case connectionLost
+}
+
+/// One person in the room across connections: connects, shows every event once and in order,
+/// sends what the user types, and when the server goes away reconnects (capped, jittered
+/// backoff) and resumes right after the last event shown.
+///
+/// The first connection's failure is thrown (`ConnectionError`): the caller says why and stops.
+public final class ClientSession: Sendable {
+    public let options: ClientOptions
+    private let output: @Sendable (ClientOutput) -> Void
+    private let slot = SenderSlot()
+    private let state = Mutex(State())
+    private let quitRequests: AsyncStream<Void>
+    private let quitContinuation: AsyncStream<Void>.Continuation
+
+    private struct State {
+        var quitting = false
+        var tracker = ResumeTracker()
+        /// The connection now open (welcomed), for a goodbye or an abort.
+        var sender: ChatSender?
+        var everWelcomed = false
+    }
+
+    /// - Parameter output: called, in order, with everything there is to show.
+    public init(options: ClientOptions, output: @escaping @Sendable (ClientOutput) -> Void) {
+        self.options = options
+        self.output = output
+        (quitRequests, quitContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The id of the last event shown.
+    public var lastShownID: Int64? { state.withLock { $0.tracker.lastShown } }
+
+    /// Leave now (Ctrl+C, a signal), ahead of any messages still waiting to be sent.
+    public func requestQuit() {
+        quitContinuation.yield()
+    }
+
+    /// Closes the connection without a goodbye, as a network failure would (for tests).
+    public func dropConnection() {
+        state.withLock { $0.sender }?.abort()
+    }
+
+    /// Runs until the user leaves: sends each of `commands` (`.quit` leaves, and so does the end
+    /// of `commands`) while showing what the server sends.
+    public func run(commands: AsyncStream<ClientMessage>) async throws -> SessionEnd {
+        defer { slot.close() }
+        return try await withThrowingTaskGroup(of: SessionEnd.self) { group in
+            group.addTask { try await self.connectionLoop() }
+            group.addTask {
+                for await message in commands {
+                    if message == .quit { break }
+                    await self.deliver(message)
+                }
+                // Leaving before the first connection is made: see it through first, so that a
+                // failure to connect is still reported and an empty pipe still joins and leaves.
+                if !self.everWelcomed { _ = await self.slot.wait() }
+                await self.leave()
+                return .quit
+            }
+            group.addTask {
+                for await _ in self.quitRequests {
+                    await self.leave()
+                    return .quit
+                }
+                try await Task.sleep(for: .seconds(1 << 40))
+                return .quit
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    /// Sends one message once connected.
+    private func deliver(_ message: ClientMessage) async {
+        guard let sender = await slot.wait() else { return }
+        do {
+            try await sender.send(message)
+        } catch {
+            output(.info("the connection failed while sending; that message may not have arrived"))
+        }
+    }
+
+    /// Says goodbye (the server records a quit) and waits, at most `quitGrace`, for the server to close.
+    private func leave() async {
+        let sender = state.withLock { state -> ChatSender? in
+            state.quitting = true
+            return state.sender
+        }
+        guard let sender else { return }
+        do {
+            try await sender.quit()
+            try await Task.sleep(for: .seconds(options.quitGrace))
+        } catch {}
+    }
+
+    private var quitting: Bool { state.withLock { $0.quitting } }
+    private var everWelcomed: Bool { state.withLock { $0.everWelcomed } }
+
+    /// Connects, and reconnects after every loss, until the user quits or reconnection is off.
+    private func connectionLoop() async throws -> SessionEnd {
+        var backoff = options.backoff
+        var connected = false
+        while true {
+            var failure: String?
+            var announcedShutdown = false
+            do {
+                announcedShutdown = try await connectOnce(resumed: connected) {
+                    connected = true
+                    backoff.reset()
+                }
+            } catch {
+                if !connected { throw error }
+                failure = Self.describe(error)
+            }
+            slot.set(nil)
+            state.withLock { $0.sender = nil }
+            if quitting { return .quit }
+            guard options.reconnect else { return announcedShutdown ? .serverShutdown : .connectionLost }
+            let delay = backoff.next()
+            output(.reconnecting(attempt: backoff.attempts, seconds: delay, failure: failure))
+            try await Task.sleep(for: .seconds(delay))
+            await options.beforeReconnect()
+            if quitting { return .quit }
+        }
+    }
+
+    /// One connection, from hello to close; true when the server announced its shutdown.
+    private func connectOnce(resumed: Bool, onWelcome: () -> Void) async throws -> Bool {
+        let resumeAfter = resumed ? lastShownID : nil
+        let timeout = TimeAmount.milliseconds(Int64(options.connectTimeout * 1000))
+        return try await ChatConnection.withConnection(
+            host: options.host, port: options.port, name: options.name, resumeAfter: resumeAfter,
+            connectTimeout: timeout
+        ) { chat in
+            onWelcome()
+            let quitNow = state.withLock { state -> Bool in
+                state.sender = chat.sender
+                state.everWelcomed = true
+                return state.quitting
+            }
+            if quitNow { try? await chat.quit() }
+            output(.joined(chat.welcome, requested: options.name, resumed: resumeAfter != nil))
+            var reader = BlockReader(joining: resumeAfter == nil ? .join : .catchUp)
+            var announcedShutdown = false
+            do {
+                while let message = try await chat.next() {
+                    switch message {
+                    case .event(let event, let history):
+                        reader.event(event, history: history, session: self)
+                    case .historyEnd:
+                        if reader.end(session: self) { slot.set(chat.sender) }
+                    case .gap(let after, let resumedAfter):
+                        state.withLock { $0.tracker.skip(to: resumedAfter) }
+                        output(.gap(after: after, resumedAfter: resumedAfter))
+                    case .who(let names): output(.who(names))
+                    case .notice(_, let message): output(.serverNotice(message))
+                    case .error(_, let message): output(.serverError(message))
+                    case .shutdown(let message):
+                        announcedShutdown = true
+                        output(.shutdown(message))
+                    case .welcome: break
+                    }
+                }
+                reader.interrupted(session: self)
+                if !announcedShutdown && !quitting {
+                    output(.disconnected(reason: "the server closed the connection"))
+                }
+            } catch {
+                reader.interrupted(session: self)
+                if !quitting { output(.disconnected(reason: Self.describe(error))) }
+            }
+            return announcedShutdown
+        }
+    }
+
+    /// True when `event` is to be shown: it was not shown before (answers to `/history` always are).
+    /// It then counts as shown: call `emit` with it next.
+    fileprivate func admit(_ event: Event, history: HistoryKind?) -> Bool {
+        history == .requested || state.withLock { $0.tracker.admit(event.id) }
+    }
+
+    fileprivate func emit(_ item: ClientOutput) { output(item) }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? ConnectionError { return error.description }
+        if let error = error as? IOError { return error.description }
+        if let error = error as? ChannelError, error == .ioOnClosedChannel { return "connection closed" }
+        return "\(error)"
+    }
+}
+
+/// Tells history blocks apart: the one after hello (join history or catch-up), then answers to
+/// `/history`. Separators appear only around blocks that have events, or answer a request.
+private struct BlockReader {
+    private var kind: HistoryKind
+    private var joined = false
+    private var begun = false
+    private var count = 0
+
+    init(joining kind: HistoryKind) {
+        self.kind = kind
+    }
+
+    mutating func event(_ event: Event, history: Bool, session: ClientSession) {
+        guard history else {
+            if session.admit(event, history: nil) { session.emit(.event(event, history: nil)) }
+            return
+        }
+        if joined { kind = .requested }
+        guard session.admit(event, history: kind) else { return }
+        if !begun {
+            begun = true
+            session.emit(.historyBegin(kind))
+        }
+        session.emit(.event(event, history: kind))
+        count += 1
+    }
+
+    /// The end of a block; true for the first one (the client is now live).
+    mutating func end(session: ClientSession) -> Bool {
+        let first = !joined
+        if joined { kind = .requested }
+        if begun || kind == .requested { session.emit(.historyEnd(kind, count: count)) }
+        joined = true
+        begun = false
+        count = 0
+        return first
+    }
+
+    /// The connection ended inside a block: close it so the screen stays tidy.
+    mutating func interrupted(session: ClientSession) {
+        if begun { session.emit(.historyEnd(kind, count: count)) }
+        begun = false
+    }
+}

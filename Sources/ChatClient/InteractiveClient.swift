@@ -1,0 +1,224 @@
+import ChatProtocol
+import Foundation
+
+/// Everything the interactive screen reacts to, merged into one stream so that one task does
+/// all terminal output and lines never interleave.
+enum ScreenEvent: Sendable {
+    case keys([UInt8])
+    case inputEnded
+    case output(ClientOutput)
+    case resized
+    case interrupted
+    case ended(Result<SessionEnd, any Error>)
+}
+
+/// The chat in a terminal: incoming lines appear above the line being typed, which is redrawn
+/// beneath them intact; a line editor with history; colours per name; resize-aware.
+public struct InteractiveClient: Sendable {
+    /// Where to connect; an empty `name` is asked for first.
+    public var options: ClientOptions
+    public var color: Bool
+    /// Lines to show before connecting (hosting).
+    public var intro: [ClientOutput] = []
+
+    public init(options: ClientOptions, color: Bool, intro: [ClientOutput] = []) {
+        self.options = options
+        self.color = color
+        self.intro = intro
+    }
+
+    /// Runs until the user leaves; the exit status.
+    public func run() async -> Int32 {
+        guard Terminal.enterRawMode() else {
+            FileHandle.standardError.write(Data("chat-client: cannot set up the terminal\n".utf8))
+            return 1
+        }
+        defer { Terminal.restore() }
+        let (events, sink) = AsyncStream.makeStream(of: ScreenEvent.self)
+        let input = StandardInput.chunks()
+        let reader = Task {
+            for await chunk in input { sink.yield(.keys(chunk)) }
+            sink.yield(.inputEnded)
+        }
+        let watchers = [
+            SignalWatcher([SIGWINCH]) { _ in sink.yield(.resized) },
+            SignalWatcher([SIGINT, SIGTERM, SIGHUP]) { _ in sink.yield(.interrupted) },
+        ]
+        defer {
+            reader.cancel()
+            for watcher in watchers { watcher.cancel() }
+        }
+        var screen = Screen(options: options, color: color, sink: sink)
+        for item in intro { screen.show(item) }
+        return await screen.loop(events)
+    }
+}
+
+/// The state of the interactive screen; lives in the one task that draws.
+private struct Screen {
+    var options: ClientOptions
+    let formatter: OutputFormatter
+    let sink: AsyncStream<ScreenEvent>.Continuation
+    var editor = LineEditor()
+    var decoder = KeyDecoder()
+    var input = InputLine(width: Terminal.width)
+    var session: ClientSession?
+    var commands: AsyncStream<ClientMessage>.Continuation?
+    var sessionTask: Task<Void, Never>?
+    /// The name was typed here (so a refused one can be asked again).
+    var askedName = false
+    var online = false
+    var leaving = false
+    var myName = ""
+
+    init(options: ClientOptions, color: Bool, sink: AsyncStream<ScreenEvent>.Continuation) {
+        self.options = options
+        self.formatter = OutputFormatter(styled: true, color: color)
+        self.sink = sink
+    }
+
+    mutating func loop(_ events: AsyncStream<ScreenEvent>) async -> Int32 {
+        if options.name.isEmpty {
+            askedName = true
+            show(.info("What is your name? (Enter for the default; Ctrl+C leaves)"))
+        } else {
+            start()
+        }
+        redraw()
+        for await event in events {
+            switch event {
+            case .keys(let bytes):
+                for key in decoder.feed(bytes) { if let status = press(key) { return finish(status) } }
+            case .inputEnded:
+                if let status = quit() { return finish(status) }
+            case .interrupted:
+                if let status = quit() { return finish(status) }
+            case .output(let output):
+                track(output)
+                show(output)
+            case .resized:
+                input.width = Terminal.width
+                redraw()
+            case .ended(let result):
+                switch result {
+                case .success(let end): return finish(end == .connectionLost ? 1 : 0)
+                case .failure(ConnectionError.refused(.nameReserved, _)) where askedName:
+                    session = nil
+                    show(.info("the name \(options.name) is reserved; what is your name?"))
+                    options.name = ""
+                    redraw()
+                case .failure(let error):
+                    return finish(1, error: "chat-client: \(ClientSession.describe(error))")
+                }
+            }
+        }
+        return finish(0)
+    }
+
+    /// Handles a key; an exit status when the client is done.
+    mutating func press(_ key: Key) -> Int32? {
+        switch editor.handle(key) {
+        case .none: return nil
+        case .redraw: redraw()
+        case .clearScreen:
+            Terminal.write("\u{1B}[H\u{1B}[2J")
+            redraw()
+        case .quit:
+            return quit()
+        case .submit(let line):
+            guard session != nil else {
+                options.name = NameRules.normalize(line)
+                start()
+                redraw()
+                return nil
+            }
+            switch UserInput.parse(line) {
+            case .nothing: break
+            case .send(let message): commands?.yield(message)
+            case .quit:
+                leaving = true
+                commands?.yield(.quit)
+            case .help: print(UserInput.helpLines.map { formatter.lines(.info($0)) }.flatMap { $0 })
+            case .hint(let hint): show(.info(hint))
+            }
+            redraw()
+        }
+        return nil
+    }
+
+    /// Ctrl+C, Ctrl+D, end of input, a signal: leave at once; nil while the goodbye is under way.
+    mutating func quit() -> Int32? {
+        guard let session else { return 0 }
+        if !leaving {
+            leaving = true
+            show(.info("leaving…"))
+        }
+        session.requestQuit()
+        return nil
+    }
+
+    /// Starts the session with `options.name`.
+    mutating func start() {
+        let sink = sink
+        let session = ClientSession(options: options) { sink.yield(.output($0)) }
+        let (commands, continuation) = AsyncStream.makeStream(of: ClientMessage.self)
+        self.session = session
+        self.commands = continuation
+        sessionTask = Task {
+            do {
+                sink.yield(.ended(.success(try await session.run(commands: commands))))
+            } catch {
+                sink.yield(.ended(.failure(error)))
+            }
+        }
+    }
+
+    mutating func track(_ output: ClientOutput) {
+        switch output {
+        case .joined(let welcome, _, _):
+            online = true
+            myName = TextSanitizer.clean(welcome.name)
+        case .disconnected, .shutdown: online = false
+        default: break
+        }
+    }
+
+    /// Shows lines above the input line, then redraws it.
+    mutating func show(_ output: ClientOutput) {
+        print(formatter.lines(output))
+    }
+
+    mutating func print(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        Terminal.write("\r\u{1B}[2K" + lines.joined(separator: "\r\n") + "\r\n" + drawInput())
+    }
+
+    mutating func redraw() {
+        Terminal.write(drawInput())
+    }
+
+    mutating func drawInput() -> String {
+        guard !leaving else { return "\r\u{1B}[2K" }
+        let prompt: String
+        let styled: String
+        if session == nil {
+            prompt = "name: "
+            styled = prompt
+        } else {
+            let name = myName.isEmpty ? options.name : myName
+            let state = online ? "" : "(offline) "
+            prompt = "\(state)\(name)> "
+            let dimmedState = state.isEmpty ? "" : "\u{1B}[2m\(state)\u{1B}[0m"
+            styled = formatter.color ? "\(dimmedState)\u{1B}[1;\(NameColor.code(for: name))m\(name)\u{1B}[0m> " : prompt
+        }
+        return input.draw(prompt: prompt, styledPrompt: styled, editor: editor)
+    }
+
+    /// Clears the input line and returns `status`, after putting the terminal back.
+    func finish(_ status: Int32, error: String? = nil) -> Int32 {
+        Terminal.write("\r\u{1B}[2K")
+        Terminal.restore()
+        if let error { FileHandle.standardError.write(Data((error + "\n").utf8)) }
+        return status
+    }
+}

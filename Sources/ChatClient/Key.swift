@@ -1,0 +1,14 @@
+/// A key press, decoded from the bytes a terminal sends.
+public enum Key: Sendable, Equatable {
+    case character(Character)
+    case enter
+    case backspace
+    case delete
+    case left, right, up, down
+    case home, end
+    case wordLeft, wordRight
+    /// Ctrl and a letter (lower case): `.control("a")` is Ctrl+A.
+    case control(Character)
+    case tab
+    case escape
+}

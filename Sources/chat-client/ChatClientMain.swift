@@ -1,0 +1,8 @@
+import ChatClient
+
+@main
+enum ChatClientMain {
+    static func main() async {
+        await ClientCommand.main()
+    }
+}

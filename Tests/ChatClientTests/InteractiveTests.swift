@@ -1,0 +1,109 @@
+import ChatClient
+import ChatProtocol
+import ChatStore
+import Foundation
+import Testing
+
+/// The interactive client in a real pseudo-terminal.
+@Suite("chat-client in a terminal", .timeLimit(.minutes(2)))
+struct InteractiveTests {
+    /// Starts `chat-client` with the slave side of a pseudo-terminal as its terminal.
+    func launch(_ arguments: [String], terminal: PseudoTerminal, environment: [String: String] = [:]) throws
+        -> Process
+    {
+        let process = Process()
+        process.executableURL = try chatClientBinary()
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["TERM"] = "xterm-256color"
+        env.removeValue(forKey: "NO_COLOR")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let handle = FileHandle(fileDescriptor: terminal.slave, closeOnDealloc: false)
+        process.standardInput = handle
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        close(terminal.slave)
+        return process
+    }
+
+    @Test(
+        "text arrives while a line is half typed: the screen shows both, and the typed line is sent whole",
+        arguments: ["\u{03}", "\u{04}"])
+    func arrivalWhileTyping(leaveKey: String) async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        try await withServer(database: db) { server in
+            let terminal = try PseudoTerminal()
+            let process = try launch(["--port", "\(server.port)"], terminal: terminal)
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let screen = ByteCollector(descriptor: terminal.master)
+            func model() -> ScreenModel {
+                var model = ScreenModel()
+                model.feed(screen.text)
+                return model
+            }
+            try await screen.waitFor("the name prompt") { $0.contains("name: ") }
+            terminal.type("alice\r")
+            try await eventually("alice's prompt; screen: \(model().lines)") { model().cursorLine == "alice>" }
+            try await eventually("alice's join on screen") { model().lines.contains { $0.hasSuffix("→ alice joined") } }
+
+            terminal.type("hello wor")
+            try await eventually("the half-typed line; screen: \(model().lines)") {
+                model().cursorLine == "alice> hello wor"
+            }
+            try await talk(port: server.port, as: "bob", ["incoming \u{1B}[2J while you type"])
+            try await eventually("bob's message above the input line; screen: \(model().lines)") {
+                let screen = model()
+                return screen.cursorLine == "alice> hello wor"
+                    && screen.lines[screen.row - 1].hasSuffix("bob left")
+                    && screen.lines.contains { $0.hasSuffix("bob: incoming ^[[2J while you type") }
+            }
+            let before = model()
+            #expect(before.column == "alice> hello wor".count, "the cursor stays at the end of the typed text")
+
+            terminal.type("ld\r")
+            try await eventually("the whole line sent") {
+                try recordedEvents(db).contains { $0.user == "alice" && $0.text == "hello world" }
+            }
+            try await eventually("the echo on screen; screen: \(model().lines)") {
+                model().lines.contains { $0.hasSuffix("alice: hello world") } && model().cursorLine == "alice>"
+            }
+            #expect(!model().lines.contains { $0.contains("alice: hello wor") && !$0.contains("world") })
+
+            // An unknown command gets a hint and is not sent.
+            terminal.type("/frobnicate\r")
+            try await eventually("the hint; screen: \(model().lines)") {
+                model().lines.contains { $0.contains("unknown command /frobnicate: not sent") }
+            }
+
+            terminal.type(leaveKey)
+            try await eventually("the exit") { !process.isRunning }
+            #expect(process.terminationStatus == 0)
+            #expect(try await recordedLeave(of: "alice", in: db) == .quit)
+            #expect(try !recordedEvents(db).contains { $0.text.contains("frobnicate") })
+        }
+    }
+
+    @Test("NO_COLOR: no colours on the screen, yet the line editor still works")
+    func noColor() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        try await withServer(database: dir.file("chat.sqlite")) { server in
+            let terminal = try PseudoTerminal()
+            let process = try launch(
+                ["--port", "\(server.port)", "--name", "plain"], terminal: terminal, environment: ["NO_COLOR": "1"])
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let screen = ByteCollector(descriptor: terminal.master)
+            try await screen.waitFor("the join") { $0.contains("→ plain joined") }
+            terminal.type("abc\u{1B}[D\u{1B}[DX\r")
+            try await screen.waitFor("the edited line") { $0.contains("plain: aXbc") }
+            terminal.type("\u{03}")
+            try await eventually("the exit") { !process.isRunning }
+            #expect(process.terminationStatus == 0)
+            #expect(screen.text.range(of: "\u{1B}\\[[0-9;]*m", options: .regularExpression) == nil, "no SGR codes")
+        }
+    }
+}

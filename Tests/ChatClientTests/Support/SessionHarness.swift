@@ -1,0 +1,131 @@
+import ChatClient
+import ChatProtocol
+import ChatStore
+import Foundation
+import Synchronization
+
+/// A `ClientSession` running in a task, with everything it showed collected.
+final class SessionHarness: Sendable {
+    let session: ClientSession
+    private let collected = Collected()
+    private let commands: AsyncStream<ClientMessage>.Continuation
+    private let task: Task<SessionEnd, any Error>
+
+    init(port: Int, name: String, _ configure: (inout ClientOptions) -> Void = { _ in }) {
+        var options = ClientOptions(host: "127.0.0.1", port: port, name: name)
+        options.backoff = Backoff(initial: 0.05, cap: 0.2)
+        options.quitGrace = 5
+        configure(&options)
+        let collected = collected
+        let session = ClientSession(options: options) { output in collected.items.withLock { $0.append(output) } }
+        let (stream, continuation) = AsyncStream.makeStream(of: ClientMessage.self)
+        self.session = session
+        commands = continuation
+        task = Task { try await session.run(commands: stream) }
+    }
+
+    /// Everything shown so far.
+    var outputs: [ClientOutput] { collected.items.withLock { $0 } }
+
+    /// The events shown, live or caught up (not answers to /history), in order.
+    var shownEvents: [Event] {
+        outputs.compactMap { output in
+            guard case .event(let event, let history) = output, history != .requested else { return nil }
+            return event
+        }
+    }
+
+    /// The texts of messages shown.
+    var shownTexts: [String] { shownEvents.filter { $0.kind == .message }.map(\.text) }
+
+    func send(_ message: ClientMessage) { commands.yield(message) }
+
+    /// Waits until an output matches.
+    func waitFor(
+        within seconds: Double = 15, _ what: String, _ matches: @escaping (ClientOutput) -> Bool
+    ) async throws {
+        try await eventually(within: seconds, "\(what); saw \(outputs.suffix(8))") { outputs.contains(where: matches) }
+    }
+
+    /// Waits until a message with `text` was shown.
+    func waitForMessage(_ text: String, within seconds: Double = 15) async throws {
+        try await eventually(within: seconds, "message \(text); saw \(shownTexts.suffix(5))") {
+            shownTexts.contains(text)
+        }
+    }
+
+    /// Leaves and returns how the session ended (bounded).
+    func quit(within seconds: Double = 15) async throws -> SessionEnd {
+        commands.yield(.quit)
+        return try await ended(within: seconds)
+    }
+
+    /// How the session ended, once it has (bounded).
+    func ended(within seconds: Double = 15) async throws -> SessionEnd {
+        let task = task
+        return try await withThrowingTaskGroup(of: SessionEnd?.self) { group in
+            group.addTask { try await task.value }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let end = try await group.next() ?? nil else {
+                throw WaitFailure(description: "the session did not end within \(seconds) s")
+            }
+            return end
+        }
+    }
+
+    func cancel() { task.cancel() }
+}
+
+/// Another person in the room, speaking through the structured protocol.
+func talk(port: Int, as name: String, _ texts: [String], pauseEvery: Int = 10) async throws {
+    try await ChatConnection.withConnection(host: "127.0.0.1", port: port, name: name) { chat in
+        for (index, text) in texts.enumerated() {
+            try await chat.send(.say(text))
+            if index % pauseEvery == pauseEvery - 1 { try await Task.sleep(for: .milliseconds(3)) }
+        }
+        // Wait (bounded) for the last message to come back: it is recorded.
+        let last = texts.last.map(TextSanitizer.clean)
+        let deadline = ContinuousClock.now + .seconds(15)
+        while let message = try await chat.next() {
+            if case .event(let event, false) = message, event.user == chat.welcome.name, event.text == last {
+                break
+            }
+            guard ContinuousClock.now < deadline else { throw WaitFailure(description: "\(name)'s echo never came") }
+        }
+        try await chat.quit()
+    }
+}
+
+/// A gate a test opens once.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// What a session showed, shared with its output closure.
+final class Collected: Sendable {
+    let items = Mutex<[ClientOutput]>([])
+}
