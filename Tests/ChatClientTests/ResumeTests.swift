@@ -45,6 +45,12 @@ struct ResumeTests {
             }
             try await alice.waitForMessage("m200")
             alice.session.dropConnection()
+            try await alice.waitFor("the second resumed join") { _ in
+                alice.outputs.filter {
+                    if case .joined(_, _, resumed: true) = $0 { return true }
+                    return false
+                }.count == 2
+            }
             try await talker.value
             try await alice.waitForMessage("m399")
             #expect(try await alice.quit() == .quit)
