@@ -5,13 +5,14 @@ import NIOCore
 
 /// The people in a room and the fan-out of its events. Names are unique without regard to case.
 /// A committed batch is encoded once and handed to each event loop in one task, which writes it
-/// to every member on that loop: one write and one flush per member per batch.
+/// to every member on that loop: one write per member per batch, and one flush per member per
+/// turn of its event loop however many batches arrived meanwhile (see `LoopFanout`).
 final class LiveRoom: Sendable {
     let name: String
 
     private struct State {
         var names: [String: (name: String, member: Member)] = [:]
-        var byLoop: [ObjectIdentifier: (loop: EventLoop, members: [Member])] = [:]
+        var byLoop: [ObjectIdentifier: (fanout: LoopFanout, members: [Member])] = [:]
     }
     private let state = NIOLockedValueBox(State())
 
@@ -27,7 +28,7 @@ final class LiveRoom: Sendable {
             let name = NameRules.unique(requested) { state.names[$0.lowercased()] != nil }
             state.names[name.lowercased()] = (name, member)
             let key = ObjectIdentifier(member.channel.eventLoop)
-            state.byLoop[key, default: (member.channel.eventLoop, [])].members.append(member)
+            state.byLoop[key, default: (LoopFanout(loop: member.channel.eventLoop), [])].members.append(member)
             return name
         }
     }
@@ -56,10 +57,32 @@ final class LiveRoom: Sendable {
         guard !ours.isEmpty else { return }
         let delivery = Delivery(ours)
         let loops = state.withLockedValue { Array($0.byLoop.values) }
-        for (loop, members) in loops where !members.isEmpty {
-            loop.execute {
-                for member in members { member.deliver(delivery) }
-            }
+        for (fanout, members) in loops where !members.isEmpty {
+            fanout.loop.execute { fanout.deliver(delivery, to: members) }
         }
+    }
+}
+
+/// The fan-out work of one event loop, confined to it. Batches write at once; flushes wait for
+/// a task queued behind them, so when batches arrive faster than the loop turns, each member gets
+/// one flush (one system call) for all of them.
+final class LoopFanout: @unchecked Sendable {
+    let loop: EventLoop
+    private var unflushed: [Member] = []
+
+    init(loop: EventLoop) {
+        self.loop = loop
+    }
+
+    func deliver(_ delivery: Delivery, to members: [Member]) {
+        let wasIdle = unflushed.isEmpty
+        for member in members where member.deliver(delivery) { unflushed.append(member) }
+        if wasIdle && !unflushed.isEmpty { loop.execute { self.flush() } }
+    }
+
+    private func flush() {
+        let members = unflushed
+        unflushed.removeAll(keepingCapacity: true)
+        for member in members { member.flushDeliveries() }
     }
 }

@@ -20,6 +20,7 @@ final class Member: @unchecked Sendable {
     private var pending: [Delivery]? = []
     private var pendingEvents = 0
     private var lastSentID: Int64 = 0
+    private var flushPending = false
 
     init(id: Int64, channel: Channel, maxPendingEvents: Int) {
         self.id = id
@@ -48,19 +49,30 @@ final class Member: @unchecked Sendable {
         send(buffer)
     }
 
-    /// Hands the member a committed batch. Call on its event loop.
-    func deliver(_ delivery: Delivery) {
+    /// Hands the member a committed batch without flushing; returns true when the member now has
+    /// bytes to flush that it had not already announced. Call on its event loop.
+    func deliver(_ delivery: Delivery) -> Bool {
         if pending != nil {
             pendingEvents += delivery.count
             pending!.append(delivery)
             if pendingEvents > maxPendingEvents { disconnect(.tooSlow) }
-            return
+            return false
         }
-        guard let bytes = delivery.bytes(for: mode, after: lastSentID) else { return }
+        guard let bytes = delivery.bytes(for: mode, after: lastSentID) else { return false }
         lastSentID = delivery.lastID
         channel.write(bytes, promise: nil)
+        if !channel.isWritable {
+            disconnect(.tooSlow)
+            return false
+        }
+        defer { flushPending = true }
+        return !flushPending
+    }
+
+    /// Flushes what `deliver` wrote. Call on its event loop.
+    func flushDeliveries() {
+        flushPending = false
         channel.flush()
-        if !channel.isWritable { disconnect(.tooSlow) }
     }
 
     /// Sends the greeting and history in `prefix`, then every batch that arrived meanwhile that
