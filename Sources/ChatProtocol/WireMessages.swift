@@ -60,7 +60,8 @@ public enum ClientMessage: Sendable, Equatable {
             let version = envelope.protocol ?? protocolVersion
             guard version == protocolVersion else {
                 throw ProtocolError(
-                    code: .unsupportedProtocol, message: "protocol \(version) is not supported; this server speaks \(protocolVersion)")
+                    code: .unsupportedProtocol,
+                    message: "protocol \(version) is not supported; this server speaks \(protocolVersion)")
             }
             return .hello(name: envelope.name ?? "", resumeAfter: envelope.resumeAfter, history: envelope.historyCount)
         case "say": return .say(try required(envelope.text, "text"))
@@ -159,7 +160,8 @@ public enum ServerMessage: Sendable, Equatable {
         case "notice", "error":
             let code = ErrorCode(rawValue: envelope.code ?? "") ?? .malformed
             let message = envelope.message ?? ""
-            return envelope.type == "notice" ? .notice(code: code, message: message) : .error(code: code, message: message)
+            return envelope.type == "notice"
+                ? .notice(code: code, message: message) : .error(code: code, message: message)
         case "shutdown": return .shutdown(message: envelope.message ?? "")
         default: throw ProtocolError(code: .unknownType, message: "unknown message type \"\(envelope.type)\"")
         }

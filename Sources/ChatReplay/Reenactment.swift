@@ -10,10 +10,12 @@ extension ReplayCommand {
         var pager = EventPager(reader: reader, filter: EventFilter(session: session.id))
         let reenactor = Reenactor(target: target, timing: timing, timeout: .seconds(max(1, Int64(connectTimeout))))
         let local = local
-        let outcome = try await reenactor.run(next: { try pager.next() }) { event in
-            try output.write(TextTranscript.line(event, local: local) + "\n")
-            try output.flush()
-        }
+        let outcome = try await reenactor.run(
+            next: { try pager.next() },
+            enacted: { event in
+                try output.write(TextTranscript.line(event, local: local) + "\n")
+                try output.flush()
+            })
         try output.write("re-enacted session \(session.id) against \(target): \(outcome.original.count) events\n")
         guard verify else { return try output.finish() }
         let recorded: [Event]

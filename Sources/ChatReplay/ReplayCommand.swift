@@ -71,10 +71,12 @@ struct ReplayCommand: AsyncParsableCommand {
         var pager = EventPager(reader: reader, filter: EventFilter(session: chosen?.id ?? 0))
         let player = ReplayPlayer(clock: ContinuousClock(), timing: timing)
         let local = local
-        try await player.play(next: { try pager.next() }) { event in
-            try output.write(TextTranscript.line(event, local: local) + "\n")
-            try output.flush()
-        }
+        try await player.play(
+            next: { try pager.next() },
+            emit: { event in
+                try output.write(TextTranscript.line(event, local: local) + "\n")
+                try output.flush()
+            })
         if follow {
             var follower = Follower(reader: reader, after: pager.lastID ?? 0)
             try await follower.run { event in

@@ -1,8 +1,8 @@
 import ChatProtocol
 import ChatStore
+import Dispatch
 import NIOCore
 import NIOPosix
-import Dispatch
 
 /// What a newcomer said before joining.
 struct Introduction: Sendable {
@@ -173,7 +173,8 @@ extension ChatServer {
                     let name = NameRules.normalize(raw)
                     if NameRules.isReserved(name) {
                         reply(
-                            member, .error(code: .nameReserved, message: "the name \(name) is reserved; send another hello"))
+                            member,
+                            .error(code: .nameReserved, message: "the name \(name) is reserved; send another hello"))
                         return .askAgain
                     }
                     return .introduced(
@@ -212,7 +213,9 @@ extension ChatServer {
                     guard let resumeAfter else { return (try reader.recent(room: roomName, limit: wanted), nil) }
                     if resumeAfter > (try reader.lastEventID()) {
                         // The client's record comes from another database: start afresh.
-                        return (try reader.recent(room: roomName, limit: wanted), .gap(after: resumeAfter, resumedAfter: 0))
+                        return (
+                            try reader.recent(room: roomName, limit: wanted), .gap(after: resumeAfter, resumedAfter: 0)
+                        )
                     }
                     let missed = try reader.events(room: roomName, after: resumeAfter, limit: maxResume + 1)
                     guard missed.count > maxResume else { return (missed, nil) }
@@ -231,7 +234,10 @@ extension ChatServer {
         }
         let renamed = name.lowercased() == introduction.name.lowercased() ? nil : introduction.name
         if structured {
-            line(ServerMessage.welcome(name: name, session: session, server: "chatroom \(chatroomVersion)", room: roomName).json)
+            line(
+                ServerMessage.welcome(
+                    name: name, session: session, server: "chatroom \(chatroomVersion)", room: roomName
+                ).json)
             if let gap { line(gap.json) }
             for event in history { line(ServerMessage.event(event, history: true).json) }
             line(ServerMessage.historyEnd.json)
@@ -250,9 +256,10 @@ extension ChatServer {
     /// Answers `/history N` or a history request.
     private func sendHistory(_ member: Member, limit: Int) async {
         let roomName = room.name
-        let events = (try? await NIOThreadPool.singleton.runIfActive { [store] in
-            try store.read { try $0.recent(room: roomName, limit: min(max(limit, 0), 1000)) }
-        }) ?? []
+        let events =
+            (try? await NIOThreadPool.singleton.runIfActive { [store] in
+                try store.read { try $0.recent(room: roomName, limit: min(max(limit, 0), 1000)) }
+            }) ?? []
         var buffer = member.channel.allocator.buffer(capacity: 64 + events.count * 160)
         func line(_ text: String) {
             buffer.writeString(text)
@@ -276,7 +283,11 @@ extension ChatServer {
             guard case .failure(let error) = result else { return }
             logger.error("not stored: \(error)")
             let message = ServerMessage.error(code: .notStored, message: PlainTexts.notStored("\(error.message)"))
-            if member.mode == .plain { member.send(line: PlainTexts.notStored(error.message)) } else { member.send(line: message.json) }
+            if member.mode == .plain {
+                member.send(line: PlainTexts.notStored(error.message))
+            } else {
+                member.send(line: message.json)
+            }
         }
     }
 
@@ -328,7 +339,8 @@ extension ChatServer {
             case "/who": return .who
             case "/help": return .help
             case "/me": return words.count > 1 ? .post(.action, String(words[1])) : .ignore
-            case "/history": return .history(words.count > 1 ? Int(words[1]) ?? configuration.history : configuration.history)
+            case "/history":
+                return .history(words.count > 1 ? Int(words[1]) ?? configuration.history : configuration.history)
             default:
                 if trimmed.hasPrefix("{") { return .post(.message, text) }
                 return .reply(plain: PlainTexts.unknownCommand(command), code: .unknownType)

@@ -6,7 +6,8 @@ enum PlainTexts {
     static func welcome(_ name: String, renamedFrom requested: String?) -> String {
         var text = ""
         if let requested { text += "The name \(requested) is taken; you are \(name).\n" }
-        text += "Hello \(name)! Type a message and press Enter. /who lists who is here, /help lists commands, {quit} leaves."
+        text +=
+            "Hello \(name)! Type a message and press Enter. /who lists who is here, /help lists commands, {quit} leaves."
         return text
     }
 
@@ -29,7 +30,9 @@ enum PlainTexts {
     static func lineTooLong(_ bytes: Int, limit: Int) -> String {
         "error: your line was \(bytes) bytes, over the limit of \(limit); it was not sent."
     }
-    static func notStored(_ reason: String) -> String { "error: your message could not be stored, so nobody saw it (\(reason))." }
+    static func notStored(_ reason: String) -> String {
+        "error: your message could not be stored, so nobody saw it (\(reason))."
+    }
     static func rateLimited(_ rate: Double) -> String {
         "notice: you are sending more than \(Int(rate)) messages a second; your messages are being slowed down."
     }

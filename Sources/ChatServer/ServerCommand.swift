@@ -49,9 +49,10 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: "normal: a commit survives a server crash; full: also a power cut (slower).")
     var durability = "normal"
 
-    @Option(help: ArgumentHelp(
-        "Fault drills only: cap the database at this many pages, so writes fail as on a full disk.",
-        visibility: .hidden))
+    @Option(
+        help: ArgumentHelp(
+            "Fault drills only: cap the database at this many pages, so writes fail as on a full disk.",
+            visibility: .hidden))
     var maxPages: Int?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
@@ -68,7 +69,9 @@ public struct ServerCommand: AsyncParsableCommand {
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard history >= 0, maxClients > 0, maxLineBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
-            throw ValidationError("--history, --max-clients, --max-line-bytes (64+), --max-queue-bytes (1024+), --rate and --burst must be positive")
+            throw ValidationError(
+                "--history, --max-clients, --max-line-bytes (64+), --max-queue-bytes (1024+), --rate and --burst must be positive"
+            )
         }
     }
 

@@ -37,7 +37,10 @@ public struct ServerConfiguration: Sendable {
     /// How long the shutdown notice may take to reach a client before its connection is closed.
     public var shutdownGraceSeconds = 1.0
 
-    public init(host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort, databasePath: String = EventStore.defaultPath) {
+    public init(
+        host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort,
+        databasePath: String = EventStore.defaultPath
+    ) {
         self.host = host
         self.port = port
         self.databasePath = databasePath

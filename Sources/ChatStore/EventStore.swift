@@ -145,7 +145,8 @@ public final class EventStore: Sendable {
         let directory = (path as NSString).deletingLastPathComponent
         let parent = directory.isEmpty ? "." : directory
         guard manager.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw StoreError(.cannotCreate, path: path, message: "cannot create the database: \(parent) is not a directory")
+            throw StoreError(
+                .cannotCreate, path: path, message: "cannot create the database: \(parent) is not a directory")
         }
         guard manager.isWritableFile(atPath: parent) else {
             throw StoreError(

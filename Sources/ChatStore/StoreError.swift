@@ -41,14 +41,16 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
 
     /// Builds an error from an SQLite result code, with the connection's own message.
     static func sqlite(_ code: Int32, db: OpaquePointer?, path: String, sql: String?) -> StoreError {
-        let detail = db.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+        let detail =
+            db.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
         switch code & 0xFF {
         case SQLITE_NOTADB:
             return StoreError(.notADatabase, path: path, message: "file is not a database (\(detail))", sql: sql)
         case SQLITE_CORRUPT:
             return StoreError(.corrupt, path: path, message: "database is corrupt (\(detail))", sql: sql)
         case SQLITE_FULL:
-            return StoreError(.diskFull, path: path, message: "disk full: the database cannot grow (\(detail))", sql: sql)
+            return StoreError(
+                .diskFull, path: path, message: "disk full: the database cannot grow (\(detail))", sql: sql)
         case SQLITE_READONLY:
             return StoreError(.readOnly, path: path, message: "database is read-only (\(detail))", sql: sql)
         case SQLITE_BUSY, SQLITE_LOCKED:

@@ -14,7 +14,8 @@ struct HistoryBench: AsyncParsableCommand {
     var queries = 2000
 
     func run() async throws {
-        for line in try await Self.measure(sizes: sizes.split(separator: ",").compactMap { Int($0) }, queries: queries) {
+        for line in try await Self.measure(sizes: sizes.split(separator: ",").compactMap { Int($0) }, queries: queries)
+        {
             print(line)
         }
     }
@@ -44,7 +45,8 @@ struct HistoryBench: AsyncParsableCommand {
             baseline = baseline ?? p50
             lines.append(
                 String(
-                    format: "history: events=%d last50_p50=%.1fus p99=%.1fus RATIO p50/p50_smallest=%.2f (filled at %@)",
+                    format:
+                        "history: events=%d last50_p50=%.1fus p99=%.1fus RATIO p50/p50_smallest=%.2f (filled at %@)",
                     size, p50, p99, p50 / baseline!, rate(added, fillSeconds)))
         }
         return lines
@@ -60,7 +62,11 @@ struct HistoryBench: AsyncParsableCommand {
             let event = NewEvent(
                 kind: index % 10 == 0 ? .join : .message, user: "user\(index % 500)",
                 text: "BENCH history filler number \(index) with some typical text")
-            if index == to - 1 || index % 100_000 == 99_999 { _ = try await writer.append(event) } else { writer.submit(event) }
+            if index == to - 1 || index % 100_000 == 99_999 {
+                _ = try await writer.append(event)
+            } else {
+                writer.submit(event)
+            }
         }
     }
 }

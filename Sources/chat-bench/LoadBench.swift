@@ -32,7 +32,9 @@ struct LoadBench: AsyncParsableCommand {
     var timeout = 120.0
 
     func run() async throws {
-        print(try await Self.measure(port: port, clients: clients, senders: senders, messages: messages, window: window, timeout: timeout))
+        print(
+            try await Self.measure(
+                port: port, clients: clients, senders: senders, messages: messages, window: window, timeout: timeout))
     }
 
     static func measure(port: Int, clients: Int, senders: Int, messages: Int, window: Int, timeout: Double) async throws
@@ -47,7 +49,8 @@ struct LoadBench: AsyncParsableCommand {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: 1 << 16)))
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(LineFrameDecoder(maxLineBytes: 1 << 16)))
                         try channel.pipeline.syncOperations.addHandler(receiver)
                     }
                 }
@@ -127,7 +130,11 @@ final class LoadRun: @unchecked Sendable {
     func waitUntilDelivered(_ target: Int, timeout: Double) async throws -> Double {
         await withCheckedContinuation { continuation in
             lock.withLock {
-                if deliveredCount >= target { continuation.resume(returning: now()) } else { waiter = (target, continuation) }
+                if deliveredCount >= target {
+                    continuation.resume(returning: now())
+                } else {
+                    waiter = (target, continuation)
+                }
             }
         }
     }
@@ -135,7 +142,8 @@ final class LoadRun: @unchecked Sendable {
     func send(sender: Int, sequence: Int) {
         guard sequence < messages else { return }
         let stamp = DispatchTime.now().uptimeNanoseconds
-        senders[sender].writeAndFlush(ByteBuffer(string: "BENCH \(sender) \(sequence) \(stamp) padding-to-64-bytes-xxxxxxxxxxxx\n"), promise: nil)
+        senders[sender].writeAndFlush(
+            ByteBuffer(string: "BENCH \(sender) \(sequence) \(stamp) padding-to-64-bytes-xxxxxxxxxxxx\n"), promise: nil)
     }
 }
 
@@ -165,7 +173,8 @@ final class Receiver: ChannelInboundHandler, @unchecked Sendable {
         }
         guard let range = text.range(of: "BENCH ") else { return }
         let fields = text[range.upperBound...].split(separator: " ")
-        guard fields.count >= 3, let sender = Int(fields[0]), let sequence = Int(fields[1]), let stamp = UInt64(fields[2])
+        guard fields.count >= 3, let sender = Int(fields[0]), let sequence = Int(fields[1]),
+            let stamp = UInt64(fields[2])
         else { return }
         count += 1
         if count % 4 == 0 { latencies.append(Double(DispatchTime.now().uptimeNanoseconds - stamp) / 1e6) }

@@ -21,7 +21,9 @@ struct SmokeBench: AsyncParsableCommand {
             logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
-            print(try await LoadBench.measure(port: server.port, clients: 20, senders: 2, messages: 50, window: 20, timeout: 30))
+            print(
+                try await LoadBench.measure(
+                    port: server.port, clients: 20, senders: 2, messages: 50, window: 20, timeout: 30))
             server.beginShutdown()
             try await group.waitForAll()
         }

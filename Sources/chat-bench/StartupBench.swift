@@ -24,7 +24,8 @@ struct StartupBench: AsyncParsableCommand {
         try await HistoryBench.fill(large, from: 0, to: events)
         let full = try await startSeconds(large)
         return String(
-            format: "startup: events=%d to_accepting=%.1fms empty_db=%.1fms RATIO large/empty=%.2f", events, full * 1000,
+            format: "startup: events=%d to_accepting=%.1fms empty_db=%.1fms RATIO large/empty=%.2f", events,
+            full * 1000,
             empty * 1000, full / empty)
     }
 

@@ -30,7 +30,8 @@ struct StoreBench: AsyncParsableCommand {
             defer { scratch.remove() }
             let rawSeconds = try RawInsertBaseline.run(path: scratch.file("raw.sqlite"), rows: events, batchSize: 1024)
             raw.append(Double(events) / rawSeconds)
-            writer.append(Double(events) / (try await writeThroughStore(scratch.file("store.sqlite"), events, producers)))
+            writer.append(
+                Double(events) / (try await writeThroughStore(scratch.file("store.sqlite"), events, producers)))
         }
         let scratch = Scratch()
         defer { scratch.remove() }
@@ -39,7 +40,8 @@ struct StoreBench: AsyncParsableCommand {
         let rawMedian = percentiles(raw).p50
         let writerMedian = percentiles(writer).p50
         return String(
-            format: "store: events=%d producers=%d writer=%.0f/s raw_batched=%.0f/s raw_one_per_txn=%.0f/s RATIO writer/raw_batched=%.2f",
+            format:
+                "store: events=%d producers=%d writer=%.0f/s raw_batched=%.0f/s raw_one_per_txn=%.0f/s RATIO writer/raw_batched=%.2f",
             events, producers, writerMedian, rawMedian, perRow, writerMedian / rawMedian)
     }
 
