@@ -88,6 +88,8 @@ public final class GreetingTimeoutHandler: ChannelInboundHandler, RemovableChann
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         settle()
         context.fireChannelRead(data)
+        // Its work is done: leave the pipeline, and take its memory along.
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
