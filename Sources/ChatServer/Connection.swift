@@ -279,15 +279,10 @@ extension ChatServer {
     /// Stores an event; the room sees it once committed. If it cannot be stored, only the sender hears.
     private func record(_ event: NewEvent, from member: Member) {
         guard !event.text.isEmpty else { return }
-        writer.submit(event) { [logger] result in
+        writer.submit(event) { [self] result in
             guard case .failure(let error) = result else { return }
             logger.error("not stored: \(error)")
-            let message = ServerMessage.error(code: .notStored, message: PlainTexts.notStored("\(error.message)"))
-            if member.mode == .plain {
-                member.send(line: PlainTexts.notStored(error.message))
-            } else {
-                member.send(line: message.json)
-            }
+            reply(member, .error(code: .notStored, message: PlainTexts.notStored(error.message)))
         }
     }
 
