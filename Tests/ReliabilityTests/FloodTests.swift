@@ -98,8 +98,10 @@ struct FloodTests {
         try await watcher.expect { $0 == "watcher: still here" }
         #expect(try await server.stop() == 0)
         let growth = samples[3].rss - samples[1].rss
-        // The first quarter warms up (threads, SQLite's read connections); after it, nothing grows.
-        #expect(samples.dropFirst().allSatisfy { $0.files == samples[1].files }, "\(samples)")
+        // The first quarter warms up (threads, SQLite's read connections); after it, descriptors may
+        // only vary within the read-connection pool (at most 8 connections of 2 files each): a leak
+        // of one descriptor per connection would add hundreds per quarter.
+        #expect(samples.dropFirst().allSatisfy { abs($0.files - samples[1].files) <= 16 }, "\(samples)")
         // Memory settles: between half-way and the end it may not keep growing.
         #expect(growth < 4 * 1024, "RSS grew \(growth) KiB from cycle \(samples[1].done) to \(samples[3].done)")
         figure(
