@@ -77,6 +77,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers shared by the test targets: temporary directories, waits, in-process and
+        // spawned servers, a raw line client.
+        .target(
+            name: "ChatTestSupport",
+            dependencies: [
+                "ChatServer", "ChatStore", "ChatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ChatTestSupport"
+        ),
         .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "CSQLite"]),
         .testTarget(
             name: "ChatProtocolTests",
@@ -85,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "ChatServerTests",
             dependencies: [
-                "ChatServer", "ChatStore", "ChatProtocol", "ChatClient",
+                "ChatServer", "ChatStore", "ChatProtocol", "ChatClient", "ChatTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -94,15 +106,16 @@ let package = Package(
         .testTarget(
             name: "ReliabilityTests",
             dependencies: [
-                "ChatServer", "ChatStore", "ChatProtocol",
+                "ChatServer", "ChatStore", "ChatProtocol", "ChatTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ChatClientTests", dependencies: ["ChatClient", "ChatServer", "ChatStore"]),
         .testTarget(
-            name: "ChatReplayTests", dependencies: ["ChatReplay", "ChatServer", "ChatStore"],
+            name: "ChatClientTests", dependencies: ["ChatClient", "ChatServer", "ChatStore", "ChatTestSupport"]),
+        .testTarget(
+            name: "ChatReplayTests", dependencies: ["ChatReplay", "ChatServer", "ChatStore", "ChatTestSupport"],
             resources: [.copy("Golden")]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import ChatClient
 import ChatProtocol
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -35,7 +36,7 @@ struct InteractiveTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        try await withServer(database: db) { server in
+        try await withRunningServer(database: db) { server in
             let terminal = try PseudoTerminal()
             let process = try launch(["--port", "\(server.port)"], terminal: terminal)
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
@@ -47,15 +48,19 @@ struct InteractiveTests {
             }
             try await screen.waitFor("the name prompt") { $0.contains("name: ") }
             terminal.type("alice\r")
-            try await eventually("alice's prompt; screen: \(model().lines)") { model().cursorLine == "alice>" }
-            try await eventually("alice's join on screen") { model().lines.contains { $0.hasSuffix("→ alice joined") } }
+            try await eventually(within: 15, "alice's prompt; screen: \(model().lines)") {
+                model().cursorLine == "alice>"
+            }
+            try await eventually(within: 15, "alice's join on screen") {
+                model().lines.contains { $0.hasSuffix("→ alice joined") }
+            }
 
             terminal.type("hello wor")
-            try await eventually("the half-typed line; screen: \(model().lines)") {
+            try await eventually(within: 15, "the half-typed line; screen: \(model().lines)") {
                 model().cursorLine == "alice> hello wor"
             }
             try await talk(port: server.port, as: "bob", ["incoming \u{1B}[2J while you type"])
-            try await eventually("bob's message above the input line; screen: \(model().lines)") {
+            try await eventually(within: 15, "bob's message above the input line; screen: \(model().lines)") {
                 let screen = model()
                 return screen.cursorLine == "alice> hello wor"
                     && screen.lines[screen.row - 1].hasSuffix("bob left")
@@ -65,22 +70,22 @@ struct InteractiveTests {
             #expect(before.column == "alice> hello wor".count, "the cursor stays at the end of the typed text")
 
             terminal.type("ld\r")
-            try await eventually("the whole line sent") {
+            try await eventually(within: 15, "the whole line sent") {
                 try recordedEvents(db).contains { $0.user == "alice" && $0.text == "hello world" }
             }
-            try await eventually("the echo on screen; screen: \(model().lines)") {
+            try await eventually(within: 15, "the echo on screen; screen: \(model().lines)") {
                 model().lines.contains { $0.hasSuffix("alice: hello world") } && model().cursorLine == "alice>"
             }
             #expect(!model().lines.contains { $0.contains("alice: hello wor") && !$0.contains("world") })
 
             // An unknown command gets a hint and is not sent.
             terminal.type("/frobnicate\r")
-            try await eventually("the hint; screen: \(model().lines)") {
+            try await eventually(within: 15, "the hint; screen: \(model().lines)") {
                 model().lines.contains { $0.contains("unknown command /frobnicate: not sent") }
             }
 
             terminal.type(leaveKey)
-            try await eventually("the exit") { !process.isRunning }
+            try await eventually(within: 15, "the exit") { !process.isRunning }
             #expect(process.terminationStatus == 0)
             #expect(try await recordedLeave(of: "alice", in: db) == .quit)
             #expect(try !recordedEvents(db).contains { $0.text.contains("frobnicate") })
@@ -91,7 +96,7 @@ struct InteractiveTests {
     func noColor() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        try await withServer(database: dir.file("chat.sqlite")) { server in
+        try await withRunningServer(database: dir.file("chat.sqlite")) { server in
             let terminal = try PseudoTerminal()
             let process = try launch(
                 ["--port", "\(server.port)", "--name", "plain"], terminal: terminal, environment: ["NO_COLOR": "1"])
@@ -101,7 +106,7 @@ struct InteractiveTests {
             terminal.type("abc\u{1B}[D\u{1B}[DX\r")
             try await screen.waitFor("the edited line") { $0.contains("plain: aXbc") }
             terminal.type("\u{03}")
-            try await eventually("the exit") { !process.isRunning }
+            try await eventually(within: 15, "the exit") { !process.isRunning }
             #expect(process.terminationStatus == 0)
             #expect(screen.text.range(of: "\u{1B}\\[[0-9;]*m", options: .regularExpression) == nil, "no SGR codes")
         }

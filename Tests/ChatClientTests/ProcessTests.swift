@@ -1,6 +1,7 @@
 import ChatClient
 import ChatProtocol
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -12,7 +13,7 @@ struct ProcessTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        try await withServer(database: db) { server in
+        try await withRunningServer(database: db) { server in
             try await talk(port: server.port, as: "bob", ["before you came"])
             let client = try ClientProcess(["--port", "\(server.port)"])
             try client.type("piper")
@@ -42,7 +43,7 @@ struct ProcessTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        try await withServer(database: db) { server in
+        try await withRunningServer(database: db) { server in
             let client = try ClientProcess(["--listen", "--port", "\(server.port)", "--name", "ears"])
             try await client.output.waitFor("the listener's join") { $0.contains("ears joined the chat\n") }
             try client.type("this is not sent")

@@ -2,6 +2,7 @@ import ChatClient
 import ChatProtocol
 import ChatServer
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -29,7 +30,7 @@ struct ResumeTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        try await withServer(database: db) { server in
+        try await withRunningServer(database: db) { server in
             let alice = SessionHarness(port: server.port, name: "alice")
             try await alice.waitFor("alice's join") {
                 if case .event(let event, nil) = $0 { return event.kind == .join && event.user == "alice" }
@@ -108,7 +109,7 @@ struct ResumeTests {
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
         let keepFive: (inout ServerConfiguration) -> Void = { $0.maxResume = 5 }
-        try await withServer(database: db, keepFive) { server in
+        try await withRunningServer(database: db, keepFive) { server in
             let gate = Gate()
             let alice = SessionHarness(port: server.port, name: "alice") { $0.beforeReconnect = { await gate.wait() } }
             try await talk(port: server.port, as: "bob", ["hello"])
@@ -201,7 +202,7 @@ struct ResumeTests {
     func queuedAndHistory() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        try await withServer(database: dir.file("chat.sqlite")) { server in
+        try await withRunningServer(database: dir.file("chat.sqlite")) { server in
             let alice = SessionHarness(port: server.port, name: "alice")
             for index in 0..<5 { alice.send(.say("early \(index)")) }
             try await alice.waitForMessage("early 4")

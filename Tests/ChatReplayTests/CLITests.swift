@@ -1,5 +1,6 @@
 import ChatProtocol
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 

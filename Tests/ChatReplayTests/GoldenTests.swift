@@ -1,6 +1,7 @@
 import ChatProtocol
 import ChatReplay
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -22,7 +23,7 @@ import Testing
 
     static func golden(_ name: String) throws -> String {
         guard let url = Bundle.module.url(forResource: "Golden/\(name)", withExtension: nil) else {
-            throw TestFailure(description: "no golden file \(name)")
+            throw WaitFailure(description: "no golden file \(name)")
         }
         return try String(contentsOf: url, encoding: .utf8)
     }
@@ -126,24 +127,24 @@ enum CSVParser {
             }
             switch scalar {
             case "\"":
-                guard cell.isEmpty else { throw TestFailure(description: "quote inside an unquoted cell") }
+                guard cell.isEmpty else { throw WaitFailure(description: "quote inside an unquoted cell") }
                 quoted = true
             case ",":
                 row.append(cell)
                 cell = ""
             case "\r":
-                guard scalars.popFirst() == "\n" else { throw TestFailure(description: "CR without LF") }
+                guard scalars.popFirst() == "\n" else { throw WaitFailure(description: "CR without LF") }
                 row.append(cell)
                 rows.append(row)
                 row = []
                 cell = ""
             case "\n":
-                throw TestFailure(description: "bare LF line end")
+                throw WaitFailure(description: "bare LF line end")
             default:
                 cell.unicodeScalars.append(scalar)
             }
         }
-        guard !quoted, row.isEmpty, cell.isEmpty else { throw TestFailure(description: "unterminated row") }
+        guard !quoted, row.isEmpty, cell.isEmpty else { throw WaitFailure(description: "unterminated row") }
         return rows
     }
 }

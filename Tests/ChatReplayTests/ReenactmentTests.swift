@@ -2,6 +2,7 @@ import ChatClient
 import ChatReplay
 import ChatServer
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -12,7 +13,7 @@ import Testing
         while let message = try await chat.next() {
             if case .event(let event, history: false) = message, matches(event) { return }
         }
-        throw TestFailure(description: "connection closed while waiting")
+        throw WaitFailure(description: "connection closed while waiting")
     }
 
     static func say(_ chat: inout ChatConnection, _ text: String) async throws {

@@ -1,5 +1,6 @@
 import ChatReplay
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import ChatProtocol
 import ChatServer
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -79,7 +80,8 @@ struct OrderAndInputTests {
         try await withServer(database: dir.file("chat.sqlite")) { server in
             let mallory = try await TestClient.join(port: server.port, as: "mallory")
             let victim = try await TestClient.join(port: server.port, as: "victim")
-            let attack: [UInt8] = [0x1B] + Array("[2J".utf8) + [0x07, 0x08, 0x00, 0x7F, 0xC2, 0x9B] + Array("31m\r".utf8)
+            let attack: [UInt8] =
+                [0x1B] + Array("[2J".utf8) + [0x07, 0x08, 0x00, 0x7F, 0xC2, 0x9B] + Array("31m\r".utf8)
             try await mallory.send(bytes: Array("x".utf8) + attack + Array("done\n".utf8))
             let line = try await victim.expect { $0.hasPrefix("mallory: ") }
             #expect(line == "mallory: x^[[2J^G^H^@^?\u{FFFD}31m^Mdone")
@@ -92,7 +94,13 @@ struct OrderAndInputTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        try await withServer(database: db, { $0.messagesPerSecond = 20; $0.messageBurst = 5 }) { server in
+        try await withServer(
+            database: db,
+            {
+                $0.messagesPerSecond = 20
+                $0.messageBurst = 5
+            }
+        ) { server in
             let flooder = try await TestClient.join(port: server.port, as: "flooder")
             let started = Date()
             for n in 0..<40 { try await flooder.send("flood \(n)") }
@@ -109,7 +117,13 @@ struct OrderAndInputTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        try await withServer(database: db, { $0.maxQueueBytes = 256 * 1024; $0.messageBurst = 100_000 }) { server in
+        try await withServer(
+            database: db,
+            {
+                $0.maxQueueBytes = 256 * 1024
+                $0.messageBurst = 100_000
+            }
+        ) { server in
             let sleeper = try await TestClient.join(port: server.port, as: "sleeper")
             try await sleeper.channel.setOption(.autoRead, value: false).get()
             let talker = try await TestClient.join(port: server.port, as: "talker")

@@ -1,5 +1,6 @@
 import ChatServer
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -31,9 +32,11 @@ struct PlainChatTests {
         #expect(events[4].reason == .quit && events[4].user == "alice")
     }
 
-    @Test("names: taken gets a number, empty gets USR, reserved is refused, the name is cleaned", arguments: [
-        "{quit}", "{exit}", "/quit",
-    ])
+    @Test(
+        "names: taken gets a number, empty gets USR, reserved is refused, the name is cleaned",
+        arguments: [
+            "{quit}", "{exit}", "/quit",
+        ])
     func namesAndQuitCommands(quitCommand: String) async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -89,7 +92,10 @@ struct PlainChatTests {
             #expect(history.count == 4)
             #expect(history[0].hasSuffix("] alice: message 1"))
             #expect(history[3].hasSuffix("] alice left the chat (server shutdown)"))
-            #expect(history.allSatisfy { $0.range(of: #"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] "#, options: .regularExpression) != nil })
+            #expect(
+                history.allSatisfy {
+                    $0.range(of: #"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] "#, options: .regularExpression) != nil
+                })
             try await bob.expect { $0 == "bob joined the chat" }
         }
         let sessions = try EventReader(path: db).sessions()
@@ -164,9 +170,10 @@ struct PlainChatTests {
             let who = try await observer.expect { $0.hasPrefix("In the room") }
             #expect(who.hasPrefix("In the room (51): "))
             let expected = Set(["twin"] + (2...50).map { "twin\($0)" })
-            let names = Set(who.split(separator: ":", maxSplits: 1)[1].split(separator: ",").map {
-                $0.trimmingCharacters(in: .whitespaces)
-            })
+            let names = Set(
+                who.split(separator: ":", maxSplits: 1)[1].split(separator: ",").map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                })
             #expect(names == expected.union(["observer"]))
             // Everyone sees the same events in the same order: the database's id order.
             try await clients[0].send("last")

@@ -1,4 +1,5 @@
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -46,7 +47,8 @@ struct ProcessTests {
         #expect(ids == Array(1...Int64(ids.count)))
     }
 
-    @Test("SIGTERM and SIGINT: clients are told, the process exits 0 in bounded time, even with a stuck client",
+    @Test(
+        "SIGTERM and SIGINT: clients are told, the process exits 0 in bounded time, even with a stuck client",
         arguments: [SIGTERM, SIGINT])
     func signals(signal: Int32) async throws {
         let dir = TemporaryDirectory()
@@ -77,7 +79,10 @@ struct ProcessTests {
         let running = try ServerProcess(database: dir.file("busy.sqlite"))
         let cases: [(String, String)] = [
             (garbage, "file is not a database"),
-            (dir.file("busy.sqlite"), "database is in use by another chat-server (pid \(running.process.processIdentifier))"),
+            (
+                dir.file("busy.sqlite"),
+                "database is in use by another chat-server (pid \(running.process.processIdentifier))"
+            ),
             (dir.file("missing/dir/chat.sqlite"), "is not a directory"),
         ]
         for (path, cause) in cases {

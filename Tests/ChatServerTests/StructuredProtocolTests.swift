@@ -2,6 +2,7 @@ import ChatClient
 import ChatProtocol
 import ChatServer
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -41,9 +42,12 @@ struct StructuredProtocolTests {
                 try await chat.send(.who)
                 #expect(try await chat.next() == .who(["alice", "alice2"]))
                 try await chat.send(.hello(name: "again"))
-                #expect(try await chat.next() == .error(code: .badSequence, message: "already joined: hello comes once"))
+                #expect(
+                    try await chat.next() == .error(code: .badSequence, message: "already joined: hello comes once"))
                 try await chat.send(.me("waves"))
-                guard case .event(let action, _) = try await chat.next() else { throw WaitFailure(description: "no action") }
+                guard case .event(let action, _) = try await chat.next() else {
+                    throw WaitFailure(description: "no action")
+                }
                 #expect(action.kind == .action && action.text == "waves")
                 try await chat.quit()
             }
@@ -142,7 +146,8 @@ struct StructuredProtocolTests {
             let talker = try await TestClient.join(port: server.port, as: "talker")
             for n in 0..<20 { try await talker.send("n\(n)") }
             try await talker.expect { $0 == "talker: n19" }
-            try await ChatConnection.withConnection(host: "127.0.0.1", port: server.port, name: "late", resumeAfter: 2) {
+            try await ChatConnection.withConnection(host: "127.0.0.1", port: server.port, name: "late", resumeAfter: 2)
+            {
                 chat in
                 let first = try await chat.next()
                 #expect(first == .gap(after: 2, resumedAfter: 16))
@@ -151,7 +156,9 @@ struct StructuredProtocolTests {
                 #expect(ids == [17, 18, 19, 20, 21])
             }
             // A resume point from another database (beyond the last id) is a gap too.
-            try await ChatConnection.withConnection(host: "127.0.0.1", port: server.port, name: "other", resumeAfter: 999) {
+            try await ChatConnection.withConnection(
+                host: "127.0.0.1", port: server.port, name: "other", resumeAfter: 999
+            ) {
                 chat in
                 let first = try await chat.next()
                 #expect(first == .gap(after: 999, resumedAfter: 0))

@@ -1,4 +1,5 @@
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -34,7 +35,9 @@ struct CrashTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for (index, client) in clients.enumerated() {
                         group.addTask {
-                            for n in 0..<20_000 where !Task.isCancelled { try await client.send("\(tag)c\(index)-\(n)") }
+                            for n in 0..<20_000 where !Task.isCancelled {
+                                try await client.send("\(tag)c\(index)-\(n)")
+                            }
                         }
                     }
                     try await group.waitForAll()
@@ -42,7 +45,9 @@ struct CrashTests {
             }
             // Kill at a point that moves from round to round, while traffic flows.
             let killAfter = 50 + (round * 37) % 400
-            try await eventually(within: 60, "\(killAfter) messages at c0") { try await clients[0].counted >= killAfter }
+            try await eventually(within: 60, "\(killAfter) messages at c0") {
+                try await clients[0].counted >= killAfter
+            }
             server.kill9()
             senders.cancel()
             _ = try? await senders.value
@@ -74,6 +79,7 @@ struct CrashTests {
         figure(
             "crash",
             "rounds=\(rounds) clients=\(clientCount) messages_seen=\(totalSeen) events_stored=\(totalStored) "
-                + "messages_lost=\(totalLost) integrity=ok seconds=\(String(format: "%.1f", Date().timeIntervalSince(started)))")
+                + "messages_lost=\(totalLost) integrity=ok seconds=\(String(format: "%.1f", Date().timeIntervalSince(started)))"
+        )
     }
 }

@@ -1,4 +1,5 @@
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -41,7 +42,9 @@ func isWriteLocked(_ database: String) async throws -> Bool {
 struct DatabaseFaultTests {
     static let notStored = "error: your message could not be stored, so nobody saw it ("
 
-    @Test("disk full (--max-pages): the sender is told, nobody else sees it, the server goes on, nothing acknowledged is lost")
+    @Test(
+        "disk full (--max-pages): the sender is told, nobody else sees it, the server goes on, nothing acknowledged is lost"
+    )
     func diskFull() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -99,7 +102,11 @@ struct DatabaseFaultTests {
         #expect(try await server.stop() == 0)
         let texts = try EventReader(path: db).events(EventFilter(kinds: [.message])).map(\.text)
         #expect(texts == ["before", "after"])
-        figure("locked", String(format: "refused after %.1f s (busy timeout 5 s) with \"%@\"; accepted again after release", waited, refused))
+        figure(
+            "locked",
+            String(
+                format: "refused after %.1f s (busy timeout 5 s) with \"%@\"; accepted again after release", waited,
+                refused))
     }
 
     @Test("read-only database file (chattr +i) at start: refused with one clear line, exit status 1")
@@ -142,7 +149,9 @@ struct DatabaseFaultTests {
         figure("removed", "refused with \"\(refused)\"; server kept serving")
     }
 
-    @Test("database file overwritten while running: no crash, no hang; each message is either seen by all or refused to its sender")
+    @Test(
+        "database file overwritten while running: no crash, no hang; each message is either seen by all or refused to its sender"
+    )
     func corruptedWhileRunning() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -192,6 +201,9 @@ struct DatabaseFaultTests {
             #expect(result.errors.split(separator: "\n").count == 1 && result.errors.hasPrefix("chat-server: \(db): "))
             restart = "restart refused: \(result.errors.trimmingCharacters(in: .newlines))"
         }
-        figure("corrupted", "after overwriting the file: delivered=\(delivered) refused=\(refused) (each exactly one), crashes=0, hangs=0, stop status=\(status); \(restart)")
+        figure(
+            "corrupted",
+            "after overwriting the file: delivered=\(delivered) refused=\(refused) (each exactly one), crashes=0, hangs=0, stop status=\(status); \(restart)"
+        )
     }
 }

@@ -1,4 +1,5 @@
 import ChatStore
+import ChatTestSupport
 import Foundation
 import NIOCore
 import Testing
@@ -47,8 +48,10 @@ struct FloodTests {
         figure(
             "flood",
             String(
-                format: "rate=%d burst=%d messages=%d took=%.2f s (%.0f msg/s, limit %d) notices=%d dropped=%d others_worst_latency=%.0f ms",
-                rate, burst, count, seconds, Double(count) / seconds, rate, notices.count, count - stored.count, worst * 1000))
+                format:
+                    "rate=%d burst=%d messages=%d took=%.2f s (%.0f msg/s, limit %d) notices=%d dropped=%d others_worst_latency=%.0f ms",
+                rate, burst, count, seconds, Double(count) / seconds, rate, notices.count, count - stored.count,
+                worst * 1000))
     }
 
     @Test("connect/disconnect cycles: no growth in file descriptors or memory")

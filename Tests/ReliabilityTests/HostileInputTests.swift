@@ -1,14 +1,17 @@
 import ChatStore
+import ChatTestSupport
 import Foundation
 import NIOCore
 import Testing
 
 @Suite("Reliability: hostile input against a running server", .timeLimit(.minutes(15)))
 struct HostileInputTests {
-    @Test("random bytes, overlong lines, bad UTF-8, NUL, escapes, bad/huge/nested JSON, bad sequences, half-closes, a slow name: 0 crashes, 0 hangs, others unaffected")
+    @Test(
+        "random bytes, overlong lines, bad UTF-8, NUL, escapes, bad/huge/nested JSON, bad sequences, half-closes, a slow name: 0 crashes, 0 hangs, others unaffected"
+    )
     func hostileInput() async throws {
         let count = Scale.pick("RELIABILITY_HOSTILE_CASES", quick: 300, full: 5000)
-        let seed = UInt64(Scale.pick("RELIABILITY_SEED", quick: 20261123, full: 20261123))
+        let seed = UInt64(Scale.pick("RELIABILITY_SEED", quick: 20_261_123, full: 20_261_123))
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
@@ -65,7 +68,8 @@ struct HostileInputTests {
         figure(
             "hostile-input",
             String(
-                format: "cases=%d seed=%llu crashes=0 hangs=0 probes_worst=%.0f ms seconds=%.1f slow_name=6 bytes at 1/s kinds=%d",
+                format:
+                    "cases=%d seed=%llu crashes=0 hangs=0 probes_worst=%.0f ms seconds=%.1f slow_name=6 bytes at 1/s kinds=%d",
                 count, seed, worstProbe * 1000, seconds, kinds.count))
     }
 }
@@ -125,8 +129,10 @@ enum HostileCase: String, CaseIterable {
             try await hello()
             let samples = [
                 #"{"type":"say","text":"#, #"{"type":5}"#, #"{""#, #"{"type":"say","text":"\ud800"}"#,
-                #"{"type":"say","text":null}"#, #"{"type":"nope"}"#, #"{"type":"history","limit":-99999999999999999999}"#,
-                #"{"type":"say","text":"a"} trailing"#, "{\"\u{00}\":1}", #"{"type":"history","limit":9223372036854775807}"#,
+                #"{"type":"say","text":null}"#, #"{"type":"nope"}"#,
+                #"{"type":"history","limit":-99999999999999999999}"#,
+                #"{"type":"say","text":"a"} trailing"#, "{\"\u{00}\":1}",
+                #"{"type":"history","limit":9223372036854775807}"#,
             ]
             for sample in samples { try await client.send(sample) }
             try await stillAnswers(structured: true)
@@ -138,8 +144,11 @@ enum HostileCase: String, CaseIterable {
         case .nestedJSON:
             try await hello()
             let depth = Int.random(in: 100...2000, using: &random)
-            try await client.send(#"{"type":"say","text":"n","x":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}")
-            try await client.send(String(repeating: #"{"a":"#, count: depth / 3) + "1" + String(repeating: "}", count: depth / 3))
+            try await client.send(
+                #"{"type":"say","text":"n","x":"# + String(repeating: "[", count: depth)
+                    + String(repeating: "]", count: depth) + "}")
+            try await client.send(
+                String(repeating: #"{"a":"#, count: depth / 3) + "1" + String(repeating: "}", count: depth / 3))
             try await stillAnswers(structured: true)
         case .helloTwice:
             try await hello()

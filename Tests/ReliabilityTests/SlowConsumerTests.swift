@@ -1,4 +1,5 @@
 import ChatStore
+import ChatTestSupport
 import Foundation
 import NIOCore
 import Testing
@@ -26,7 +27,8 @@ struct ChatRun {
         }
         var clients: [TestClient] = []
         for index in 0..<chatters {
-            clients.append(try await TestClient.join(port: server.port, as: "chat\(index)", counting: { $0.contains(": load-") }))
+            clients.append(
+                try await TestClient.join(port: server.port, as: "chat\(index)", counting: { $0.contains(": load-") }))
         }
         try await clients[0].expect(within: 20) { $0 == "chat\(chatters - 1) joined the chat" }
         let total = chatters * messages
@@ -46,7 +48,9 @@ struct ChatRun {
             try await group.waitForAll()
         }
         for client in clients {
-            try await eventually(within: 180, "all \(total) messages at every chatter") { try await client.counted >= total }
+            try await eventually(within: 180, "all \(total) messages at every chatter") {
+                try await client.counted >= total
+            }
         }
         let seconds = Date().timeIntervalSince(started)
         sampler.cancel()
@@ -75,7 +79,9 @@ struct ChatRun {
 
 @Suite("Reliability: slow consumers", .timeLimit(.minutes(15)))
 struct SlowConsumerTests {
-    @Test("clients that never read are disconnected as too slow, recorded; the others keep their throughput; memory bounded")
+    @Test(
+        "clients that never read are disconnected as too slow, recorded; the others keep their throughput; memory bounded"
+    )
     func slowConsumers() async throws {
         let chatters = Scale.pick("RELIABILITY_SLOW_CHATTERS", quick: 10, full: 50)
         let messages = Scale.pick("RELIABILITY_SLOW_MESSAGES", quick: 300, full: 100)
@@ -92,13 +98,20 @@ struct SlowConsumerTests {
                 results[slow, default: []].append(run)
             }
         }
-        func median(_ runs: [ChatRun]) -> ChatRun { runs.sorted { $0.messagesPerSecond < $1.messagesPerSecond }[runs.count / 2] }
+        func median(_ runs: [ChatRun]) -> ChatRun {
+            runs.sorted { $0.messagesPerSecond < $1.messagesPerSecond }[runs.count / 2]
+        }
         let base = median(results[0]!)
         // Noise on 2 shared cores: the 10 % is asserted on the full run (medians of 3);
         // the quick run only guards against a collapse.
         let floor = Scale.full ? 0.9 : 0.33
-        var parts = ["chatters=\(chatters) messages=\(chatters * messages) max_queue_bytes=\(queueBytes) repeats=\(repeats)"]
-        parts.append(String(format: "baseline=%.0f msg/s peak_rss=%.1f MiB", base.messagesPerSecond, Double(base.peakResidentKiB) / 1024))
+        var parts = [
+            "chatters=\(chatters) messages=\(chatters * messages) max_queue_bytes=\(queueBytes) repeats=\(repeats)"
+        ]
+        parts.append(
+            String(
+                format: "baseline=%.0f msg/s peak_rss=%.1f MiB", base.messagesPerSecond,
+                Double(base.peakResidentKiB) / 1024))
         for slow in [1, 10] {
             let run = median(results[slow]!)
             let ratio = run.messagesPerSecond / base.messagesPerSecond

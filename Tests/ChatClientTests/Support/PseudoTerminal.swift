@@ -1,3 +1,4 @@
+import ChatTestSupport
 import Foundation
 
 /// A pseudo-terminal pair: the child gets the slave as its terminal, the test types into and

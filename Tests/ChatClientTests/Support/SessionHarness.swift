@@ -1,6 +1,7 @@
 import ChatClient
 import ChatProtocol
 import ChatStore
+import ChatTestSupport
 import Foundation
 import Synchronization
 

@@ -1,3 +1,4 @@
+import ChatTestSupport
 import Foundation
 
 /// The built `chat-replay` next to the test bundle.
@@ -8,7 +9,7 @@ func chatReplayBinary() throws -> URL {
         if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         directory.deleteLastPathComponent()
     }
-    throw TestFailure(description: "chat-replay binary not found near \(CommandLine.arguments[0])")
+    throw WaitFailure(description: "chat-replay binary not found near \(CommandLine.arguments[0])")
 }
 
 struct CLIResult {
@@ -39,7 +40,7 @@ func runCLI(_ arguments: [String], in directory: String, seconds: Double = 60) a
     while process.isRunning {
         if Date() > deadline {
             process.terminate()
-            throw TestFailure(description: "chat-replay \(arguments) did not finish within \(seconds) s")
+            throw WaitFailure(description: "chat-replay \(arguments) did not finish within \(seconds) s")
         }
         try await Task.sleep(for: .milliseconds(20))
     }

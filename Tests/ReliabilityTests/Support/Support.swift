@@ -1,22 +1,4 @@
-import ChatServer
-import ChatStore
 import Foundation
-import Logging
-
-/// A fresh temporary directory, removed by `remove()`.
-struct TemporaryDirectory {
-    let path: String
-
-    init() {
-        var template = Array((NSTemporaryDirectory() + "chatroom-rel-XXXXXX").utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        path = String(cString: made!)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// Sizes: the quick ones run in every `swift test`; `RELIABILITY_FULL=1` runs the sizes of the
 /// issue (scripts/reliability/run). Each can be overridden by its own environment variable.
@@ -35,52 +17,14 @@ func figure(_ scenario: String, _ text: String) {
     let line = "FIGURE \(scenario): \(text)\n"
     FileHandle.standardOutput.write(Data(line.utf8))
     if let path = Scale.environment["RELIABILITY_FIGURES"] {
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
         if let handle = FileHandle(forWritingAtPath: path) {
             handle.seekToEndOfFile()
             handle.write(Data(line.utf8))
             try? handle.close()
         }
-    }
-}
-
-/// Runs a real server in this process on 127.0.0.1, port 0, for the duration of `body`, then
-/// shuts it down gracefully and waits until the session is closed.
-func withServer<T: Sendable>(
-    database: String, _ configure: (inout ServerConfiguration) -> Void = { _ in },
-    _ body: @Sendable (ChatServer) async throws -> T
-) async throws -> T {
-    var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, databasePath: database)
-    configuration.nameTimeoutSeconds = 5
-    configure(&configuration)
-    var logger = Logger(label: "test-server")
-    logger.logLevel = .critical
-    let server = try await ChatServer(configuration: configuration, logger: logger)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await server.run()
-            return nil
-        }
-        let result: T
-        do {
-            result = try await body(server)
-        } catch {
-            server.beginShutdown()
-            try await group.waitForAll()
-            throw error
-        }
-        server.beginShutdown()
-        try await group.waitForAll()
-        return result
-    }
-}
-
-/// Waits for `condition` to hold, checking every few milliseconds, for at most `seconds`.
-func eventually(within seconds: Double = 10, _ what: String, _ condition: () async throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while !(try await condition()) {
-        guard Date() < deadline else { throw WaitFailure(description: "timed out waiting for \(what)") }
-        try await Task.sleep(for: .milliseconds(20))
     }
 }
 

@@ -1,21 +1,21 @@
 import Foundation
 
 /// The built `chat-server` executable, run as a real process, its log in a file.
-final class ServerProcess: @unchecked Sendable {
-    let process = Process()
-    let port: Int
+package final class ServerProcess: @unchecked Sendable {
+    package let process = Process()
+    package let port: Int
     /// Where the server's stderr (its log) goes.
-    let logPath: String
+    package let logPath: String
 
     /// The directory of the built products (next to the test bundle).
-    static var productsDirectory: URL {
+    package static var productsDirectory: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     }
 
-    static var executable: URL { productsDirectory.appendingPathComponent("chat-server") }
+    package static var executable: URL { productsDirectory.appendingPathComponent("chat-server") }
 
     /// Starts `chat-server --port 0` on `database` and waits (at most 20 s) for `listening on`.
-    init(database: String, arguments: [String] = []) throws {
+    package init(database: String, arguments: [String] = []) throws {
         logPath = database + ".\(UUID().uuidString.prefix(8)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = Self.executable
@@ -36,37 +36,39 @@ final class ServerProcess: @unchecked Sendable {
         guard let line = text.split(separator: "\n").first, line.hasPrefix("listening on "),
             let port = line.split(separator: ":").last.flatMap({ Int($0) })
         else {
-            throw WaitFailure(description: "unexpected first line from chat-server: \(text); log: \(Self.read(logPath))")
+            throw WaitFailure(
+                description: "unexpected first line from chat-server: \(text); log: \(Self.read(logPath))")
         }
         self.port = port
     }
 
-    var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
+    package var pid: Int32 { process.processIdentifier }
+    package var isRunning: Bool { process.isRunning }
 
     /// What the server logged so far.
-    var log: String { Self.read(logPath) }
+    package var log: String { Self.read(logPath) }
 
     private static func read(_ path: String) -> String {
         (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }
 
     /// Resident memory now, in KiB (`VmRSS`).
-    var residentKiB: Int { statusField("VmRSS") }
+    package var residentKiB: Int { statusField("VmRSS") }
     /// Peak resident memory, in KiB (`VmHWM`).
-    var peakResidentKiB: Int { statusField("VmHWM") }
+    package var peakResidentKiB: Int { statusField("VmHWM") }
 
     /// Open file descriptors now (entries of `/proc/PID/fd`).
-    var openFiles: Int {
+    package var openFiles: Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
 
     /// Open sockets now (the listener, and one per connection).
-    var openSockets: Int {
+    package var openSockets: Int {
         let directory = "/proc/\(pid)/fd"
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return entries.filter {
-            ((try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0)) ?? "").hasPrefix("socket:")
+            ((try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0)) ?? "").hasPrefix(
+                "socket:")
         }.count
     }
 
@@ -78,13 +80,13 @@ final class ServerProcess: @unchecked Sendable {
         return -1
     }
 
-    func kill9() {
+    package func kill9() {
         kill(pid, SIGKILL)
         process.waitUntilExit()
     }
 
     /// Sends `signal` and waits at most `seconds` for the exit; returns the exit status.
-    func stop(_ signal: Int32 = SIGTERM, within seconds: Double = 10) async throws -> Int32 {
+    package func stop(_ signal: Int32 = SIGTERM, within seconds: Double = 10) async throws -> Int32 {
         kill(pid, signal)
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning {
@@ -107,7 +109,7 @@ final class ServerProcess: @unchecked Sendable {
 }
 
 /// Runs a command to its end, for at most `seconds`; returns its status, stdout and stderr.
-func runProcess(
+package func runProcess(
     _ executable: String, _ arguments: [String], within seconds: Double = 20
 ) async throws -> (status: Int32, output: String, errors: String) {
     let process = Process()
@@ -132,8 +134,8 @@ func runProcess(
     return (process.terminationStatus, out, err)
 }
 
-/// The first of `names` found on PATH.
-func findExecutable(_ name: String) -> String? {
+/// Where `name` is found on PATH.
+package func findExecutable(_ name: String) -> String? {
     for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
         let path = "\(directory)/\(name)"
         if FileManager.default.isExecutableFile(atPath: path) { return path }

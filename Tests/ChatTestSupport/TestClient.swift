@@ -3,20 +3,15 @@ import Foundation
 import NIOCore
 import NIOPosix
 
-/// A test's failure to see what it waited for, with what it saw instead.
-struct WaitFailure: Error, CustomStringConvertible {
-    var description: String
-}
-
 /// A raw line client, as `nc` would be: it sends bytes and collects every line the server sends.
 /// Every wait has a deadline.
-final class TestClient: Sendable {
-    let channel: Channel
+package final class TestClient: Sendable {
+    package let channel: Channel
     private let inbox: Inbox
 
     /// Connects; `counting` lines are counted as they arrive (see `counted`); `receiveBuffer`
     /// sets SO_RCVBUF before connecting, for clients that stop reading.
-    static func connect(
+    package static func connect(
         port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         counting: (@Sendable (String) -> Bool)? = nil, receiveBuffer: Int? = nil
     ) async throws -> TestClient {
@@ -25,7 +20,8 @@ final class TestClient: Sendable {
         if let receiveBuffer {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
         }
-        let channel = try await bootstrap
+        let channel =
+            try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -43,7 +39,7 @@ final class TestClient: Sendable {
     }
 
     /// Connects and gives a name; returns once the welcome line arrived.
-    static func join(
+    package static func join(
         port: Int, as name: String, counting: (@Sendable (String) -> Bool)? = nil, receiveBuffer: Int? = nil
     ) async throws -> TestClient {
         let client = try await connect(port: port, counting: counting, receiveBuffer: receiveBuffer)
@@ -53,22 +49,24 @@ final class TestClient: Sendable {
     }
 
     /// Sends `line` and a newline.
-    func send(_ line: String) async throws {
+    package func send(_ line: String) async throws {
         try await send(bytes: Array(line.utf8) + [UInt8(ascii: "\n")])
     }
 
-    func send(bytes: [UInt8]) async throws {
+    package func send(bytes: [UInt8]) async throws {
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
     /// The next line, nil when the server closed the connection.
-    func next(within seconds: Double = 10) async throws -> String? {
+    package func next(within seconds: Double = 10) async throws -> String? {
         try await channel.eventLoop.flatSubmit { self.inbox.next(within: seconds, on: self.channel.eventLoop) }.get()
     }
 
     /// Reads lines until one matches; throws with what was seen if none does in time.
     @discardableResult
-    func expect(within seconds: Double = 10, _ matches: @escaping @Sendable (String) -> Bool) async throws -> String {
+    package func expect(within seconds: Double = 10, _ matches: @escaping @Sendable (String) -> Bool) async throws
+        -> String
+    {
         let deadline = Date().addingTimeInterval(seconds)
         var seen: [String] = []
         while true {
@@ -83,7 +81,7 @@ final class TestClient: Sendable {
 
     /// Reads until the server closes the connection; returns the lines read meanwhile.
     @discardableResult
-    func expectClosed(within seconds: Double = 10) async throws -> [String] {
+    package func expectClosed(within seconds: Double = 10) async throws -> [String] {
         let deadline = Date().addingTimeInterval(seconds)
         var seen: [String] = []
         while true {
@@ -95,19 +93,19 @@ final class TestClient: Sendable {
     }
 
     /// Every line received so far.
-    var received: [String] {
+    package var received: [String] {
         get async throws { try await channel.eventLoop.submit { self.inbox.all }.get() }
     }
 
     /// How many received lines matched `counting`.
-    var counted: Int {
+    package var counted: Int {
         get async throws { try await channel.eventLoop.submit { self.inbox.matched }.get() }
     }
 
     /// True once the server closed the connection (or it was closed here).
-    var isClosed: Bool { !channel.isActive }
+    package var isClosed: Bool { !channel.isActive }
 
-    func close() async {
+    package func close() async {
         try? await channel.close()
     }
 

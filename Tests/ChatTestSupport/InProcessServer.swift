@@ -1,0 +1,83 @@
+import ChatServer
+import ChatStore
+import Foundation
+import Logging
+
+/// Runs a real server in this process on 127.0.0.1, port 0, for the duration of `body`, then
+/// shuts it down gracefully and waits until the session is closed.
+package func withServer<T: Sendable>(
+    database: String, _ configure: (inout ServerConfiguration) -> Void = { _ in },
+    _ body: @Sendable (ChatServer) async throws -> T
+) async throws -> T {
+    var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, databasePath: database)
+    configuration.nameTimeoutSeconds = 5
+    configure(&configuration)
+    var logger = Logger(label: "test-server")
+    logger.logLevel = .warning
+    let server = try await ChatServer(configuration: configuration, logger: logger)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            try await server.run()
+            return nil
+        }
+        let result: T
+        do {
+            result = try await body(server)
+        } catch {
+            server.beginShutdown()
+            try await group.waitForAll()
+            throw error
+        }
+        server.beginShutdown()
+        try await group.waitForAll()
+        return result
+    }
+}
+
+/// A real server on 127.0.0.1 running in a task; `stop()` shuts it down gracefully and waits
+/// until every leave is recorded.
+package final class RunningServer: Sendable {
+    package let server: ChatServer
+    private let task: Task<Void, any Error>
+
+    package var port: Int { server.port }
+
+    package init(
+        database: String, port: Int = 0, _ configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws {
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: port, databasePath: database)
+        configuration.nameTimeoutSeconds = 5
+        configure(&configuration)
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .critical
+        let server = try await ChatServer(configuration: configuration, logger: logger)
+        self.server = server
+        task = Task { try await server.run() }
+    }
+
+    package func stop() async throws {
+        server.beginShutdown()
+        try await task.value
+    }
+}
+
+/// Runs `body` with a `RunningServer`, stopping it afterwards whatever happens.
+package func withRunningServer<T: Sendable>(
+    database: String, _ configure: (inout ServerConfiguration) -> Void = { _ in },
+    _ body: (RunningServer) async throws -> T
+) async throws -> T {
+    let server = try await RunningServer(database: database, configure)
+    do {
+        let result = try await body(server)
+        try await server.stop()
+        return result
+    } catch {
+        try? await server.stop()
+        throw error
+    }
+}
+
+/// The events recorded in `database`, read as a tool would.
+package func recordedEvents(_ database: String) throws -> [Event] {
+    try EventReader(path: database).events(EventFilter())
+}
