@@ -18,7 +18,8 @@ final class ForeignLock: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        input.fileHandleForWriting.write(Data("BEGIN EXCLUSIVE;\n".utf8))
+        // A busy timeout, so that a probe holding the lock for a moment cannot make BEGIN fail.
+        input.fileHandleForWriting.write(Data(".timeout 5000\nBEGIN EXCLUSIVE;\n".utf8))
     }
 
     /// Commits and ends the shell.

@@ -39,7 +39,9 @@ struct FloodTests {
         let seconds = Date().timeIntervalSince(started)
         let expected = Double(count - burst) / Double(rate)
         #expect(seconds >= expected * 0.9, "the flood took \(seconds) s, faster than the rate allows (\(expected) s)")
-        #expect(worst < 1.0, "others waited \(worst) s")
+        // Full runs have the machine to themselves; quick runs share 2 cores with every other suite.
+        let patience = Scale.full ? 1.0 : 3.0
+        #expect(worst < patience, "others waited \(worst) s")
         let notices = try await flooder.received.filter { $0.hasPrefix("notice: you are sending") }
         #expect(notices.count == 1)
         #expect(try await server.stop() == 0)
