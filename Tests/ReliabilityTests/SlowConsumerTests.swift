@@ -43,7 +43,16 @@ struct ChatRun {
         let started = Date()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, client) in clients.enumerated() {
-                group.addTask { for n in 0..<messages { try await client.send("load-\(index)-\(n) \(padding)") } }
+                group.addTask {
+                    // As fast as it can, but never more than 25 of its own messages ahead of what it
+                    // has read, so that a chatter is never the one that is too slow.
+                    for n in 0..<messages {
+                        try await client.send("load-\(index)-\(n) \(padding)")
+                        if n % 25 == 24 {
+                            try await client.expect(within: 60) { $0.hasPrefix("chat\(index): load-\(index)-\(n) ") }
+                        }
+                    }
+                }
             }
             try await group.waitForAll()
         }
