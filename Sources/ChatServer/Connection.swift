@@ -29,8 +29,9 @@ extension ChatServer {
     ///
     /// A task keeps the memory of its deepest moment until it ends, and an idle connection's task
     /// lives long: so everything that does not need to wait happens in synchronous functions
-    /// (`introduction(from:)`, `step(for:)`), and the deep waits (reading the record) run in
-    /// short child tasks. What stays suspended per idle connection is a few small frames.
+    /// (`introduction(from:)`, `step(for:)`), the waits live in small functions of their own
+    /// (`introduce`, `wait(for:)`), and the deep ones (reading the record) run in short child
+    /// tasks. What stays suspended per idle connection is a few small frames.
     func serve(_ channel: NIOAsyncChannel<InboundLine, Never>, member: Member) async {
         let peer = Self.describe(channel.channel.remoteAddress)
         logger.info("\(peer) connected")
@@ -40,42 +41,28 @@ extension ChatServer {
         do {
             try await channel.executeThenClose { inbound, _ in
                 var lines = inbound.makeAsyncIterator()
-                var introduction: Introduction?
-                while introduction == nil {
-                    guard let input = try await lines.next() else { return }
-                    switch self.introduction(from: input, member: member) {
-                    case .introduced(let found): introduction = found
-                    case .askAgain: continue
-                    case .leave:
-                        quit = true
-                        return
-                    }
+                let introduced: Introduction
+                switch try await introduce(member, &lines) {
+                case .introduced(let found): introduced = found
+                case .leave:
+                    quit = true
+                    return
+                case .askAgain, nil: return  // gone before giving a name
                 }
-                let introduced = introduction!
                 let name = join(member, introduced, peer: peer)
                 joined = name
-                await withDiscardingTaskGroup { group in
-                    group.addTask { await self.catchUp(member, name: name, introduction: introduced) }
-                }
+                await catchUpInChild(member, name: name, introduction: introduced)
                 writer.submit(NewEvent(kind: .join, room: room.name, user: name, connection: member.id))
                 var flow = Flow(
                     limiter: TokenBucket(
                         rate: configuration.messagesPerSecond, burst: configuration.messageBurst, now: Self.seconds()))
                 while !isShuttingDown, let input = try await lines.next() {
-                    switch step(for: input, member: member, name: name, flow: &flow) {
-                    case .next:
-                        continue
-                    case .delay(let seconds, let event):
-                        try await Task.sleep(for: .seconds(seconds))
-                        record(event, from: member)
-                    case .history(let limit):
-                        await withDiscardingTaskGroup { group in
-                            group.addTask { await self.sendHistory(member, limit: limit) }
-                        }
-                    case .quit:
+                    let step = step(for: input, member: member, name: name, flow: &flow)
+                    if case .quit = step {
                         quit = true
                         return
                     }
+                    try await wait(for: step, member: member)
                 }
             }
         } catch {
@@ -88,6 +75,43 @@ extension ChatServer {
         }
         forget(member)
         logger.info("\(peer) disconnected (\(reason.words))")
+    }
+
+    /// Reads lines until the newcomer is introduced or leaves; nil when the connection closed first.
+    @inline(never)
+    private func introduce(
+        _ member: Member, _ lines: inout NIOAsyncChannelInboundStream<InboundLine>.AsyncIterator
+    ) async throws -> IntroductionStep? {
+        while let input = try await lines.next() {
+            let step = introduction(from: input, member: member)
+            if case .askAgain = step { continue }
+            return step
+        }
+        return nil
+    }
+
+    /// Runs `catchUp` in a child task, so its deep frames never count against the connection's task.
+    @inline(never)
+    private func catchUpInChild(_ member: Member, name: String, introduction: Introduction) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.catchUp(member, name: name, introduction: introduction) }
+        }
+    }
+
+    /// Does what a step must wait for: a rate-limit delay, or reading history (in a child task).
+    @inline(never)
+    private func wait(for step: Step, member: Member) async throws {
+        switch step {
+        case .delay(let seconds, let event):
+            try await Task.sleep(for: .seconds(seconds))
+            record(event, from: member)
+        case .history(let limit):
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.sendHistory(member, limit: limit) }
+            }
+        case .next, .quit:
+            break
+        }
     }
 
     /// Admits an introduced newcomer to the room; returns the name it got.
