@@ -49,12 +49,6 @@ public enum ClientMessage: Sendable, Equatable {
     /// Parses one line. Unknown fields are ignored; a missing field is an error.
     public static func decode(_ bytes: some Collection<UInt8>) throws(ProtocolError) -> ClientMessage {
         let envelope = try Envelope.decode(bytes)
-        func required<T>(_ value: T?, _ field: String) throws(ProtocolError) -> T {
-            guard let value else {
-                throw ProtocolError(code: .malformed, message: "\(envelope.type) needs \"\(field)\"")
-            }
-            return value
-        }
         switch envelope.type {
         case "hello":
             let version = envelope.protocol ?? protocolVersion
@@ -64,8 +58,8 @@ public enum ClientMessage: Sendable, Equatable {
                     message: "protocol \(version) is not supported; this server speaks \(protocolVersion)")
             }
             return .hello(name: envelope.name ?? "", resumeAfter: envelope.resumeAfter, history: envelope.historyCount)
-        case "say": return .say(try required(envelope.text, "text"))
-        case "me": return .me(try required(envelope.text, "text"))
+        case "say": return .say(try envelope.required(envelope.text, "text"))
+        case "me": return .me(try envelope.required(envelope.text, "text"))
         case "who": return .who
         case "history": return .history(limit: envelope.limit ?? 50)
         case "quit": return .quit
@@ -136,19 +130,13 @@ public enum ServerMessage: Sendable, Equatable {
     /// Parses one line from the server.
     public static func decode(_ bytes: some Collection<UInt8>) throws(ProtocolError) -> ServerMessage {
         let envelope = try Envelope.decode(bytes)
-        func required<T>(_ value: T?, _ field: String) throws(ProtocolError) -> T {
-            guard let value else {
-                throw ProtocolError(code: .malformed, message: "\(envelope.type) needs \"\(field)\"")
-            }
-            return value
-        }
         switch envelope.type {
         case "welcome":
             return .welcome(
-                name: try required(envelope.name, "name"), session: envelope.session ?? 0,
+                name: try envelope.required(envelope.name, "name"), session: envelope.session ?? 0,
                 server: envelope.server ?? "", room: envelope.room ?? Room.defaultName)
         case "event":
-            let wire = try required(envelope.event, "event")
+            let wire = try envelope.required(envelope.event, "event")
             do {
                 return .event(try wire.event, history: envelope.history ?? false)
             } catch {
@@ -219,6 +207,12 @@ struct Envelope: Decodable {
     }
 
     var historyCount: Int?
+
+    /// `value`, or a `malformed` error naming the missing field.
+    func required<T>(_ value: T?, _ field: String) throws(ProtocolError) -> T {
+        guard let value else { throw ProtocolError(code: .malformed, message: "\(type) needs \"\(field)\"") }
+        return value
+    }
 
     static func decode(_ bytes: some Collection<UInt8>) throws(ProtocolError) -> Envelope {
         guard bytes.first == UInt8(ascii: "{") else {

@@ -41,16 +41,22 @@ enum Schema {
 
     static var version: Int { migrations.count }
 
-    /// Brings the database up to `version`, one transaction per step.
-    static func migrate(_ db: Database) throws(StoreError) {
+    /// The database's schema version; an error when a newer chatroom wrote it.
+    private static func versionNotNewer(_ db: Database) throws(StoreError) -> Int {
         let found = Int(try db.integer("PRAGMA user_version"))
-        if found > version {
+        guard found <= version else {
             throw StoreError(
                 .newerSchema(found: found, supported: version), path: db.path,
                 message:
                     "database schema version \(found) is newer than this chatroom supports (\(version)); use a newer chatroom"
             )
         }
+        return found
+    }
+
+    /// Brings the database up to `version`, one transaction per step.
+    static func migrate(_ db: Database) throws(StoreError) {
+        let found = try versionNotNewer(db)
         for step in found..<version {
             try db.transaction { () throws(StoreError) in
                 try db.execute(migrations[step])
@@ -61,14 +67,7 @@ enum Schema {
 
     /// Checks that a database opened read-only is one of ours and not from the future.
     static func check(_ db: Database) throws(StoreError) {
-        let found = Int(try db.integer("PRAGMA user_version"))
-        if found > version {
-            throw StoreError(
-                .newerSchema(found: found, supported: version), path: db.path,
-                message:
-                    "database schema version \(found) is newer than this chatroom supports (\(version)); use a newer chatroom"
-            )
-        }
+        let found = try versionNotNewer(db)
         if found == 0 {
             throw StoreError(.notADatabase, path: db.path, message: "not a chat database (no chatroom schema)")
         }
