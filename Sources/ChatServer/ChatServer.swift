@@ -84,6 +84,11 @@ public final class ChatServer: Service, Sendable {
             // even starts to fill.
             .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(clamping: queue))
             .childChannelOption(.allowRemoteHalfClosure, value: false)
+            // Chat lines are short: start reads small (NIO adapts upwards under load), so that an idle
+            // connection's retained receive buffer is small.
+            .childChannelOption(
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
+            )
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handlers = channel.pipeline.syncOperations
