@@ -1,0 +1,86 @@
+import ChatProtocol
+import ChatStore
+import Dispatch
+import NIOCore
+import NIOPosix
+
+extension ChatServer {
+    /// Sends the welcome and the history (or what a resuming client missed), then makes the
+    /// member live: every event after the history reaches it exactly once.
+    func catchUp(_ member: Member, name: String, introduction: Introduction) async {
+        let structured = introduction.mode == .structured
+        let wanted = min(introduction.history ?? configuration.history, 1000)
+        let resumeAfter = introduction.resumeAfter
+        let maxResume = configuration.maxResume
+        let roomName = room.name
+        var gap: ServerMessage?
+        var history: [Event] = []
+        do {
+            (history, gap) = try await NIOThreadPool.singleton.runIfActive { [store] in
+                try store.read { reader -> ([Event], ServerMessage?) in
+                    guard let resumeAfter else { return (try reader.recent(room: roomName, limit: wanted), nil) }
+                    if resumeAfter > (try reader.lastEventID()) {
+                        // The client's record comes from another database: start afresh.
+                        return (
+                            try reader.recent(room: roomName, limit: wanted), .gap(after: resumeAfter, resumedAfter: 0)
+                        )
+                    }
+                    let missed = try reader.events(room: roomName, after: resumeAfter, limit: maxResume + 1)
+                    guard missed.count > maxResume else { return (missed, nil) }
+                    // Too much to catch up on: the most recent ones, and a word about the rest.
+                    let latest = try reader.recent(room: roomName, limit: maxResume)
+                    return (latest, .gap(after: resumeAfter, resumedAfter: (latest.first?.id ?? 1) - 1))
+                }
+            }
+        } catch {
+            logger.error("cannot read history: \(error)")
+        }
+        var prefix = member.channel.allocator.buffer(capacity: 256 + history.count * 160)
+        func line(_ text: String) {
+            prefix.writeString(text)
+            prefix.writeInteger(UInt8(ascii: "\n"))
+        }
+        let renamed = name.lowercased() == introduction.name.lowercased() ? nil : introduction.name
+        if structured {
+            line(
+                ServerMessage.welcome(
+                    name: name, session: session, server: "chatroom \(chatroomVersion)", room: roomName
+                ).json)
+            if let gap { line(gap.json) }
+            for event in history { line(ServerMessage.event(event, history: true).json) }
+            line(ServerMessage.historyEnd.json)
+        } else {
+            line(PlainTexts.welcome(name, renamedFrom: renamed))
+            if !history.isEmpty {
+                line(PlainTexts.historyHeader(history.count))
+                for event in history { line(PlainText.historyLine(event)) }
+                line(PlainTexts.historyFooter)
+            }
+        }
+        let seen: Int64 = history.last?.id ?? (gap == nil ? resumeAfter ?? 0 : 0)
+        member.goLive(prefix: prefix, seenThrough: seen)
+    }
+
+    /// Answers `/history N` or a history request.
+    func sendHistory(_ member: Member, limit: Int) async {
+        let roomName = room.name
+        let events =
+            (try? await NIOThreadPool.singleton.runIfActive { [store] in
+                try store.read { try $0.recent(room: roomName, limit: min(max(limit, 0), 1000)) }
+            }) ?? []
+        var buffer = member.channel.allocator.buffer(capacity: 64 + events.count * 160)
+        func line(_ text: String) {
+            buffer.writeString(text)
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        }
+        if member.mode == .structured {
+            for event in events { line(ServerMessage.event(event, history: true).json) }
+            line(ServerMessage.historyEnd.json)
+        } else {
+            line(PlainTexts.historyHeader(events.count))
+            for event in events { line(PlainText.historyLine(event)) }
+            line(PlainTexts.historyFooter)
+        }
+        member.send(buffer)
+    }
+}
