@@ -1,8 +1,8 @@
 import ChatProtocol
 import ChatServer
 import ChatStore
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
 /// Where and how a client connects.
 public struct ClientOptions: Sendable {
@@ -47,7 +47,7 @@ public final class ClientSession: Sendable {
     public let options: ClientOptions
     private let output: @Sendable (ClientOutput) -> Void
     private let slot = SenderSlot()
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let quitRequests: AsyncStream<Void>
     private let quitContinuation: AsyncStream<Void>.Continuation
 
@@ -67,7 +67,7 @@ public final class ClientSession: Sendable {
     }
 
     /// The id of the last event shown.
-    public var lastShownID: Int64? { state.withLock { $0.tracker.lastShown } }
+    public var lastShownID: Int64? { state.withLockedValue { $0.tracker.lastShown } }
 
     /// Leave now (Ctrl+C, a signal), ahead of any messages still waiting to be sent.
     public func requestQuit() {
@@ -76,7 +76,7 @@ public final class ClientSession: Sendable {
 
     /// Closes the connection without a goodbye, as a network failure would (for tests).
     public func dropConnection() {
-        state.withLock { $0.sender }?.abort()
+        state.withLockedValue { $0.sender }?.abort()
     }
 
     /// Runs until the user leaves: sends each of `commands` (`.quit` leaves, and so does the end
@@ -121,7 +121,7 @@ public final class ClientSession: Sendable {
 
     /// Says goodbye (the server records a quit) and waits, at most `quitGrace`, for the server to close.
     private func leave() async {
-        let sender = state.withLock { state -> ChatSender? in
+        let sender = state.withLockedValue { state -> ChatSender? in
             state.quitting = true
             return state.sender
         }
@@ -132,8 +132,8 @@ public final class ClientSession: Sendable {
         } catch {}
     }
 
-    private var quitting: Bool { state.withLock { $0.quitting } }
-    private var everWelcomed: Bool { state.withLock { $0.everWelcomed } }
+    private var quitting: Bool { state.withLockedValue { $0.quitting } }
+    private var everWelcomed: Bool { state.withLockedValue { $0.everWelcomed } }
 
     /// Connects, and reconnects after every loss, until the user quits or reconnection is off.
     private func connectionLoop() async throws -> SessionEnd {
@@ -152,7 +152,7 @@ public final class ClientSession: Sendable {
                 failure = Self.describe(error)
             }
             slot.set(nil)
-            state.withLock { $0.sender = nil }
+            state.withLockedValue { $0.sender = nil }
             if quitting { return .quit }
             guard options.reconnect else { return announcedShutdown ? .serverShutdown : .connectionLost }
             let delay = backoff.next()
@@ -172,7 +172,7 @@ public final class ClientSession: Sendable {
             connectTimeout: timeout
         ) { chat in
             onWelcome()
-            let quitNow = state.withLock { state -> Bool in
+            let quitNow = state.withLockedValue { state -> Bool in
                 state.sender = chat.sender
                 state.everWelcomed = true
                 return state.quitting
@@ -189,7 +189,7 @@ public final class ClientSession: Sendable {
                     case .historyEnd:
                         if reader.end(session: self) { slot.set(chat.sender) }
                     case .gap(let after, let resumedAfter):
-                        state.withLock { $0.tracker.skip(to: resumedAfter) }
+                        state.withLockedValue { $0.tracker.skip(to: resumedAfter) }
                         output(.gap(after: after, resumedAfter: resumedAfter))
                     case .who(let names): output(.who(names))
                     case .notice(_, let message): output(.serverNotice(message))
@@ -215,7 +215,7 @@ public final class ClientSession: Sendable {
     /// True when `event` is to be shown: it was not shown before (answers to `/history` always are).
     /// It then counts as shown: call `emit` with it next.
     fileprivate func admit(_ event: Event, history: HistoryKind?) -> Bool {
-        history == .requested || state.withLock { $0.tracker.admit(event.id) }
+        history == .requested || state.withLockedValue { $0.tracker.admit(event.id) }
     }
 
     fileprivate func emit(_ item: ClientOutput) { output(item) }

@@ -1,6 +1,6 @@
 import ChatProtocol
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The client for scripts and pipes: each input line is a message (commands work too), each
 /// event one plain line on standard output, never an escape code. With `listen` it only receives.
@@ -29,11 +29,11 @@ public struct PipeClient: Sendable {
         for item in intro { out.write(formatter.lines(item)) }
         var options = options
         let (commands, sink) = AsyncStream.makeStream(of: ClientMessage.self)
-        let sessionBox = Mutex<ClientSession?>(nil)
-        let interrupted = Mutex(false)
+        let sessionBox = NIOLockedValueBox<ClientSession?>(nil)
+        let interrupted = NIOLockedValueBox(false)
         let watcher = SignalWatcher([SIGINT, SIGTERM, SIGHUP]) { _ in
-            let session = sessionBox.withLock { box -> ClientSession? in
-                interrupted.withLock { $0 = true }
+            let session = sessionBox.withLockedValue { box -> ClientSession? in
+                interrupted.withLockedValue { $0 = true }
                 return box
             }
             session?.requestQuit()
@@ -48,7 +48,7 @@ public struct PipeClient: Sendable {
             if options.name.isEmpty {
                 var iterator = names.makeAsyncIterator()
                 guard let first = await iterator.next(), let name = first else {
-                    if interrupted.withLock({ $0 }) { return 0 }
+                    if interrupted.withLockedValue({ $0 }) { return 0 }
                     FileHandle.standardError.write(Data("chat-client: no name given (use --name)\n".utf8))
                     return 1
                 }
@@ -56,8 +56,8 @@ public struct PipeClient: Sendable {
             }
         }
         let session = ClientSession(options: options) { out.write(formatter.lines($0)) }
-        sessionBox.withLock { $0 = session }
-        if interrupted.withLock({ $0 }) { return 0 }
+        sessionBox.withLockedValue { $0 = session }
+        if interrupted.withLockedValue({ $0 }) { return 0 }
         do {
             let end = try await session.run(commands: commands)
             sink.finish()  // also keeps the listener's never-ending command stream alive until here
@@ -107,10 +107,10 @@ public struct PipeClient: Sendable {
 
 /// Standard output, one whole line at a time.
 final class LineOutput: Sendable {
-    private let lock = Mutex(())
+    private let lock = NIOLockedValueBox(())
 
     func write(_ lines: [String]) {
         guard !lines.isEmpty else { return }
-        lock.withLock { _ in Terminal.write(lines.map { $0 + "\n" }.joined()) }
+        lock.withLockedValue { _ in Terminal.write(lines.map { $0 + "\n" }.joined()) }
     }
 }

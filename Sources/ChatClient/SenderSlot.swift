@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The sender of the connection that is ready for the user's messages, if any; `wait()` suspends
 /// until there is one. Messages typed while disconnected wait here and go out, in order, once
@@ -10,14 +10,14 @@ final class SenderSlot: Sendable {
         var nextWaiter = 0
         var closed = false
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// The sender now, without waiting.
-    var current: ChatSender? { state.withLock { $0.sender } }
+    var current: ChatSender? { state.withLockedValue { $0.sender } }
 
     /// Makes `sender` current (nil: disconnected) and wakes whoever waits for one.
     func set(_ sender: ChatSender?) {
-        let woken = state.withLock { state -> [CheckedContinuation<ChatSender?, Never>] in
+        let woken = state.withLockedValue { state -> [CheckedContinuation<ChatSender?, Never>] in
             state.sender = sender
             guard sender != nil else { return [] }
             defer { state.waiters = [:] }
@@ -28,13 +28,13 @@ final class SenderSlot: Sendable {
 
     /// The current sender, or the next one; nil once closed or when the task is cancelled.
     func wait() async -> ChatSender? {
-        let id = state.withLock { state -> Int in
+        let id = state.withLockedValue { state -> Int in
             state.nextWaiter += 1
             return state.nextWaiter
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let now: ChatSender?? = state.withLock { state in
+                let now: ChatSender?? = state.withLockedValue { state in
                     if state.closed || Task.isCancelled { return .some(nil) }
                     if let sender = state.sender { return .some(sender) }
                     state.waiters[id] = continuation
@@ -43,13 +43,13 @@ final class SenderSlot: Sendable {
                 if let now { continuation.resume(returning: now) }
             }
         } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
+            state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
         }
     }
 
     /// No sender ever again: every waiter gets nil.
     func close() {
-        let woken = state.withLock { state -> [CheckedContinuation<ChatSender?, Never>] in
+        let woken = state.withLockedValue { state -> [CheckedContinuation<ChatSender?, Never>] in
             state.closed = true
             state.sender = nil
             defer { state.waiters = [:] }

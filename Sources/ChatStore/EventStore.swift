@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A chat database owned by one server: it holds the lock, runs migrations, records sessions,
 /// owns the one writer and lends read connections.
@@ -20,8 +19,8 @@ public final class EventStore: Sendable {
 
     public let path: String
     private let lock: FileLock
-    private let state: Mutex<State>
-    private let readers = Mutex<[IdleReader]>([])
+    private let state: Locked<State>
+    private let readers = Locked<[IdleReader]>([])
 
     /// A reader waiting in the pool; only one thread at a time takes it out.
     private struct IdleReader: @unchecked Sendable { let reader: EventReader }
@@ -63,7 +62,7 @@ public final class EventStore: Sendable {
                 WHERE state = 'running'
                 """)
             if let maxPageCount { try database.execute("PRAGMA max_page_count = \(maxPageCount)") }
-            state = Mutex(State(database: database, writer: nil))
+            state = Locked(State(database: database, writer: nil))
         } catch {
             lock.unlock()
             throw error
