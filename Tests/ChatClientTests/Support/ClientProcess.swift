@@ -1,6 +1,6 @@
 import ChatTestSupport
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The built `chat-client` next to the test bundle.
 func chatClientBinary() throws -> URL {
@@ -15,8 +15,8 @@ func chatClientBinary() throws -> URL {
 
 /// Bytes read from a descriptor on a thread of their own, until end of file.
 final class ByteCollector: Sendable {
-    private let bytes = Mutex<[UInt8]>([])
-    private let done = Mutex(false)
+    private let bytes = NIOLockedValueBox<[UInt8]>([])
+    private let done = NIOLockedValueBox(false)
 
     init(descriptor: Int32) {
         let thread = Thread { [self] in
@@ -24,21 +24,21 @@ final class ByteCollector: Sendable {
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
                 if count > 0 {
-                    bytes.withLock { $0.append(contentsOf: buffer[0..<count]) }
+                    bytes.withLockedValue { $0.append(contentsOf: buffer[0..<count]) }
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else {
                     break
                 }
             }
-            done.withLock { $0 = true }
+            done.withLockedValue { $0 = true }
         }
         thread.start()
     }
 
-    var data: [UInt8] { bytes.withLock { $0 } }
+    var data: [UInt8] { bytes.withLockedValue { $0 } }
     var text: String { String(decoding: data, as: UTF8.self) }
-    var finished: Bool { done.withLock { $0 } }
+    var finished: Bool { done.withLockedValue { $0 } }
 
     /// Waits until the text satisfies `condition`.
     func waitFor(within seconds: Double = 15, _ what: String, _ condition: (String) -> Bool) async throws {

@@ -3,7 +3,7 @@ import ChatProtocol
 import ChatStore
 import ChatTestSupport
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A `ClientSession` running in a task, with everything it showed collected.
 final class SessionHarness: Sendable {
@@ -18,7 +18,8 @@ final class SessionHarness: Sendable {
         options.quitGrace = 5
         configure(&options)
         let collected = collected
-        let session = ClientSession(options: options) { output in collected.items.withLock { $0.append(output) } }
+        let session = ClientSession(options: options) { output in collected.items.withLockedValue { $0.append(output) }
+        }
         let (stream, continuation) = AsyncStream.makeStream(of: ClientMessage.self)
         self.session = session
         commands = continuation
@@ -26,7 +27,7 @@ final class SessionHarness: Sendable {
     }
 
     /// Everything shown so far.
-    var outputs: [ClientOutput] { collected.items.withLock { $0 } }
+    var outputs: [ClientOutput] { collected.items.withLockedValue { $0 } }
 
     /// The events shown, live or caught up (not answers to /history), in order.
     var shownEvents: [Event] {
@@ -103,11 +104,11 @@ func talk(port: Int, as name: String, _ texts: [String], pauseEvery: Int = 10) a
 
 /// A gate a test opens once.
 final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = NIOLockedValueBox<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func wait() async {
         await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
+            let resumeNow = state.withLockedValue { state -> Bool in
                 if state.open { return true }
                 state.waiters.append(continuation)
                 return false
@@ -117,7 +118,7 @@ final class Gate: Sendable {
     }
 
     func open() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             state.open = true
             defer { state.waiters = [] }
             return state.waiters
@@ -128,5 +129,5 @@ final class Gate: Sendable {
 
 /// What a session showed, shared with its output closure.
 final class Collected: Sendable {
-    let items = Mutex<[ClientOutput]>([])
+    let items = NIOLockedValueBox<[ClientOutput]>([])
 }

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A clock whose sleeps return at once, advancing its time to the deadline: replay timing without
 /// waiting. It records every instant slept until.
@@ -11,15 +11,15 @@ final class VirtualClock: Clock, Sendable {
         static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
     }
 
-    private let state = Mutex<(now: Instant, sleeps: [Duration])>((Instant(offset: .zero), []))
+    private let state = NIOLockedValueBox<(now: Instant, sleeps: [Duration])>((Instant(offset: .zero), []))
 
-    var now: Instant { state.withLock { $0.now } }
+    var now: Instant { state.withLockedValue { $0.now } }
     var minimumResolution: Duration { .zero }
     /// Each deadline slept until, as an offset from the start.
-    var sleeps: [Duration] { state.withLock { $0.sleeps } }
+    var sleeps: [Duration] { state.withLockedValue { $0.sleeps } }
 
     func sleep(until deadline: Instant, tolerance: Duration?) async throws {
-        state.withLock {
+        state.withLockedValue {
             if $0.now < deadline { $0.now = deadline }
             $0.sleeps.append(deadline.offset)
         }
