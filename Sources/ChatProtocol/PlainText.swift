@@ -8,10 +8,14 @@ public enum PlainText {
         case .message: return "\(event.user): \(event.text)"
         case .action: return "* \(event.user) \(event.text)"
         case .join: return "\(event.user) joined the chat"
-        case .leave:
-            guard let reason = event.reason, reason != .quit else { return "\(event.user) left the chat" }
-            return "\(event.user) left the chat (\(reason.words))"
+        case .leave: return "\(event.user) left the chat\(reasonSuffix(event))"
         }
+    }
+
+    /// ` (connection lost)` after a leave the server decided; empty for a quit and other kinds.
+    public static func reasonSuffix(_ event: Event) -> String {
+        guard event.kind == .leave, let reason = event.reason, reason != .quit else { return "" }
+        return " (\(reason.words))"
     }
 
     /// `[2026-11-22 10:01:02] alice: hi`: a line of history, with its time (UTC unless `local`).

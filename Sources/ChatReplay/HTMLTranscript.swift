@@ -56,12 +56,7 @@ public struct HTMLTranscript: TranscriptWriter {
         case .message: body = "\(user): \(text)"
         case .action: body = "* \(user) \(text)"
         case .join: body = "\(user) joined"
-        case .leave:
-            if let reason = event.reason, reason != .quit {
-                body = "\(user) left (\(reason.words))"
-            } else {
-                body = "\(user) left"
-            }
+        case .leave: body = "\(user) left\(PlainText.reasonSuffix(event))"
         }
         try output.write("<p class=\"\(event.kind.rawValue)\" id=\"e\(event.id)\">\(time) \(body)</p>\n")
     }

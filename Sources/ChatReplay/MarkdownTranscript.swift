@@ -37,12 +37,7 @@ public struct MarkdownTranscript: TranscriptWriter {
         case .message: body = "**\(user)**: \(text)"
         case .action: body = "\\* **\(user)** \(text)"
         case .join: body = "_\(user) joined_"
-        case .leave:
-            if let reason = event.reason, reason != .quit {
-                body = "_\(user) left (\(reason.words))_"
-            } else {
-                body = "_\(user) left_"
-            }
+        case .leave: body = "_\(user) left\(PlainText.reasonSuffix(event))_"
         }
         try output.write("- \(time) \(body)\n")
     }

@@ -38,8 +38,7 @@ public struct TextTranscript: TranscriptWriter {
         case .action: return "* \(user) \(text)"
         case .join: return "* \(user) joined"
         case .leave:
-            guard let reason = event.reason, reason != .quit else { return "* \(user) left" }
-            return "* \(user) left (\(reason.words))"
+            return "* \(user) left\(PlainText.reasonSuffix(event))"
         }
     }
 }
