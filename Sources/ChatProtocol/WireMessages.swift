@@ -100,9 +100,9 @@ public enum ServerMessage: Sendable, Equatable {
             object.add("server", server)
             object.add("room", room)
         case .event(let event, let history):
-            object.add("type", "event")
-            if history { object.add("history", true) }
-            object.add("event", raw: EventJSON.encode(event))
+            var bytes: [UInt8] = []
+            Self.appendEvent(event, history: history, to: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
         case .historyEnd:
             object.add("type", "history_end")
         case .gap(let after, let resumedAfter):
@@ -125,6 +125,15 @@ public enum ServerMessage: Sendable, Equatable {
             object.add("message", message)
         }
         return object.string
+    }
+
+    /// Appends `.event(event, history:)` as JSON to `out`, without intermediate strings: the
+    /// server encodes every event this way once for all its recipients.
+    public static func appendEvent(_ event: Event, history: Bool, to out: inout [UInt8]) {
+        out.append(
+            contentsOf: (history ? #"{"type":"event","history":true,"event":"# : #"{"type":"event","event":"#).utf8)
+        EventJSON.append(event, to: &out)
+        out.append(UInt8(ascii: "}"))
     }
 
     /// Parses one line from the server.

@@ -25,12 +25,16 @@ struct Delivery: Sendable {
         var jsonEnds: [Int] = []
         plainEnds.reserveCapacity(events.count)
         jsonEnds.reserveCapacity(events.count)
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(256)
         for event in events {
             plain.writeString(PlainText.line(event))
             plain.writeInteger(UInt8(ascii: "\n"))
             plainEnds.append(plain.writerIndex)
-            json.writeString(ServerMessage.event(event, history: false).json)
-            json.writeInteger(UInt8(ascii: "\n"))
+            scratch.removeAll(keepingCapacity: true)
+            ServerMessage.appendEvent(event, history: false, to: &scratch)
+            scratch.append(UInt8(ascii: "\n"))
+            json.writeBytes(scratch)
             jsonEnds.append(json.writerIndex)
         }
         self.ids = events.map(\.id)
