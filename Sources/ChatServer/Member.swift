@@ -33,6 +33,9 @@ final class Member: @unchecked Sendable {
         set { shared.withLockedValue { $0.mode = newValue } }
     }
 
+    /// The peer's address, for the log.
+    var peer: String { ChatServer.describe(channel.remoteAddress) }
+
     /// Why the server ended the connection, if it did.
     var reason: LeaveReason? { shared.withLockedValue { $0.reason } }
 
