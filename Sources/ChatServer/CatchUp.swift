@@ -6,17 +6,14 @@ import NIOPosix
 
 extension ChatServer {
     /// Sends the welcome and the history (or what a resuming client missed), then makes the
-    /// member live: every event after the history reaches it exactly once.
-    func catchUp(_ member: Member, name: String, introduction: Introduction) async {
-        let structured = introduction.mode == .structured
+    /// member live: every event after the history reaches it exactly once. The record is read on
+    /// the thread pool; the future completes once the member is live.
+    func catchUp(_ member: Member, name: String, introduction: Introduction) -> EventLoopFuture<Void> {
         let wanted = min(introduction.history ?? configuration.history, 1000)
         let resumeAfter = introduction.resumeAfter
         let maxResume = configuration.maxResume
         let roomName = room.name
-        var gap: ServerMessage?
-        var history: [Event] = []
-        do {
-            (history, gap) = try await NIOThreadPool.singleton.runIfActive { [store] in
+        let read = NIOThreadPool.singleton.runIfActive(eventLoop: member.channel.eventLoop) { [store] in
                 try store.read { reader -> ([Event], ServerMessage?) in
                     guard let resumeAfter else { return (try reader.recent(room: roomName, limit: wanted), nil) }
                     if resumeAfter > (try reader.lastEventID()) {
@@ -32,9 +29,19 @@ extension ChatServer {
                     return (latest, .gap(after: resumeAfter, resumedAfter: (latest.first?.id ?? 1) - 1))
                 }
             }
-        } catch {
+        return read.recover { [logger] error in
             logger.error("cannot read history: \(error)")
+            return ([], nil)
+        }.map { [self] history, gap in
+            goLive(member, name: name, introduction: introduction, history: history, gap: gap)
         }
+    }
+
+    private func goLive(
+        _ member: Member, name: String, introduction: Introduction, history: [Event], gap: ServerMessage?
+    ) {
+        let structured = introduction.mode == .structured
+        let roomName = room.name
         var prefix = member.channel.allocator.buffer(capacity: 256 + history.count * 160)
         func line(_ text: String) {
             prefix.writeString(text)
@@ -57,17 +64,19 @@ extension ChatServer {
                 line(PlainTexts.historyFooter)
             }
         }
-        let seen: Int64 = history.last?.id ?? (gap == nil ? resumeAfter ?? 0 : 0)
+        let seen: Int64 = history.last?.id ?? (gap == nil ? introduction.resumeAfter ?? 0 : 0)
         member.goLive(prefix: prefix, seenThrough: seen)
     }
 
-    /// Answers `/history N` or a history request.
-    func sendHistory(_ member: Member, limit: Int) async {
+    /// Answers `/history N` or a history request; the future completes once it is sent.
+    func sendHistory(_ member: Member, limit: Int) -> EventLoopFuture<Void> {
         let roomName = room.name
-        let events =
-            (try? await NIOThreadPool.singleton.runIfActive { [store] in
-                try store.read { try $0.recent(room: roomName, limit: min(max(limit, 0), 1000)) }
-            }) ?? []
+        return NIOThreadPool.singleton.runIfActive(eventLoop: member.channel.eventLoop) { [store] in
+            try store.read { try $0.recent(room: roomName, limit: min(max(limit, 0), 1000)) }
+        }.recover { _ in [] }.map { [self] events in send(events, asHistoryTo: member) }
+    }
+
+    private func send(_ events: [Event], asHistoryTo member: Member) {
         var buffer = member.channel.allocator.buffer(capacity: 64 + events.count * 160)
         func line(_ text: String) {
             buffer.writeString(text)

@@ -25,13 +25,15 @@ public final class ChatServer: Service, Sendable {
     let store: EventStore
     let writer: EventWriter
     let room: LiveRoom
-    private let listener: NIOAsyncChannel<NIOAsyncChannel<InboundLine, Never>, Never>
+    private let listener: NIOAsyncChannel<any Channel, Never>
     private let state = NIOLockedValueBox(State())
 
     private struct State {
         var connections: [Int64: Member] = [:]
         var nextConnection: Int64 = 1
         var shuttingDown = false
+        /// `run` waiting for the last connection to close.
+        var drained: CheckedContinuation<Void, Never>?
     }
 
     /// Opens the database and binds the listening socket. Errors name the database file or the
@@ -48,7 +50,7 @@ public final class ChatServer: Service, Sendable {
             path: configuration.databasePath, durability: configuration.durability,
             maxPageCount: configuration.maxPageCount)
         let room = LiveRoom(name: Room.defaultName)
-        let listener: NIOAsyncChannel<NIOAsyncChannel<InboundLine, Never>, Never>
+        let listener: NIOAsyncChannel<any Channel, Never>
         do {
             listener = try await Self.bind(configuration, group: group)
         } catch {
@@ -72,7 +74,7 @@ public final class ChatServer: Service, Sendable {
 
     private static func bind(
         _ configuration: ServerConfiguration, group: MultiThreadedEventLoopGroup
-    ) async throws -> NIOAsyncChannel<NIOAsyncChannel<InboundLine, Never>, Never> {
+    ) async throws -> NIOAsyncChannel<any Channel, Never> {
         let queue = max(configuration.maxQueueBytes, 2 * configuration.maxLineBytes)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -84,6 +86,9 @@ public final class ChatServer: Service, Sendable {
             // even starts to fill.
             .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(clamping: queue))
             .childChannelOption(.allowRemoteHalfClosure, value: false)
+            // Each connection's `ConnectionHandler` asks for every read, so it can pause reading
+            // while a step waits.
+            .childChannelOption(.autoRead, value: false)
             // Chat lines are short: start reads small (NIO adapts upwards under load), so that an idle
             // connection's retained receive buffer is small.
             .childChannelOption(
@@ -96,7 +101,7 @@ public final class ChatServer: Service, Sendable {
                         ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxLineBytes)))
                     try handlers.addHandler(
                         GreetingTimeoutHandler(timeout: .milliseconds(Int64(configuration.nameTimeoutSeconds * 1000))))
-                    return try NIOAsyncChannel<InboundLine, Never>(wrappingChannelSynchronously: channel)
+                    return channel
                 }
             }
     }
@@ -104,21 +109,52 @@ public final class ChatServer: Service, Sendable {
     /// Serves until graceful shutdown (SIGINT, SIGTERM through a `ServiceGroup`) or cancellation,
     /// then tells everyone, records their leaves, commits everything and closes the session.
     public func run() async throws {
-        try await withTaskCancellationOrGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
+        var failure: (any Error)?
+        do {
+            try await withTaskCancellationOrGracefulShutdownHandler {
                 try await listener.executeThenClose { inbound in
                     onListening(self)
-                    for try await channel in inbound {
-                        guard let member = admitConnection(channel.channel) else { continue }
-                        group.addTask { await self.serve(channel, member: member) }
-                    }
+                    for try await channel in inbound { accept(channel) }
                 }
+            } onCancelOrGracefulShutdown: {
+                self.beginShutdown()
             }
-        } onCancelOrGracefulShutdown: {
-            self.beginShutdown()
+        } catch {
+            failure = error
         }
+        beginShutdown()
+        await allConnectionsClosed()
         try store.close()
         logger.info("session \(session) closed")
+        if let failure { throw failure }
+    }
+
+    /// Serves an accepted connection on its event loop (see `ConnectionHandler`), or refuses it.
+    private func accept(_ channel: any Channel) {
+        guard let member = admitConnection(channel) else { return }
+        channel.eventLoop.execute {
+            do {
+                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, member: member))
+            } catch {
+                self.failed(member, error)
+                channel.close(promise: nil)
+                self.closed(member, Ending())
+            }
+        }
+    }
+
+    /// Returns once every connection is closed and its leave submitted (after `beginShutdown`).
+    private func allConnectionsClosed() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLockedValue { state -> Bool in
+                guard state.connections.isEmpty else {
+                    state.drained = continuation
+                    return false
+                }
+                return true
+            }
+            if now { continuation.resume() }
+        }
     }
 
     /// Stops accepting, sends every client the shutdown notice and closes their connections
@@ -165,7 +201,13 @@ public final class ChatServer: Service, Sendable {
     }
 
     func forget(_ member: Member) {
-        _ = state.withLockedValue { $0.connections.removeValue(forKey: member.id) }
+        let drained = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            state.connections.removeValue(forKey: member.id)
+            guard state.connections.isEmpty, let drained = state.drained else { return nil }
+            state.drained = nil
+            return drained
+        }
+        drained?.resume()
     }
 
     static func describe(_ address: SocketAddress?) -> String {
