@@ -14,21 +14,21 @@ extension ChatServer {
         let maxResume = configuration.maxResume
         let roomName = room.name
         let read = NIOThreadPool.singleton.runIfActive(eventLoop: member.channel.eventLoop) { [store] in
-                try store.read { reader -> ([Event], ServerMessage?) in
-                    guard let resumeAfter else { return (try reader.recent(room: roomName, limit: wanted), nil) }
-                    if resumeAfter > (try reader.lastEventID()) {
-                        // The client's record comes from another database: start afresh.
-                        return (
-                            try reader.recent(room: roomName, limit: wanted), .gap(after: resumeAfter, resumedAfter: 0)
-                        )
-                    }
-                    let missed = try reader.events(room: roomName, after: resumeAfter, limit: maxResume + 1)
-                    guard missed.count > maxResume else { return (missed, nil) }
-                    // Too much to catch up on: the most recent ones, and a word about the rest.
-                    let latest = try reader.recent(room: roomName, limit: maxResume)
-                    return (latest, .gap(after: resumeAfter, resumedAfter: (latest.first?.id ?? 1) - 1))
+            try store.read { reader -> ([Event], ServerMessage?) in
+                guard let resumeAfter else { return (try reader.recent(room: roomName, limit: wanted), nil) }
+                if resumeAfter > (try reader.lastEventID()) {
+                    // The client's record comes from another database: start afresh.
+                    return (
+                        try reader.recent(room: roomName, limit: wanted), .gap(after: resumeAfter, resumedAfter: 0)
+                    )
                 }
+                let missed = try reader.events(room: roomName, after: resumeAfter, limit: maxResume + 1)
+                guard missed.count > maxResume else { return (missed, nil) }
+                // Too much to catch up on: the most recent ones, and a word about the rest.
+                let latest = try reader.recent(room: roomName, limit: maxResume)
+                return (latest, .gap(after: resumeAfter, resumedAfter: (latest.first?.id ?? 1) - 1))
             }
+        }
         return read.recover { [logger] error in
             logger.error("cannot read history: \(error)")
             return ([], nil)

@@ -21,7 +21,8 @@ struct ProtocolTests {
         )
         #expect(try EventJSON.decode(json) == event)
         let leave = Event(id: 8, kind: .leave, user: "bob", timeMillis: 0, session: 1, reason: .tooSlow)
-        #expect(EventJSON.encode(leave).hasSuffix(#""time":"1970-01-01T00:00:00.000Z","session":1,"reason":"too_slow"}"#))
+        #expect(
+            EventJSON.encode(leave).hasSuffix(#""time":"1970-01-01T00:00:00.000Z","session":1,"reason":"too_slow"}"#))
         #expect(try EventJSON.decode(EventJSON.encode(leave)) == leave)
     }
 
@@ -55,11 +56,14 @@ struct ProtocolTests {
         for message in serverMessages { #expect(try ServerMessage.decode(Array(message.json.utf8)) == message) }
     }
 
-    @Test("bad client lines give errors with codes", arguments: [
-        (#"{"type":"say"}"#, ErrorCode.malformed), (#"{"type":"fly"}"#, .unknownType), ("not json", .malformed),
-        (#"{"type":"hello","protocol":2,"name":"x"}"#, .unsupportedProtocol), (#"{"type":"say","text":"#, .malformed),
-        (String(repeating: "[", count: 5000), .malformed), (#"{"text":"no type"}"#, .malformed),
-    ])
+    @Test(
+        "bad client lines give errors with codes",
+        arguments: [
+            (#"{"type":"say"}"#, ErrorCode.malformed), (#"{"type":"fly"}"#, .unknownType), ("not json", .malformed),
+            (#"{"type":"hello","protocol":2,"name":"x"}"#, .unsupportedProtocol),
+            (#"{"type":"say","text":"#, .malformed),
+            (String(repeating: "[", count: 5000), .malformed), (#"{"text":"no type"}"#, .malformed),
+        ])
     func badClientLines(line: String, code: ErrorCode) {
         #expect(throws: ProtocolError.self) { try ClientMessage.decode(Array(line.utf8)) }
         do {

@@ -16,9 +16,8 @@ import Testing
         let clock = VirtualClock()
         var remaining = Self.events[...]
         var played: [Int64] = []
-        try await ReplayPlayer(clock: clock, timing: timing).play(next: { remaining.popFirst() }) {
-            played.append($0.id)
-        }
+        try await ReplayPlayer(clock: clock, timing: timing).play(
+            next: { remaining.popFirst() }, emit: { played.append($0.id) })
         return (clock.sleeps, clock.now.offset, played)
     }
 

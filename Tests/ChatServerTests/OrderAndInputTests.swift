@@ -48,7 +48,9 @@ struct OrderAndInputTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        try await withServer(database: db, { $0.maxLineBytes = 1000 }) { server in
+        var configuration = ServerConfiguration.testing(database: db)
+        configuration.maxLineBytes = 1000
+        try await withServer(configuration) { server in
             let alice = try await TestClient.join(port: server.port, as: "alice")
             let bob = try await TestClient.join(port: server.port, as: "bob")
             try await alice.send(String(repeating: "x", count: 5000))
@@ -94,13 +96,10 @@ struct OrderAndInputTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        try await withServer(
-            database: db,
-            {
-                $0.messagesPerSecond = 20
-                $0.messageBurst = 5
-            }
-        ) { server in
+        var configuration = ServerConfiguration.testing(database: db)
+        configuration.messagesPerSecond = 20
+        configuration.messageBurst = 5
+        try await withServer(configuration) { server in
             let flooder = try await TestClient.join(port: server.port, as: "flooder")
             let started = Date()
             for n in 0..<40 { try await flooder.send("flood \(n)") }
@@ -117,13 +116,10 @@ struct OrderAndInputTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        try await withServer(
-            database: db,
-            {
-                $0.maxQueueBytes = 256 * 1024
-                $0.messageBurst = 100_000
-            }
-        ) { server in
+        var configuration = ServerConfiguration.testing(database: db)
+        configuration.maxQueueBytes = 256 * 1024
+        configuration.messageBurst = 100_000
+        try await withServer(configuration) { server in
             let sleeper = try await TestClient.join(port: server.port, as: "sleeper")
             try await sleeper.channel.setOption(.autoRead, value: false).get()
             let talker = try await TestClient.join(port: server.port, as: "talker")

@@ -66,7 +66,9 @@ struct PlainChatTests {
     func nameTimeout() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        try await withServer(database: dir.file("chat.sqlite"), { $0.nameTimeoutSeconds = 0.2 }) { server in
+        var configuration = ServerConfiguration.testing(database: dir.file("chat.sqlite"))
+        configuration.nameTimeoutSeconds = 0.2
+        try await withServer(configuration) { server in
             let silent = try await TestClient.connect(port: server.port)
             try await silent.expect { $0.hasPrefix("Hello USR!") }
             try await silent.expect { $0 == "USR joined the chat" }
@@ -83,7 +85,9 @@ struct PlainChatTests {
             for index in 1...3 { try await alice.send("message \(index)") }
             try await alice.expect { $0 == "alice: message 3" }
         }
-        try await withServer(database: db, { $0.history = 4 }) { server in
+        var configuration = ServerConfiguration.testing(database: db)
+        configuration.history = 4
+        try await withServer(configuration) { server in
             let bob = try await TestClient.connect(port: server.port)
             try await bob.send("bob")
             try await bob.expect { $0 == "--- recent history: 4 events (UTC) ---" }
@@ -106,7 +110,9 @@ struct PlainChatTests {
     func historyOff() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        try await withServer(database: dir.file("chat.sqlite"), { $0.history = 0 }) { server in
+        var configuration = ServerConfiguration.testing(database: dir.file("chat.sqlite"))
+        configuration.history = 0
+        try await withServer(configuration) { server in
             let alice = try await TestClient.join(port: server.port, as: "alice")
             try await alice.expect { $0 == "alice joined the chat" }
             let bob = try await TestClient.join(port: server.port, as: "bob")
@@ -146,7 +152,9 @@ struct PlainChatTests {
     func maxClients() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        try await withServer(database: dir.file("chat.sqlite"), { $0.maxClients = 2 }) { server in
+        var configuration = ServerConfiguration.testing(database: dir.file("chat.sqlite"))
+        configuration.maxClients = 2
+        try await withServer(configuration) { server in
             _ = try await TestClient.join(port: server.port, as: "a")
             _ = try await TestClient.join(port: server.port, as: "b")
             let third = try await TestClient.connect(port: server.port)

@@ -142,7 +142,9 @@ struct StructuredProtocolTests {
     func resumeGap() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        try await withServer(database: dir.file("chat.sqlite"), { $0.maxResume = 5 }) { server in
+        var configuration = ServerConfiguration.testing(database: dir.file("chat.sqlite"))
+        configuration.maxResume = 5
+        try await withServer(configuration) { server in
             let talker = try await TestClient.join(port: server.port, as: "talker")
             for n in 0..<20 { try await talker.send("n\(n)") }
             try await talker.expect { $0 == "talker: n19" }

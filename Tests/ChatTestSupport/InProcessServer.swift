@@ -3,15 +3,27 @@ import ChatStore
 import Foundation
 import Logging
 
+extension ServerConfiguration {
+    /// A test server's configuration: 127.0.0.1, port 0, `database`, a 5 s name timeout.
+    package static func testing(database: String) -> ServerConfiguration {
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, databasePath: database)
+        configuration.nameTimeoutSeconds = 5
+        return configuration
+    }
+}
+
 /// Runs a real server in this process on 127.0.0.1, port 0, for the duration of `body`, then
 /// shuts it down gracefully and waits until the session is closed.
 package func withServer<T: Sendable>(
-    database: String, _ configure: (inout ServerConfiguration) -> Void = { _ in },
-    _ body: @Sendable (ChatServer) async throws -> T
+    database: String, _ body: @Sendable (ChatServer) async throws -> T
 ) async throws -> T {
-    var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, databasePath: database)
-    configuration.nameTimeoutSeconds = 5
-    configure(&configuration)
+    try await withServer(.testing(database: database), body)
+}
+
+/// Runs a real server with `configuration` for the duration of `body` (see `withServer(database:_:)`).
+package func withServer<T: Sendable>(
+    _ configuration: ServerConfiguration, _ body: @Sendable (ChatServer) async throws -> T
+) async throws -> T {
     var logger = Logger(label: "test-server")
     logger.logLevel = .warning
     let server = try await ChatServer(configuration: configuration, logger: logger)
