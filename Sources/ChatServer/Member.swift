@@ -2,8 +2,8 @@ import ChatStore
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// One connection, from accept to close. What it sends and when it goes live is decided on its
-/// event loop; the connection's task and the store's writer only hand it work.
+/// One connection's deliveries, from accept to close. What it sends and when it goes live is
+/// decided on its event loop; its `ConnectionHandler` and the store's writer only hand it work.
 final class Member: @unchecked Sendable {
     /// The connection's number within the session.
     let id: Int64
