@@ -6,8 +6,6 @@ public enum InboundLine: Sendable, Equatable {
     case line(ByteBuffer)
     /// A line longer than the limit; its bytes were discarded up to the next newline.
     case overlong(byteCount: Int)
-    /// No line arrived within the greeting time limit (see `GreetingTimeoutHandler`).
-    case greetingTimeout
 }
 
 /// Splits a byte stream into lines of at most `maxLineBytes` bytes. A longer line is reported as
@@ -60,58 +58,5 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
         }
         buffer.moveReaderIndex(to: buffer.writerIndex)
         return .needMoreData
-    }
-}
-
-/// Emits `.greetingTimeout` once if no line has arrived `timeout` after the channel became active.
-public final class GreetingTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
-    public typealias InboundIn = InboundLine
-    public typealias InboundOut = InboundLine
-
-    private let timeout: TimeAmount
-    private var timer: Scheduled<Void>?
-    private var settled = false
-
-    public init(timeout: TimeAmount) {
-        self.timeout = timeout
-    }
-
-    public func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { start(context: context) }
-    }
-
-    public func channelActive(context: ChannelHandlerContext) {
-        start(context: context)
-        context.fireChannelActive()
-    }
-
-    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        settle()
-        context.fireChannelRead(data)
-        // Its work is done: leave the pipeline, and take its memory along.
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-    }
-
-    public func channelInactive(context: ChannelHandlerContext) {
-        settle()
-        context.fireChannelInactive()
-    }
-
-    private func start(context: ChannelHandlerContext) {
-        guard timer == nil, !settled else { return }
-        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: timeout) {
-            let (handler, context) = bound.value
-            guard !handler.settled else { return }
-            handler.settled = true
-            context.fireChannelRead(handler.wrapInboundOut(.greetingTimeout))
-            context.fireChannelReadComplete()
-        }
-    }
-
-    private func settle() {
-        settled = true
-        timer?.cancel()
-        timer = nil
     }
 }

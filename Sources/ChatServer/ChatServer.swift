@@ -99,8 +99,6 @@ public final class ChatServer: Service, Sendable {
                     let handlers = channel.pipeline.syncOperations
                     try handlers.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxLineBytes)))
-                    try handlers.addHandler(
-                        GreetingTimeoutHandler(timeout: .milliseconds(Int64(configuration.nameTimeoutSeconds * 1000))))
                     return channel
                 }
             }

@@ -26,6 +26,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var queued: [InboundLine] = []
     private var inactive = false
     private var ended = false
+    /// Until the first line: gives a silent newcomer the default name.
+    private var nameTimer: Scheduled<Void>?
 
     init(server: ChatServer, member: Member) {
         self.server = server
@@ -36,6 +38,14 @@ final class ConnectionHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         server.opened(member)
         if context.channel.isActive {
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            let timeout = TimeAmount.nanoseconds(Int64(server.configuration.nameTimeoutSeconds * 1e9))
+            nameTimer = context.eventLoop.scheduleTask(in: timeout) {
+                let (handler, context) = bound.value
+                guard handler.nameTimer != nil, !handler.done else { return }
+                handler.nameTimer = nil
+                handler.join(Introduction(mode: .plain, name: NameRules.defaultName), context: context)
+            }
             context.read()
         } else {
             inactive = true
@@ -45,6 +55,8 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = unwrapInboundIn(data)
+        nameTimer?.cancel()
+        nameTimer = nil
         if waiting {
             queued.append(line)
         } else {
@@ -58,6 +70,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        nameTimer?.cancel()
+        nameTimer = nil
         inactive = true
         if !waiting { end() }
         context.fireChannelInactive()
@@ -93,8 +107,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// A newcomer's line: a name or a hello. Once introduced, it joins, gets its history and
-    /// goes live; its join is recorded then.
+    /// A newcomer's line: a name or a hello.
     private func introduce(_ line: InboundLine, context: ChannelHandlerContext) {
         switch server.introduction(from: line, member: member) {
         case .askAgain:
@@ -102,15 +115,19 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .leave:
             leave(context: context)
         case .introduced(let introduction):
-            let name = server.join(member, introduction)
-            self.name = name
-            let server = server
-            let member = member
-            wait(context: context) { _ in
-                server.catchUp(member, name: name, introduction: introduction).map {
-                    server.writer.submit(
-                        NewEvent(kind: .join, room: server.room.name, user: name, connection: member.id))
-                }
+            join(introduction, context: context)
+        }
+    }
+
+    /// Joins the room, gets the history and goes live; its join is recorded then.
+    private func join(_ introduction: Introduction, context: ChannelHandlerContext) {
+        let name = server.join(member, introduction)
+        self.name = name
+        let server = server
+        let member = member
+        wait(context: context) { _ in
+            server.catchUp(member, name: name, introduction: introduction).map {
+                server.writer.submit(NewEvent(kind: .join, room: server.room.name, user: name, connection: member.id))
             }
         }
     }

@@ -23,8 +23,6 @@ extension ChatServer {
     /// Reads a newcomer's line: a name (plain mode) or a hello (structured mode).
     func introduction(from input: InboundLine, member: Member) -> IntroductionStep {
         switch input {
-        case .greetingTimeout:
-            return .introduced(Introduction(mode: .plain, name: NameRules.defaultName))
         case .overlong:
             member.send(line: PlainTexts.nameTooLong)
             return .askAgain

@@ -87,7 +87,6 @@ extension ChatServer {
     /// Reads what a joined member's line asks for.
     func request(from input: InboundLine, mode: WireMode) -> Request {
         switch input {
-        case .greetingTimeout: return .ignore
         case .overlong(let count):
             return .reply(plain: PlainTexts.lineTooLong(count, limit: configuration.maxLineBytes), code: .lineTooLong)
         case .line(let buffer):

@@ -21,7 +21,7 @@ final class FileLock: @unchecked Sendable {
                 .cannotCreate, path: databasePath,
                 message: "cannot create the lock file \(path): \(String(cString: strerror(errno)))")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        guard FileLock.lockExclusively(fd) else {
             let pid = FileLock.readPID(fd)
             close(fd)
             throw StoreError(
@@ -31,6 +31,16 @@ final class FileLock: @unchecked Sendable {
         let text = "\(getpid())\n"
         _ = ftruncate(fd, 0)
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    /// Takes the lock, waiting up to 100 ms in case a reader is checking it (`isHeld`) right now.
+    private static func lockExclusively(_ fd: Int32) -> Bool {
+        for _ in 0..<20 {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+            guard errno == EWOULDBLOCK else { return false }
+            usleep(5_000)
+        }
+        return false
     }
 
     /// Releases the lock.

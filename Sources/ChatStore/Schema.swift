@@ -55,8 +55,14 @@ enum Schema {
     }
 
     /// Brings the database up to `version`, one transaction per step.
+    /// Refuses a database that another program made (tables, but no chatroom schema).
     static func migrate(_ db: Database) throws(StoreError) {
         let found = try versionNotNewer(db)
+        if found == 0, try db.integer("SELECT count(*) FROM sqlite_master") > 0 {
+            throw StoreError(
+                .notADatabase, path: db.path,
+                message: "not a chat database: it holds tables of another program; give another file")
+        }
         for step in found..<version {
             try db.transaction { () throws(StoreError) in
                 try db.execute(migrations[step])

@@ -75,6 +75,13 @@ struct ErrorTests {
         #expect(error?.kind == .notADatabase)
         #expect(error?.description.contains(directory.database) == true)
         #expect(error?.description.contains("no chatroom schema") == true)
+
+        // A server refuses it too, and adds none of its tables to it.
+        let serverError = storeError { _ = try EventStore(path: directory.database) }
+        #expect(serverError?.kind == .notADatabase)
+        #expect(serverError?.description.contains("tables of another program") == true)
+        #expect(try RawDatabase(directory.database).value("SELECT group_concat(name) FROM sqlite_master") == "notes")
+        #expect(!FileLock.isHeld(databasePath: directory.database))
     }
 
     @Test func newerSchemaIsRefused() throws {

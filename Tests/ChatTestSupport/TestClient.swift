@@ -131,7 +131,6 @@ package final class TestClient: Sendable {
                 if let counting, counting(line) { matched += 1 }
                 all.append(line)
             case .overlong(let count): all.append("<overlong \(count)>")
-            case .greetingTimeout: return
             }
             wake()
         }
