@@ -3,6 +3,8 @@ import ChatProtocol
 import ChatStore
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// `chat-server`: the command line over `ChatServer`.
@@ -55,6 +57,9 @@ public struct ServerCommand: AsyncParsableCommand {
             visibility: .hidden))
     var maxPages: Int?
 
+    @Option(help: "Event-loop threads for the connections (default: one per core but one, left to the store's writer).")
+    var threads: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -68,6 +73,7 @@ public struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard history >= 0, maxClients > 0, maxLineBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
             throw ValidationError(
                 "--history, --max-clients, --max-line-bytes (64+), --max-queue-bytes (1024+), --rate and --burst must be positive"
@@ -94,9 +100,13 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.durability = EventStore.Durability(rawValue: durability) ?? .normal
         configuration.maxPageCount = maxPages
 
+        // Under load the writer thread keeps a core busy committing; connections on every core
+        // as well would make the two take turns (measured in BENCHMARKS.md).
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: threads ?? max(1, System.coreCount - 1))
+        defer { loops.shutdownGracefully { _ in } }
         let server: ChatServer
         do {
-            server = try await ChatServer(configuration: configuration, logger: logger) { server in
+            server = try await ChatServer(configuration: configuration, logger: logger, group: loops) { server in
                 print("listening on \(server.host):\(server.port)")
                 fflush(nil)
             }
