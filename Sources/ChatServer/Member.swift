@@ -80,18 +80,18 @@ final class Member: @unchecked Sendable {
 
     /// Sends the greeting and history in `prefix`, then every batch that arrived meanwhile that
     /// the history did not already hold, and from then on delivers live: nothing missed, nothing twice.
+    /// Call on its event loop, so that nothing sent afterwards overtakes the history.
     func goLive(prefix: ByteBuffer, seenThrough lastHistoryID: Int64) {
-        channel.eventLoop.execute { [self] in
-            channel.write(prefix, promise: nil)
-            lastSentID = max(lastSentID, lastHistoryID)
-            for delivery in pending ?? [] {
-                guard let bytes = delivery.bytes(for: mode, after: lastSentID) else { continue }
-                lastSentID = delivery.lastID
-                channel.write(bytes, promise: nil)
-            }
-            pending = nil
-            channel.flush()
+        channel.eventLoop.preconditionInEventLoop()
+        channel.write(prefix, promise: nil)
+        lastSentID = max(lastSentID, lastHistoryID)
+        for delivery in pending ?? [] {
+            guard let bytes = delivery.bytes(for: mode, after: lastSentID) else { continue }
+            lastSentID = delivery.lastID
+            channel.write(bytes, promise: nil)
         }
+        pending = nil
+        channel.flush()
     }
 
     /// Closes the connection, recording why (the first reason wins).

@@ -106,6 +106,37 @@ struct PlainChatTests {
         #expect(sessions.map(\.state) == [.clean, .clean])
     }
 
+    @Test("lines sent with the name in one packet wait for the history, then are handled in order")
+    func linesBehindTheName() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        try await withServer(database: db) { server in
+            let alice = try await TestClient.join(port: server.port, as: "alice")
+            try await alice.send("before carol")
+            try await alice.expect { $0 == "alice: before carol" }
+            let carol = try await TestClient.connect(port: server.port)
+            try await carol.send(bytes: Array("carol\nfirst\n/who\nsecond\n{quit}\nnever\n".utf8))
+            // Carol: her welcome and the history first, the answer to /who after them.
+            let lines = try await carol.expectClosed()
+            let order = [
+                "Hello carol!", "] alice: before carol", "--- end of history ---", "In the room (2)", "Goodbye!",
+            ]
+            let positions = order.map { wanted in lines.firstIndex { $0.contains(wanted) } }
+            #expect(positions.allSatisfy { $0 != nil }, "\(lines)")
+            #expect(positions.compactMap { $0 } == positions.compactMap { $0 }.sorted(), "\(lines)")
+            // Everyone else: her join, her lines in order, her leave; nothing after the quit.
+            for expected in ["carol joined the chat", "carol: first", "carol: second", "carol left the chat"] {
+                let line = try await alice.next()
+                #expect(line == expected)
+            }
+        }
+        let carols = try recordedEvents(db).filter { $0.user == "carol" }
+        #expect(carols.map(\.kind) == [.join, .message, .message, .leave])
+        #expect(carols.filter { $0.kind == .message }.map(\.text) == ["first", "second"])
+        #expect(carols.last?.reason == .quit)
+    }
+
     @Test("--history 0 sends no history")
     func historyOff() async throws {
         let dir = TemporaryDirectory()
