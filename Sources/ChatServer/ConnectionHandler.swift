@@ -23,6 +23,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var done = false
     /// A step is waiting: lines read meanwhile queue up and no more are read.
     private var waiting = false
+    /// A line is being handled. What it sends can fail and close the channel, and closing hands
+    /// the decoder's last lines back in at once: they queue up, and the close waits its turn.
+    private var handling = false
     private var queued: [InboundLine] = []
     private var inactive = false
     private var ended = false
@@ -57,10 +60,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         let line = unwrapInboundIn(data)
         nameTimer?.cancel()
         nameTimer = nil
-        if waiting {
+        if waiting || handling {
             queued.append(line)
         } else {
+            handling = true
             handle(line, context: context)
+            handling = false
+            handleQueued(context: context)
         }
     }
 
@@ -73,7 +79,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         nameTimer?.cancel()
         nameTimer = nil
         inactive = true
-        if !waiting { end() }
+        if !waiting && !handling { end() }
         context.fireChannelInactive()
     }
 
@@ -152,16 +158,21 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func resume(context: ChannelHandlerContext) {
         waiting = false
+        handleQueued(context: context)
+        if !waiting && !inactive && !done { context.read() }
+    }
+
+    /// Handles the lines that queued up, until one waits; then, if the channel closed meanwhile,
+    /// ends the connection.
+    private func handleQueued(context: ChannelHandlerContext) {
+        handling = true
         while !waiting, !queued.isEmpty {
             handle(queued.removeFirst(), context: context)
         }
+        handling = false
         guard !waiting else { return }
         queued = []
-        if inactive {
-            end()
-        } else if !done {
-            context.read()
-        }
+        if inactive { end() }
     }
 
     /// Once, when the connection is closed and nothing waits: records the leave.
