@@ -74,6 +74,10 @@ struct ResumeTests {
         let port = first.port
         let gate = Gate()
         let alice = SessionHarness(port: port, name: "alice") { $0.beforeReconnect = { await gate.wait() } }
+        try await alice.waitFor("alice's join") {
+            if case .event(let event, nil) = $0 { return event.kind == .join && event.user == "alice" }
+            return false
+        }
         let before = (0..<50).map { "before \($0)" }
         try await talk(port: port, as: "bob", before)
         try await alice.waitForMessage("before 49")
