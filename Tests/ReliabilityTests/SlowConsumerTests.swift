@@ -40,15 +40,18 @@ struct ChatRun {
             }
             return peak
         }
+        // As fast as it can, but never more than `window` of its own messages ahead of what it has
+        // read, so that a chatter is never the one that is too slow: with every chatter that far
+        // ahead, what waits for each reader stays within half the queue.
+        let lineBytes = "chat\(chatters): load-\(chatters)-\(messages) \(padding)\n".utf8.count
+        let window = max(1, min(25, queueBytes / 2 / (chatters * lineBytes)))
         let started = Date()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, client) in clients.enumerated() {
                 group.addTask {
-                    // As fast as it can, but never more than 25 of its own messages ahead of what it
-                    // has read, so that a chatter is never the one that is too slow.
                     for n in 0..<messages {
                         try await client.send("load-\(index)-\(n) \(padding)")
-                        if n % 25 == 24 {
+                        if n % window == window - 1 {
                             try await client.expect(within: 60) { $0.hasPrefix("chat\(index): load-\(index)-\(n) ") }
                         }
                     }
