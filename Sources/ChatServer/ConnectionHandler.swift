@@ -29,6 +29,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var queued: [InboundLine] = []
     private var inactive = false
     private var ended = false
+    private var leaveRecorded = false
     /// Until the first line: gives a silent newcomer the default name.
     private var nameTimer: Scheduled<Void>?
 
@@ -98,7 +99,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .next:
             break
         case .quit:
-            leave(context: context)
+            quitAfterRecording(name: name, context: context)
         case .delay(let seconds, let event):
             let server = server
             let member = member
@@ -138,10 +139,30 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Leaves before joining: nothing to record.
     private func leave(context: ChannelHandlerContext) {
         quit = true
         done = true
         context.close(promise: nil)
+    }
+
+    /// A member quits: its leave is recorded first, behind everything it sent, and the connection
+    /// closes once that is committed — so the member also gets the echo of its last lines, and
+    /// then its goodbye.
+    private func quitAfterRecording(name: String, context: ChannelHandlerContext) {
+        quit = true
+        done = true
+        leaveRecorded = true
+        let member = member
+        let grace = TimeAmount.nanoseconds(Int64(server.configuration.shutdownGraceSeconds * 1e9))
+        server.writer.submit(
+            NewEvent(kind: .leave, room: server.room.name, user: name, connection: member.id, reason: .quit)
+        ) { _ in
+            // After the commit's fan-out was handed to the event loops, so this comes after it.
+            member.channel.eventLoop.execute {
+                member.finish(saying: member.mode == .plain ? PlainTexts.goodbye : nil, grace: grace)
+            }
+        }
     }
 
     /// Stops reading until `work` is done, then handles what queued up meanwhile and reads on.
@@ -180,7 +201,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard !ended else { return }
         ended = true
         done = true
-        server.closed(member, ChatServer.Ending(name: name, quit: quit))
+        server.closed(member, ChatServer.Ending(name: name, quit: quit, leaveRecorded: leaveRecorded))
     }
 }
 
@@ -190,6 +211,8 @@ extension ChatServer {
         /// The name the member joined under; nil when it left before joining.
         var name: String?
         var quit = false
+        /// The leave is already recorded (a quit).
+        var leaveRecorded = false
     }
 
     /// Greets a new connection.
@@ -220,7 +243,10 @@ extension ChatServer {
         let reason: LeaveReason = ending.quit ? .quit : (member.reason ?? .connectionLost)
         if let name = ending.name {
             room.remove(member, named: name)
-            writer.submit(NewEvent(kind: .leave, room: room.name, user: name, connection: member.id, reason: reason))
+            if !ending.leaveRecorded {
+                writer.submit(
+                    NewEvent(kind: .leave, room: room.name, user: name, connection: member.id, reason: reason))
+            }
         }
         logger.info("\(member.peer) disconnected (\(reason.words))")
         forget(member)

@@ -105,17 +105,25 @@ final class Member: @unchecked Sendable {
     func shutdown(notice: (plain: String, json: String), grace: TimeAmount) {
         shared.withLockedValue { if $0.reason == nil { $0.reason = .serverShutdown } }
         channel.eventLoop.execute { [self] in
-            var buffer = channel.allocator.buffer(capacity: 128)
-            buffer.writeString(mode == .plain ? notice.plain : notice.json)
-            buffer.writeInteger(UInt8(ascii: "\n"))
-            let written = channel.eventLoop.makePromise(of: Void.self)
-            channel.writeAndFlush(buffer, promise: written)
-            let timer = channel.eventLoop.scheduleTask(in: grace) { [channel] in channel.close(promise: nil) }
-            written.futureResult.whenComplete { [channel] result in
-                guard case .success = result else { return }
-                channel.close(mode: .output, promise: nil)
-            }
-            channel.closeFuture.whenComplete { _ in timer.cancel() }
+            finish(saying: mode == .plain ? notice.plain : notice.json, grace: grace)
         }
+    }
+
+    /// Sends `line` if any, half-closes once everything is out so the peer reads it and then the
+    /// end, and closes for good after `grace` whatever the peer does. Call on its event loop.
+    func finish(saying line: String?, grace: TimeAmount) {
+        var buffer = channel.allocator.buffer(capacity: 128)
+        if let line {
+            buffer.writeString(line)
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        }
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(buffer, promise: written)
+        let timer = channel.eventLoop.scheduleTask(in: grace) { [channel] in channel.close(promise: nil) }
+        written.futureResult.whenComplete { [channel] result in
+            guard case .success = result else { return }
+            channel.close(mode: .output, promise: nil)
+        }
+        channel.closeFuture.whenComplete { _ in timer.cancel() }
     }
 }

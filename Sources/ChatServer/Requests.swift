@@ -55,7 +55,6 @@ extension ChatServer {
         case .help:
             member.send(line: PlainTexts.help)
         case .quit:
-            if member.mode == .plain { member.send(line: PlainTexts.goodbye) }
             return .quit
         case .reply(let plain, let code):
             reply(member, .error(code: code, message: plain))

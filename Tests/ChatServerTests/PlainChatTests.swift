@@ -117,10 +117,12 @@ struct PlainChatTests {
             try await alice.expect { $0 == "alice: before carol" }
             let carol = try await TestClient.connect(port: server.port)
             try await carol.send(bytes: Array("carol\nfirst\n/who\nsecond\n{quit}\nnever\n".utf8))
-            // Carol: her welcome and the history first, the answer to /who after them.
+            // Carol: her welcome and the history first, the answer to /who after them, and before her
+            // goodbye the echo of all she sent and her own leave: nothing she sent is lost to her.
             let lines = try await carol.expectClosed()
             let order = [
-                "Hello carol!", "] alice: before carol", "--- end of history ---", "In the room (2)", "Goodbye!",
+                "Hello carol!", "] alice: before carol", "--- end of history ---", "In the room (2)",
+                "carol: second", "carol left the chat", "Goodbye!",
             ]
             let positions = order.map { wanted in lines.firstIndex { $0.contains(wanted) } }
             #expect(positions.allSatisfy { $0 != nil }, "\(lines)")
