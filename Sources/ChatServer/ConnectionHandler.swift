@@ -99,7 +99,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .next:
             break
         case .quit:
-            quitAfterRecording(name: name, context: context)
+            quitAfterRecording(name: name)
         case .delay(let seconds, let event):
             let server = server
             let member = member
@@ -149,7 +149,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// A member quits: its leave is recorded first, behind everything it sent, and the connection
     /// closes once that is committed — so the member also gets the echo of its last lines, and
     /// then its goodbye.
-    private func quitAfterRecording(name: String, context: ChannelHandlerContext) {
+    private func quitAfterRecording(name: String) {
         quit = true
         done = true
         leaveRecorded = true

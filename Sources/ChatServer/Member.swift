@@ -123,6 +123,7 @@ final class Member: @unchecked Sendable {
         written.futureResult.whenComplete { [channel] result in
             guard case .success = result else { return }
             channel.close(mode: .output, promise: nil)
+            channel.read()  // to see the peer's end, whatever its handler had stopped reading for
         }
         channel.closeFuture.whenComplete { _ in timer.cancel() }
     }
