@@ -1,6 +1,5 @@
 import ChatProtocol
 import ChatStore
-import Dispatch
 import NIOCore
 import NIOPosix
 

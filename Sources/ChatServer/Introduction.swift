@@ -1,8 +1,5 @@
 import ChatProtocol
-import ChatStore
-import Dispatch
 import NIOCore
-import NIOPosix
 
 /// What a newcomer said before joining.
 struct Introduction: Sendable {
