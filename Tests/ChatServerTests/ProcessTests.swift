@@ -70,6 +70,26 @@ struct ProcessTests {
         #expect(leaves.allSatisfy { $0.reason == .serverShutdown })
     }
 
+    @Test("--threads: a server on 3 event loops chats; 0 is refused with a clear error")
+    func threads() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try ServerProcess(database: dir.file("chat.sqlite"), arguments: ["--threads", "3"])
+        let clients = [
+            try await TestClient.join(port: server.port, as: "a"),
+            try await TestClient.join(port: server.port, as: "b"),
+            try await TestClient.join(port: server.port, as: "c"),
+        ]
+        try await clients[0].send("hello from a")
+        for client in clients { try await client.expect { $0 == "a: hello from a" } }
+        #expect(try await server.stop() == 0)
+
+        let refused = try await runProcess(
+            ServerProcess.executable.path, ["--threads", "0", "--database", dir.file("other.sqlite")])
+        #expect(refused.status != 0)
+        #expect(refused.errors.contains("--threads must be at least 1"), "\(refused.errors)")
+    }
+
     @Test("database errors are one clear line naming the file and the cause, exit status 1")
     func databaseErrors() async throws {
         let dir = TemporaryDirectory()
