@@ -32,6 +32,18 @@ final class ForeignLock: @unchecked Sendable {
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 }
 
+/// A server process on `database` with alice and bob joined, bob having seen alice's `lines`.
+func aliceAndBobChatting(
+    on database: String, lines: [String] = ["before"]
+) async throws -> (server: ServerProcess, alice: TestClient, bob: TestClient) {
+    let server = try ServerProcess(database: database)
+    let alice = try await TestClient.join(port: server.port, as: "alice")
+    let bob = try await TestClient.join(port: server.port, as: "bob")
+    for line in lines { try await alice.send(line) }
+    if let last = lines.last { try await bob.expect { $0 == "alice: \(last)" } }
+    return (server, alice, bob)
+}
+
 /// True when another connection holds the write lock: `BEGIN IMMEDIATE` fails at once.
 func isWriteLocked(_ database: String) async throws -> Bool {
     let sqlite3 = findExecutable("sqlite3") ?? "/usr/bin/sqlite3"
@@ -84,11 +96,7 @@ struct DatabaseFaultTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        let server = try ServerProcess(database: db)
-        let alice = try await TestClient.join(port: server.port, as: "alice")
-        let bob = try await TestClient.join(port: server.port, as: "bob")
-        try await alice.send("before")
-        try await bob.expect { $0 == "alice: before" }
+        let (server, alice, bob) = try await aliceAndBobChatting(on: db)
         let lock = try ForeignLock(database: db)
         try await eventually(within: 10, "sqlite3 to hold the lock") { try await isWriteLocked(db) }
         let sent = Date()
@@ -133,11 +141,7 @@ struct DatabaseFaultTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        let server = try ServerProcess(database: db)
-        let alice = try await TestClient.join(port: server.port, as: "alice")
-        let bob = try await TestClient.join(port: server.port, as: "bob")
-        try await alice.send("before")
-        try await bob.expect { $0 == "alice: before" }
+        let (server, alice, bob) = try await aliceAndBobChatting(on: db)
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
         try await alice.send("after removal")
         let refused = try await alice.expect { $0.hasPrefix(Self.notStored) }
@@ -157,11 +161,8 @@ struct DatabaseFaultTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        let server = try ServerProcess(database: db)
-        let alice = try await TestClient.join(port: server.port, as: "alice")
-        let bob = try await TestClient.join(port: server.port, as: "bob")
-        for n in 0..<50 { try await alice.send("before \(n) " + String(repeating: "b", count: 500)) }
-        try await bob.expect { $0.hasPrefix("alice: before 49 ") }
+        let (server, alice, bob) = try await aliceAndBobChatting(
+            on: db, lines: (0..<50).map { "before \($0) " + String(repeating: "b", count: 500) })
         // Garbage over the whole main file, header included.
         let size = (try FileManager.default.attributesOfItem(atPath: db)[.size] as? Int) ?? 65536
         var random = SeededGenerator(seed: 7)
