@@ -1,4 +1,4 @@
-import ChatStore
+import ChatModel
 
 /// Where a block of events sent from the server's record comes from.
 public enum HistoryKind: Sendable, Equatable {

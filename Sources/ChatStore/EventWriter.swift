@@ -1,4 +1,5 @@
 import CSQLite
+import ChatModel
 import Foundation
 
 /// The one writer of a database. Events from every connection queue here; a dedicated thread

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ChatModel
+import ChatReplay
 import ChatStore
 
 /// `chat-replay replay`: prints a session with its original timing, optionally following a running

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ChatModel
+import ChatReplay
 import ChatStore
 
 /// `chat-replay export`: a transcript in one of six formats, streamed in constant memory.

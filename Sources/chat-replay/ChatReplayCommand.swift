@@ -1,4 +1,6 @@
 import ArgumentParser
+import ChatModel
+import ChatReplay
 import ChatStore
 import Foundation
 

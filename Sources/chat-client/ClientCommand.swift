@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatModel
 import ChatProtocol
 import ChatServer
 import ChatStore
@@ -22,7 +23,7 @@ public struct ClientCommand: AsyncParsableCommand {
     var host = "127.0.0.1"
 
     @Option(help: "Server port (with --serve: the port to listen on; 0 picks a free one).")
-    var port = ServerConfiguration.defaultPort
+    var port = chatroomDefaultPort
 
     @Option(help: "Your name; without it you are asked (in a pipe: the first input line).")
     var name: String?

@@ -1,5 +1,7 @@
 import ArgumentParser
+import ChatModel
 import ChatProtocol
+import ChatServer
 import ChatStore
 import Foundation
 import Logging
@@ -49,7 +51,7 @@ public struct ServerCommand: AsyncParsableCommand {
     var nameTimeout = 30.0
 
     @Option(help: "normal: a commit survives a server crash; full: also a power cut (slower).")
-    var durability = "normal"
+    var durability = EventStore.Durability.normal
 
     @Option(
         help: ArgumentHelp(
@@ -61,17 +63,11 @@ public struct ServerCommand: AsyncParsableCommand {
     var threads: Int?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    var logLevel = Logger.Level.info
 
     public init() {}
 
     public func validate() throws {
-        guard EventStore.Durability(rawValue: durability) != nil else {
-            throw ValidationError("--durability must be normal or full")
-        }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard history >= 0, maxClients > 0, maxLineBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
@@ -82,7 +78,7 @@ public struct ServerCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -97,7 +93,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.messagesPerSecond = rate
         configuration.messageBurst = burst
         configuration.nameTimeoutSeconds = nameTimeout
-        configuration.durability = EventStore.Durability(rawValue: durability) ?? .normal
+        configuration.durability = durability
         configuration.maxPageCount = maxPages
 
         // Under load the writer thread keeps a core busy committing; connections on every core
@@ -128,3 +124,6 @@ public struct ServerCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension EventStore.Durability: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}

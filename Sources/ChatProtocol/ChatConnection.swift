@@ -1,5 +1,4 @@
-import ChatProtocol
-import ChatStore
+import ChatModel
 import NIOCore
 import NIOPosix
 

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ChatModel
+import ChatReplay
 import ChatStore
 
 /// `chat-replay sessions`: every server run with its start, end, duration, participants and messages.
