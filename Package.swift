@@ -49,6 +49,7 @@ let package = Package(
             dependencies: [
                 "ChatModel", "ChatStore", "ChatProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,7 +76,8 @@ let package = Package(
         .executableTarget(
             name: "chat-server",
             dependencies: [
-                "ChatServer", "ChatStore", "ChatProtocol",
+                "ChatServer", "ChatStore", "ChatProtocol", "ChatModel",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -103,6 +105,8 @@ let package = Package(
             dependencies: [
                 "ChatModel", "ChatStore", "ChatProtocol", "ChatServer",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -122,7 +126,11 @@ let package = Package(
         .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatModel", "CSQLite"]),
         .testTarget(
             name: "ChatProtocolTests",
-            dependencies: ["ChatProtocol", "ChatModel", .product(name: "NIOEmbedded", package: "swift-nio")]
+            dependencies: [
+                "ChatProtocol", "ChatModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "ChatServerTests",
@@ -144,10 +152,16 @@ let package = Package(
         ),
         .testTarget(
             name: "ChatClientTests",
-            dependencies: ["ChatClient", "ChatServer", "ChatStore", "ChatProtocol", "ChatModel", "ChatTestSupport"]),
+            dependencies: [
+                "ChatClient", "ChatServer", "ChatStore", "ChatProtocol", "ChatModel", "ChatTestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "ChatReplayTests",
-            dependencies: ["ChatReplay", "ChatServer", "ChatStore", "ChatProtocol", "ChatModel", "ChatTestSupport"],
+            dependencies: [
+                "ChatReplay", "ChatServer", "ChatStore", "ChatProtocol", "ChatModel", "ChatTestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             resources: [.copy("Golden")]),
     ],
     swiftLanguageModes: [.v6]

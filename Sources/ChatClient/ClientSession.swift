@@ -1,6 +1,5 @@
 import ChatModel
 import ChatProtocol
-import ChatServer
 import NIOConcurrencyHelpers
 import NIOCore
 

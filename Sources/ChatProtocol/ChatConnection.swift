@@ -28,6 +28,13 @@ public struct Welcome: Sendable, Equatable {
     public var session: Int64
     public var server: String
     public var room: String
+
+    public init(name: String, session: Int64, server: String, room: String) {
+        self.name = name
+        self.session = session
+        self.server = server
+        self.room = room
+    }
 }
 
 /// A structured-protocol connection to a chat server, for as long as `body` runs.

@@ -1,3 +1,5 @@
+import ChatModel
+
 /// Raw SQLite insert speed on this machine: the baseline the writer is measured against
 /// (`chat-bench store`). It inserts rows shaped like events straight through the C API, in
 /// transactions of `batchSize` rows, into a fresh database with the same pragmas as a server's.

@@ -63,7 +63,7 @@ public struct ServerCommand: AsyncParsableCommand {
     var threads: Int?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = Logger.Level.info
+    var logLevel = LogLevel.info
 
     public init() {}
 
@@ -78,7 +78,7 @@ public struct ServerCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let level = logLevel
+        let level = logLevel.level
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -126,4 +126,10 @@ public struct ServerCommand: AsyncParsableCommand {
 }
 
 extension EventStore.Durability: ExpressibleByArgument {}
-extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// `--log-level`: swift-log's levels, by their names.
+enum LogLevel: String, CaseIterable, ExpressibleByArgument {
+    case trace, debug, info, notice, warning, error, critical
+
+    var level: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
+}
