@@ -24,8 +24,20 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Print everything at once, without waiting.")
     var instant = false
 
-    @Flag(help: "After the session, keep printing new events as a running server records them (Ctrl+C stops).")
+    @Flag(
+        help: """
+            Like tail -f: print the last few events (--context), then each new one as a running server \
+            records it, until Ctrl+C.
+            """)
     var follow = false
+
+    @Flag(
+        name: .customLong("from-start"),
+        help: "With --follow: first replay the session (the latest, or --session) with its timing, then follow.")
+    var fromStart = false
+
+    @Option(help: "With --follow: how many of the latest events to print before following.")
+    var context = 10
 
     @Flag(help: "Show times in local time instead of UTC.")
     var local = false
@@ -53,6 +65,8 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ValidationError("--verify and --target-database need --to HOST:PORT")
         }
         if to != nil && follow { throw ValidationError("--follow and --to exclude each other") }
+        if fromStart && !follow { throw ValidationError("--from-start goes with --follow") }
+        guard context >= 0 else { throw ValidationError("--context must be zero or more events") }
         if targetDatabase != nil && !verify { throw ValidationError("--target-database needs --verify") }
         if let to { _ = try LoopbackAddress(parsing: to) }
     }
@@ -64,27 +78,30 @@ struct ReplayCommand: AsyncParsableCommand {
             try await reenact(session: chosen, reader: reader, target: try LoopbackAddress(parsing: to))
             return
         }
-        // With --follow, an empty database is fine: wait for its first session.
-        let empty = try storeQuery { try reader.latestSessionID() } == nil
-        let chosen =
-            follow && session == nil && empty
-            ? nil : try SessionLookup.resolve(session, in: reader, path: options.database)
         let output = FileOutput.standardOutput()
-        var pager = EventPager(reader: reader, filter: EventFilter(session: chosen?.id ?? 0))
-        let player = ReplayPlayer(clock: ContinuousClock(), timing: timing)
         let local = local
-        try await player.play(
-            next: { try pager.next() },
-            emit: { event in
-                try output.write(TextTranscript.line(event, local: local) + "\n")
-                try output.flush()
-            })
+        let emit: (Event) throws -> Void = { event in
+            try output.write(TextTranscript.line(event, local: local) + "\n")
+            try output.flush()
+        }
+        var after: Int64
+        if follow && !fromStart && session == nil {
+            // Like tail -f: start at the live end, with the last few events for context.
+            after = max(0, try storeQuery { try reader.lastEventID() } - Int64(context))
+        } else {
+            // With --follow, an empty database is fine: wait for its first session.
+            let empty = try storeQuery { try reader.latestSessionID() } == nil
+            let chosen =
+                follow && session == nil && empty
+                ? nil : try SessionLookup.resolve(session, in: reader, path: options.database)
+            var pager = EventPager(reader: reader, filter: EventFilter(session: chosen?.id ?? 0))
+            let player = ReplayPlayer(clock: ContinuousClock(), timing: timing)
+            try await player.play(next: { try pager.next() }, emit: emit)
+            after = pager.lastID ?? 0
+        }
         if follow {
-            var follower = Follower(reader: reader, after: pager.lastID ?? 0)
-            try await follower.run { event in
-                try output.write(TextTranscript.line(event, local: local) + "\n")
-                try output.flush()
-            }
+            var follower = Follower(reader: reader, after: after)
+            try await follower.run(emit: emit)
         }
         try output.finish()
     }
