@@ -23,13 +23,13 @@ public struct ClientCommand: AsyncParsableCommand {
     @Option(help: "Server address.")
     var host = "127.0.0.1"
 
-    @Option(help: "Server port (with --serve: the port to listen on; 0 picks a free one).")
+    @Option(parsing: .unconditional, help: "Server port (with --serve: the port to listen on; 0 picks a free one).")
     var port = chatroomDefaultPort
 
     @Option(help: "Your name; without it you are asked (in a pipe: the first input line).")
     var name: String?
 
-    @Option(help: "Seconds to wait for the connection.")
+    @Option(parsing: .unconditional, help: "Seconds to wait for the connection.")
     var connectTimeout = 2.0
 
     @Flag(help: "Only receive: print the room, send nothing.")

@@ -5,7 +5,7 @@ import ChatStore
 
 /// `--database PATH`, shared by every subcommand; the file is always opened read-only.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "The chat database, opened read-only (default: chat.sqlite, like chat-server).")
+    @Option(name: .long, help: "The chat database, opened read-only (the same default as chat-server).")
     var database: String = ReplayDefaults.databasePath
 
     /// A read-only reader of the database, or one clear error.

@@ -16,7 +16,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     @OptionGroup var options: DatabaseOptions
 
-    @Option(help: "Export this session.")
+    @Option(parsing: .unconditional, help: "Export this session.")
     var session: Int64?
 
     @Flag(help: "Export every session.")
@@ -37,7 +37,9 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Only these kinds, comma-separated: message,action,join,leave.")
     var kind: String?
 
-    @Option(name: .customLong("after-id"), help: "Only events with an id above this one (incremental export).")
+    @Option(
+        name: .customLong("after-id"), parsing: .unconditional,
+        help: "Only events with an id above this one (incremental export).")
     var afterID: Int64?
 
     @Option(help: "text, markdown, json, ndjson, csv or html (default: from the -o file name, else text).")

@@ -12,13 +12,15 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @OptionGroup var options: DatabaseOptions
 
-    @Option(help: "Replay this session (default: the latest).")
+    @Option(parsing: .unconditional, help: "Replay this session (default: the latest).")
     var session: Int64?
 
-    @Option(help: "Play this many times faster than the original (0.5 is half speed).")
+    @Option(parsing: .unconditional, help: "Play this many times faster than the original (0.5 is half speed).")
     var speed: Double = 1
 
-    @Option(name: .customLong("max-idle"), help: "Wait at most this many seconds between two events.")
+    @Option(
+        name: .customLong("max-idle"), parsing: .unconditional,
+        help: "Wait at most this many seconds between two events.")
     var maxIdle: Double?
 
     @Flag(help: "Print everything at once, without waiting.")
@@ -36,7 +38,7 @@ struct ReplayCommand: AsyncParsableCommand {
         help: "With --follow: first replay the session (the latest, or --session) with its timing, then follow.")
     var fromStart = false
 
-    @Option(help: "With --follow: how many of the latest events to print before following.")
+    @Option(parsing: .unconditional, help: "With --follow: how many of the latest events to print before following.")
     var context = 10
 
     @Flag(help: "Show times in local time instead of UTC.")
@@ -53,7 +55,9 @@ struct ReplayCommand: AsyncParsableCommand {
         help: "With --verify: read the target's own database instead of watching it with an observer client.")
     var targetDatabase: String?
 
-    @Option(name: .customLong("connect-timeout"), help: "With --to: seconds to wait for each connection and echo.")
+    @Option(
+        name: .customLong("connect-timeout"), parsing: .unconditional,
+        help: "With --to: seconds to wait for each connection and echo.")
     var connectTimeout: Double = 10
 
     var timing: ReplayTiming { ReplayTiming(speed: speed, maxIdle: maxIdle, instant: instant) }

@@ -23,43 +23,47 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on; 0.0.0.0 for a LAN.")
     var host = "127.0.0.1"
 
-    @Option(help: "TCP port; 0 picks a free one.")
+    @Option(parsing: .unconditional, help: "TCP port; 0 picks a free one.")
     var port = ServerConfiguration.defaultPort
 
     @Option(help: "SQLite database file, created on first start.")
     var database = EventStore.defaultPath
 
-    @Option(help: "Events of history a newcomer gets; 0 turns it off.")
+    @Option(parsing: .unconditional, help: "Events of history a newcomer gets; 0 turns it off.")
     var history = 50
 
-    @Option(help: "Connections allowed at once.")
+    @Option(parsing: .unconditional, help: "Connections allowed at once.")
     var maxClients = 1000
 
-    @Option(help: "Longest line a client may send, in bytes.")
+    @Option(parsing: .unconditional, help: "Longest line a client may send, in bytes.")
     var maxLineBytes = 4096
 
-    @Option(help: "Bytes that may wait for one slow client before it is disconnected as too slow.")
+    @Option(
+        parsing: .unconditional, help: "Bytes that may wait for one slow client before it is disconnected as too slow.")
     var maxQueueBytes = 1 << 20
 
-    @Option(help: "Messages a second one client may send, sustained (0 = no limit).")
+    @Option(parsing: .unconditional, help: "Messages a second one client may send, sustained (0 = no limit).")
     var rate = 50.0
 
-    @Option(help: "Messages one client may send in a burst.")
+    @Option(parsing: .unconditional, help: "Messages one client may send in a burst.")
     var burst = 1000
 
-    @Option(help: "Seconds a newcomer has to give a name before getting a default one.")
+    @Option(parsing: .unconditional, help: "Seconds a newcomer has to give a name before getting a default one.")
     var nameTimeout = 30.0
 
     @Option(help: "normal: a commit survives a server crash; full: also a power cut (slower).")
     var durability = EventStore.Durability.normal
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Fault drills only: cap the database at this many pages, so writes fail as on a full disk.",
             visibility: .hidden))
     var maxPages: Int?
 
-    @Option(help: "Event-loop threads for the connections (default: one per core but one, left to the store's writer).")
+    @Option(
+        parsing: .unconditional,
+        help: "Event-loop threads for the connections (default: one per core but one, left to the store's writer).")
     var threads: Int?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")

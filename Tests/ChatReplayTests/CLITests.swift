@@ -47,6 +47,17 @@ import Testing
         #expect(badTime.stderr.hasPrefix("chat-replay: error: --since yesterday: not a time"))
     }
 
+    @Test func negativeNumbersGetTheirOwnErrorNotMissingValue() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        try await record(Fixture.events, at: directory.file("chat.sqlite"))
+        let speed = try await runCLI(["replay", "--speed", "-2"], in: directory.path)
+        #expect(speed.status != 0)
+        #expect(speed.stderr.hasPrefix("Error: --speed must be a positive number"))
+        let idle = try await runCLI(["replay", "--max-idle", "-1"], in: directory.path)
+        #expect(idle.stderr.hasPrefix("Error: --max-idle must be zero or more seconds"))
+    }
+
     @Test func nonLoopbackTargetIsRefused() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
