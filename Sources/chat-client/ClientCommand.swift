@@ -17,6 +17,11 @@ public struct ClientCommand: AsyncParsableCommand {
             /help lists commands, Ctrl+C or /quit leaves. With a pipe (stdin or stdout not a terminal) \
             each input line is a message and each event one plain line. If the server goes away, the \
             client reconnects and shows what it missed, once.
+
+            Examples:
+              chat-client --name alice
+              chat-client --host 192.168.1.20 --port 7070
+              chat-client --serve --name alice
             """,
         version: chatroomVersion)
 

@@ -11,7 +11,12 @@ struct ExportCommand: AsyncParsableCommand {
         discussion: """
             Without --session or --all, exports the latest session; but --since, --until and --after-id \
             select across all sessions unless --session is given. The last id written is reported on \
-            standard error, so the next export can continue with --after-id.
+            standard error, so the next export can continue with --after-id. `chat-replay sessions` \
+            lists the session numbers; `chat-replay replay` plays one back with its timing.
+
+            Examples:
+              chat-replay export --format html -o today.html
+              chat-replay export --all --since 2d --user alice --format csv -o alice.csv
             """)
 
     @OptionGroup var options: DatabaseOptions

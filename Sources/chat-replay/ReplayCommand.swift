@@ -8,7 +8,16 @@ import ChatStore
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Replay a session with its original timing, or re-enact it against a server (--to).")
+        abstract: "Replay a session with its original timing, or re-enact it against a server (--to).",
+        discussion: """
+            `chat-replay sessions` lists the session numbers; `chat-replay export` writes a session \
+            as a transcript instead of playing it.
+
+            Examples:
+              chat-replay replay --session 3 --speed 10 --max-idle 2
+              chat-replay replay --follow
+              chat-replay replay --session 3 --to 127.0.0.1:7071 --verify
+            """)
 
     @OptionGroup var options: DatabaseOptions
 

@@ -16,7 +16,12 @@ public struct ServerCommand: AsyncParsableCommand {
         abstract: "A chat room that records everything in SQLite.",
         discussion: """
             People chat with `nc HOST PORT` (plain text lines) or with chat-client. Every message, \
-            join and leave is stored before anyone sees it. Ctrl+C or SIGTERM tells everyone and stops.
+            join and leave is stored before anyone sees it. Ctrl+C or SIGTERM tells everyone and stops. \
+            chat-replay reads the database (sessions, exports, replay) while the server runs.
+
+            Examples:
+              chat-server
+              chat-server --host 0.0.0.0 --port 7070 --database class.sqlite
             """,
         version: chatroomVersion)
 
