@@ -17,7 +17,9 @@ enum PlainTexts {
 
     static let nameTooLong = "That name is far too long; please choose another:"
 
-    static func historyHeader(_ count: Int) -> String { "--- recent history: \(count) events (UTC) ---" }
+    static func historyHeader(_ count: Int) -> String {
+        "--- recent history: \(count) \(count == 1 ? "event" : "events") (UTC) ---"
+    }
     static let historyFooter = "--- end of history ---"
 
     static let help = """
