@@ -48,18 +48,22 @@ public struct HTMLTranscript: TranscriptWriter {
             try output.write((day == nil ? "" : "</section>\n") + "<section>\n<h2>\(today)</h2>\n")
             day = today
         }
+        try output.write(Self.paragraph(event, local: local) + "\n")
+    }
+
+    /// One event as one paragraph, without the newline: the `EventWords` sentence with the name in
+    /// `<bdi>` and the person's text in a `dir="auto"` span.
+    public static func paragraph(_ event: Event, local: Bool = false) -> String {
         let iso = Timestamp.iso8601(event.timeMillis)
         let time = "<time datetime=\"\(iso)\">\(Timestamp.clock(event.timeMillis, local: local))</time>"
-        let user = "<bdi class=\"user\">\(Self.escape(event.user))</bdi>"
-        let text = "<span class=\"text\" dir=\"auto\">\(Self.escape(event.text))</span>"
-        let body: String
-        switch event.kind {
-        case .message: body = "\(user): \(text)"
-        case .action: body = "* \(user) \(text)"
-        case .join: body = "\(user) joined"
-        case .leave: body = "\(user) left\(PlainText.reasonSuffix(event))"
+        let sentence = EventWords(event).rendered { piece in
+            switch piece {
+            case .name(let name): "<bdi class=\"user\">\(escape(name))</bdi>"
+            case .text(let text): "<span class=\"text\" dir=\"auto\">\(escape(text))</span>"
+            case .words(let words): escape(words)
+            }
         }
-        try output.write("<p class=\"\(event.kind.rawValue)\" id=\"e\(event.id)\">\(time) \(body)</p>\n")
+        return "<p class=\"\(event.kind.rawValue)\" id=\"e\(event.id)\">\(time) \(sentence)</p>"
     }
 
     public mutating func end(_ summary: TranscriptSummary) throws(ReplayError) {

@@ -6,7 +6,7 @@ import ChatStore
 ///
 ///     - `10:01:02` **alice**: hi
 ///     - `10:01:04` \* **alice** waves
-///     - `10:01:05` _bob joined_
+///     - `10:01:05` _bob joined the chat_
 ///
 /// User text is sanitised and every character Markdown would interpret inline is backslash-escaped,
 /// so no message can become a link, an image, emphasis or raw HTML.
@@ -30,17 +30,18 @@ public struct MarkdownTranscript: TranscriptWriter {
             day = today
             try output.write("\n## \(today)\n\n")
         }
-        let time = "`\(Timestamp.clock(event.timeMillis, local: local))`"
-        let user = Self.escape(event.user)
-        let text = Self.escape(event.text)
-        let body: String
-        switch event.kind {
-        case .message: body = "**\(user)**: \(text)"
-        case .action: body = "\\* **\(user)** \(text)"
-        case .join: body = "_\(user) joined_"
-        case .leave: body = "_\(user) left\(PlainText.reasonSuffix(event))_"
+        try output.write(Self.item(event, local: local) + "\n")
+    }
+
+    /// One event as one list item, without the newline: the `EventWords` sentence, the name in bold
+    /// in messages and actions, joins and leaves in italics.
+    public static func item(_ event: Event, local: Bool = false) -> String {
+        let presence = event.kind == .join || event.kind == .leave
+        let sentence = EventWords(event).rendered { piece in
+            if case .name(let name) = piece, !presence { return "**\(escape(name))**" }
+            return escape(piece.string)
         }
-        try output.write("- \(time) \(body)\n")
+        return "- `\(Timestamp.clock(event.timeMillis, local: local))` " + (presence ? "_\(sentence)_" : sentence)
     }
 
     public mutating func end(_ summary: TranscriptSummary) throws(ReplayError) {
