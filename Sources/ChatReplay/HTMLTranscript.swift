@@ -8,15 +8,14 @@ import ChatStore
 /// reorder the text around it.
 public struct HTMLTranscript: TranscriptWriter {
     let output: any TranscriptOutput
-    private var local = false
-    private var day: String?
+    private var days = DayHeadings()
 
     public init(output: any TranscriptOutput) {
         self.output = output
     }
 
     public mutating func begin(_ header: TranscriptHeader) throws(ReplayError) {
-        local = header.local
+        days.local = header.local
         let title = Self.escape(header.title)
         try output.write(
             """
@@ -37,18 +36,17 @@ public struct HTMLTranscript: TranscriptWriter {
             </head>
             <body>
             <h1>\(title)</h1>
-            <p class="note">Times in \(local ? "local time" : "UTC").</p>
+            <p class="note">\(days.note)</p>
 
             """)
     }
 
     public mutating func write(_ event: Event) throws(ReplayError) {
-        let today = Timestamp.day(event.timeMillis, local: local)
-        if today != day {
-            try output.write((day == nil ? "" : "</section>\n") + "<section>\n<h2>\(today)</h2>\n")
-            day = today
+        let first = days.day == nil
+        if let today = days.newDay(event.timeMillis) {
+            try output.write((first ? "" : "</section>\n") + "<section>\n<h2>\(today)</h2>\n")
         }
-        try output.write(Self.paragraph(event, local: local) + "\n")
+        try output.write(Self.paragraph(event, local: days.local) + "\n")
     }
 
     /// One event as one paragraph, without the newline: the `EventWords` sentence with the name in
@@ -67,11 +65,8 @@ public struct HTMLTranscript: TranscriptWriter {
     }
 
     public mutating func end(_ summary: TranscriptSummary) throws(ReplayError) {
-        let noun = summary.count == 1 ? "event" : "events"
-        let last = summary.lastID.map { ", last id \($0)" } ?? ""
-        try output.write(
-            (day == nil ? "" : "</section>\n") + "<footer>\(summary.count) \(noun)\(last).</footer>\n</body>\n</html>\n"
-        )
+        let section = days.day == nil ? "" : "</section>\n"
+        try output.write(section + "<footer>\(summary.words).</footer>\n</body>\n</html>\n")
         try output.flush()
     }
 

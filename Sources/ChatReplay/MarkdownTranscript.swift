@@ -12,25 +12,20 @@ import ChatStore
 /// so no message can become a link, an image, emphasis or raw HTML.
 public struct MarkdownTranscript: TranscriptWriter {
     let output: any TranscriptOutput
-    private var local = false
-    private var day: String?
+    private var days = DayHeadings()
 
     public init(output: any TranscriptOutput) {
         self.output = output
     }
 
     public mutating func begin(_ header: TranscriptHeader) throws(ReplayError) {
-        local = header.local
-        try output.write("# \(Self.escape(header.title))\n\nTimes in \(local ? "local time" : "UTC").\n")
+        days.local = header.local
+        try output.write("# \(Self.escape(header.title))\n\n\(days.note)\n")
     }
 
     public mutating func write(_ event: Event) throws(ReplayError) {
-        let today = Timestamp.day(event.timeMillis, local: local)
-        if today != day {
-            day = today
-            try output.write("\n## \(today)\n\n")
-        }
-        try output.write(Self.item(event, local: local) + "\n")
+        if let today = days.newDay(event.timeMillis) { try output.write("\n## \(today)\n\n") }
+        try output.write(Self.item(event, local: days.local) + "\n")
     }
 
     /// One event as one list item, without the newline: the `EventWords` sentence, the name in bold
@@ -45,9 +40,7 @@ public struct MarkdownTranscript: TranscriptWriter {
     }
 
     public mutating func end(_ summary: TranscriptSummary) throws(ReplayError) {
-        let noun = summary.count == 1 ? "event" : "events"
-        let last = summary.lastID.map { ", last id \($0)" } ?? ""
-        try output.write("\n_\(summary.count) \(noun)\(last)._\n")
+        try output.write("\n_\(summary.words)._\n")
         try output.flush()
     }
 
