@@ -75,21 +75,19 @@ public struct OutputFormatter: Sendable {
     /// One event as a line: the `EventWords` sentence, neutralised; styled, with its time, the name
     /// in its colour, and an arrow before a join (`→`) or a leave (`←`).
     public func line(_ event: Event, history: HistoryKind?) -> String {
-        let words = EventWords(event)
         guard styled else {
             return history == nil ? PlainText.line(event) : PlainText.historyLine(event, local: true)
         }
         let time = stamp(event.timeMillis, withDate: history != nil)
         if history == .join || history == .requested {
-            return paint("\(time) \(words.plain)", "2")
+            return paint("\(time) \(PlainText.line(event))", "2")
         }
-        let presence = event.kind == .join || event.kind == .leave
-        let body = words.rendered { piece in
+        let body = EventWords(event).rendered { piece in
             let text = clean(piece.string)
             switch piece {
             case .name: return paint(text, "1;\(NameColor.code(for: text))")
             case .text: return text
-            case .words: return presence ? paint(text, "2") : text
+            case .words: return event.kind.isPresence ? paint(text, "2") : text
             }
         }
         let arrow = event.kind == .join ? paint("→ ", "32") : event.kind == .leave ? paint("← ", "31") : ""

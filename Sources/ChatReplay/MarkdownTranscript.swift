@@ -31,12 +31,12 @@ public struct MarkdownTranscript: TranscriptWriter {
     /// One event as one list item, without the newline: the `EventWords` sentence, the name in bold
     /// in messages and actions, joins and leaves in italics.
     public static func item(_ event: Event, local: Bool = false) -> String {
-        let presence = event.kind == .join || event.kind == .leave
         let sentence = EventWords(event).rendered { piece in
-            if case .name(let name) = piece, !presence { return "**\(escape(name))**" }
+            if case .name(let name) = piece, !event.kind.isPresence { return "**\(escape(name))**" }
             return escape(piece.string)
         }
-        return "- `\(Timestamp.clock(event.timeMillis, local: local))` " + (presence ? "_\(sentence)_" : sentence)
+        let time = "`\(Timestamp.clock(event.timeMillis, local: local))`"
+        return "- \(time) " + (event.kind.isPresence ? "_\(sentence)_" : sentence)
     }
 
     public mutating func end(_ summary: TranscriptSummary) throws(ReplayError) {
