@@ -27,7 +27,7 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
         guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
             // Too long already, even for content followed by a `\r` whose `\n` is still to come:
             // drop what we have and remember how much.
-            if buffer.readableBytes > maxLineBytes + 1 {
+            if buffer.readableBytes - 1 > maxLineBytes {
                 discarded += buffer.readableBytes
                 buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
             }

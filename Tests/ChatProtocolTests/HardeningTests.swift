@@ -36,6 +36,15 @@ struct HardeningTests {
             ])
     }
 
+    @Test("no limit is too large: a partial line under Int.max waits for its end")
+    func hugeLimit() throws {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(LineFrameDecoder(maxLineBytes: .max)))
+        try channel.writeInbound(ByteBuffer(string: "abc"))
+        try channel.writeInbound(ByteBuffer(string: "\r\n"))
+        #expect(try channel.readInbound(as: InboundLine.self) == .line(ByteBuffer(string: "abc")))
+        _ = try channel.finish()
+    }
+
     @Test(
         "a key named twice in one object is refused, however it is spelt",
         arguments: [
