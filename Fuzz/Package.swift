@@ -13,6 +13,7 @@ let package = Package(
         .executableTarget(
             name: "chat-fuzz",
             dependencies: [
+                .product(name: "ChatModel", package: "chatroom"),
                 .product(name: "ChatProtocol", package: "chatroom"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

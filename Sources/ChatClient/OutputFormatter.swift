@@ -72,11 +72,9 @@ public struct OutputFormatter: Sendable {
         }
     }
 
-    /// One event as a line.
-    public func line(_ raw: Event, history: HistoryKind?) -> String {
-        var event = raw
-        event.user = clean(raw.user)
-        event.text = clean(raw.text)
+    /// One event as a line: the `EventWords` sentence, neutralised; styled, with its time, the name
+    /// in its colour, and an arrow before a join (`→`) or a leave (`←`).
+    public func line(_ event: Event, history: HistoryKind?) -> String {
         guard styled else {
             return history == nil ? PlainText.line(event) : PlainText.historyLine(event, local: true)
         }
@@ -84,17 +82,16 @@ public struct OutputFormatter: Sendable {
         if history == .join || history == .requested {
             return paint("\(time) \(PlainText.line(event))", "2")
         }
-        let name = paint(event.user, "1;\(NameColor.code(for: event.user))")
-        let body: String
-        switch event.kind {
-        case .message: body = "\(name): \(event.text)"
-        case .action: body = "* \(name) \(event.text)"
-        case .join: body = paint("→ ", "32") + name + paint(" joined", "2")
-        case .leave:
-            let reason = event.reason.flatMap { $0 == .quit ? nil : " (\($0.words))" } ?? ""
-            body = paint("← ", "31") + name + paint(" left\(reason)", "2")
+        let body = EventWords(event).rendered { piece in
+            let text = clean(piece.string)
+            switch piece {
+            case .name: return paint(text, "1;\(NameColor.code(for: text))")
+            case .text: return text
+            case .words: return event.kind.isPresence ? paint(text, "2") : text
+            }
         }
-        return paint(time, "2") + " " + body
+        let arrow = event.kind == .join ? paint("→ ", "32") : event.kind == .leave ? paint("← ", "31") : ""
+        return paint(time, "2") + " " + arrow + body
     }
 
     private func stamp(_ millis: Int64, withDate: Bool) -> String {

@@ -8,6 +8,9 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable {
     case join
     /// Someone left the room; `Event.reason` says why.
     case leave
+
+    /// A join or a leave: someone came or went, rather than said or did something.
+    public var isPresence: Bool { self == .join || self == .leave }
 }
 
 /// Why someone left a room.

@@ -9,13 +9,10 @@ public enum NameRules {
         "server", "system", "admin", "administrator", "root", "chat", "chatroom", "moderator", "everyone", "nobody",
     ]
 
-    /// Trims, drops control characters, turns inner white space into `_`, and cuts to `maxLength`.
-    /// An empty result means no name was given.
+    /// Trims, drops every character `CharacterPolicy` does not keep (and U+FFFD), turns inner white
+    /// space into `_`, and cuts to `maxLength`. An empty result means no name was given.
     public static func normalize(_ raw: String) -> String {
-        let kept = raw.unicodeScalars.filter { scalar in
-            !(scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value)
-                || (0x2066...0x2069).contains(scalar.value) || scalar == "\u{FFFD}")
-        }
+        let kept = raw.unicodeScalars.filter { !CharacterPolicy.isUnsafe($0) && $0 != "\u{FFFD}" }
         let words = String(String.UnicodeScalarView(kept)).split(whereSeparator: \.isWhitespace)
         return String(words.joined(separator: "_").prefix(maxLength))
     }

@@ -1,5 +1,4 @@
 import ChatModel
-import Foundation
 
 /// The one JSON shape of an event: on the wire, in NDJSON and JSON exports, and as replay input.
 ///
@@ -24,11 +23,11 @@ public enum EventJSON {
         out.append(contentsOf: #","kind":""#.utf8)
         out.append(contentsOf: event.kind.rawValue.utf8)
         out.append(contentsOf: #"","room":"#.utf8)
-        appendQuoted(event.room, to: &out)
+        JSONString.append(event.room, to: &out)
         out.append(contentsOf: #","user":"#.utf8)
-        appendQuoted(event.user, to: &out)
+        JSONString.append(event.user, to: &out)
         out.append(contentsOf: #","text":"#.utf8)
-        appendQuoted(event.text, to: &out)
+        JSONString.append(event.text, to: &out)
         out.append(contentsOf: #","time":""#.utf8)
         Timestamp.appendISO8601(event.timeMillis, to: &out)
         out.append(contentsOf: #"","session":"#.utf8)
@@ -49,30 +48,9 @@ public enum EventJSON {
         out.append(contentsOf: String(value).utf8)
     }
 
-    /// Appends `value` as a JSON string literal.
-    static func appendQuoted(_ value: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case UInt8(ascii: "\n"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    /// Reads an event from its JSON object.
-    public static func decode(_ text: some StringProtocol) throws -> Event {
-        try JSONDecoder().decode(WireEvent.self, from: Data(text.utf8)).event
+    /// Reads an event from its JSON object (a line of NDJSON, or one from the wire).
+    public static func decode(_ text: some StringProtocol) throws(ProtocolError) -> Event {
+        try JSONInput.decode(WireEvent.self, from: text.utf8).event
     }
 
     /// The decodable form; `event` checks the time.
@@ -88,7 +66,7 @@ public enum EventJSON {
         var reason: LeaveReason?
 
         var event: Event {
-            get throws {
+            get throws(ProtocolError) {
                 guard let millis = Timestamp.parse(time) else {
                     throw ProtocolError(code: .malformed, message: "bad event time \(time)")
                 }

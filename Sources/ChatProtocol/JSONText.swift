@@ -1,22 +1,21 @@
 /// Writes JSON objects with their keys in a fixed order, so that the wire and every export
-/// show the same bytes for the same event.
+/// show the same bytes for the same message. Strings are escaped by `JSONString`.
 public struct JSONObject {
-    private var text = "{"
+    private var bytes: [UInt8] = [UInt8(ascii: "{")]
     private var empty = true
 
     public init() {}
 
     private mutating func key(_ name: String) {
-        if !empty { text += "," }
+        if !empty { bytes.append(UInt8(ascii: ",")) }
         empty = false
-        text += "\""
-        text += name
-        text += "\":"
+        JSONString.append(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
     }
 
     public mutating func add(_ name: String, _ value: String) {
         key(name)
-        JSONObject.appendQuoted(value, to: &text)
+        JSONString.append(value, to: &bytes)
     }
 
     public mutating func add(_ name: String, _ value: String?) {
@@ -25,7 +24,7 @@ public struct JSONObject {
 
     public mutating func add(_ name: String, _ value: Int64) {
         key(name)
-        text += String(value)
+        bytes.append(contentsOf: String(value).utf8)
     }
 
     public mutating func add(_ name: String, _ value: Int64?) {
@@ -34,56 +33,25 @@ public struct JSONObject {
 
     public mutating func add(_ name: String, _ value: Bool) {
         key(name)
-        text += value ? "true" : "false"
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
     public mutating func add(_ name: String, strings: [String]) {
         key(name)
-        text += "["
+        bytes.append(UInt8(ascii: "["))
         for (offset, value) in strings.enumerated() {
-            if offset > 0 { text += "," }
-            JSONObject.appendQuoted(value, to: &text)
+            if offset > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONString.append(value, to: &bytes)
         }
-        text += "]"
+        bytes.append(UInt8(ascii: "]"))
     }
 
     /// Adds an already-encoded JSON value.
     public mutating func add(_ name: String, raw: String) {
         key(name)
-        text += raw
+        bytes.append(contentsOf: raw.utf8)
     }
 
     /// The finished object.
-    public var string: String { text + "}" }
-
-    /// Appends `value` as a JSON string literal.
-    public static func appendQuoted(_ value: String, to text: inout String) {
-        text += "\""
-        var plainStart = value.utf8.startIndex
-        let utf8 = value.utf8
-        var index = plainStart
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            let escape: String?
-            switch byte {
-            case UInt8(ascii: "\""): escape = "\\\""
-            case UInt8(ascii: "\\"): escape = "\\\\"
-            case UInt8(ascii: "\n"): escape = "\\n"
-            case UInt8(ascii: "\r"): escape = "\\r"
-            case UInt8(ascii: "\t"): escape = "\\t"
-            case 0..<0x20:
-                let hex = String(byte, radix: 16)
-                escape = "\\u00" + (hex.count == 1 ? "0" + hex : hex)
-            default: escape = nil
-            }
-            if let escape {
-                text += value[plainStart..<index]
-                text += escape
-                plainStart = utf8.index(after: index)
-            }
-            index = utf8.index(after: index)
-        }
-        text += value[plainStart..<utf8.endIndex]
-        text += "\""
-    }
+    public var string: String { String(decoding: bytes + [UInt8(ascii: "}")], as: UTF8.self) }
 }

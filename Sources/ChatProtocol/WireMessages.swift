@@ -1,5 +1,4 @@
 import ChatModel
-import Foundation
 
 /// The structured protocol's version; a hello names the version it speaks.
 public let protocolVersion = 1
@@ -227,25 +226,6 @@ struct Envelope: Decodable {
         guard bytes.first == UInt8(ascii: "{") else {
             throw ProtocolError(code: .malformed, message: "not a JSON object")
         }
-        do {
-            return try JSONDecoder().decode(Envelope.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw ProtocolError(code: .malformed, message: "malformed message: \(error.summary)")
-        } catch {
-            throw ProtocolError(code: .malformed, message: "malformed message")
-        }
-    }
-}
-
-extension DecodingError {
-    /// One short line instead of Foundation's long description.
-    var summary: String {
-        switch self {
-        case .keyNotFound(let key, _): return "missing \"\(key.stringValue)\""
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "wrong type at \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\""
-        case .dataCorrupted: return "not valid JSON"
-        @unknown default: return "not valid JSON"
-        }
+        return try JSONInput.decode(Envelope.self, from: bytes)
     }
 }

@@ -1,4 +1,5 @@
 import ChatModel
+import ChatProtocol
 import ChatStore
 
 /// What verification compares of an event: its kind, who, and what they said. Ids, times and
@@ -19,16 +20,12 @@ public struct EventKey: Hashable, Sendable, CustomStringConvertible {
         self.init(kind: event.kind, user: user ?? event.user, text: event.text)
     }
 
-    /// `message alice: "hi"`, `join bob`.
+    /// `message alice: "hi"`, `join bob`: the text as a JSON string, so that every character shows.
     public var description: String {
         switch kind {
-        case .message: "message \(user): \(quoted)"
-        case .action: "action \(user) \(quoted)"
+        case .message: "message \(user): \(JSONString.quoted(text))"
+        case .action: "action \(user) \(JSONString.quoted(text))"
         case .join, .leave: "\(kind.rawValue) \(user)"
         }
-    }
-
-    private var quoted: String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

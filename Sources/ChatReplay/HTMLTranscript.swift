@@ -8,15 +8,14 @@ import ChatStore
 /// reorder the text around it.
 public struct HTMLTranscript: TranscriptWriter {
     let output: any TranscriptOutput
-    private var local = false
-    private var day: String?
+    private var days = DayHeadings()
 
     public init(output: any TranscriptOutput) {
         self.output = output
     }
 
     public mutating func begin(_ header: TranscriptHeader) throws(ReplayError) {
-        local = header.local
+        days.local = header.local
         let title = Self.escape(header.title)
         try output.write(
             """
@@ -37,37 +36,37 @@ public struct HTMLTranscript: TranscriptWriter {
             </head>
             <body>
             <h1>\(title)</h1>
-            <p class="note">Times in \(local ? "local time" : "UTC").</p>
+            <p class="note">\(days.note)</p>
 
             """)
     }
 
     public mutating func write(_ event: Event) throws(ReplayError) {
-        let today = Timestamp.day(event.timeMillis, local: local)
-        if today != day {
-            try output.write((day == nil ? "" : "</section>\n") + "<section>\n<h2>\(today)</h2>\n")
-            day = today
+        let first = days.day == nil
+        if let today = days.newDay(event.timeMillis) {
+            try output.write((first ? "" : "</section>\n") + "<section>\n<h2>\(today)</h2>\n")
         }
+        try output.write(Self.paragraph(event, local: days.local) + "\n")
+    }
+
+    /// One event as one paragraph, without the newline: the `EventWords` sentence with the name in
+    /// `<bdi>` and the person's text in a `dir="auto"` span.
+    public static func paragraph(_ event: Event, local: Bool = false) -> String {
         let iso = Timestamp.iso8601(event.timeMillis)
         let time = "<time datetime=\"\(iso)\">\(Timestamp.clock(event.timeMillis, local: local))</time>"
-        let user = "<bdi class=\"user\">\(Self.escape(event.user))</bdi>"
-        let text = "<span class=\"text\" dir=\"auto\">\(Self.escape(event.text))</span>"
-        let body: String
-        switch event.kind {
-        case .message: body = "\(user): \(text)"
-        case .action: body = "* \(user) \(text)"
-        case .join: body = "\(user) joined"
-        case .leave: body = "\(user) left\(PlainText.reasonSuffix(event))"
+        let sentence = EventWords(event).rendered { piece in
+            switch piece {
+            case .name(let name): "<bdi class=\"user\">\(escape(name))</bdi>"
+            case .text(let text): "<span class=\"text\" dir=\"auto\">\(escape(text))</span>"
+            case .words(let words): escape(words)
+            }
         }
-        try output.write("<p class=\"\(event.kind.rawValue)\" id=\"e\(event.id)\">\(time) \(body)</p>\n")
+        return "<p class=\"\(event.kind.rawValue)\" id=\"e\(event.id)\">\(time) \(sentence)</p>"
     }
 
     public mutating func end(_ summary: TranscriptSummary) throws(ReplayError) {
-        let noun = summary.count == 1 ? "event" : "events"
-        let last = summary.lastID.map { ", last id \($0)" } ?? ""
-        try output.write(
-            (day == nil ? "" : "</section>\n") + "<footer>\(summary.count) \(noun)\(last).</footer>\n</body>\n</html>\n"
-        )
+        let section = days.day == nil ? "" : "</section>\n"
+        try output.write(section + "<footer>\(summary.words).</footer>\n</body>\n</html>\n")
         try output.flush()
     }
 

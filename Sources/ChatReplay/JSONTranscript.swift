@@ -19,9 +19,8 @@ public struct JSONTranscript: TranscriptWriter {
     }
 
     public mutating func begin(_ header: TranscriptHeader) throws(ReplayError) {
-        var text = "{\"format\":\"chatroom-transcript\",\"version\":1,\"title\":"
-        JSONObject.appendQuoted(header.title, to: &text)
-        try output.write(text + ",\"events\":[")
+        let title = JSONString.quoted(header.title)
+        try output.write("{\"format\":\"chatroom-transcript\",\"version\":1,\"title\":\(title),\"events\":[")
     }
 
     public mutating func write(_ event: Event) throws(ReplayError) {

@@ -6,47 +6,41 @@ import ChatStore
 ///
 ///     - `10:01:02` **alice**: hi
 ///     - `10:01:04` \* **alice** waves
-///     - `10:01:05` _bob joined_
+///     - `10:01:05` _bob joined the chat_
 ///
 /// User text is sanitised and every character Markdown would interpret inline is backslash-escaped,
 /// so no message can become a link, an image, emphasis or raw HTML.
 public struct MarkdownTranscript: TranscriptWriter {
     let output: any TranscriptOutput
-    private var local = false
-    private var day: String?
+    private var days = DayHeadings()
 
     public init(output: any TranscriptOutput) {
         self.output = output
     }
 
     public mutating func begin(_ header: TranscriptHeader) throws(ReplayError) {
-        local = header.local
-        try output.write("# \(Self.escape(header.title))\n\nTimes in \(local ? "local time" : "UTC").\n")
+        days.local = header.local
+        try output.write("# \(Self.escape(header.title))\n\n\(days.note)\n")
     }
 
     public mutating func write(_ event: Event) throws(ReplayError) {
-        let today = Timestamp.day(event.timeMillis, local: local)
-        if today != day {
-            day = today
-            try output.write("\n## \(today)\n\n")
+        if let today = days.newDay(event.timeMillis) { try output.write("\n## \(today)\n\n") }
+        try output.write(Self.item(event, local: days.local) + "\n")
+    }
+
+    /// One event as one list item, without the newline: the `EventWords` sentence, the name in bold
+    /// in messages and actions, joins and leaves in italics.
+    public static func item(_ event: Event, local: Bool = false) -> String {
+        let sentence = EventWords(event).rendered { piece in
+            if case .name(let name) = piece, !event.kind.isPresence { return "**\(escape(name))**" }
+            return escape(piece.string)
         }
         let time = "`\(Timestamp.clock(event.timeMillis, local: local))`"
-        let user = Self.escape(event.user)
-        let text = Self.escape(event.text)
-        let body: String
-        switch event.kind {
-        case .message: body = "**\(user)**: \(text)"
-        case .action: body = "\\* **\(user)** \(text)"
-        case .join: body = "_\(user) joined_"
-        case .leave: body = "_\(user) left\(PlainText.reasonSuffix(event))_"
-        }
-        try output.write("- \(time) \(body)\n")
+        return "- \(time) " + (event.kind.isPresence ? "_\(sentence)_" : sentence)
     }
 
     public mutating func end(_ summary: TranscriptSummary) throws(ReplayError) {
-        let noun = summary.count == 1 ? "event" : "events"
-        let last = summary.lastID.map { ", last id \($0)" } ?? ""
-        try output.write("\n_\(summary.count) \(noun)\(last)._\n")
+        try output.write("\n_\(summary.words)._\n")
         try output.flush()
     }
 

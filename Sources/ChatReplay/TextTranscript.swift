@@ -2,9 +2,9 @@ import ChatModel
 import ChatProtocol
 import ChatStore
 
-/// Log lines: `[2026-11-22 10:01:02] alice: hi`, `[...] * alice waves`, `[...] * bob joined`,
-/// `[...] * bob left (connection lost)`. User text is passed through `TextSanitizer`, so a
-/// transcript printed on a terminal can never move its cursor or change its colours.
+/// Log lines: `[2026-11-22 10:01:02] alice: hi`, `[...] * alice waves`, `[...] bob joined the chat`,
+/// `[...] bob left the chat (connection lost)`: `PlainText.historyLine`, whose text is neutralised,
+/// so a transcript printed on a terminal can never move its cursor or change its colours.
 public struct TextTranscript: TranscriptWriter {
     let output: any TranscriptOutput
     private var local = false
@@ -27,19 +27,6 @@ public struct TextTranscript: TranscriptWriter {
 
     /// One event as one line, without the newline.
     public static func line(_ event: Event, local: Bool = false) -> String {
-        "[\(Timestamp.readable(event.timeMillis, local: local))] \(body(event))"
-    }
-
-    /// The line without its time.
-    public static func body(_ event: Event) -> String {
-        let user = TextSanitizer.clean(event.user)
-        let text = TextSanitizer.clean(event.text)
-        switch event.kind {
-        case .message: return "\(user): \(text)"
-        case .action: return "* \(user) \(text)"
-        case .join: return "* \(user) joined"
-        case .leave:
-            return "* \(user) left\(PlainText.reasonSuffix(event))"
-        }
+        PlainText.historyLine(event, local: local)
     }
 }

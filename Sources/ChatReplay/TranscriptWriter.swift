@@ -26,6 +26,11 @@ public struct TranscriptSummary: Sendable, Equatable {
         self.count = count
         self.lastID = lastID
     }
+
+    /// `15 events, last id 15`, `1 event`: the closing words of Markdown and HTML.
+    var words: String {
+        "\(count) \(count == 1 ? "event" : "events")" + (lastID.map { ", last id \($0)" } ?? "")
+    }
 }
 
 /// One transcript format. Events stream through `write` one at a time, in id order; a writer keeps

@@ -53,7 +53,7 @@ struct InteractiveTests {
                 model().cursorLine == "alice>"
             }
             try await eventually(within: 15, "alice's join on screen") {
-                model().lines.contains { $0.hasSuffix("→ alice joined") }
+                model().lines.contains { $0.hasSuffix("→ alice joined the chat") }
             }
 
             terminal.type("hello wor")
@@ -64,7 +64,7 @@ struct InteractiveTests {
             try await eventually(within: 15, "bob's message above the input line; screen: \(model().lines)") {
                 let screen = model()
                 return screen.cursorLine == "alice> hello wor"
-                    && screen.lines[screen.row - 1].hasSuffix("bob left")
+                    && screen.lines[screen.row - 1].hasSuffix("bob left the chat")
                     && screen.lines.contains { $0.hasSuffix("bob: incoming ^[[2J while you type") }
             }
             let before = model()
@@ -103,7 +103,7 @@ struct InteractiveTests {
                 ["--port", "\(server.port)", "--name", "plain"], terminal: terminal, environment: ["NO_COLOR": "1"])
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             let screen = ByteCollector(descriptor: terminal.master)
-            try await screen.waitFor("the join") { $0.contains("→ plain joined") }
+            try await screen.waitFor("the join") { $0.contains("→ plain joined the chat") }
             terminal.type("abc\u{1B}[D\u{1B}[DX\r")
             try await screen.waitFor("the edited line") { $0.contains("plain: aXbc") }
             terminal.type("\u{03}")

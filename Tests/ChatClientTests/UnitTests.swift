@@ -210,13 +210,13 @@ struct OutputTests {
         #expect(colored.line(join, history: nil).contains("\u{1B}[1;\(code)mbob\u{1B}[0m"))
         #expect(colored.line(join, history: nil).contains("→"))
         #expect(colored.line(leave, history: nil).contains("← "))
-        #expect(colored.line(leave, history: nil).contains("left (connection lost)"))
+        #expect(colored.line(leave, history: nil).contains("left the chat (connection lost)"))
         #expect(colored.line(join, history: .join).hasPrefix("\u{1B}[2m"), "history is dimmed")
         let message = colored.line(event, history: nil)
         #expect(!message.contains("\u{1B}]0"), "no escape from the sender gets through")
         let monochrome = OutputFormatter(styled: true, color: false)
         #expect(!monochrome.line(join, history: nil).contains("\u{1B}"))
-        #expect(monochrome.line(join, history: nil).hasSuffix("→ bob joined"))
+        #expect(monochrome.line(join, history: nil).hasSuffix("→ bob joined the chat"))
     }
 
     @Test("a name's colour is the same in every process: FNV-1a, not hashValue")

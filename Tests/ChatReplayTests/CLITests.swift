@@ -112,7 +112,8 @@ import Testing
         let window = try await runCLI(
             ["export", "--since", "2026-11-22T23:00:00Z", "--until", "2026-11-23T00:00:02Z"], in: directory.path)
         #expect(
-            window.stdout == "[2026-11-22 23:59:59] * alice waves\n[2026-11-23 00:00:01] * bob left (connection lost)\n"
+            window.stdout
+                == "[2026-11-22 23:59:59] * alice waves\n[2026-11-23 00:00:01] bob left the chat (connection lost)\n"
         )
         let recent = try await runCLI(["export", "--since", "1h"], in: directory.path)
         #expect(recent.stdout.isEmpty)  // the fixture is from 2026-11-22, more than an hour before the test runs
@@ -176,7 +177,7 @@ import Testing
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         try process.run()
         func printed() -> String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
-        try await eventually("the first event") { printed().contains("* alice joined") }
+        try await eventually("the first event") { printed().contains("alice joined the chat") }
         _ = try await writer.append(NewEvent(kind: .message, user: "alice", text: "still here"))
         try await eventually("the followed event") { printed().contains("alice: still here") }
         process.interrupt()

@@ -43,7 +43,7 @@ import Testing
 
     @Test func text() async throws {
         let (text, _) = try await Self.check(.text, file: "transcript.txt")
-        #expect(text.contains("[2026-11-22 10:01:02] * alice joined\n"))
+        #expect(text.contains("[2026-11-22 10:01:02] alice joined the chat\n"))
         #expect(text.contains("line one^Jline two^M^Jthree"))
         #expect(!text.contains("\r"))
     }

@@ -63,6 +63,20 @@ struct OrderAndInputTests {
         #expect(try recordedEvents(db).allSatisfy { !$0.text.contains("xxxx") })
     }
 
+    @Test("a line of exactly the limit is accepted with a CRLF ending too: the limit counts the content")
+    func lineAtTheLimitWithCRLF() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let text = String(
+            repeating: "y", count: ServerConfiguration.testing(database: dir.file("chat.sqlite")).maxLineBytes)
+        try await withServer(database: dir.file("chat.sqlite")) { server in
+            let alice = try await TestClient.join(port: server.port, as: "alice")
+            let bob = try await TestClient.join(port: server.port, as: "bob")
+            try await alice.send(bytes: Array(text.utf8) + Array("\r\n".utf8))
+            try await bob.expect { $0 == "alice: \(text)" }
+        }
+    }
+
     @Test("invalid UTF-8 becomes U+FFFD; nothing crashes")
     func invalidUTF8() async throws {
         let dir = TemporaryDirectory()

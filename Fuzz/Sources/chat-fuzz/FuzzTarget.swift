@@ -1,11 +1,12 @@
+import ChatModel
 import ChatProtocol
 import NIOCore
 import NIOEmbedded
 
 /// One fuzz input: bytes from a client, cut into chunks as TCP might (the first byte sets the
 /// chunk size), through the line framer with a small limit, then every line through the JSON
-/// decoder and the sanitiser. Invariants: no line over the limit or holding a newline, and no
-/// control character survives sanitising. Any crash, trap or sanitizer report is a finding.
+/// decoder and the sanitiser. Invariants: no line over the limit or holding a newline, and nothing
+/// `CharacterPolicy` flags (controls, separators, bidi formatting) survives sanitising. Any crash, trap or sanitizer report is a finding.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func chatFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: size)
@@ -35,10 +36,7 @@ public func chatFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 private func check(_ text: String) {
-    for scalar in text.unicodeScalars {
-        let value = scalar.value
-        precondition(value >= 0x20 && value != 0x7F && !(0x80..<0xA0).contains(value), "control character survived")
-    }
+    precondition(!text.unicodeScalars.contains(where: CharacterPolicy.isUnsafe), "a control character survived")
 }
 
 // SwiftPM links an executable's entry point as `<module>_main`; hand it to libFuzzer's driver.

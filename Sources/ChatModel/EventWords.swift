@@ -1,0 +1,47 @@
+/// The one sentence that tells people what happened, in every door: `alice: hi`, `* alice waves`,
+/// `alice joined the chat`, `alice left the chat (connection lost)`. It comes in pieces, so that
+/// each output marks up the name, the person's text and the words around them in its own way
+/// (colour, Markdown, HTML) while the words stay the same everywhere.
+public struct EventWords: Sendable, Equatable {
+    /// One piece of the sentence.
+    public enum Piece: Sendable, Equatable {
+        /// Who: `alice`.
+        case name(String)
+        /// What they said or did: `hi`, `waves`.
+        case text(String)
+        /// The words around them: `: `, `* `, ` joined the chat`, ` left the chat (too slow)`.
+        case words(String)
+
+        /// The piece as it is, unescaped.
+        public var string: String {
+            switch self {
+            case .name(let string), .text(let string), .words(let string): string
+            }
+        }
+    }
+
+    /// The sentence, in order.
+    public var pieces: [Piece]
+
+    /// The sentence for `event`. A leave names its reason unless it was a quit.
+    public init(_ event: Event) {
+        switch event.kind {
+        case .message: pieces = [.name(event.user), .words(": "), .text(event.text)]
+        case .action: pieces = [.words("* "), .name(event.user), .words(" "), .text(event.text)]
+        case .join: pieces = [.name(event.user), .words(" joined the chat")]
+        case .leave:
+            let reason = event.reason.flatMap { $0 == .quit ? nil : " (\($0.words))" } ?? ""
+            pieces = [.name(event.user), .words(" left the chat" + reason)]
+        }
+    }
+
+    /// The sentence with every piece rendered by `render`.
+    public func rendered(_ render: (Piece) -> String) -> String {
+        pieces.map(render).joined()
+    }
+
+    /// The sentence as plain text, neutralised by `TextSanitizer`: safe on any terminal.
+    public var plain: String {
+        rendered { TextSanitizer.clean($0.string) }
+    }
+}
