@@ -39,11 +39,30 @@ public final class EventReader {
         return try rows(stmt)
     }
 
-    /// Calls `body` with each event that `filter` selects, in id order, one row at a time:
-    /// memory stays constant however many events there are.
+    /// How many events `forEach` reads in one read transaction.
+    static let pageSize = 256
+
+    /// Calls `body` with each event that `filter` selects, in id order, a page at a time: memory
+    /// stays bounded however many events there are, and each page is read in its own short
+    /// transaction, never during `body`, so a long export never pins the WAL (see `Checkpointer`).
+    /// Events committed while it runs are included when the filter selects them.
     public func forEach(
         _ filter: EventFilter, _ body: (Event) throws -> Void
     ) throws {
+        var page = filter
+        var remaining = filter.limit.map { max(0, $0) } ?? Int.max
+        while remaining > 0 {
+            page.limit = min(remaining, Self.pageSize)
+            let events = try self.page(page)
+            for event in events { try body(event) }
+            guard let last = events.last, events.count == page.limit else { return }
+            page.afterID = last.id
+            remaining -= events.count
+        }
+    }
+
+    /// One page of events: a query run to its end, so its read transaction ends with it.
+    private func page(_ filter: EventFilter) throws(StoreError) -> [Event] {
         let (clause, texts, integers) = filter.sql
         var sql = Self.columns + clause + " ORDER BY e.id"
         if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
@@ -58,7 +77,7 @@ public final class EventReader {
             stmt.bind(value, at: index)
             index += 1
         }
-        while try stmt.step() { try body(Self.event(stmt)) }
+        return try rows(stmt)
     }
 
     /// All events `filter` selects, in id order.
