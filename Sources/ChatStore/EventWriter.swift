@@ -82,10 +82,10 @@ public final class EventWriter: Sendable {
     /// Commits everything queued, then stops the thread; a clean stop also marks the session
     /// clean and empties the WAL. Later submissions fail.
     func drain(clean: Bool) throws(StoreError) {
+        checkpointer?.stop()  // first: a checkpoint running would make the final one fail
         shared.withLock { $0.closing = clean }
         shared.broadcast()
         let outcome = shared.withLock(when: \.isFinished) { $0.finished }
-        checkpointer?.stop()
         try outcome?.get()
     }
 

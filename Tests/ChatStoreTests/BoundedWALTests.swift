@@ -45,7 +45,9 @@ struct BoundedWALTests {
         let pinning = try RawDatabase(directory.database, flags: SQLITE_OPEN_READONLY)
         try pinning.execute("BEGIN")
         _ = try pinning.rows("SELECT count(*) FROM events")
+        let (pinnedFrom, commitsBefore) = (Checkpointer.fileSize(wal), steady.count)
         let pinnedPeak = try waitForWAL(wal, "to grow past the limit while pinned") { $0 > Checkpointer.walSizeLimit }
+        let perCommit = (pinnedPeak - pinnedFrom) / Int64(max(1, steady.count - commitsBefore))
         // ...and shrinks back soon after it lets go, the writer still going.
         try pinning.execute("COMMIT")
         let released = Date()
@@ -55,8 +57,20 @@ struct BoundedWALTests {
         print(
             "FIGURE bounded-wal: export=\(exportSize) events in \(String(format: "%.1f", exportSeconds)) s "
                 + "while \(commitsDuringExport) commits, wal_peak=\(kib(exportPeak)) KiB (bound \(kib(Self.bound)) KiB); "
-                + "pinned reader: wal grew to \(kib(pinnedPeak)) KiB, after release \(kib(after)) KiB "
+                + "pinned reader: wal grew to \(kib(pinnedPeak)) KiB (\(perCommit) bytes per commit), after release \(kib(after)) KiB "
                 + "within \(String(format: "%.2f", shrinkSeconds)) s")
+    }
+
+    @Test func aCleanStopEmptiesTheWAL() async throws {
+        let directory = try TemporaryDirectory()
+        let (store, writer) = try openSession(directory.database)
+        // An open reader keeps the -wal file from being deleted with the server's last connection.
+        let reader = try EventReader(path: directory.database)
+        for index in 0..<200 { _ = try await writer.append(.message("alice", "hello \(index)")) }
+        #expect(Checkpointer.fileSize(directory.database + "-wal") > 0)
+        try store.close()
+        #expect(Checkpointer.fileSize(directory.database + "-wal") == 0)
+        #expect(try reader.lastEventID() == 200)
     }
 
     private func kib(_ bytes: Int64) -> Int64 { bytes / 1024 }
