@@ -3,9 +3,17 @@
 public final class EventReader {
     let database: Database
 
-    /// Opens `path` read-only, for tools that read while a server writes.
+    /// Opens `path` read-only, for tools that read while a server writes. When the file has hard
+    /// links and a server writes it under another of its names, reads through the server's name:
+    /// SQLite finds the `-wal` file by name, and under another one would miss recent events.
     public convenience init(path: String) throws(StoreError) {
-        try self.init(database: Database(path: path, readOnly: true))
+        var name = path
+        if let identity = FileIdentity(path: path), identity.links > 1,
+            let server = FileLock.serverPath(databasePath: path), !server.isEmpty, server != identity.realPath
+        {
+            name = server
+        }
+        try self.init(database: Database(path: name, readOnly: true))
         try Schema.check(database)
     }
 

@@ -9,7 +9,8 @@
 /// An exclusive advisory lock on a database file, held while a server owns it. It is keyed on the
 /// file, not on the name a server was given: an `flock` on `.chatroom-<device>-<inode>.lock` in the
 /// directory of the real file (symlinks resolved), so a symlink or a renamed path meets the same
-/// lock. The lock file holds the owner's pid, so that a second server can say who has it; the
+/// lock. The lock file holds the owner's pid, so that a second server can say who has it, and the
+/// path it opened, so that a reader can use the same name (see `EventReader.init(path:)`); the
 /// owner removes it when it lets go. The kernel drops the lock when the process dies, so `kill -9`
 /// never leaves the database locked (only a stale, harmless lock file).
 ///
@@ -66,7 +67,7 @@ final class FileLock: Sendable {
             }
             self.fd = fd
             self.path = lockPath
-            let text = "\(getpid())\n"
+            let text = "\(getpid())\n\(now.realPath)\n"
             _ = ftruncate(fd, 0)
             _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
             return
@@ -84,15 +85,22 @@ final class FileLock: Sendable {
 
     /// True when a server holds the lock of the database at `databasePath` now, under any name.
     static func isHeld(databasePath: String) -> Bool {
-        guard let identity = FileIdentity(path: databasePath) else { return false }
+        serverPath(databasePath: databasePath) != nil
+    }
+
+    /// The path the server holding the lock of the database at `databasePath` opened (symlinks
+    /// resolved), nil when no server holds it; "" when it holds it but did not say.
+    static func serverPath(databasePath: String) -> String? {
+        guard let identity = FileIdentity(path: databasePath) else { return nil }
         let fd = open(lockPath(of: identity), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
+        guard fd >= 0 else { return nil }
         defer { close(fd) }
         if flock(fd, LOCK_SH | LOCK_NB) == 0 {
             _ = flock(fd, LOCK_UN)
-            return false
+            return nil
         }
-        return true
+        let lines = readText(fd).split(separator: "\n")
+        return lines.count > 1 ? String(lines[1]) : ""
     }
 
     /// The lock file of the database at `databasePath`, nil when there is no such file.
@@ -132,11 +140,15 @@ final class FileLock: Sendable {
         return false
     }
 
+    /// The pid on the first line of the lock file.
     private static func readPID(_ fd: Int32) -> Int32? {
-        var buffer = [UInt8](repeating: 0, count: 32)
+        Int32(String(readText(fd).prefix { $0.isNumber }))
+    }
+
+    /// The lock file's text: the owner's pid and the path it opened, a line each.
+    private static func readText(_ fd: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 4200)
         let count = pread(fd, &buffer, buffer.count, 0)
-        guard count > 0 else { return nil }
-        let text = String(decoding: buffer[..<count], as: UTF8.self)
-        return Int32(String(text.prefix { $0.isNumber }))
+        return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
     }
 }

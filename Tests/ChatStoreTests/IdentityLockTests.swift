@@ -26,9 +26,9 @@ struct IdentityLockTests {
         try EventStore(path: directory.database).close()
     }
 
-    @Test func aSecondServerThroughAHardLinkHearsWhoRunsTheFirst() throws {
+    @Test func aSecondServerThroughAHardLinkHearsWhoRunsTheFirst() async throws {
         let directory = try TemporaryDirectory()
-        let (store, _) = try openSession(directory.database)
+        let (store, writer) = try openSession(directory.database)
         defer { try? store.close() }
         let other = directory.file("other.sqlite")
         #expect(link(directory.database, other) == 0)
@@ -37,6 +37,9 @@ struct IdentityLockTests {
         #expect(error?.description == "\(other): database is in use by another chat-server (pid \(getpid()))")
         #expect(FileLock.isHeld(databasePath: other))
         #expect(try store.read { try $0.sessions().map(\.state) } == [.running])
+        // A reader through the other name reads through the server's, so it sees the server's -wal.
+        let event = try await writer.append(.message("alice", "in the -wal"))
+        #expect(try EventReader(path: other).recent(limit: 1) == [event])
     }
 
     @Test func aSecondServerThroughASymlinkIsRefusedAndTheFirstSessionStaysRunning() async throws {
