@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "chat-client", targets: ["chat-client"]),
         .executable(name: "chat-replay", targets: ["chat-replay"]),
         .executable(name: "chat-bench", targets: ["chat-bench"]),
+        .library(name: "ChatModel", targets: ["ChatModel"]),
         .library(name: "ChatStore", targets: ["ChatStore"]),
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
     ],
@@ -19,26 +20,63 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        // Layers, arrows only downward (docs/ARCHITECTURE.md; scripts/check-architecture enforces it):
+        // executables → doors / client / replay → core → protocol and store → model → CSQLite.
+
         // SQLite, reached only through this system library target.
         .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
-        // Storage: events, sessions, migrations, the group-commit writer and read queries. No sockets.
-        .target(name: "ChatStore", dependencies: ["CSQLite"]),
-        // Wire protocol: line framing, JSON messages, text sanitising. No I/O.
+        // The model: events, rooms, names, times, and the rules for names and text. Depends on nothing.
+        .target(name: "ChatModel"),
+        // Storage: the only code that knows SQL. Events, sessions, migrations, the group-commit
+        // writer and read queries. No sockets, no wire formats.
+        .target(name: "ChatStore", dependencies: ["ChatModel", "CSQLite"]),
+        // Wire protocol: line framing, JSON messages, plain-text words, and a client connection.
+        // No SQLite.
         .target(
             name: "ChatProtocol",
             dependencies: [
-                "ChatStore",
+                "ChatModel",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(
             name: "ChatServer",
             dependencies: [
-                "ChatStore", "ChatProtocol",
+                "ChatModel", "ChatStore", "ChatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "ChatClient",
+            dependencies: [
+                "ChatModel", "ChatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ChatReplay",
+            dependencies: [
+                "ChatModel", "ChatStore", "ChatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "chat-server",
+            dependencies: [
+                "ChatServer", "ChatStore", "ChatProtocol", "ChatModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -46,34 +84,29 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(
-            name: "ChatClient",
+        // The client, and `--serve`: a server hosted in the client's process.
+        .executableTarget(
+            name: "chat-client",
             dependencies: [
-                "ChatProtocol", "ChatServer",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "ChatClient", "ChatServer", "ChatStore", "ChatProtocol", "ChatModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(
-            name: "ChatReplay",
+        .executableTarget(
+            name: "chat-replay",
             dependencies: [
-                "ChatStore", "ChatProtocol", "ChatClient",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "ChatReplay", "ChatStore", "ChatProtocol", "ChatModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "chat-server", dependencies: ["ChatServer"]),
-        .executableTarget(name: "chat-client", dependencies: ["ChatClient"]),
-        .executableTarget(name: "chat-replay", dependencies: ["ChatReplay"]),
         .executableTarget(
             name: "chat-bench",
             dependencies: [
-                "ChatStore", "ChatProtocol", "ChatServer",
+                "ChatModel", "ChatStore", "ChatProtocol", "ChatServer",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -83,22 +116,26 @@ let package = Package(
         .target(
             name: "ChatTestSupport",
             dependencies: [
-                "ChatServer", "ChatStore", "ChatProtocol",
+                "ChatServer", "ChatStore", "ChatProtocol", "ChatModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ChatTestSupport"
         ),
-        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "CSQLite"]),
+        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatModel", "CSQLite"]),
         .testTarget(
             name: "ChatProtocolTests",
-            dependencies: ["ChatProtocol", "ChatStore", .product(name: "NIOEmbedded", package: "swift-nio")]
+            dependencies: [
+                "ChatProtocol", "ChatModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "ChatServerTests",
             dependencies: [
-                "ChatServer", "ChatStore", "ChatProtocol", "ChatClient", "ChatTestSupport",
+                "ChatServer", "ChatStore", "ChatProtocol", "ChatModel", "ChatClient", "ChatTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -107,16 +144,24 @@ let package = Package(
         .testTarget(
             name: "ReliabilityTests",
             dependencies: [
-                "ChatServer", "ChatStore", "ChatProtocol", "ChatTestSupport",
+                "ChatServer", "ChatStore", "ChatProtocol", "ChatModel", "ChatTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
-            name: "ChatClientTests", dependencies: ["ChatClient", "ChatServer", "ChatStore", "ChatTestSupport"]),
+            name: "ChatClientTests",
+            dependencies: [
+                "ChatClient", "ChatServer", "ChatStore", "ChatProtocol", "ChatModel", "ChatTestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         .testTarget(
-            name: "ChatReplayTests", dependencies: ["ChatReplay", "ChatServer", "ChatStore", "ChatTestSupport"],
+            name: "ChatReplayTests",
+            dependencies: [
+                "ChatReplay", "ChatServer", "ChatStore", "ChatProtocol", "ChatModel", "ChatTestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             resources: [.copy("Golden")]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
-import ChatStore
+import ChatModel
+import ChatProtocol
 
 /// Where a block of events sent from the server's record comes from.
 public enum HistoryKind: Sendable, Equatable {

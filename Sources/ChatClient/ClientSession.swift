@@ -1,13 +1,12 @@
+import ChatModel
 import ChatProtocol
-import ChatServer
-import ChatStore
 import NIOConcurrencyHelpers
 import NIOCore
 
 /// Where and how a client connects.
 public struct ClientOptions: Sendable {
     public var host = "127.0.0.1"
-    public var port = ServerConfiguration.defaultPort
+    public var port = chatroomDefaultPort
     /// The name asked for; the server may give `alice2` when `alice` is taken.
     public var name: String
     /// Seconds a TCP connection may take.
@@ -21,7 +20,7 @@ public struct ClientOptions: Sendable {
     /// Called before each reconnection attempt (tests hold reconnection here).
     public var beforeReconnect: @Sendable () async -> Void = {}
 
-    public init(host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort, name: String) {
+    public init(host: String = "127.0.0.1", port: Int = chatroomDefaultPort, name: String) {
         self.host = host
         self.port = port
         self.name = name

@@ -1,3 +1,4 @@
+import ChatModel
 import ChatProtocol
 
 /// Draws the prompt and the line being typed on one terminal row. A line wider than the terminal

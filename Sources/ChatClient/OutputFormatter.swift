@@ -1,5 +1,5 @@
+import ChatModel
 import ChatProtocol
-import ChatStore
 
 /// Turns what the session reports into lines of text: plain lines for pipes and files, or styled
 /// lines for a terminal. Text from others is always neutralised (`TextSanitizer`): it can never

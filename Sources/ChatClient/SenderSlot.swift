@@ -1,3 +1,4 @@
+import ChatProtocol
 import NIOConcurrencyHelpers
 
 /// The sender of the connection that is ready for the user's messages, if any; `wait()` suspends

@@ -1,3 +1,4 @@
+import ChatModel
 import ChatProtocol
 
 /// What a line typed by the user means.

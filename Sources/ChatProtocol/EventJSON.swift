@@ -1,4 +1,4 @@
-import ChatStore
+import ChatModel
 import Foundation
 
 /// The one JSON shape of an event: on the wire, in NDJSON and JSON exports, and as replay input.

@@ -1,4 +1,4 @@
-import ChatStore
+import ChatModel
 
 /// How events read as plain text: in the server's plain mode, the client's pipe mode and text exports.
 public enum PlainText {

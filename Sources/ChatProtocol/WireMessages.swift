@@ -1,4 +1,4 @@
-import ChatStore
+import ChatModel
 import Foundation
 
 /// The structured protocol's version; a hello names the version it speaks.

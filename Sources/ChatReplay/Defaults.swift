@@ -1,3 +1,4 @@
+import ChatModel
 import ChatStore
 
 /// Settings shared with the server.

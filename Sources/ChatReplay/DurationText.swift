@@ -1,6 +1,6 @@
 /// Durations for people: `45s`, `12m05s`, `3h02m`, `2d04h`.
-enum DurationText {
-    static func format(millis: Int64) -> String {
+public enum DurationText {
+    public static func format(millis: Int64) -> String {
         let seconds = max(0, millis) / 1000
         let (days, hours, minutes, secs) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60, seconds % 60)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }

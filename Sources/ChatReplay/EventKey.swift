@@ -1,3 +1,4 @@
+import ChatModel
 import ChatStore
 
 /// What verification compares of an event: its kind, who, and what they said. Ids, times and

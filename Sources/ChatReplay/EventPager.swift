@@ -1,26 +1,27 @@
+import ChatModel
 import ChatStore
 
 /// Reads the events a filter selects a page at a time, so a long session never sits in memory and
 /// the reader holds no transaction between pages (a running server keeps checkpointing).
-struct EventPager {
-    let reader: EventReader
-    var filter: EventFilter
-    let pageSize: Int
+public struct EventPager {
+    public let reader: EventReader
+    public var filter: EventFilter
+    public let pageSize: Int
     private var page: [Event] = []
     private var index = 0
     private var exhausted = false
 
-    init(reader: EventReader, filter: EventFilter, pageSize: Int = 512) {
+    public init(reader: EventReader, filter: EventFilter, pageSize: Int = 512) {
         self.reader = reader
         self.filter = filter
         self.pageSize = pageSize
     }
 
     /// The last id handed out (or the filter's starting point).
-    var lastID: Int64? { filter.afterID }
+    public var lastID: Int64? { filter.afterID }
 
     /// The next event, or nil when there is none yet.
-    mutating func next() throws(ReplayError) -> Event? {
+    public mutating func next() throws(ReplayError) -> Event? {
         if index == page.count {
             guard !exhausted else { return nil }
             var query = filter
@@ -38,7 +39,7 @@ struct EventPager {
     }
 
     /// Allows `next` to look again for events written since it last returned nil (`--follow`).
-    mutating func rewind() {
+    public mutating func rewind() {
         exhausted = false
         page = []
         index = 0

@@ -11,12 +11,12 @@ import Synchronization
 
 /// Turns SIGINT (Ctrl+C) into a flag a polling loop checks, so `--follow` stops cleanly with its
 /// output flushed instead of being killed mid-line.
-final class InterruptFlag {
+public final class InterruptFlag {
     private let state = Raised()
     private let source: any DispatchSourceSignal
 
     /// Starts catching SIGINT; `stop` gives it back to the default action.
-    init() {
+    public init() {
         signal(SIGINT, SIG_IGN)
         source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         let state = state
@@ -24,9 +24,9 @@ final class InterruptFlag {
         source.resume()
     }
 
-    var isRaised: Bool { state.flag.load(ordering: .acquiring) }
+    public var isRaised: Bool { state.flag.load(ordering: .acquiring) }
 
-    func stop() {
+    public func stop() {
         source.cancel()
         signal(SIGINT, SIG_DFL)
     }

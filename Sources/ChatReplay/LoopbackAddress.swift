@@ -1,5 +1,3 @@
-import ArgumentParser
-
 /// A `HOST:PORT` on this machine: `127.0.0.1:7000`, `localhost:7000`, `[::1]:7000`. Replay never
 /// sends anything to another machine.
 public struct LoopbackAddress: Sendable, Equatable, CustomStringConvertible {
@@ -11,24 +9,24 @@ public struct LoopbackAddress: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
-    public init(parsing text: String) throws(ValidationError) {
+    public init(parsing text: String) throws(ReplayError) {
         let host: Substring
         let port: Substring
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             host = text[text.index(after: text.startIndex)..<close]
             let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw ValidationError("--to \(text): expected HOST:PORT") }
+            guard rest.hasPrefix(":") else { throw ReplayError("--to \(text): expected HOST:PORT") }
             port = rest.dropFirst()
         } else {
-            guard let colon = text.lastIndex(of: ":") else { throw ValidationError("--to \(text): expected HOST:PORT") }
+            guard let colon = text.lastIndex(of: ":") else { throw ReplayError("--to \(text): expected HOST:PORT") }
             host = text[..<colon]
             port = text[text.index(after: colon)...]
         }
         guard let number = Int(port), (1...65535).contains(number) else {
-            throw ValidationError("--to \(text): \(port) is not a port number")
+            throw ReplayError("--to \(text): \(port) is not a port number")
         }
         guard Self.isLoopback(String(host)) else {
-            throw ValidationError("--to \(text): only loopback addresses (127.0.0.0/8, ::1, localhost) may be a target")
+            throw ReplayError("--to \(text): only loopback addresses (127.0.0.0/8, ::1, localhost) may be a target")
         }
         self.host = host == "localhost" ? "127.0.0.1" : String(host)
         self.port = number

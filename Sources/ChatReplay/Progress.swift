@@ -1,3 +1,4 @@
+import ChatModel
 import ChatStore
 
 #if canImport(Glibc)
@@ -10,18 +11,18 @@ import ChatStore
 
 /// A progress line on standard error for long exports: shown only when standard error is a
 /// terminal, only after the first second, and redrawn at most four times a second.
-final class ProgressLine {
+public final class ProgressLine {
     private let enabled: Bool
     private let started = currentTimeMillis()
     private var lastDrawn: Int64 = 0
     private var shown = false
 
-    init(enabled: Bool = isatty(STDERR_FILENO) == 1) {
+    public init(enabled: Bool = isatty(STDERR_FILENO) == 1) {
         self.enabled = enabled
     }
 
     /// Called for every event; cheap unless a redraw is due.
-    func update(count: Int, lastID: Int64) {
+    public func update(count: Int, lastID: Int64) {
         guard enabled, count & 1023 == 0 else { return }
         let now = currentTimeMillis()
         guard now - started >= 1000, now - lastDrawn >= 250 else { return }
@@ -32,13 +33,13 @@ final class ProgressLine {
     }
 
     /// Clears the line.
-    func finish() {
+    public func finish() {
         if shown { standardError("\r\u{1B}[K") }
     }
 }
 
 /// Writes `text` to standard error unbuffered.
-func standardError(_ text: String) {
+public func standardError(_ text: String) {
     var text = text
     text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
 }

@@ -1,3 +1,4 @@
+import ChatModel
 import ChatStore
 
 /// Who a simulated client stands for: an original connection, or a name when the record has no

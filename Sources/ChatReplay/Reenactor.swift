@@ -1,4 +1,4 @@
-import ChatClient
+import ChatModel
 import ChatProtocol
 import ChatStore
 import NIOCore

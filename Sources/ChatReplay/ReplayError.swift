@@ -1,3 +1,4 @@
+import ChatModel
 import ChatStore
 
 /// A failure the user can act on: printed as one line, `chat-replay: error: ...`, with a non-zero exit.

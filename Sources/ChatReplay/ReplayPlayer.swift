@@ -1,3 +1,4 @@
+import ChatModel
 import ChatStore
 
 /// Plays events with their original spacing on a clock. Deadlines are measured from the start,

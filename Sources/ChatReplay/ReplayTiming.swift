@@ -1,3 +1,4 @@
+import ChatModel
 import ChatStore
 
 /// How replay spaces events: the original gaps divided by `speed`, each capped at `maxIdle`

@@ -1,8 +1,9 @@
+import ChatModel
 import ChatStore
 
 /// Finds the session a command works on: the one named, or the latest.
-enum SessionLookup {
-    static func resolve(_ id: Int64?, in reader: EventReader, path: String) throws(ReplayError) -> Session {
+public enum SessionLookup {
+    public static func resolve(_ id: Int64?, in reader: EventReader, path: String) throws(ReplayError) -> Session {
         if let id {
             guard let session = try storeQuery({ try reader.session(id) }) else {
                 let latest = try storeQuery { try reader.latestSessionID() }

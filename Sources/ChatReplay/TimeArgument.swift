@@ -1,3 +1,4 @@
+import ChatModel
 import ChatProtocol
 
 /// A point in time given on the command line: ISO 8601 (`2026-11-22T10:00:00Z`, `2026-11-22 10:00`,

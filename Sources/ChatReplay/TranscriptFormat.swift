@@ -1,7 +1,5 @@
-import ArgumentParser
-
 /// The export formats.
-public enum TranscriptFormat: String, CaseIterable, Sendable, ExpressibleByArgument {
+public enum TranscriptFormat: String, CaseIterable, Sendable {
     case text, markdown, json, ndjson, csv, html
 
     /// A writer of this format onto `output`.

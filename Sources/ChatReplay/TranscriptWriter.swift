@@ -1,3 +1,4 @@
+import ChatModel
 import ChatStore
 
 /// What a transcript says about itself before its first event.

@@ -1,9 +1,11 @@
+import ChatModel
+import ChatProtocol
 import ChatStore
 
 /// Everything a server run can be told.
 public struct ServerConfiguration: Sendable {
     /// The port a server listens on when given none.
-    public static let defaultPort = 7070
+    public static let defaultPort = chatroomDefaultPort
 
     /// The address to listen on: loopback by default; `0.0.0.0` for a LAN.
     public var host = "127.0.0.1"

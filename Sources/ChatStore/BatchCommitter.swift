@@ -1,4 +1,5 @@
 import CSQLite
+import ChatModel
 
 /// The writer thread's own state: the connection, the insert statement, the newest time and the
 /// room ids. Not Sendable: `EventWriter` hands it to its thread, and only that thread touches it.

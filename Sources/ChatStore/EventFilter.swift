@@ -1,3 +1,5 @@
+import ChatModel
+
 /// Which events a query returns. Empty fields do not filter.
 public struct EventFilter: Sendable, Hashable {
     public var session: Int64?

@@ -1,3 +1,5 @@
+import ChatModel
+
 /// Read queries on their own connection: history, resume, export, sessions.
 /// One reader serves one thread at a time; open one per thread, or borrow one from `EventStore`.
 public final class EventReader {

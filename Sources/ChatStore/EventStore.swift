@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 
 /// A chat database owned by one server: it holds the lock, runs migrations, records sessions,

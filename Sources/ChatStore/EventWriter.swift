@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 
 /// The one writer of a database. Events from every connection queue here; a dedicated thread

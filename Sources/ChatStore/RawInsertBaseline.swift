@@ -1,9 +1,11 @@
+import ChatModel
+
 /// Raw SQLite insert speed on this machine: the baseline the writer is measured against
 /// (`chat-bench store`). It inserts rows shaped like events straight through the C API, in
 /// transactions of `batchSize` rows, into a fresh database with the same pragmas as a server's.
-public enum RawInsertBaseline {
+package enum RawInsertBaseline {
     /// Inserts `rows` rows and returns the seconds it took.
-    public static func run(path: String, rows: Int, batchSize: Int) throws -> Double {
+    package static func run(path: String, rows: Int, batchSize: Int) throws -> Double {
         let database = try Database(path: path, readOnly: false, create: true)
         _ = try database.text("PRAGMA journal_mode = WAL")
         try database.execute("PRAGMA synchronous = NORMAL")

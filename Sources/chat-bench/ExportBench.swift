@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatModel
 import ChatProtocol
 import ChatStore
 import Foundation

@@ -1,4 +1,4 @@
-import ChatStore
+import ChatModel
 import Foundation
 import NIOCore
 import NIOEmbedded

@@ -1,3 +1,4 @@
+import ChatModel
 import ChatProtocol
 import ChatStore
 import ChatTestSupport
@@ -44,6 +45,17 @@ import Testing
         let badTime = try await runCLI(["export", "--since", "yesterday"], in: directory.path)
         #expect(badTime.status == 2)
         #expect(badTime.stderr.hasPrefix("chat-replay: error: --since yesterday: not a time"))
+    }
+
+    @Test func negativeNumbersGetTheirOwnErrorNotMissingValue() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        try await record(Fixture.events, at: directory.file("chat.sqlite"))
+        let speed = try await runCLI(["replay", "--speed", "-2"], in: directory.path)
+        #expect(speed.status != 0)
+        #expect(speed.stderr.hasPrefix("Error: --speed must be a positive number"))
+        let idle = try await runCLI(["replay", "--max-idle", "-1"], in: directory.path)
+        #expect(idle.stderr.hasPrefix("Error: --max-idle must be zero or more seconds"))
     }
 
     @Test func nonLoopbackTargetIsRefused() async throws {
@@ -109,7 +121,46 @@ import Testing
         #expect(replay.stdout == (try GoldenTests.golden("transcript.txt")))
     }
 
-    @Test func followPrintsEventsOfARunningServerUntilInterrupted() async throws {
+    @Test func followStartsAtTheLiveEndWithTheLastEventsForContext() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("chat.sqlite")
+        let store = try EventStore(path: path)
+        let writer = try store.startSession(host: "127.0.0.1", port: 1, version: "test") { _ in }
+        // A server up for hours: thirty messages a minute apart. Following must not replay them in time.
+        let start = currentTimeMillis() - 3_600_000
+        for minute in 0..<30 {
+            _ = try await writer.append(
+                NewEvent(
+                    kind: .message, user: "alice", text: "minute \(minute)", timeMillis: start + Int64(minute) * 60_000)
+            )
+        }
+
+        let process = Process()
+        process.executableURL = try chatReplayBinary()
+        process.arguments = ["replay", "--follow", "--context", "3", "--database", path]
+        let out = directory.file("follow.out")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        try process.run()
+        func printed() -> [Substring] {
+            ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n")
+        }
+        try await eventually("the last three events at once") { printed().count == 3 }
+        #expect(
+            printed().map { $0.split(separator: " ").suffix(2).joined(separator: " ") } == [
+                "minute 27", "minute 28", "minute 29",
+            ])
+        _ = try await writer.append(NewEvent(kind: .message, user: "bob", text: "live"))
+        try await eventually("the live event") { printed().last?.hasSuffix("bob: live") == true }
+        process.interrupt()
+        try await eventually("chat-replay to stop on SIGINT") { !process.isRunning }
+        #expect(process.terminationStatus == 0)
+        #expect(printed().count == 4)
+        try store.close()
+    }
+
+    @Test func followFromStartPrintsEventsOfARunningServerUntilInterrupted() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("chat.sqlite")
@@ -119,7 +170,7 @@ import Testing
 
         let process = Process()
         process.executableURL = try chatReplayBinary()
-        process.arguments = ["replay", "--instant", "--follow", "--database", path]
+        process.arguments = ["replay", "--instant", "--follow", "--from-start", "--database", path]
         let out = directory.file("follow.out")
         _ = FileManager.default.createFile(atPath: out, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))

@@ -1,4 +1,5 @@
-import ChatClient
+import ChatModel
+import ChatProtocol
 import ChatReplay
 import ChatServer
 import ChatStore

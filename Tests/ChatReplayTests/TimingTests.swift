@@ -1,3 +1,4 @@
+import ChatModel
 import ChatReplay
 import ChatStore
 import ChatTestSupport

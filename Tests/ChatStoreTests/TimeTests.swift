@@ -1,4 +1,5 @@
 import CSQLite
+import ChatModel
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import ChatModel
 import ChatServer
 import ChatStore
 import Foundation

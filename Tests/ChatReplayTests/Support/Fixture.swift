@@ -1,3 +1,4 @@
+import ChatModel
 import ChatStore
 
 /// A session full of awkward text, at fixed times (so golden files are deterministic), crossing

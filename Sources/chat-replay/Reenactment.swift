@@ -1,3 +1,5 @@
+import ChatModel
+import ChatReplay
 import ChatStore
 
 extension ReplayCommand {
@@ -6,7 +8,7 @@ extension ReplayCommand {
     func reenact(session: Session, reader: EventReader, target: LoopbackAddress) async throws {
         let output = FileOutput.standardOutput()
         // Open the target's database first, so a bad path fails before anything is sent.
-        let targetReader = try targetDatabase.map(DatabaseOptions.openReader(path:))
+        let targetReader = try targetDatabase.map(ReplayDatabase.openReader(path:))
         var pager = EventPager(reader: reader, filter: EventFilter(session: session.id))
         let reenactor = Reenactor(target: target, timing: timing, timeout: .seconds(max(1, Int64(connectTimeout))))
         let local = local

@@ -1,10 +1,21 @@
 import ArgumentParser
+import ChatModel
+import ChatReplay
 import ChatStore
 
 /// `chat-replay sessions`: every server run with its start, end, duration, participants and messages.
 struct SessionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sessions", abstract: "List the recorded sessions (server runs).")
+        commandName: "sessions", abstract: "List the recorded sessions (server runs).",
+        discussion: """
+            Each row is one run of chat-server: its start, its end (or running, or unclean after a \
+            crash), how many people and messages. Give its number to `export --session N` or \
+            `replay --session N`.
+
+            Examples:
+              chat-replay sessions
+              chat-replay sessions --json --database /backups/chat.sqlite
+            """)
 
     @OptionGroup var options: DatabaseOptions
 

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ChatClient
+import ChatModel
 import ChatProtocol
 import ChatServer
 import ChatStore
@@ -15,19 +17,24 @@ public struct ClientCommand: AsyncParsableCommand {
             /help lists commands, Ctrl+C or /quit leaves. With a pipe (stdin or stdout not a terminal) \
             each input line is a message and each event one plain line. If the server goes away, the \
             client reconnects and shows what it missed, once.
+
+            Examples:
+              chat-client --name alice
+              chat-client --host 192.168.1.20 --port 7070
+              chat-client --serve --name alice
             """,
         version: chatroomVersion)
 
     @Option(help: "Server address.")
     var host = "127.0.0.1"
 
-    @Option(help: "Server port (with --serve: the port to listen on; 0 picks a free one).")
-    var port = ServerConfiguration.defaultPort
+    @Option(parsing: .unconditional, help: "Server port (with --serve: the port to listen on; 0 picks a free one).")
+    var port = chatroomDefaultPort
 
     @Option(help: "Your name; without it you are asked (in a pipe: the first input line).")
     var name: String?
 
-    @Option(help: "Seconds to wait for the connection.")
+    @Option(parsing: .unconditional, help: "Seconds to wait for the connection.")
     var connectTimeout = 2.0
 
     @Flag(help: "Only receive: print the room, send nothing.")

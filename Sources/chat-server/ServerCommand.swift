@@ -1,5 +1,7 @@
 import ArgumentParser
+import ChatModel
 import ChatProtocol
+import ChatServer
 import ChatStore
 import Foundation
 import Logging
@@ -14,64 +16,67 @@ public struct ServerCommand: AsyncParsableCommand {
         abstract: "A chat room that records everything in SQLite.",
         discussion: """
             People chat with `nc HOST PORT` (plain text lines) or with chat-client. Every message, \
-            join and leave is stored before anyone sees it. Ctrl+C or SIGTERM tells everyone and stops.
+            join and leave is stored before anyone sees it. Ctrl+C or SIGTERM tells everyone and stops. \
+            chat-replay reads the database (sessions, exports, replay) while the server runs.
+
+            Examples:
+              chat-server
+              chat-server --host 0.0.0.0 --port 7070 --database class.sqlite
             """,
         version: chatroomVersion)
 
     @Option(help: "Address to listen on; 0.0.0.0 for a LAN.")
     var host = "127.0.0.1"
 
-    @Option(help: "TCP port; 0 picks a free one.")
+    @Option(parsing: .unconditional, help: "TCP port; 0 picks a free one.")
     var port = ServerConfiguration.defaultPort
 
     @Option(help: "SQLite database file, created on first start.")
     var database = EventStore.defaultPath
 
-    @Option(help: "Events of history a newcomer gets; 0 turns it off.")
+    @Option(parsing: .unconditional, help: "Events of history a newcomer gets; 0 turns it off.")
     var history = 50
 
-    @Option(help: "Connections allowed at once.")
+    @Option(parsing: .unconditional, help: "Connections allowed at once.")
     var maxClients = 1000
 
-    @Option(help: "Longest line a client may send, in bytes.")
+    @Option(parsing: .unconditional, help: "Longest line a client may send, in bytes.")
     var maxLineBytes = 4096
 
-    @Option(help: "Bytes that may wait for one slow client before it is disconnected as too slow.")
+    @Option(
+        parsing: .unconditional, help: "Bytes that may wait for one slow client before it is disconnected as too slow.")
     var maxQueueBytes = 1 << 20
 
-    @Option(help: "Messages a second one client may send, sustained (0 = no limit).")
+    @Option(parsing: .unconditional, help: "Messages a second one client may send, sustained (0 = no limit).")
     var rate = 50.0
 
-    @Option(help: "Messages one client may send in a burst.")
+    @Option(parsing: .unconditional, help: "Messages one client may send in a burst.")
     var burst = 1000
 
-    @Option(help: "Seconds a newcomer has to give a name before getting a default one.")
+    @Option(parsing: .unconditional, help: "Seconds a newcomer has to give a name before getting a default one.")
     var nameTimeout = 30.0
 
     @Option(help: "normal: a commit survives a server crash; full: also a power cut (slower).")
-    var durability = "normal"
+    var durability = EventStore.Durability.normal
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Fault drills only: cap the database at this many pages, so writes fail as on a full disk.",
             visibility: .hidden))
     var maxPages: Int?
 
-    @Option(help: "Event-loop threads for the connections (default: one per core but one, left to the store's writer).")
+    @Option(
+        parsing: .unconditional,
+        help: "Event-loop threads for the connections (default: one per core but one, left to the store's writer).")
     var threads: Int?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    var logLevel = LogLevel.info
 
     public init() {}
 
     public func validate() throws {
-        guard EventStore.Durability(rawValue: durability) != nil else {
-            throw ValidationError("--durability must be normal or full")
-        }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard history >= 0, maxClients > 0, maxLineBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
@@ -82,7 +87,7 @@ public struct ServerCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let level = logLevel.level
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -97,7 +102,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.messagesPerSecond = rate
         configuration.messageBurst = burst
         configuration.nameTimeoutSeconds = nameTimeout
-        configuration.durability = EventStore.Durability(rawValue: durability) ?? .normal
+        configuration.durability = durability
         configuration.maxPageCount = maxPages
 
         // Under load the writer thread keeps a core busy committing; connections on every core
@@ -127,4 +132,13 @@ public struct ServerCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+extension EventStore.Durability: ExpressibleByArgument {}
+
+/// `--log-level`: swift-log's levels, by their names.
+enum LogLevel: String, CaseIterable, ExpressibleByArgument {
+    case trace, debug, info, notice, warning, error, critical
+
+    var level: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ChatModel
+import ChatReplay
 import ChatStore
 
 /// `chat-replay export`: a transcript in one of six formats, streamed in constant memory.
@@ -9,12 +11,17 @@ struct ExportCommand: AsyncParsableCommand {
         discussion: """
             Without --session or --all, exports the latest session; but --since, --until and --after-id \
             select across all sessions unless --session is given. The last id written is reported on \
-            standard error, so the next export can continue with --after-id.
+            standard error, so the next export can continue with --after-id. `chat-replay sessions` \
+            lists the session numbers; `chat-replay replay` plays one back with its timing.
+
+            Examples:
+              chat-replay export --format html -o today.html
+              chat-replay export --all --since 2d --user alice --format csv -o alice.csv
             """)
 
     @OptionGroup var options: DatabaseOptions
 
-    @Option(help: "Export this session.")
+    @Option(parsing: .unconditional, help: "Export this session.")
     var session: Int64?
 
     @Flag(help: "Export every session.")
@@ -35,7 +42,9 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Only these kinds, comma-separated: message,action,join,leave.")
     var kind: String?
 
-    @Option(name: .customLong("after-id"), help: "Only events with an id above this one (incremental export).")
+    @Option(
+        name: .customLong("after-id"), parsing: .unconditional,
+        help: "Only events with an id above this one (incremental export).")
     var afterID: Int64?
 
     @Option(help: "text, markdown, json, ndjson, csv or html (default: from the -o file name, else text).")

@@ -22,7 +22,7 @@ public enum LeaveReason: String, Sendable, Codable, CaseIterable, Hashable {
     case serverShutdown = "server_shutdown"
 
     /// Words for a person: `connection lost`.
-    public var words: String { rawValue.replacingOccurrences(of: "_", with: " ") }
+    public var words: String { String(rawValue.map { $0 == "_" ? " " : $0 }) }
 }
 
 /// An event to be recorded; the store gives it an id, a time and a session.

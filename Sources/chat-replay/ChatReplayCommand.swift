@@ -1,4 +1,6 @@
 import ArgumentParser
+import ChatModel
+import ChatReplay
 import ChatStore
 import Foundation
 
@@ -7,7 +9,15 @@ public struct ChatReplayCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "chat-replay",
         abstract: "List sessions, export transcripts and replay what happened in a chat database.",
-        discussion: "The database is opened read-only: safe while chat-server runs.",
+        discussion: """
+            The database is opened read-only: safe while chat-server runs. Start with `sessions` to \
+            see the server runs, `export` one as a transcript, or `replay` it with its timing.
+
+            Examples:
+              chat-replay sessions
+              chat-replay export --format html -o today.html
+              chat-replay replay --follow
+            """,
         subcommands: [SessionsCommand.self, ExportCommand.self, ReplayCommand.self])
 
     public init() {}

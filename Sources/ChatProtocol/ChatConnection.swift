@@ -1,5 +1,4 @@
-import ChatProtocol
-import ChatStore
+import ChatModel
 import NIOCore
 import NIOPosix
 
@@ -29,6 +28,13 @@ public struct Welcome: Sendable, Equatable {
     public var session: Int64
     public var server: String
     public var room: String
+
+    public init(name: String, session: Int64, server: String, room: String) {
+        self.name = name
+        self.session = session
+        self.server = server
+        self.room = room
+    }
 }
 
 /// A structured-protocol connection to a chat server, for as long as `body` runs.

@@ -1,18 +1,10 @@
-import ArgumentParser
 import ChatStore
 import Foundation
 
-/// `--database PATH`, shared by every subcommand; the file is always opened read-only.
-struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "The chat database, opened read-only (default: chat.sqlite, like chat-server).")
-    var database: String = ReplayDefaults.databasePath
-
-    /// A read-only reader of the database, or one clear error.
-    func openReader() throws(ReplayError) -> EventReader {
-        try Self.openReader(path: database)
-    }
-
-    static func openReader(path: String) throws(ReplayError) -> EventReader {
+/// Opens the chat database for the replay tool: always read-only, every failure one clear line.
+public enum ReplayDatabase {
+    /// A read-only reader of the database at `path`, or one clear error.
+    public static func openReader(path: String) throws(ReplayError) -> EventReader {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ReplayError("\(path): no such file")
@@ -31,7 +23,7 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 /// Runs a store query, turning its failure into one clear line.
-func storeQuery<T>(_ body: () throws -> T) throws(ReplayError) -> T {
+public func storeQuery<T>(_ body: () throws -> T) throws(ReplayError) -> T {
     do {
         return try body()
     } catch let error as StoreError {

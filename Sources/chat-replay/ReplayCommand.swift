@@ -1,0 +1,121 @@
+import ArgumentParser
+import ChatModel
+import ChatReplay
+import ChatStore
+
+/// `chat-replay replay`: prints a session with its original timing, optionally following a running
+/// server; with `--to`, re-enacts it against a live server instead.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a session with its original timing, or re-enact it against a server (--to).",
+        discussion: """
+            `chat-replay sessions` lists the session numbers; `chat-replay export` writes a session \
+            as a transcript instead of playing it.
+
+            Examples:
+              chat-replay replay --session 3 --speed 10 --max-idle 2
+              chat-replay replay --follow
+              chat-replay replay --session 3 --to 127.0.0.1:7071 --verify
+            """)
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Option(parsing: .unconditional, help: "Replay this session (default: the latest).")
+    var session: Int64?
+
+    @Option(parsing: .unconditional, help: "Play this many times faster than the original (0.5 is half speed).")
+    var speed: Double = 1
+
+    @Option(
+        name: .customLong("max-idle"), parsing: .unconditional,
+        help: "Wait at most this many seconds between two events.")
+    var maxIdle: Double?
+
+    @Flag(help: "Print everything at once, without waiting.")
+    var instant = false
+
+    @Flag(
+        help: """
+            Like tail -f: print the last few events (--context), then each new one as a running server \
+            records it, until Ctrl+C.
+            """)
+    var follow = false
+
+    @Flag(
+        name: .customLong("from-start"),
+        help: "With --follow: first replay the session (the latest, or --session) with its timing, then follow.")
+    var fromStart = false
+
+    @Option(parsing: .unconditional, help: "With --follow: how many of the latest events to print before following.")
+    var context = 10
+
+    @Flag(help: "Show times in local time instead of UTC.")
+    var local = false
+
+    @Option(help: "Re-enact the session against the chat server at HOST:PORT (loopback only).")
+    var to: String?
+
+    @Flag(help: "With --to: compare what the target recorded with the original; exit 1 when they differ.")
+    var verify = false
+
+    @Option(
+        name: .customLong("target-database"),
+        help: "With --verify: read the target's own database instead of watching it with an observer client.")
+    var targetDatabase: String?
+
+    @Option(
+        name: .customLong("connect-timeout"), parsing: .unconditional,
+        help: "With --to: seconds to wait for each connection and echo.")
+    var connectTimeout: Double = 10
+
+    var timing: ReplayTiming { ReplayTiming(speed: speed, maxIdle: maxIdle, instant: instant) }
+
+    func validate() throws {
+        guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
+        if let maxIdle, !(maxIdle >= 0) { throw ValidationError("--max-idle must be zero or more seconds") }
+        if to == nil && (verify || targetDatabase != nil) {
+            throw ValidationError("--verify and --target-database need --to HOST:PORT")
+        }
+        if to != nil && follow { throw ValidationError("--follow and --to exclude each other") }
+        if fromStart && !follow { throw ValidationError("--from-start goes with --follow") }
+        guard context >= 0 else { throw ValidationError("--context must be zero or more events") }
+        if targetDatabase != nil && !verify { throw ValidationError("--target-database needs --verify") }
+        if let to { _ = try LoopbackAddress(parsing: to) }
+    }
+
+    func run() async throws {
+        let reader = try options.openReader()
+        if let to {
+            let chosen = try SessionLookup.resolve(session, in: reader, path: options.database)
+            try await reenact(session: chosen, reader: reader, target: try LoopbackAddress(parsing: to))
+            return
+        }
+        let output = FileOutput.standardOutput()
+        let local = local
+        let emit: (Event) throws -> Void = { event in
+            try output.write(TextTranscript.line(event, local: local) + "\n")
+            try output.flush()
+        }
+        var after: Int64
+        if follow && !fromStart && session == nil {
+            // Like tail -f: start at the live end, with the last few events for context.
+            after = max(0, try storeQuery { try reader.lastEventID() } - Int64(context))
+        } else {
+            // With --follow, an empty database is fine: wait for its first session.
+            let empty = try storeQuery { try reader.latestSessionID() } == nil
+            let chosen =
+                follow && session == nil && empty
+                ? nil : try SessionLookup.resolve(session, in: reader, path: options.database)
+            var pager = EventPager(reader: reader, filter: EventFilter(session: chosen?.id ?? 0))
+            let player = ReplayPlayer(clock: ContinuousClock(), timing: timing)
+            try await player.play(next: { try pager.next() }, emit: emit)
+            after = pager.lastID ?? 0
+        }
+        if follow {
+            var follower = Follower(reader: reader, after: after)
+            try await follower.run(emit: emit)
+        }
+        try output.finish()
+    }
+}
