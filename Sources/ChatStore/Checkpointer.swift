@@ -9,9 +9,11 @@ import Foundation
 /// times a second while there are new commits, runs a passive checkpoint, which never blocks the
 /// writer. Under steady traffic the writer seldom finds the log fully copied when it begins a
 /// transaction, which is when SQLite would start the log over, so the file grows. Once it is above
-/// `walSizeLimit`, and a passive checkpoint copied everything (no reader pins the log), a
-/// TRUNCATE checkpoint that does not wait empties it; while a reader pins the log it is tried
-/// again every tick. Bound: `walSizeLimit` plus what the writer appends in one tick.
+/// `walSizeLimit`, a TRUNCATE checkpoint that does not wait empties it. That one holds the writer
+/// off while it copies what was committed since the passive checkpoint a moment before (a few
+/// pages and one fsync, once per `walSizeLimit` of log); while a reader pins the log it copies
+/// nothing, fails at once, and is tried again every tick. Bound: `walSizeLimit` plus what the
+/// writer appends in about one tick.
 final class Checkpointer: Sendable {
     /// The size the `-wal` file is brought back to (also `PRAGMA journal_size_limit`): 4 MiB.
     static let walSizeLimit: Int64 = 4 << 20
@@ -63,11 +65,9 @@ final class Checkpointer: Sendable {
             }
             if stopping { break }
             guard commits > 0 || oversized else { continue }
-            // Truncating holds the writer off while it copies what the passive checkpoint left,
-            // so only try when that left nothing: no reader pinned the log.
-            let complete = database.checkpoint(SQLITE_CHECKPOINT_PASSIVE)
+            database.checkpoint(SQLITE_CHECKPOINT_PASSIVE)
             oversized = fileSize(wal) > walSizeLimit
-            if oversized && complete {
+            if oversized {
                 database.checkpoint(SQLITE_CHECKPOINT_TRUNCATE)
                 oversized = fileSize(wal) > walSizeLimit
             }
