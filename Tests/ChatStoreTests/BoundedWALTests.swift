@@ -56,11 +56,12 @@ struct BoundedWALTests {
         let after = try waitForWAL(wal, "to shrink after the reader let go") { $0 <= Checkpointer.walSizeLimit }
         let shrinkSeconds = Date().timeIntervalSince(released)
         steady.stop()
+        let slowest = String(format: "%.1f", steady.slowest * 1000)
         print(
             "FIGURE bounded-wal: export=\(exportSize) events in \(String(format: "%.1f", exportSeconds)) s "
                 + "while \(commitsDuringExport) commits, wal_peak=\(kib(exportPeak)) KiB (bound \(kib(Self.bound)) KiB); "
                 + "pinned reader: wal grew to \(kib(pinnedPeak)) KiB (\(perCommit) bytes per commit), after release \(kib(after)) KiB "
-                + "within \(String(format: "%.2f", shrinkSeconds)) s")
+                + "within \(String(format: "%.2f", shrinkSeconds)) s; slowest commit \(slowest) ms")
     }
 
     @Test func aCleanStopEmptiesTheWAL() async throws {
@@ -92,16 +93,21 @@ struct BoundedWALTests {
 /// A thread that appends one event, waits for its commit, pauses 2 ms, and again, until
 /// stopped: a server with steady traffic.
 final class SteadyWriter: Sendable {
-    private let state = Locked((count: 0, stopping: false, stopped: false))
+    private let state = Locked((count: 0, slowest: 0.0, stopping: false, stopped: false))
 
     init(_ writer: EventWriter) {
         let state = self.state
         startThread(name: "steady-writer") {
             let committed = DispatchSemaphore(value: 0)
             while !state.withLock({ $0.stopping }) {
+                let sent = Date()
                 writer.submit(.message("bob", "steady")) { _ in committed.signal() }
                 guard committed.wait(timeout: .now() + waitLimit) == .success else { break }
-                state.withLock { $0.count += 1 }
+                let waited = Date().timeIntervalSince(sent)
+                state.withLock { state in
+                    state.count += 1
+                    state.slowest = max(state.slowest, waited)
+                }
                 usleep(2000)
             }
             state.withLock { $0.stopped = true }
@@ -111,6 +117,9 @@ final class SteadyWriter: Sendable {
 
     /// Events committed so far.
     var count: Int { state.withLock { $0.count } }
+
+    /// The longest wait for a commit so far, in seconds.
+    var slowest: TimeInterval { state.withLock { $0.slowest } }
 
     /// Stops the thread and waits for it (bounded).
     func stop() {
