@@ -5,17 +5,20 @@ final class Database {
     let handle: OpaquePointer
     let path: String
 
-    /// Opens `path`; `create` also creates the file. Sets a busy timeout and foreign keys.
+    /// Opens `path`; `create` also creates the file. Read-only connections open it as
+    /// `ReadOnlyAccess.choose` says. Sets a busy timeout and foreign keys.
     init(path: String, readOnly: Bool, create: Bool = false, busyTimeoutMillis: Int32 = 5000) throws(StoreError) {
         var flags = SQLITE_OPEN_NOMUTEX
+        var name = path
         if readOnly {
-            flags |= SQLITE_OPEN_READONLY
+            flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
+            name = ReadOnlyAccess.choose(forDatabaseAt: path).uri(forDatabaseAt: path)
         } else {
             flags |= SQLITE_OPEN_READWRITE
             if create { flags |= SQLITE_OPEN_CREATE }
         }
         var db: OpaquePointer?
-        let code = sqlite3_open_v2(path, &db, flags, nil)
+        let code = sqlite3_open_v2(name, &db, flags, nil)
         guard code == SQLITE_OK, let db else {
             let error = StoreError.sqlite(code, db: db, path: path, sql: nil)
             sqlite3_close_v2(db)
@@ -72,6 +75,23 @@ final class Database {
             sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
             throw error
         }
+    }
+
+    /// The path of this database's `-wal` file.
+    var walPath: String {
+        guard let main = sqlite3_db_filename(handle, "main"), let wal = sqlite3_filename_wal(main) else {
+            return path + "-wal"
+        }
+        return String(cString: wal)
+    }
+
+    /// Runs a checkpoint (`SQLITE_CHECKPOINT_PASSIVE`, `..._TRUNCATE`, ...): true when it did all
+    /// the mode asks, false when a reader or the writer was in the way (or it failed).
+    @discardableResult
+    func checkpoint(_ mode: Int32) -> Bool {
+        var log: Int32 = 0
+        var copied: Int32 = 0
+        return sqlite3_wal_checkpoint_v2(handle, nil, mode, &log, &copied) == SQLITE_OK && copied == log
     }
 
     var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }

@@ -5,9 +5,17 @@ import ChatModel
 public final class EventReader {
     let database: Database
 
-    /// Opens `path` read-only, for tools that read while a server writes.
+    /// Opens `path` read-only, for tools that read while a server writes. When the file has hard
+    /// links and a server writes it under another of its names, reads through the server's name:
+    /// SQLite finds the `-wal` file by name, and under another one would miss recent events.
     public convenience init(path: String) throws(StoreError) {
-        try self.init(database: Database(path: path, readOnly: true))
+        var name = path
+        if let identity = FileIdentity(path: path), identity.links > 1,
+            let server = FileLock.serverPath(databasePath: path), !server.isEmpty, server != identity.realPath
+        {
+            name = server
+        }
+        try self.init(database: Database(path: name, readOnly: true))
         try Schema.check(database)
     }
 
@@ -41,11 +49,30 @@ public final class EventReader {
         return try rows(stmt)
     }
 
-    /// Calls `body` with each event that `filter` selects, in id order, one row at a time:
-    /// memory stays constant however many events there are.
+    /// How many events `forEach` reads in one read transaction.
+    static let pageSize = 256
+
+    /// Calls `body` with each event that `filter` selects, in id order, a page at a time: memory
+    /// stays bounded however many events there are, and each page is read in its own short
+    /// transaction, never during `body`, so a long export never pins the WAL (see `Checkpointer`).
+    /// Events committed while it runs are included when the filter selects them.
     public func forEach(
         _ filter: EventFilter, _ body: (Event) throws -> Void
     ) throws {
+        var page = filter
+        var remaining = filter.limit.map { max(0, $0) } ?? Int.max
+        while remaining > 0 {
+            page.limit = min(remaining, Self.pageSize)
+            let events = try self.page(page)
+            for event in events { try body(event) }
+            guard let last = events.last, events.count == page.limit else { return }
+            page.afterID = last.id
+            remaining -= events.count
+        }
+    }
+
+    /// One page of events: a query run to its end, so its read transaction ends with it.
+    private func page(_ filter: EventFilter) throws(StoreError) -> [Event] {
         let (clause, texts, integers) = filter.sql
         var sql = Self.columns + clause + " ORDER BY e.id"
         if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
@@ -60,7 +87,7 @@ public final class EventReader {
             stmt.bind(value, at: index)
             index += 1
         }
-        while try stmt.step() { try body(Self.event(stmt)) }
+        return try rows(stmt)
     }
 
     /// All events `filter` selects, in id order.

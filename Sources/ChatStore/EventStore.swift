@@ -21,18 +21,24 @@ public final class EventStore: Sendable {
     public let path: String
     private let lock: FileLock
     private let state: Locked<State>
-    private let readers = Locked<[IdleReader]>([])
+    /// Idle read connections. A reader is lent only for the length of a `read` call.
+    private let readers = Locked<[EventReader]>([])
 
-    /// A reader waiting in the pool; only one thread at a time takes it out.
-    private struct IdleReader: @unchecked Sendable { let reader: EventReader }
+    /// A reader `read` found referenced by nothing else, so it can go to another thread.
+    private struct Unshared: @unchecked Sendable {  // checked at run time: isKnownUniquelyReferenced
+        let reader: EventReader
+    }
 
-    private struct State: @unchecked Sendable {
+    private struct State {
+        /// The connection until a session starts; then its writer owns it.
         var database: Database?
         var writer: EventWriter?
+        var closed = false
     }
 
     /// Opens or creates the database at `path`, takes the server lock, migrates the schema,
     /// checks that WAL took, and marks sessions that died without a clean stop as unclean.
+    /// When it fails it leaves nothing behind: no lock file, and no database file it created.
     ///
     /// `maxPageCount` caps the database at that many pages (`PRAGMA max_page_count`; SQLite never
     /// sets it below the current size), for tests and fault drills: once the cap is reached every
@@ -40,7 +46,13 @@ public final class EventStore: Sendable {
     public init(path: String, durability: Durability = .normal, maxPageCount: Int? = nil) throws(StoreError) {
         self.path = path
         try Self.checkDirectory(of: path)
-        lock = try FileLock(databasePath: path)
+        let created = try createIfMissing(path)
+        do {
+            lock = try FileLock(databasePath: path)
+        } catch {
+            if created { unlink(path) }
+            throw error
+        }
         do throws(StoreError) {
             let database = try Database(path: path, readOnly: false, create: true)
             if database.isReadOnly {
@@ -55,6 +67,7 @@ public final class EventStore: Sendable {
             }
             try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try database.execute("PRAGMA wal_autocheckpoint = 0")  // the Checkpointer's job
+            try database.execute("PRAGMA journal_size_limit = \(Checkpointer.walSizeLimit)")
             try Schema.migrate(database)
             try database.execute(
                 """
@@ -63,8 +76,11 @@ public final class EventStore: Sendable {
                 WHERE state = 'running'
                 """)
             if let maxPageCount { try database.execute("PRAGMA max_page_count = \(maxPageCount)") }
-            state = Locked(State(database: database, writer: nil))
+            state = Locked(State(database: database))
         } catch {
+            if created {
+                for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+            }
             lock.unlock()
             throw error
         }
@@ -76,31 +92,47 @@ public final class EventStore: Sendable {
         host: String, port: Int, version: String, maxBatch: Int = 1024,
         onCommit: @escaping @Sendable ([Event]) -> Void
     ) throws(StoreError) -> EventWriter {
-        try state.withLock { (state) throws(StoreError) -> EventWriter in
-            guard let database = state.database, state.writer == nil else {
-                throw StoreError(.closed, path: path, message: "the event store is closed or already has a session")
-            }
-            let insert = try database.prepare(
-                "INSERT INTO sessions (started_ms, state, host, port, version) VALUES (?, 'running', ?, ?, ?)")
-            insert.bind(currentTimeMillis(), at: 1)
-            insert.bind(host, at: 2)
-            insert.bind(Int64(port), at: 3)
-            insert.bind(version, at: 4)
-            try insert.step()
-            let writer = try EventWriter(
-                database: database, session: database.lastInsertedRowID, maxBatch: maxBatch,
-                checkpointer: try Checkpointer(path: path), onCommit: onCommit)
-            state.writer = writer
-            return writer
+        guard let database = state.withLock({ $0.database.take() }) else {
+            throw StoreError(.closed, path: path, message: "the event store is closed or already has a session")
         }
+        // When a step below fails the connection goes with it: the store can then only be closed.
+        let insert = try database.prepare(
+            "INSERT INTO sessions (started_ms, state, host, port, version) VALUES (?, 'running', ?, ?, ?)")
+        insert.bind(currentTimeMillis(), at: 1)
+        insert.bind(host, at: 2)
+        insert.bind(Int64(port), at: 3)
+        insert.bind(version, at: 4)
+        try insert.step()
+        let committer = try BatchCommitter(database: database, session: database.lastInsertedRowID)
+        let checkpointer = try Checkpointer(path: path)
+        let writer = EventWriter(
+            committer: committer, maxBatch: maxBatch, checkpointer: checkpointer, onCommit: onCommit)
+        let started = state.withLock { state in
+            guard !state.closed else { return false }
+            state.writer = writer
+            return true
+        }
+        guard started else {
+            try? writer.drain(clean: true)
+            throw StoreError(.closed, path: path, message: "the event store was closed while the session started")
+        }
+        return writer
     }
 
-    /// Runs `body` with a read connection of this store's pool.
+    /// Runs `body` with a read connection of this store's pool. The reader is not Sendable: it
+    /// stays with the calling thread for the call, and goes back to the pool after it unless
+    /// `body` kept a reference to it.
     public func read<T>(_ body: (EventReader) throws -> T) throws -> T {
-        let reader =
-            try readers.withLock { $0.popLast()?.reader } ?? EventReader(database: Database(path: path, readOnly: true))
-        let idle = IdleReader(reader: reader)
-        defer { readers.withLock { if $0.count < 8 { $0.append(idle) } } }
+        var reader =
+            try readers.withLock { $0.popLast() } ?? EventReader(database: Database(path: path, readOnly: true))
+        defer {
+            // The compiler cannot see that `body` let go of the reader, so this checks it: a reader
+            // nothing else refers to can safely be lent to another thread later.
+            if isKnownUniquelyReferenced(&reader) {
+                let idle = Unshared(reader: reader)
+                readers.withLock { if $0.count < 8 { $0.append(idle.reader) } }
+            }
+        }
         return try body(reader)
     }
 
@@ -113,23 +145,18 @@ public final class EventStore: Sendable {
     func abandon() { try? shutDown(clean: false) }
 
     private func shutDown(clean: Bool) throws(StoreError) {
-        let (database, writer) = state.withLock { state in
-            defer { state = State() }
-            return (state.database, state.writer)
+        let (database, writer, wasOpen) = state.withLock { state in
+            defer { state = State(closed: true) }
+            return (state.database.take(), state.writer, !state.closed)
         }
-        guard let database else { return }
+        guard wasOpen else { return }
         defer { lock.unlock() }
         readers.withLock { $0.removeAll() }
-        writer?.drain()
-        guard clean else { return }
         if let writer {
-            let update = try database.prepare(
-                "UPDATE sessions SET state = 'clean', ended_ms = ? WHERE id = ?")
-            update.bind(currentTimeMillis(), at: 1)
-            update.bind(writer.session, at: 2)
-            try update.step()
+            try writer.drain(clean: clean)
+        } else if clean, let database {
+            try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         }
-        try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
 
     /// Checks up front that a new database could be created, to name the real cause.
@@ -158,4 +185,19 @@ public final class EventStore: Sendable {
 extension EventStore {
     /// The database a server uses when given none: `chat.sqlite` in the current directory.
     public static let defaultPath = "chat.sqlite"
+}
+
+/// Creates an empty database file at `path` when there is none (the server lock is keyed on the
+/// file), and says whether it did.
+private func createIfMissing(_ path: String) throws(StoreError) -> Bool {
+    let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    if fd >= 0 {
+        close(fd)
+        return true
+    }
+    guard errno == EEXIST else {
+        throw StoreError(
+            .cannotCreate, path: path, message: "cannot create the database: \(String(cString: strerror(errno)))")
+    }
+    return false
 }

@@ -1,4 +1,3 @@
-import CSQLite
 import ChatModel
 import Foundation
 
@@ -6,7 +5,7 @@ import Foundation
 /// takes everything queued (up to `maxBatch`), commits it in one transaction, and only then hands
 /// the committed batch, in id order, to `onCommit`. Under load batches grow by themselves, so the
 /// cost of a commit is shared by more events (group commit); when idle each event commits alone.
-public final class EventWriter: @unchecked Sendable {
+public final class EventWriter: Sendable {
     /// Called with the outcome of one event, on the writer thread.
     public typealias Completion = @Sendable (Result<Event, StoreError>) -> Void
 
@@ -15,52 +14,51 @@ public final class EventWriter: @unchecked Sendable {
     /// The largest number of events committed in one transaction.
     public let maxBatch: Int
 
-    private let database: Database
+    private let path: String
     private let checkpointer: Checkpointer?
-    private let onCommit: @Sendable ([Event]) -> Void
-    private let condition = NSCondition()
-    // Guarded by `condition`.
-    private var queue: [(event: NewEvent, completion: Completion?)] = []
-    private var closing = false
-    private var finished = false
-    private var lastTime: Int64 = 0
-    private var roomIDs: [String: Int64] = [:]
-    private var pageLimit: Int?
-    private let insert: Statement
-    private let statistics = Statistics()
+    /// Everything the writer thread and the submitting threads share.
+    private let shared = Locked(Shared())
 
+    private struct Shared {
+        var queue: [BatchCommitter.Item] = []
+        /// Set by `drain`: true for a clean stop.
+        var closing: Bool?
+        /// Set by the thread when it stopped: the outcome of its last steps.
+        var finished: Result<Void, StoreError>?
+        var pageLimit: Int?
+        var batches = 0
+        var events = 0
+
+        var hasWork: Bool { !queue.isEmpty || closing != nil }
+        var isFinished: Bool { finished != nil }
+    }
+
+    /// Starts the writer thread, which owns `committer` (and its connection) from now on.
     init(
-        database: Database, session: Int64, maxBatch: Int, checkpointer: Checkpointer? = nil,
+        committer: sending BatchCommitter, maxBatch: Int, checkpointer: Checkpointer? = nil,
         onCommit: @escaping @Sendable ([Event]) -> Void
-    ) throws(StoreError) {
-        self.database = database
+    ) {
+        self.path = committer.database.path
+        self.session = committer.session
         self.checkpointer = checkpointer
-        self.session = session
         self.maxBatch = maxBatch
-        self.onCommit = onCommit
-        // Times never go backwards, across sessions too: start from the newest time recorded.
-        self.lastTime = try database.integer("SELECT coalesce(max(time_ms), 0) FROM events")
-        self.insert = try database.prepare(
-            """
-            INSERT INTO events (session_id, room_id, kind, user, text, time_ms, connection, reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let thread = Thread { [self] in run() }
-        thread.name = "chat-store-writer"
-        thread.start()
+        let shared = self.shared
+        startThread(name: "chat-store-writer") {
+            Self.run(committer, shared: shared, maxBatch: maxBatch, checkpointer: checkpointer, onCommit: onCommit)
+        }
     }
 
     /// Queues an event; `completion` learns its id, or why it was not stored.
     public func submit(_ event: NewEvent, completion: Completion? = nil) {
-        condition.lock()
-        if closing {
-            condition.unlock()
-            completion?(.failure(StoreError(.closed, path: database.path, message: "the event store is closed")))
-            return
+        let (accepted, first) = shared.withLock { shared in
+            guard shared.closing == nil else { return (false, false) }
+            shared.queue.append((event, completion))
+            return (true, shared.queue.count == 1)
         }
-        queue.append((event, completion))
-        if queue.count == 1 { condition.signal() }
-        condition.unlock()
+        if first { shared.broadcast() }
+        if !accepted {
+            completion?(.failure(StoreError(.closed, path: path, message: "the event store is closed")))
+        }
     }
 
     /// Stores an event and returns it as committed, with its id and time.
@@ -73,128 +71,57 @@ public final class EventWriter: @unchecked Sendable {
 
     /// Batches committed so far and events in them, for benchmarks and logs.
     public var committed: (batches: Int, events: Int) {
-        condition.lock()
-        defer { condition.unlock() }
-        return (statistics.batches, statistics.events)
+        shared.withLock { ($0.batches, $0.events) }
     }
 
     /// For tests and fault drills: a new `PRAGMA max_page_count` for the writer's connection,
     /// applied by the writer thread before its next batch (see `EventStore.init(maxPageCount:)`).
     func setMaxPageCount(_ pages: Int) {
-        condition.lock()
-        pageLimit = pages
-        condition.unlock()
+        shared.withLock { $0.pageLimit = pages }
     }
 
-    /// Commits everything queued, then stops the thread. Later submissions fail.
-    func drain() {
-        condition.lock()
-        closing = true
-        condition.broadcast()
-        while !finished { condition.wait() }
-        condition.unlock()
-        checkpointer?.stop()
+    /// Commits everything queued, then stops the thread; a clean stop also marks the session
+    /// clean and empties the WAL. Later submissions fail.
+    func drain(clean: Bool) throws(StoreError) {
+        checkpointer?.stop()  // first: a checkpoint running would make the final one fail
+        shared.withLock { $0.closing = clean }
+        shared.broadcast()
+        let outcome = shared.withLock(when: \.isFinished) { $0.finished }
+        try outcome?.get()
     }
 
-    private final class Statistics {
-        var batches = 0
-        var events = 0
-    }
-
-    private func run() {
+    private static func run(
+        _ committer: BatchCommitter, shared: Locked<Shared>, maxBatch: Int, checkpointer: Checkpointer?,
+        onCommit: @Sendable ([Event]) -> Void
+    ) {
         while true {
-            condition.lock()
-            while queue.isEmpty && !closing { condition.wait() }
-            if queue.isEmpty {
-                finished = true
-                condition.broadcast()
-                condition.unlock()
+            let (batch, pages, closing) = shared.withLock(when: \.hasWork) { shared in
+                let take = min(shared.queue.count, maxBatch)
+                defer {
+                    shared.queue.removeFirst(take)
+                    shared.pageLimit = nil
+                }
+                return (Array(shared.queue[..<take]), shared.pageLimit, shared.closing)
+            }
+            if batch.isEmpty {
+                let outcome = closing == true ? committer.finishCleanly() : .success(())
+                shared.withLock { $0.finished = outcome }
+                shared.broadcast()
                 return
             }
-            let take = min(queue.count, maxBatch)
-            let batch = Array(queue[..<take])
-            queue.removeFirst(take)
-            let pages = pageLimit
-            pageLimit = nil
-            condition.unlock()
-            if let pages { try? database.execute("PRAGMA max_page_count = \(pages)") }
-            commit(batch)
-        }
-    }
-
-    private func commit(_ batch: [(event: NewEvent, completion: Completion?)]) {
-        let now = currentTimeMillis()
-        var time = lastTime
-        let result: Result<[Event], StoreError>
-        do throws(StoreError) {
-            try checkNotMoved()
-            let events = try database.transaction { () throws(StoreError) in
-                try batch.map { (item) throws(StoreError) in
-                    time = max(item.event.timeMillis ?? now, time)
-                    return try insert(item.event, time: time)
+            if let pages { committer.setMaxPageCount(pages) }
+            switch committer.commit(batch) {
+            case .success(let events):
+                shared.withLock { shared in
+                    shared.batches += 1
+                    shared.events += events.count
                 }
+                checkpointer?.noteCommit()
+                onCommit(events)
+                for (item, event) in zip(batch, events) { item.completion?(.success(event)) }
+            case .failure(let error):
+                for item in batch { item.completion?(.failure(error)) }
             }
-            result = .success(events)
-        } catch {
-            roomIDs.removeAll()  // a rolled-back transaction may have created a room
-            result = .failure(error)
         }
-        switch result {
-        case .success(let events):
-            lastTime = time
-            condition.lock()
-            statistics.batches += 1
-            statistics.events += events.count
-            condition.unlock()
-            checkpointer?.noteCommit()
-            onCommit(events)
-            for (item, event) in zip(batch, events) { item.completion?(.success(event)) }
-        case .failure(let error):
-            for item in batch { item.completion?(.failure(error)) }
-        }
-    }
-
-    /// Refuses to commit when the database file was removed or replaced since it was opened:
-    /// SQLite would go on writing to the unlinked file, and everything "stored" would vanish
-    /// with the process. One `stat` of the path per batch (`SQLITE_FCNTL_HAS_MOVED`).
-    private func checkNotMoved() throws(StoreError) {
-        var moved: Int32 = 0
-        guard sqlite3_file_control(database.handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK,
-            moved != 0
-        else { return }
-        throw StoreError(
-            .readOnly, path: database.path,
-            message: "the database file was removed or replaced while the server was running; "
-                + "nothing more can be stored until the server is restarted")
-    }
-
-    private func insert(_ event: NewEvent, time: Int64) throws(StoreError) -> Event {
-        let room = try roomID(event.room)
-        insert.reset()
-        insert.bind(session, at: 1)
-        insert.bind(room, at: 2)
-        insert.bind(event.kind.rawValue, at: 3)
-        insert.bind(event.user, at: 4)
-        insert.bind(event.text, at: 5)
-        insert.bind(time, at: 6)
-        insert.bind(event.connection, at: 7)
-        insert.bind(event.reason?.rawValue, at: 8)
-        try insert.step()
-        return Event(
-            id: database.lastInsertedRowID, kind: event.kind, room: event.room, user: event.user, text: event.text,
-            timeMillis: time, session: session, connection: event.connection, reason: event.reason)
-    }
-
-    private func roomID(_ name: String) throws(StoreError) -> Int64 {
-        if let id = roomIDs[name] { return id }
-        let upsert = try database.prepare(
-            "INSERT INTO rooms (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING id")
-        upsert.bind(name, at: 1)
-        guard try upsert.step() else {
-            throw StoreError(.notFound, path: database.path, message: "room \(name) was not created", sql: upsert.sql)
-        }
-        let id = upsert.int64(0)
-        roomIDs[name] = id
-        return id
     }
 }

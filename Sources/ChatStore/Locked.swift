@@ -1,19 +1,44 @@
 import Foundation
 
-/// A value behind a lock. (Synchronization's `Mutex` would do, but on Linux it is built on futexes
-/// that ThreadSanitizer does not see, which makes it report races on data the mutex protects;
-/// `NSLock` is a pthread mutex, which it understands.)
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
+/// A value behind a lock, with a condition to wait on, shaped like Synchronization's `Mutex`: the
+/// value goes in and comes out `sending`, so the compiler checks what crosses threads through it.
+/// (`Mutex` itself is built on futexes on Linux, which ThreadSanitizer does not see, so it reports
+/// races on the data the mutex protects; `NSCondition` is a pthread mutex and condition variable,
+/// which it understands.)
+final class Locked<Value>: @unchecked Sendable {  // `value` is only reached under `condition`
+    private let condition = NSCondition()
     private var value: Value
 
-    init(_ value: Value) {
+    init(_ value: sending Value) {
         self.value = value
     }
 
-    func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
-        lock.lock()
-        defer { lock.unlock() }
+    func withLock<Result, Failure: Error>(
+        _ body: (inout sending Value) throws(Failure) -> sending Result
+    ) throws(Failure) -> sending Result {
+        condition.lock()
+        defer { condition.unlock() }
         return try body(&value)
+    }
+
+    /// Waits until `isReady` holds or `deadline` passes, then runs `body`, all under the lock.
+    func withLock<Result>(
+        when isReady: (Value) -> Bool, before deadline: Date? = nil, _ body: (inout sending Value) -> sending Result
+    ) -> sending Result {
+        condition.lock()
+        defer { condition.unlock() }
+        while !isReady(value) {
+            if let deadline {
+                guard condition.wait(until: deadline) else { break }
+            } else {
+                condition.wait()
+            }
+        }
+        return body(&value)
+    }
+
+    /// Wakes every thread waiting in `withLock(when:)`, to check again.
+    func broadcast() {
+        condition.broadcast()
     }
 }

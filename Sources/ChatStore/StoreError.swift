@@ -9,6 +9,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         case notADatabase
         case newerSchema(found: Int, supported: Int)
         case inUse(pid: Int32?)
+        /// The database file has more than one name; see `FileLock`.
+        case hardLinked(links: Int)
         case diskFull
         case readOnly
         case corrupt
