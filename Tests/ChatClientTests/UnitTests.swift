@@ -130,13 +130,44 @@ struct BackoffTests {
         var tracker = ResumeTracker()
         #expect(admit(&tracker, 3))
         #expect(!admit(&tracker, 3))
-        #expect(!admit(&tracker, 2))
         #expect(admit(&tracker, 4))
-        tracker.skip(to: 10)
-        #expect(!admit(&tracker, 9))
+        #expect(skip(&tracker, 10))
         #expect(admit(&tracker, 11))
-        tracker.skip(to: 0)
+        #expect(!admit(&tracker, 11))
+        #expect(skip(&tracker, 0))
         #expect(admit(&tracker, 1))
+        #expect(admit(&tracker, 3), "a different record: 3 is a new event there")
+        #expect(tracker.lastShown == 3)
+    }
+
+    @Test("bad ids are shown with a warning and never stop later events; only a real replay is dropped")
+    func trackerBadIDs() {
+        var tracker = ResumeTracker()
+        #expect(judge(&tracker, 5) == .new)
+        #expect(isSuspicious(judge(&tracker, .max)), "an absurd jump")
+        #expect(isSuspicious(judge(&tracker, -1)), "negative")
+        #expect(isSuspicious(judge(&tracker, 0)), "zero")
+        #expect(judge(&tracker, 6) == .new, "the jump did not poison the mark")
+        #expect(isSuspicious(judge(&tracker, 2)), "older, never shown: out of order, not a replay")
+        #expect(judge(&tracker, 2) == .duplicate, "shown once already")
+        #expect(judge(&tracker, .max) == .duplicate)
+        #expect(judge(&tracker, 6) == .duplicate)
+        #expect(isSuspicious(judge(&tracker, 6 + ResumeTracker.maxJump + 1)))
+        #expect(judge(&tracker, 6 + ResumeTracker.maxJump) == .new, "a big but believable step")
+        #expect(tracker.lastShown == 6 + ResumeTracker.maxJump)
+        #expect(!skip(&tracker, -3) && !skip(&tracker, .max), "an impossible gap changes nothing")
+        #expect(tracker.lastShown == 6 + ResumeTracker.maxJump)
+        var first = ResumeTracker()
+        #expect(isSuspicious(judge(&first, .max)), "even as the very first event")
+        #expect(judge(&first, 1) == .new && first.lastShown == 1)
+    }
+
+    @Test("a replay older than the ids remembered is still taken for one; memory stays bounded")
+    func trackerWindow() {
+        var tracker = ResumeTracker()
+        for id in 1...Int64(3 * ResumeTracker.remembered) { #expect(judge(&tracker, id) == .new) }
+        #expect(judge(&tracker, 1) == .duplicate)
+        #expect(judge(&tracker, Int64(3 * ResumeTracker.remembered)) == .duplicate)
     }
 }
 
@@ -257,10 +288,30 @@ struct InputLineTests {
         #expect(finish(&splitter) == "three")
         #expect(finish(&splitter) == nil)
     }
+
+    @Test("a line longer than the limit is dropped and counted, also without a newline; memory stays bounded")
+    func splitterLimit() {
+        var splitter = LineSplitter(maxLineBytes: 8)
+        #expect(split(&splitter, Array("12345678\r\n".utf8)) == ["12345678"])
+        #expect(split(&splitter, Array("123456789\nok\n".utf8)) == ["ok"])
+        #expect(splitter.droppedLines == 1)
+        for _ in 0..<1000 { #expect(split(&splitter, Array("endless".utf8)).isEmpty) }
+        #expect(split(&splitter, Array(" end\nnext\n".utf8)) == ["next"])
+        #expect(splitter.droppedLines == 2)
+        #expect(split(&splitter, Array("0123456789abc".utf8)).isEmpty)
+        #expect(finish(&splitter) == nil)
+        #expect(splitter.droppedLines == 3)
+    }
 }
 
 private func press(_ editor: inout LineEditor, _ key: Key) -> LineEditor.Action { editor.handle(key) }
 private func feed(_ decoder: inout KeyDecoder, _ bytes: [UInt8]) -> [Key] { decoder.feed(bytes) }
 private func admit(_ tracker: inout ResumeTracker, _ id: Int64) -> Bool { tracker.admit(id) }
+private func judge(_ tracker: inout ResumeTracker, _ id: Int64) -> ResumeTracker.Verdict { tracker.judge(id) }
+private func skip(_ tracker: inout ResumeTracker, _ id: Int64) -> Bool { tracker.skip(to: id) }
+private func isSuspicious(_ verdict: ResumeTracker.Verdict) -> Bool {
+    if case .suspicious(let warning) = verdict { return warning.contains("from the server") }
+    return false
+}
 private func split(_ splitter: inout LineSplitter, _ bytes: [UInt8]) -> [String] { splitter.feed(bytes) }
 private func finish(_ splitter: inout LineSplitter) -> String? { splitter.finish() }
