@@ -264,7 +264,7 @@ public final class ClientSession: Sendable {
     fileprivate func emit(_ item: ClientOutput) async { await output(item) }
 
     /// A failure in plain words (`ErrorWording`), never NIO's own text.
-    static func describe(_ error: any Error) -> String {
+    public static func describe(_ error: any Error) -> String {
         if let error = error as? ConnectionError { return error.description }
         return ErrorWording.describe(error)
     }

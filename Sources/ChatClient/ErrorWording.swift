@@ -23,7 +23,7 @@ public enum ErrorWording {
             if error.dnsAError != nil || error.dnsAAAAError != nil { return "cannot resolve host \(host)" }
             return "cannot connect to \(address)"
         }
-        if error is SocketAddressError { return "cannot resolve host \(host)" }
+        if error is SocketAddressError || error is SocketAddressError.UnknownHost { return "cannot resolve host \(host)" }
         if let error = error as? IOError, error.errnoCode == ECONNREFUSED {
             return "connection refused: is chat-server running on \(address)?"
         }
@@ -42,7 +42,7 @@ public enum ErrorWording {
                 return "the connection is closed"
             default: return "connection failed (\(error))"
             }
-        case is SocketAddressError: return "cannot resolve host"
+        case is SocketAddressError, is SocketAddressError.UnknownHost: return "cannot resolve host"
         case is NIOConnectionError: return "connection failed"
         case is CancellationError: return "cancelled"
         default: return "\(error)"

@@ -1,0 +1,147 @@
+import ChatClient
+import ChatProtocol
+import ChatStore
+import ChatTestSupport
+import Foundation
+import NIOCore
+import Testing
+
+/// The client against a hostile or broken server: bounded memory, bounded waits, plain words.
+@Suite("chat-client against a hostile server", .timeLimit(.minutes(2)))
+struct HostileServerTests {
+    @Test("a server that streams lines and never welcomes: the client keeps none of it and gives up, in plain words")
+    func endlessLines() async throws {
+        // At most 64 MiB, so that a client that never gives up fails the test without eating the machine.
+        let line = String(repeating: "la ", count: 1000)
+        let server = try HostileServer { connection in
+            while connection.server.bytesSent < 64 << 20, connection.send(line) {}
+            connection.drain()
+        }
+        defer { server.stop() }
+        let alice = SessionHarness(port: server.port, name: "alice") { $0.welcomeTimeout = 60 }
+        let start = ContinuousClock.now
+        await #expect {
+            _ = try await alice.ended(within: 20)
+        } throws: { error in
+            "\(error)" == "127.0.0.1:\(server.port) sent 100 lines but no welcome: is it a chatroom server?"
+        }
+        #expect(ContinuousClock.now - start < .seconds(20))
+        // It stopped reading after its limit: far less than the 64 MiB on offer went out.
+        #expect(server.bytesSent < 16 << 20, "\(server.bytesSent) bytes sent")
+        #expect(server.connections == 1, "not a chatroom server: no point in trying again")
+    }
+
+    @Test("a server that accepts and never answers: the welcome timeout, in plain words, then a reconnection")
+    func silentServer() async throws {
+        let server = try HostileServer { connection in connection.drain() }
+        defer { server.stop() }
+        let start = ContinuousClock.now
+        let alice = SessionHarness(port: server.port, name: "alice") { $0.welcomeTimeout = 0.5 }
+        let expected = "127.0.0.1:\(server.port) accepted the connection but sent no welcome within 0.5 s"
+        try await alice.waitFor(within: 10, "the welcome timeout") {
+            if case .reconnecting(_, _, let failure) = $0 { return failure == expected }
+            return false
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+        try await eventually(within: 10, "a second attempt") { server.connections >= 2 }
+        alice.cancel()
+        _ = try? await alice.ended()
+    }
+
+    @Test("a server that never answers, with --no-reconnect: the timeout is shown and the session ends as lost")
+    func silentServerNoReconnect() async throws {
+        let server = try HostileServer { connection in connection.drain() }
+        defer { server.stop() }
+        let alice = SessionHarness(port: server.port, name: "alice") {
+            $0.welcomeTimeout = 0.5
+            $0.reconnect = false
+        }
+        #expect(try await alice.ended(within: 10) == .connectionLost)
+        #expect(
+            alice.outputs.contains(
+                .disconnected(
+                    reason: "127.0.0.1:\(server.port) accepted the connection but sent no welcome within 0.5 s")))
+        #expect(server.connections == 1)
+    }
+
+    @Test("an event id of Int64.max, a negative one, a replay: later events are still shown, and resume goes on from them")
+    func badEventIDs() async throws {
+        let server = try HostileServer { connection in
+            guard connection.readFirstLine() != nil else { return }
+            connection.welcome(name: "alice")
+            guard connection.server.connections == 1 else { return connection.readUntilQuit() }
+            for (id, text) in [(1, "one"), (2, "two"), (.max, "max"), (-7, "negative"), (3, "three"), (2, "two again")]
+            {
+                connection.event(id: Int64(id), text: text)
+            }
+            connection.event(id: 4, text: "four")
+            // Then the connection is lost: the client comes back, resuming after 4.
+        }
+        defer { server.stop() }
+        let alice = SessionHarness(port: server.port, name: "alice")
+        try await alice.waitForMessage("four", within: 10)
+        #expect(alice.shownTexts == ["one", "two", "max", "negative", "three", "four"])
+        try await eventually(within: 10, "the resuming hello") { server.firstLines.count == 2 }
+        #expect(server.firstLines[1].contains(#""resume_after":4"#), "\(server.firstLines)")
+        let warnings = alice.outputs.compactMap { output -> String? in
+            if case .info(let text) = output, text.hasPrefix("warning: ") { return text }
+            return nil
+        }
+        #expect(
+            warnings == [
+                "warning: an event with an implausible id (9223372036854775807, after 2) from the server: "
+                    + "shown, but not used to resume",
+                "warning: an event with an impossible id (-7) from the server: shown, but not used to resume",
+            ])
+        #expect(try await alice.quit() == .quit)
+    }
+
+    @Test("--no-reconnect in pipe mode: the connection is lost while standard input stays open: status 1, in plain words")
+    func noReconnectPipe() async throws {
+        let server = try HostileServer { connection in
+            guard connection.readFirstLine() != nil else { return }
+            connection.welcome(name: "piper")
+            connection.event(id: 1, text: "bye now")
+        }
+        defer { server.stop() }
+        let client = try ClientProcess(["--port", "\(server.port)", "--name", "piper", "--no-reconnect"])
+        try await client.output.waitFor("the event") { $0.contains("mallory: bye now\n") }
+        #expect(try await client.exitStatus(within: 10) == 1)
+        #expect(client.output.text.contains("*** disconnected: the server closed the connection"))
+        #expect(client.errors.text == "chat-client: lost the connection to 127.0.0.1:\(server.port)\n")
+        try? client.closeInput()
+    }
+
+    @Test("network errors in plain words, never NIO's text")
+    func errorWording() async throws {
+        let reset = IOError(errnoCode: ECONNRESET, reason: "read(descriptor:pointer:size:)")
+        #expect(ClientSession.describe(reset) == "connection reset by the server")
+        #expect(ClientSession.describe(IOError(errnoCode: EPIPE, reason: "write")) == "the server closed the connection")
+        #expect(ClientSession.describe(IOError(errnoCode: ETIMEDOUT, reason: "read")) == "timed out")
+        #expect(ClientSession.describe(ChannelError.ioOnClosedChannel) == "the connection is closed")
+        #expect(ClientSession.describe(IOError(errnoCode: EACCES, reason: "connect")) == "permission denied (errno 13)")
+        let refused = IOError(errnoCode: ECONNREFUSED, reason: "connect")
+        #expect(
+            ErrorWording.connectFailure(refused, host: "10.0.0.9", port: 7070)
+                == "connection refused: is chat-server running on 10.0.0.9:7070?")
+        #expect(
+            ErrorWording.connectFailure(ChannelError.connectTimeout(.seconds(2)), host: "10.0.0.9", port: 7070)
+                == "cannot connect to 10.0.0.9:7070: timed out")
+        #expect(
+            ErrorWording.connectFailure(IOError(errnoCode: EHOSTUNREACH, reason: "connect"), host: "h", port: 1)
+                == "cannot connect to h:1: host unreachable")
+        // A real refusal, through NIO's connection errors.
+        let port = try unusedPort()
+        await #expect {
+            try await ChatConnection.withConnection(host: "127.0.0.1", port: port, name: "x") { _ in }
+        } throws: { error in
+            ClientSession.describe(error) == "connection refused: is chat-server running on 127.0.0.1:\(port)?"
+        }
+        // A real failed lookup (.invalid never resolves, RFC 6761).
+        await #expect {
+            try await ChatConnection.withConnection(host: "nowhere.invalid", port: 7070, name: "x") { _ in }
+        } throws: { error in
+            ClientSession.describe(error) == "cannot resolve host nowhere.invalid"
+        }
+    }
+}
