@@ -23,7 +23,9 @@ public enum ErrorWording {
             if error.dnsAError != nil || error.dnsAAAAError != nil { return "cannot resolve host \(host)" }
             return "cannot connect to \(address)"
         }
-        if error is SocketAddressError || error is SocketAddressError.UnknownHost { return "cannot resolve host \(host)" }
+        if error is SocketAddressError || error is SocketAddressError.UnknownHost {
+            return "cannot resolve host \(host)"
+        }
         if let error = error as? IOError, error.errnoCode == ECONNREFUSED {
             return "connection refused: is chat-server running on \(address)?"
         }

@@ -64,7 +64,9 @@ struct HostileServerTests {
         #expect(server.connections == 1)
     }
 
-    @Test("an event id of Int64.max, a negative one, a replay: later events are still shown, and resume goes on from them")
+    @Test(
+        "an event id of Int64.max, a negative one, a replay: later events are still shown, and resume goes on from them"
+    )
     func badEventIDs() async throws {
         let server = try HostileServer { connection in
             guard connection.readFirstLine() != nil else { return }
@@ -96,7 +98,8 @@ struct HostileServerTests {
         #expect(try await alice.quit() == .quit)
     }
 
-    @Test("--no-reconnect in pipe mode: the connection is lost while standard input stays open: status 1, in plain words")
+    @Test(
+        "--no-reconnect in pipe mode: the connection is lost while standard input stays open: status 1, in plain words")
     func noReconnectPipe() async throws {
         let server = try HostileServer { connection in
             guard connection.readFirstLine() != nil else { return }
@@ -116,7 +119,8 @@ struct HostileServerTests {
     func errorWording() async throws {
         let reset = IOError(errnoCode: ECONNRESET, reason: "read(descriptor:pointer:size:)")
         #expect(ClientSession.describe(reset) == "connection reset by the server")
-        #expect(ClientSession.describe(IOError(errnoCode: EPIPE, reason: "write")) == "the server closed the connection")
+        #expect(
+            ClientSession.describe(IOError(errnoCode: EPIPE, reason: "write")) == "the server closed the connection")
         #expect(ClientSession.describe(IOError(errnoCode: ETIMEDOUT, reason: "read")) == "timed out")
         #expect(ClientSession.describe(ChannelError.ioOnClosedChannel) == "the connection is closed")
         #expect(ClientSession.describe(IOError(errnoCode: EACCES, reason: "connect")) == "permission denied (errno 13)")
