@@ -19,6 +19,7 @@ struct HostileServerTests {
         }
         defer { server.stop() }
         let alice = SessionHarness(port: server.port, name: "alice") { $0.welcomeTimeout = 60 }
+        defer { alice.cancel() }
         let start = ContinuousClock.now
         await #expect {
             _ = try await alice.ended(within: 20)
@@ -37,6 +38,7 @@ struct HostileServerTests {
         defer { server.stop() }
         let start = ContinuousClock.now
         let alice = SessionHarness(port: server.port, name: "alice") { $0.welcomeTimeout = 0.5 }
+        defer { alice.cancel() }
         let expected = "127.0.0.1:\(server.port) accepted the connection but sent no welcome within 0.5 s"
         try await alice.waitFor(within: 10, "the welcome timeout") {
             if case .reconnecting(_, _, let failure) = $0 { return failure == expected }
@@ -44,8 +46,6 @@ struct HostileServerTests {
         }
         #expect(ContinuousClock.now - start < .seconds(5))
         try await eventually(within: 10, "a second attempt") { server.connections >= 2 }
-        alice.cancel()
-        _ = try? await alice.ended()
     }
 
     @Test("a server that never answers, with --no-reconnect: the timeout is shown and the session ends as lost")
@@ -56,6 +56,7 @@ struct HostileServerTests {
             $0.welcomeTimeout = 0.5
             $0.reconnect = false
         }
+        defer { alice.cancel() }
         #expect(try await alice.ended(within: 10) == .connectionLost)
         #expect(
             alice.outputs.contains(
@@ -81,6 +82,7 @@ struct HostileServerTests {
         }
         defer { server.stop() }
         let alice = SessionHarness(port: server.port, name: "alice")
+        defer { alice.cancel() }
         try await alice.waitForMessage("four", within: 10)
         #expect(alice.shownTexts == ["one", "two", "max", "negative", "three", "four"])
         try await eventually(within: 10, "the resuming hello") { server.firstLines.count == 2 }
@@ -98,19 +100,34 @@ struct HostileServerTests {
         #expect(try await alice.quit() == .quit)
     }
 
+    /// How the fake server loses the connection.
+    enum Loss: String, CaseIterable, Sendable {
+        /// Welcome, history end, an event, then a close.
+        case close
+        /// Welcome, no history end (the client is not live yet), then a close while a line waits.
+        case closeBeforeLive
+        /// Welcome, history end, an event, then a reset (RST).
+        case reset
+    }
+
     @Test(
-        "--no-reconnect in pipe mode: the connection is lost while standard input stays open: status 1, in plain words")
-    func noReconnectPipe() async throws {
+        "--no-reconnect in pipe mode: the connection is lost while standard input stays open: status 1, in plain words",
+        arguments: Loss.allCases)
+    func noReconnectPipe(loss: Loss) async throws {
         let server = try HostileServer { connection in
             guard connection.readFirstLine() != nil else { return }
-            connection.welcome(name: "piper")
+            connection.send("Welcome to chatroom! Type your name and press Enter:")
+            connection.send(#"{"type":"welcome","protocol":1,"name":"piper","session":1,"server":"x","room":"main"}"#)
+            if loss != .closeBeforeLive { connection.send(#"{"type":"history_end"}"#) }
             connection.event(id: 1, text: "bye now")
+            if loss == .reset { connection.reset() }
         }
         defer { server.stop() }
         let client = try ClientProcess(["--port", "\(server.port)", "--name", "piper", "--no-reconnect"])
+        try client.type("a line that waits")
         try await client.output.waitFor("the event") { $0.contains("mallory: bye now\n") }
         #expect(try await client.exitStatus(within: 10) == 1)
-        #expect(client.output.text.contains("*** disconnected: the server closed the connection"))
+        #expect(client.output.text.contains("*** disconnected: "))
         #expect(client.errors.text == "chat-client: lost the connection to 127.0.0.1:\(server.port)\n")
         try? client.closeInput()
     }

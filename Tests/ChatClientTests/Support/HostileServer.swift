@@ -143,6 +143,12 @@ struct HostileConnection: Sendable {
         }
     }
 
+    /// Makes the close that follows a reset (RST), as when a server crashes mid-write.
+    func reset() {
+        var linger = Foundation.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Foundation.linger>.size))
+    }
+
     /// Reads and drops everything until the peer closes (or the server stops).
     func drain() {
         var buffer = [UInt8](repeating: 0, count: 1024)
