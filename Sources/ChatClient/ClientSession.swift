@@ -152,6 +152,8 @@ public final class ClientSession: Sendable {
     private func connectionLoop() async throws -> SessionEnd {
         var backoff = options.backoff
         var connected = false
+        /// The first connection was lost (no welcome in time): from then on, retry like after a loss.
+        var retrying = false
         while true {
             var failure: String?
             var announcedShutdown = false
@@ -164,7 +166,8 @@ public final class ClientSession: Sendable {
                 // A first connection that cannot be made, or is refused, is a mistake to report
                 // (wrong address, not a chatroom server); a server that accepted and then fell
                 // silent may be busy: that is a lost connection like any other.
-                if !connected && !Self.isTransient(error) { throw error }
+                if !connected && !retrying && !Self.isTransient(error) { throw error }
+                retrying = true
                 failure = Self.describe(error)
             }
             slot.set(nil)

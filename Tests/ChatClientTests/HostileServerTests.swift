@@ -46,6 +46,12 @@ struct HostileServerTests {
         }
         #expect(ContinuousClock.now - start < .seconds(5))
         try await eventually(within: 10, "a second attempt") { server.connections >= 2 }
+        // Once it is retrying, a refused attempt is one more failure to retry, not the end.
+        server.stop()
+        try await alice.waitFor(within: 10, "a refused attempt, retried") {
+            if case .reconnecting(_, _, let failure?) = $0 { return failure.hasPrefix("connection refused: ") }
+            return false
+        }
     }
 
     @Test("a server that never answers, with --no-reconnect: the timeout is shown and the session ends as lost")
@@ -98,6 +104,42 @@ struct HostileServerTests {
                 "warning: an event with an impossible id (-7) from the server: shown, but not used to resume",
             ])
         #expect(try await alice.quit() == .quit)
+    }
+
+    @Test("chat-client against a server that streams lines and never welcomes: one plain line, status 1")
+    func endlessLinesProcess() async throws {
+        let line = String(repeating: "la ", count: 1000)
+        let server = try HostileServer { connection in
+            while connection.server.bytesSent < 64 << 20, connection.send(line) {}
+            connection.drain()
+        }
+        defer { server.stop() }
+        let client = try ClientProcess(["--port", "\(server.port)", "--name", "x"])
+        #expect(try await client.exitStatus(within: 20) == 1)
+        #expect(
+            client.errors.text
+                == "chat-client: 127.0.0.1:\(server.port) sent 100 lines but no welcome: is it a chatroom server?\n")
+        #expect(client.output.text.isEmpty)
+        #expect(server.bytesSent < 16 << 20, "\(server.bytesSent) bytes sent")
+        try? client.closeInput()
+    }
+
+    @Test("chat-client --welcome-timeout against a server that never answers, --no-reconnect: status 1, in plain words")
+    func silentServerProcess() async throws {
+        let server = try HostileServer { connection in connection.drain() }
+        defer { server.stop() }
+        let start = ContinuousClock.now
+        let client = try ClientProcess([
+            "--port", "\(server.port)", "--name", "x", "--welcome-timeout", "0.5", "--no-reconnect",
+        ])
+        #expect(try await client.exitStatus(within: 10) == 1)
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(
+            client.output.text
+                == "*** disconnected: 127.0.0.1:\(server.port) accepted the connection but sent no welcome within 0.5 s\n"
+        )
+        #expect(client.errors.text == "chat-client: lost the connection to 127.0.0.1:\(server.port)\n")
+        try? client.closeInput()
     }
 
     /// How the fake server loses the connection.

@@ -315,3 +315,44 @@ private func isSuspicious(_ verdict: ResumeTracker.Verdict) -> Bool {
 }
 private func split(_ splitter: inout LineSplitter, _ bytes: [UInt8]) -> [String] { splitter.feed(bytes) }
 private func finish(_ splitter: inout LineSplitter) -> String? { splitter.finish() }
+
+@Suite("credits: the bound on the client's queues")
+struct CreditsTests {
+    @Test("at most capacity taken; a waiter gets the next credit given back; close releases every waiter")
+    func credits() async {
+        let credits = Credits(capacity: 2)
+        #expect(credits.tryTake() && credits.tryTake())
+        #expect(!credits.tryTake())
+        #expect(credits.inUse == 2)
+        let gate = Gate()
+        let waiter = Task {
+            gate.open()
+            return await credits.take()
+        }
+        await gate.wait()
+        credits.give()
+        #expect(await waiter.value)
+        #expect(credits.inUse == 2)
+        credits.give()
+        credits.give()
+        credits.give()
+        #expect(credits.inUse == 0, "never more credits than the capacity")
+        #expect(credits.tryTake() && credits.tryTake())
+        let blocked = Task { await credits.take() }
+        credits.close()
+        #expect(await blocked.value == false)
+        #expect(await credits.take() == false)
+        #expect(!credits.tryTake())
+    }
+
+    @Test("a cancelled wait gives up without taking a credit")
+    func cancelled() async {
+        let credits = Credits(capacity: 1)
+        #expect(credits.tryTake())
+        let waiter = Task { await credits.take() }
+        waiter.cancel()
+        #expect(await waiter.value == false)
+        credits.give()
+        #expect(credits.tryTake(), "the credit given back was not lost to the cancelled waiter")
+    }
+}
