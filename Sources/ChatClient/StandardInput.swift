@@ -1,17 +1,22 @@
 import Foundation
 
-/// Standard input as an async stream of byte chunks, read on a thread of its own so that a
-/// blocking `read` never holds up the cooperative pool. The stream ends at end of input.
+/// Standard input as an async sequence of byte chunks, read on a thread of its own so that a
+/// blocking `read` never holds up the cooperative pool. The sequence ends at end of input.
 public enum StandardInput {
-    public static func chunks(descriptor: Int32 = STDIN_FILENO) -> AsyncStream<[UInt8]> {
+    /// At most `maxPending` chunks (of up to 4 KiB) are read ahead of the consumer; then the
+    /// thread stops reading, so whatever writes to the input is held back instead of piling up here.
+    public static func chunks(descriptor: Int32 = STDIN_FILENO, maxPending: Int = 16) -> InputChunks {
         let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
+        let room = ReadAhead(max(maxPending, 1))
         let thread = Thread {
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
+                room.wait()
                 let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
                 if count > 0 {
                     continuation.yield(Array(buffer[0..<count]))
                 } else if count < 0 && errno == EINTR {
+                    room.signal()
                     continue
                 } else {
                     break
@@ -21,7 +26,56 @@ public enum StandardInput {
         }
         thread.name = "chat-client stdin"
         thread.start()
-        return stream
+        return InputChunks(stream: stream, room: room)
+    }
+}
+
+/// Chunks of input; taking one lets the reading thread read one more.
+public struct InputChunks: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+    let stream: AsyncStream<[UInt8]>
+    let room: ReadAhead
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncStream<[UInt8]>.Iterator
+        let room: ReadAhead
+
+        public mutating func next() async -> [UInt8]? {
+            guard let chunk = await base.next() else { return nil }
+            room.signal()
+            return chunk
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: stream.makeAsyncIterator(), room: room)
+    }
+}
+
+/// How many more chunks the reading thread may read ahead; it waits for room when there is none.
+/// (Not a DispatchSemaphore: libdispatch traps when one is freed below its initial value.)
+final class ReadAhead: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var room: Int  // guarded by `condition`
+
+    init(_ room: Int) {
+        self.room = room
+    }
+
+    /// Takes room for one chunk, waiting for it.
+    func wait() {
+        condition.lock()
+        while room == 0 { condition.wait() }
+        room -= 1
+        condition.unlock()
+    }
+
+    /// Gives room for one chunk back.
+    func signal() {
+        condition.lock()
+        room += 1
+        condition.signal()
+        condition.unlock()
     }
 }
 

@@ -1,5 +1,6 @@
 import ChatProtocol
 import ChatStore
+import Foundation
 import Testing
 
 @testable import ChatClient
@@ -354,5 +355,36 @@ struct CreditsTests {
         #expect(await waiter.value == false)
         credits.give()
         #expect(credits.tryTake(), "the credit given back was not lost to the cancelled waiter")
+    }
+}
+
+@Suite("standard input")
+struct StandardInputTests {
+    @Test("the reading thread reads only a few chunks ahead: a writer that outpaces the client is held back")
+    func boundedReadAhead() async throws {
+        var fds: [Int32] = [0, 0]
+        try #require(pipe(&fds) == 0)
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+        let chunks = StandardInput.chunks(descriptor: fds[0], maxPending: 2)
+        // Nobody consumes: write until the pipe stays full (300 ms without room), at most 8 MiB.
+        var written = 0
+        let block = [UInt8](repeating: UInt8(ascii: "a"), count: 4096)
+        while written < 8 << 20 {
+            let count = write(fds[1], block, block.count)
+            if count > 0 {
+                written += count
+                continue
+            }
+            guard errno == EAGAIN else { break }
+            var poller = pollfd(fd: fds[1], events: Int16(POLLOUT), revents: 0)
+            if poll(&poller, 1, 300) == 0 { break }
+        }
+        // The pipe's own buffer (64 KiB on Linux) plus the chunks read ahead.
+        #expect(written < 1 << 20, "\(written) bytes were taken from the input")
+        close(fds[1])
+        var total = 0
+        for await chunk in chunks { total += chunk.count }
+        #expect(total == written, "and the consumer gets every byte")
+        close(fds[0])
     }
 }
