@@ -12,6 +12,7 @@ final class HostileServer: Sendable {
     private struct State {
         var descriptors: Set<Int32> = []
         var stopped = false
+        var listenerClosed = false
         var connections = 0
         var bytesSent = 0
         var firstLines: [String] = []
@@ -46,7 +47,11 @@ final class HostileServer: Sendable {
                 let client = accept(fd, nil, nil)
                 guard client >= 0 else {
                     if errno == EINTR { continue }
-                    close(fd)
+                    // Closed under the lock, so that `stop()` never shuts down a reused descriptor.
+                    state.withLockedValue { state in
+                        state.listenerClosed = true
+                        close(fd)
+                    }
                     return
                 }
                 let accepted = state.withLockedValue { state -> Bool in
@@ -61,8 +66,10 @@ final class HostileServer: Sendable {
                 }
                 Thread { [self] in
                     behaviour(HostileConnection(descriptor: client, server: self))
-                    state.withLockedValue { _ = $0.descriptors.remove(client) }
-                    close(client)
+                    state.withLockedValue { state in
+                        state.descriptors.remove(client)
+                        close(client)
+                    }
                 }.start()
             }
         }.start()
@@ -70,13 +77,15 @@ final class HostileServer: Sendable {
 
     /// Stops accepting and ends every connection: their reads and writes fail at once, and each
     /// thread closes its own descriptor.
+    /// Descriptors are shut down under the lock their threads close them under: a descriptor
+    /// closed and reused by another test is never touched. Stopping twice does nothing more.
     func stop() {
-        let open = state.withLockedValue { state -> Set<Int32> in
+        state.withLockedValue { state in
+            guard !state.stopped else { return }
             state.stopped = true
-            return state.descriptors
+            for fd in state.descriptors { shutdown(fd, Int32(SHUT_RDWR)) }
+            if !state.listenerClosed { shutdown(listener, Int32(SHUT_RDWR)) }
         }
-        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
-        shutdown(listener, Int32(SHUT_RDWR))
     }
 
     fileprivate func sent(_ count: Int) {
