@@ -11,6 +11,9 @@ public struct ClientOptions: Sendable {
     public var name: String
     /// Seconds a TCP connection may take.
     public var connectTimeout = 2.0
+    /// Seconds the server may take to welcome us once connected; then the connection counts as
+    /// lost (reconnect, or stop with `reconnect` off).
+    public var welcomeTimeout = 10.0
     /// Reconnect when the server goes away.
     public var reconnect = true
     /// Delays between reconnection attempts.
@@ -44,7 +47,7 @@ public enum SessionEnd: Sendable, Equatable {
 /// The first connection's failure is thrown (`ConnectionError`): the caller says why and stops.
 public final class ClientSession: Sendable {
     public let options: ClientOptions
-    private let output: @Sendable (ClientOutput) -> Void
+    private let output: @Sendable (ClientOutput) async -> Void
     private let slot = SenderSlot()
     private let state = NIOLockedValueBox(State())
     private let quitRequests: AsyncStream<Void>
@@ -56,10 +59,17 @@ public final class ClientSession: Sendable {
         /// The connection now open (welcomed), for a goodbye or an abort.
         var sender: ChatSender?
         var everWelcomed = false
+        /// Warnings given about bad event ids; only the first few are shown.
+        var idWarnings = 0
     }
 
-    /// - Parameter output: called, in order, with everything there is to show.
-    public init(options: ClientOptions, output: @escaping @Sendable (ClientOutput) -> Void) {
+    /// Warnings about bad event ids shown before the client stops reporting them one by one.
+    static let maxIDWarnings = 5
+
+    /// - Parameter output: called, in order, with everything there is to show. It may suspend
+    ///   (the screen is busy): the session reads nothing more from the server meanwhile, so the
+    ///   events waiting to be shown stay bounded and a slow screen slows the server's sending.
+    public init(options: ClientOptions, output: @escaping @Sendable (ClientOutput) async -> Void) {
         self.options = options
         self.output = output
         (quitRequests, quitContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -80,7 +90,9 @@ public final class ClientSession: Sendable {
 
     /// Runs until the user leaves: sends each of `commands` (`.quit` leaves, and so does the end
     /// of `commands`) while showing what the server sends.
-    public func run(commands: AsyncStream<ClientMessage>) async throws -> SessionEnd {
+    /// - Parameter credits: given back once for each command handled (sent, or given up on), so
+    ///   that whoever queues commands can bound how many wait for the connection.
+    public func run(commands: AsyncStream<ClientMessage>, credits: Credits? = nil) async throws -> SessionEnd {
         defer { slot.close() }
         return try await withThrowingTaskGroup(of: SessionEnd.self) { group in
             group.addTask { try await self.connectionLoop() }
@@ -88,6 +100,7 @@ public final class ClientSession: Sendable {
                 for await message in commands {
                     if message == .quit { break }
                     await self.deliver(message)
+                    credits?.give()
                 }
                 // Leaving before the first connection is made: see it through first, so that a
                 // failure to connect is still reported and an empty pipe still joins and leaves.
@@ -114,7 +127,7 @@ public final class ClientSession: Sendable {
         do {
             try await sender.send(message)
         } catch {
-            output(.info("the connection failed while sending; that message may not have arrived"))
+            await output(.info("the connection failed while sending; that message may not have arrived"))
         }
     }
 
@@ -138,6 +151,8 @@ public final class ClientSession: Sendable {
     private func connectionLoop() async throws -> SessionEnd {
         var backoff = options.backoff
         var connected = false
+        /// The first connection was lost (no welcome in time): from then on, retry like after a loss.
+        var retrying = false
         while true {
             var failure: String?
             var announcedShutdown = false
@@ -147,15 +162,22 @@ public final class ClientSession: Sendable {
                     backoff.reset()
                 }
             } catch {
-                if !connected { throw error }
+                // A first connection that cannot be made, or is refused, is a mistake to report
+                // (wrong address, not a chatroom server); a server that accepted and then fell
+                // silent may be busy: that is a lost connection like any other.
+                if !connected && !retrying && !Self.isTransient(error) { throw error }
+                retrying = true
                 failure = Self.describe(error)
             }
             slot.set(nil)
             state.withLockedValue { $0.sender = nil }
             if quitting { return .quit }
-            guard options.reconnect else { return announcedShutdown ? .serverShutdown : .connectionLost }
+            guard options.reconnect else {
+                if let failure { await output(.disconnected(reason: failure)) }
+                return announcedShutdown ? .serverShutdown : .connectionLost
+            }
             let delay = backoff.next()
-            output(.reconnecting(attempt: backoff.attempts, seconds: delay, failure: failure))
+            await output(.reconnecting(attempt: backoff.attempts, seconds: delay, failure: failure))
             try await Task.sleep(for: .seconds(delay))
             await options.beforeReconnect()
             if quitting { return .quit }
@@ -166,9 +188,10 @@ public final class ClientSession: Sendable {
     private func connectOnce(resumed: Bool, onWelcome: () -> Void) async throws -> Bool {
         let resumeAfter = resumed ? lastShownID : nil
         let timeout = TimeAmount.milliseconds(Int64(options.connectTimeout * 1000))
+        let welcomeTimeout = TimeAmount.milliseconds(Int64(options.welcomeTimeout * 1000))
         return try await ChatConnection.withConnection(
             host: options.host, port: options.port, name: options.name, resumeAfter: resumeAfter,
-            connectTimeout: timeout
+            connectTimeout: timeout, welcomeTimeout: welcomeTimeout
         ) { chat in
             onWelcome()
             let quitNow = state.withLockedValue { state -> Bool in
@@ -177,35 +200,38 @@ public final class ClientSession: Sendable {
                 return state.quitting
             }
             if quitNow { try? await chat.quit() }
-            output(.joined(chat.welcome, requested: options.name, resumed: resumeAfter != nil))
+            await output(.joined(chat.welcome, requested: options.name, resumed: resumeAfter != nil))
             var reader = BlockReader(joining: resumeAfter == nil ? .join : .catchUp)
             var announcedShutdown = false
             do {
                 while let message = try await chat.next() {
                     switch message {
                     case .event(let event, let history):
-                        reader.event(event, history: history, session: self)
+                        await reader.event(event, history: history, session: self)
                     case .historyEnd:
-                        if reader.end(session: self) { slot.set(chat.sender) }
+                        if await reader.end(session: self) { slot.set(chat.sender) }
                     case .gap(let after, let resumedAfter):
-                        state.withLockedValue { $0.tracker.skip(to: resumedAfter) }
-                        output(.gap(after: after, resumedAfter: resumedAfter))
-                    case .who(let names): output(.who(names))
-                    case .notice(_, let message): output(.serverNotice(message))
-                    case .error(_, let message): output(.serverError(message))
+                        if state.withLockedValue({ $0.tracker.skip(to: resumedAfter) }) {
+                            await output(.gap(after: after, resumedAfter: resumedAfter))
+                        } else {
+                            await warn("a gap notice with an impossible id (\(resumedAfter)) from the server: ignored")
+                        }
+                    case .who(let names): await output(.who(names))
+                    case .notice(_, let message): await output(.serverNotice(message))
+                    case .error(_, let message): await output(.serverError(message))
                     case .shutdown(let message):
                         announcedShutdown = true
-                        output(.shutdown(message))
+                        await output(.shutdown(message))
                     case .welcome: break
                     }
                 }
-                reader.interrupted(session: self)
+                await reader.interrupted(session: self)
                 if !announcedShutdown && !quitting {
-                    output(.disconnected(reason: "the server closed the connection"))
+                    await output(.disconnected(reason: "the server closed the connection"))
                 }
             } catch {
-                reader.interrupted(session: self)
-                if !quitting { output(.disconnected(reason: Self.describe(error))) }
+                await reader.interrupted(session: self)
+                if !quitting { await output(.disconnected(reason: Self.describe(error))) }
             }
             return announcedShutdown
         }
@@ -213,17 +239,42 @@ public final class ClientSession: Sendable {
 
     /// True when `event` is to be shown: it was not shown before (answers to `/history` always are).
     /// It then counts as shown: call `emit` with it next.
-    fileprivate func admit(_ event: Event, history: HistoryKind?) -> Bool {
-        history == .requested || state.withLockedValue { $0.tracker.admit(event.id) }
+    /// An event with a bad id is shown with a warning, and does not move the resume mark.
+    fileprivate func admit(_ event: Event, history: HistoryKind?) async -> Bool {
+        if history == .requested { return true }
+        switch state.withLockedValue({ $0.tracker.judge(event.id) }) {
+        case .new: return true
+        case .duplicate: return false
+        case .suspicious(let warning):
+            await warn(warning)
+            return true
+        }
     }
 
-    fileprivate func emit(_ item: ClientOutput) { output(item) }
+    /// Tells the user the server sent something wrong; after a few, says it stops counting.
+    private func warn(_ warning: String) async {
+        let count = state.withLockedValue { state -> Int in
+            state.idWarnings += 1
+            return state.idWarnings
+        }
+        if count <= Self.maxIDWarnings { await output(.info("warning: " + warning)) }
+        if count == Self.maxIDWarnings {
+            await output(.info("warning: further bad event ids from this server are not reported one by one"))
+        }
+    }
 
-    static func describe(_ error: any Error) -> String {
+    fileprivate func emit(_ item: ClientOutput) async { await output(item) }
+
+    /// A failure in plain words (`ErrorWording`), never NIO's own text.
+    public static func describe(_ error: any Error) -> String {
         if let error = error as? ConnectionError { return error.description }
-        if let error = error as? IOError { return error.description }
-        if let error = error as? ChannelError, error == .ioOnClosedChannel { return "connection closed" }
-        return "\(error)"
+        return ErrorWording.describe(error)
+    }
+
+    /// A failure that counts as a lost connection even before the first welcome.
+    static func isTransient(_ error: any Error) -> Bool {
+        if case ConnectionError.noWelcome = error { return true }
+        return false
     }
 }
 
@@ -239,26 +290,26 @@ private struct BlockReader {
         self.kind = kind
     }
 
-    mutating func event(_ event: Event, history: Bool, session: ClientSession) {
+    mutating func event(_ event: Event, history: Bool, session: ClientSession) async {
         guard history else {
-            if session.admit(event, history: nil) { session.emit(.event(event, history: nil)) }
+            if await session.admit(event, history: nil) { await session.emit(.event(event, history: nil)) }
             return
         }
         if joined { kind = .requested }
-        guard session.admit(event, history: kind) else { return }
+        guard await session.admit(event, history: kind) else { return }
         if !begun {
             begun = true
-            session.emit(.historyBegin(kind))
+            await session.emit(.historyBegin(kind))
         }
-        session.emit(.event(event, history: kind))
+        await session.emit(.event(event, history: kind))
         count += 1
     }
 
     /// The end of a block; true for the first one (the client is now live).
-    mutating func end(session: ClientSession) -> Bool {
+    mutating func end(session: ClientSession) async -> Bool {
         let first = !joined
         if joined { kind = .requested }
-        if begun || kind == .requested { session.emit(.historyEnd(kind, count: count)) }
+        if begun || kind == .requested { await session.emit(.historyEnd(kind, count: count)) }
         joined = true
         begun = false
         count = 0
@@ -266,8 +317,8 @@ private struct BlockReader {
     }
 
     /// The connection ended inside a block: close it so the screen stays tidy.
-    mutating func interrupted(session: ClientSession) {
-        if begun { session.emit(.historyEnd(kind, count: count)) }
+    mutating func interrupted(session: ClientSession) async {
+        if begun { await session.emit(.historyEnd(kind, count: count)) }
         begun = false
     }
 }

@@ -16,6 +16,12 @@ enum ScreenEvent: Sendable {
 /// The chat in a terminal: incoming lines appear above the line being typed, which is redrawn
 /// beneath them intact; a line editor with history; colours per name; resize-aware.
 public struct InteractiveClient: Sendable {
+    /// Outputs waiting to be drawn; beyond them the session waits (and reads nothing more from
+    /// the server) until the screen catches up.
+    public static let maxPendingOutputs = 256
+    /// Messages typed while disconnected that wait for the connection; more are refused with a word.
+    public static let maxQueuedMessages = 100
+
     /// Where to connect; an empty `name` is asked for first.
     public var options: ClientOptions
     public var color: Bool
@@ -66,6 +72,10 @@ private struct Screen {
     var session: ClientSession?
     var commands: AsyncStream<ClientMessage>.Continuation?
     var sessionTask: Task<Void, Never>?
+    /// Bounds the outputs on their way to the screen.
+    let shown = Credits(capacity: InteractiveClient.maxPendingOutputs)
+    /// Bounds the messages waiting for the connection.
+    let queued = Credits(capacity: InteractiveClient.maxQueuedMessages)
     /// The name was typed here (so a refused one can be asked again).
     var askedName = false
     var online = false
@@ -97,12 +107,15 @@ private struct Screen {
             case .output(let output):
                 track(output)
                 show(output)
+                shown.give()
             case .resized:
                 input.width = Terminal.width
                 redraw()
             case .ended(let result):
                 switch result {
-                case .success(let end): return finish(end == .connectionLost ? 1 : 0)
+                case .success(.connectionLost):
+                    return finish(1, error: "chat-client: lost the connection to \(options.host):\(options.port)")
+                case .success: return finish(0)
                 case .failure(ConnectionError.refused(.nameReserved, _)) where askedName:
                     session = nil
                     show(.info("the name \(options.name) is reserved; what is your name?"))
@@ -135,7 +148,12 @@ private struct Screen {
             }
             switch UserInput.parse(line) {
             case .nothing: break
-            case .send(let message): commands?.yield(message)
+            case .send(let message):
+                if queued.tryTake() {
+                    commands?.yield(message)
+                } else {
+                    show(.info("not sent: \(queued.capacity) messages already wait for the connection"))
+                }
             case .quit:
                 leaving = true
                 commands?.yield(.quit)
@@ -161,13 +179,18 @@ private struct Screen {
     /// Starts the session with `options.name`.
     mutating func start() {
         let sink = sink
-        let session = ClientSession(options: options) { sink.yield(.output($0)) }
+        let shown = shown
+        let queued = queued
+        let session = ClientSession(options: options) { output in
+            _ = await shown.take()
+            sink.yield(.output(output))
+        }
         let (commands, continuation) = AsyncStream.makeStream(of: ClientMessage.self)
         self.session = session
         self.commands = continuation
         sessionTask = Task {
             do {
-                sink.yield(.ended(.success(try await session.run(commands: commands))))
+                sink.yield(.ended(.success(try await session.run(commands: commands, credits: queued))))
             } catch {
                 sink.yield(.ended(.failure(error)))
             }
@@ -217,6 +240,8 @@ private struct Screen {
 
     /// Clears the input line and returns `status`, after putting the terminal back.
     func finish(_ status: Int32, error: String? = nil) -> Int32 {
+        shown.close()
+        queued.close()
         Terminal.write("\r\u{1B}[2K")
         Terminal.restore()
         if let error { FileHandle.standardError.write(Data((error + "\n").utf8)) }

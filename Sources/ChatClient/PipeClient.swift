@@ -7,6 +7,10 @@ import NIOConcurrencyHelpers
 /// event one plain line on standard output, never an escape code. With `listen` it only receives.
 /// End of input leaves cleanly; so do SIGINT, SIGTERM and SIGHUP.
 public struct PipeClient: Sendable {
+    /// Input lines that may wait for the connection; beyond them standard input is not read
+    /// until the client is back (back pressure on whoever writes to it).
+    public static let maxQueuedLines = 1000
+
     /// Where to connect; an empty `name` is read from the first input line (a listener is `listener`).
     public var options: ClientOptions
     /// Receive only: standard input is not read.
@@ -30,6 +34,8 @@ public struct PipeClient: Sendable {
         for item in intro { out.write(formatter.lines(item)) }
         var options = options
         let (commands, sink) = AsyncStream.makeStream(of: ClientMessage.self)
+        let credits = Credits(capacity: Self.maxQueuedLines)
+        defer { credits.close() }
         let sessionBox = NIOLockedValueBox<ClientSession?>(nil)
         let interrupted = NIOLockedValueBox(false)
         let watcher = SignalWatcher([SIGINT, SIGTERM, SIGHUP]) { _ in
@@ -45,7 +51,7 @@ public struct PipeClient: Sendable {
             if options.name.isEmpty { options.name = "listener" }
         } else {
             let (names, nameSink) = AsyncStream.makeStream(of: String?.self)
-            Self.forward(needsName: options.name.isEmpty, to: sink, names: nameSink)
+            Self.forward(needsName: options.name.isEmpty, to: sink, credits: credits, names: nameSink)
             if options.name.isEmpty {
                 var iterator = names.makeAsyncIterator()
                 guard let first = await iterator.next(), let name = first else {
@@ -60,9 +66,14 @@ public struct PipeClient: Sendable {
         sessionBox.withLockedValue { $0 = session }
         if interrupted.withLockedValue({ $0 }) { return 0 }
         do {
-            let end = try await session.run(commands: commands)
+            let end = try await session.run(commands: commands, credits: credits)
             sink.finish()  // also keeps the listener's never-ending command stream alive until here
-            return end == .connectionLost ? 1 : 0
+            if end == .connectionLost {
+                let address = "\(options.host):\(options.port)"
+                FileHandle.standardError.write(Data("chat-client: lost the connection to \(address)\n".utf8))
+                return 1
+            }
+            return 0
         } catch {
             FileHandle.standardError.write(Data("chat-client: \(ClientSession.describe(error))\n".utf8))
             return 1
@@ -71,21 +82,24 @@ public struct PipeClient: Sendable {
 
     /// Reads standard input on its own task: the first line is the name when one is needed, the
     /// others become messages; hints for mistyped commands go to standard error.
+    /// Each message waits for a credit, so at most `maxQueuedLines` wait for the connection.
     private static func forward(
-        needsName: Bool, to sink: AsyncStream<ClientMessage>.Continuation,
+        needsName: Bool, to sink: AsyncStream<ClientMessage>.Continuation, credits: Credits,
         names: AsyncStream<String?>.Continuation
     ) {
         Task {
             var splitter = LineSplitter()
             var needsName = needsName
-            func handle(_ line: String) -> Bool {
+            func handle(_ line: String) async -> Bool {
                 if needsName {
                     needsName = false
                     names.yield(line)
                     return true
                 }
                 switch UserInput.parse(line) {
-                case .send(let message): sink.yield(message)
+                case .send(let message):
+                    guard await credits.take() else { return false }
+                    sink.yield(message)
                 case .quit:
                     sink.yield(.quit)
                     return false
@@ -96,10 +110,20 @@ public struct PipeClient: Sendable {
                 }
                 return true
             }
-            reading: for await chunk in StandardInput.chunks() {
-                for line in splitter.feed(chunk) where !handle(line) { break reading }
+            func reportDropped() {
+                guard splitter.droppedLines > 0 else { return }
+                let limit = LineSplitter.defaultMaxLineBytes / 1024
+                let message = "chat-client: an input line longer than \(limit) KiB was not sent\n"
+                for _ in 0..<splitter.droppedLines { FileHandle.standardError.write(Data(message.utf8)) }
+                splitter.droppedLines = 0
             }
-            if let last = splitter.finish() { _ = handle(last) }
+            reading: for await chunk in StandardInput.chunks() {
+                let lines = splitter.feed(chunk)
+                reportDropped()
+                for line in lines where !(await handle(line)) { break reading }
+            }
+            if let last = splitter.finish() { _ = await handle(last) }
+            reportDropped()
             if needsName { names.yield(nil) }
             sink.finish()
         }

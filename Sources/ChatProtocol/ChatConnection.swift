@@ -4,8 +4,12 @@ import NIOPosix
 
 /// Why a connection could not be made or was refused.
 public enum ConnectionError: Error, CustomStringConvertible, Sendable {
-    /// TCP did not connect: `cause` is the system's reason (refused, timed out, ...).
+    /// TCP did not connect: `cause` says why, in a whole sentence (`ErrorWording.connectFailure`).
     case cannotConnect(host: String, port: Int, cause: String)
+    /// The server accepted the connection but sent no welcome within `seconds`.
+    case noWelcome(host: String, port: Int, seconds: Double)
+    /// The server sent `lines` lines and still no welcome: not a chatroom server, or a broken one.
+    case notChatroom(host: String, port: Int, lines: Int)
     /// The server closed before welcoming us; `said` is what it said (room full, shutting down).
     case closedBeforeWelcome(host: String, port: Int, said: String)
     /// The server refused the hello.
@@ -13,7 +17,12 @@ public enum ConnectionError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .cannotConnect(let host, let port, let cause): return "cannot connect to \(host):\(port): \(cause)"
+        case .cannotConnect(_, _, let cause): return cause
+        case .noWelcome(let host, let port, let seconds):
+            let time = seconds == seconds.rounded() ? "\(Int(seconds))" : "\(seconds)"
+            return "\(host):\(port) accepted the connection but sent no welcome within \(time) s"
+        case .notChatroom(let host, let port, let lines):
+            return "\(host):\(port) sent \(lines) lines but no welcome: is it a chatroom server?"
         case .closedBeforeWelcome(let host, let port, let said):
             return "\(host):\(port) closed the connection" + (said.isEmpty ? "" : ": \(said)")
         case .refused(let code, let message): return "the server refused: \(message) (\(code.rawValue))"
@@ -54,14 +63,19 @@ public struct ChatConnection: ~Copyable {
 
     /// The longest line accepted from the server.
     public static let maxLineBytes = 1 << 20
+    /// Lines a server may send before its welcome (a real one sends its greeting, perhaps a
+    /// refusal); after that many the client gives up, so a stream of text costs nothing.
+    public static let maxLinesBeforeWelcome = 100
 
     /// Connects, says hello, waits for the welcome, runs `body`, then closes.
     /// - Parameters:
     ///   - resumeAfter: the last event id already seen: the server sends every later event, once.
     ///   - history: how many recent events to get when not resuming (nil: the server's default).
+    ///   - welcomeTimeout: how long the server may take to welcome us once connected.
     public static func withConnection<T>(
         host: String, port: Int, name: String, resumeAfter: Int64? = nil, history: Int? = nil,
-        connectTimeout: TimeAmount = .seconds(2), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        connectTimeout: TimeAmount = .seconds(2), welcomeTimeout: TimeAmount = .seconds(10),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (inout ChatConnection) async throws -> T
     ) async throws -> T {
         let channel: NIOAsyncChannel<InboundLine, ByteBuffer>
@@ -77,28 +91,43 @@ public struct ChatConnection: ~Copyable {
                     }
                 }
         } catch {
-            throw ConnectionError.cannotConnect(host: host, port: port, cause: Self.explain(error))
+            throw ConnectionError.cannotConnect(
+                host: host, port: port, cause: ErrorWording.connectFailure(error, host: host, port: port))
         }
+        // No welcome in time: the reading below fails with `noWelcome` and the connection closes.
+        let seconds = Double(welcomeTimeout.nanoseconds) / 1e9
+        let timer = channel.channel.eventLoop.scheduleTask(in: welcomeTimeout) { [channel = channel.channel] in
+            channel.pipeline.fireErrorCaught(ConnectionError.noWelcome(host: host, port: port, seconds: seconds))
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
         return try await channel.executeThenClose { inbound, outbound in
             var iterator = inbound.makeAsyncIterator()
             let allocator = channel.channel.allocator
             try await outbound.write(
                 Self.line(ClientMessage.hello(name: name, resumeAfter: resumeAfter, history: history).json, allocator))
+            // Plain text before the welcome: the greeting, or why we are refused. Only the first
+            // few lines are kept, clipped; a server that goes on and on is given up on.
             var said: [String] = []
+            var lines = 0
             while true {
                 guard let input = try await iterator.next() else {
                     throw ConnectionError.closedBeforeWelcome(
                         host: host, port: port, said: said.dropFirst().joined(separator: " "))
                 }
+                lines += 1
+                guard lines <= maxLinesBeforeWelcome else {
+                    throw ConnectionError.notChatroom(host: host, port: port, lines: lines - 1)
+                }
                 guard case .line(let buffer) = input else { continue }
                 let bytes = buffer.readableBytesView
                 guard let message = try? ServerMessage.decode(bytes) else {
-                    // Plain text before the welcome: the greeting, or why we are refused.
-                    said.append(TextSanitizer.clean(bytes: bytes))
+                    if said.count < 4 { said.append(String(TextSanitizer.clean(bytes: bytes).prefix(200))) }
                     continue
                 }
                 switch message {
                 case .welcome(let name, let session, let server, let room):
+                    timer.cancel()
                     var connection = ChatConnection(
                         welcome: Welcome(name: name, session: session, server: server, room: room),
                         iterator: iterator, outbound: outbound, allocator: allocator, channel: channel.channel)
@@ -145,25 +174,6 @@ public struct ChatConnection: ~Copyable {
         buffer.writeString(text)
         buffer.writeInteger(UInt8(ascii: "\n"))
         return buffer
-    }
-
-    /// The system's reason, without NIO's wrapping.
-    static func explain(_ error: any Error) -> String {
-        if let error = error as? NIOConnectionError {
-            if let first = error.connectionErrors.first { return explain(first.error) }
-            if error.dnsAAAAError != nil || error.dnsAError != nil { return "host name not found" }
-            return "connection failed"
-        }
-        if let error = error as? IOError {
-            switch error.errnoCode {
-            case ECONNREFUSED: return "connection refused (is chat-server running?)"
-            case ETIMEDOUT: return "timed out"
-            case ENETUNREACH, EHOSTUNREACH: return "network unreachable"
-            default: return error.description
-            }
-        }
-        if error is ChannelError, case .connectTimeout = error as! ChannelError { return "timed out" }
-        return "\(error)"
     }
 }
 

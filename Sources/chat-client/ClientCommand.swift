@@ -37,6 +37,9 @@ public struct ClientCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds to wait for the connection.")
     var connectTimeout = 2.0
 
+    @Option(help: "Seconds the server may take to welcome the client once connected.")
+    var welcomeTimeout = 10.0
+
     @Flag(help: "Only receive: print the room, send nothing.")
     var listen = false
 
@@ -59,6 +62,7 @@ public struct ClientCommand: AsyncParsableCommand {
             throw ValidationError("--port must be 1 to 65535 (0 with --serve)")
         }
         guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
+        guard welcomeTimeout > 0 else { throw ValidationError("--welcome-timeout must be positive") }
         guard database == nil || serve else { throw ValidationError("--database goes with --serve") }
     }
 
@@ -68,6 +72,7 @@ public struct ClientCommand: AsyncParsableCommand {
         let color = !noColor && !noColorSet
         var options = ClientOptions(host: host, port: port, name: name.map(NameRules.normalize) ?? "")
         options.connectTimeout = connectTimeout
+        options.welcomeTimeout = welcomeTimeout
         options.reconnect = !noReconnect
         var intro: [ClientOutput] = []
         var hosting: Hosting?

@@ -66,7 +66,7 @@ struct ProcessTests {
         #expect(try await client.exitStatus() == 1)
         let lines = client.errors.text.split(separator: "\n")
         #expect(lines.count == 1)
-        #expect(lines.first?.contains("cannot connect to 127.0.0.1:\(port): connection refused") == true)
+        #expect(lines.first == "chat-client: connection refused: is chat-server running on 127.0.0.1:\(port)?")
         #expect(client.output.text.isEmpty)
     }
 

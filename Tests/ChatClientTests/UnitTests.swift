@@ -1,6 +1,7 @@
 import ChatModel
 import ChatProtocol
 import ChatStore
+import Foundation
 import Testing
 
 @testable import ChatClient
@@ -131,13 +132,44 @@ struct BackoffTests {
         var tracker = ResumeTracker()
         #expect(admit(&tracker, 3))
         #expect(!admit(&tracker, 3))
-        #expect(!admit(&tracker, 2))
         #expect(admit(&tracker, 4))
-        tracker.skip(to: 10)
-        #expect(!admit(&tracker, 9))
+        #expect(skip(&tracker, 10))
         #expect(admit(&tracker, 11))
-        tracker.skip(to: 0)
+        #expect(!admit(&tracker, 11))
+        #expect(skip(&tracker, 0))
         #expect(admit(&tracker, 1))
+        #expect(admit(&tracker, 3), "a different record: 3 is a new event there")
+        #expect(tracker.lastShown == 3)
+    }
+
+    @Test("bad ids are shown with a warning and never stop later events; only a real replay is dropped")
+    func trackerBadIDs() {
+        var tracker = ResumeTracker()
+        #expect(judge(&tracker, 5) == .new)
+        #expect(isSuspicious(judge(&tracker, .max)), "an absurd jump")
+        #expect(isSuspicious(judge(&tracker, -1)), "negative")
+        #expect(isSuspicious(judge(&tracker, 0)), "zero")
+        #expect(judge(&tracker, 6) == .new, "the jump did not poison the mark")
+        #expect(isSuspicious(judge(&tracker, 2)), "older, never shown: out of order, not a replay")
+        #expect(judge(&tracker, 2) == .duplicate, "shown once already")
+        #expect(judge(&tracker, .max) == .duplicate)
+        #expect(judge(&tracker, 6) == .duplicate)
+        #expect(isSuspicious(judge(&tracker, 6 + ResumeTracker.maxJump + 1)))
+        #expect(judge(&tracker, 6 + ResumeTracker.maxJump) == .new, "a big but believable step")
+        #expect(tracker.lastShown == 6 + ResumeTracker.maxJump)
+        #expect(!skip(&tracker, -3) && !skip(&tracker, .max), "an impossible gap changes nothing")
+        #expect(tracker.lastShown == 6 + ResumeTracker.maxJump)
+        var first = ResumeTracker()
+        #expect(isSuspicious(judge(&first, .max)), "even as the very first event")
+        #expect(judge(&first, 1) == .new && first.lastShown == 1)
+    }
+
+    @Test("a replay older than the ids remembered is still taken for one; memory stays bounded")
+    func trackerWindow() {
+        var tracker = ResumeTracker()
+        for id in 1...Int64(3 * ResumeTracker.remembered) { #expect(judge(&tracker, id) == .new) }
+        #expect(judge(&tracker, 1) == .duplicate)
+        #expect(judge(&tracker, Int64(3 * ResumeTracker.remembered)) == .duplicate)
     }
 }
 
@@ -258,10 +290,102 @@ struct InputLineTests {
         #expect(finish(&splitter) == "three")
         #expect(finish(&splitter) == nil)
     }
+
+    @Test("a line longer than the limit is dropped and counted, also without a newline; memory stays bounded")
+    func splitterLimit() {
+        var splitter = LineSplitter(maxLineBytes: 8)
+        #expect(split(&splitter, Array("12345678\r\n".utf8)) == ["12345678"])
+        #expect(split(&splitter, Array("123456789\nok\n".utf8)) == ["ok"])
+        #expect(splitter.droppedLines == 1)
+        for _ in 0..<1000 { #expect(split(&splitter, Array("endless".utf8)).isEmpty) }
+        #expect(split(&splitter, Array(" end\nnext\n".utf8)) == ["next"])
+        #expect(splitter.droppedLines == 2)
+        #expect(split(&splitter, Array("0123456789abc".utf8)).isEmpty)
+        #expect(finish(&splitter) == nil)
+        #expect(splitter.droppedLines == 3)
+    }
 }
 
 private func press(_ editor: inout LineEditor, _ key: Key) -> LineEditor.Action { editor.handle(key) }
 private func feed(_ decoder: inout KeyDecoder, _ bytes: [UInt8]) -> [Key] { decoder.feed(bytes) }
 private func admit(_ tracker: inout ResumeTracker, _ id: Int64) -> Bool { tracker.admit(id) }
+private func judge(_ tracker: inout ResumeTracker, _ id: Int64) -> ResumeTracker.Verdict { tracker.judge(id) }
+private func skip(_ tracker: inout ResumeTracker, _ id: Int64) -> Bool { tracker.skip(to: id) }
+private func isSuspicious(_ verdict: ResumeTracker.Verdict) -> Bool {
+    if case .suspicious(let warning) = verdict { return warning.contains("from the server") }
+    return false
+}
 private func split(_ splitter: inout LineSplitter, _ bytes: [UInt8]) -> [String] { splitter.feed(bytes) }
 private func finish(_ splitter: inout LineSplitter) -> String? { splitter.finish() }
+
+@Suite("credits: the bound on the client's queues")
+struct CreditsTests {
+    @Test("at most capacity taken; a waiter gets the next credit given back; close releases every waiter")
+    func credits() async {
+        let credits = Credits(capacity: 2)
+        #expect(credits.tryTake() && credits.tryTake())
+        #expect(!credits.tryTake())
+        #expect(credits.inUse == 2)
+        let gate = Gate()
+        let waiter = Task {
+            gate.open()
+            return await credits.take()
+        }
+        await gate.wait()
+        credits.give()
+        #expect(await waiter.value)
+        #expect(credits.inUse == 2)
+        credits.give()
+        credits.give()
+        credits.give()
+        #expect(credits.inUse == 0, "never more credits than the capacity")
+        #expect(credits.tryTake() && credits.tryTake())
+        let blocked = Task { await credits.take() }
+        credits.close()
+        #expect(await blocked.value == false)
+        #expect(await credits.take() == false)
+        #expect(!credits.tryTake())
+    }
+
+    @Test("a cancelled wait gives up without taking a credit")
+    func cancelled() async {
+        let credits = Credits(capacity: 1)
+        #expect(credits.tryTake())
+        let waiter = Task { await credits.take() }
+        waiter.cancel()
+        #expect(await waiter.value == false)
+        credits.give()
+        #expect(credits.tryTake(), "the credit given back was not lost to the cancelled waiter")
+    }
+}
+
+@Suite("standard input")
+struct StandardInputTests {
+    @Test("the reading thread reads only a few chunks ahead: a writer that outpaces the client is held back")
+    func boundedReadAhead() async throws {
+        var fds: [Int32] = [0, 0]
+        try #require(pipe(&fds) == 0)
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+        let chunks = StandardInput.chunks(descriptor: fds[0], maxPending: 2)
+        // Nobody consumes: write until the pipe stays full (300 ms without room), at most 8 MiB.
+        var written = 0
+        let block = [UInt8](repeating: UInt8(ascii: "a"), count: 4096)
+        while written < 8 << 20 {
+            let count = write(fds[1], block, block.count)
+            if count > 0 {
+                written += count
+                continue
+            }
+            guard errno == EAGAIN else { break }
+            var poller = pollfd(fd: fds[1], events: Int16(POLLOUT), revents: 0)
+            if poll(&poller, 1, 300) == 0 { break }
+        }
+        // The pipe's own buffer (64 KiB on Linux) plus the chunks read ahead.
+        #expect(written < 1 << 20, "\(written) bytes were taken from the input")
+        close(fds[1])
+        var total = 0
+        for await chunk in chunks { total += chunk.count }
+        #expect(total == written, "and the consumer gets every byte")
+        close(fds[0])
+    }
+}

@@ -63,21 +63,25 @@ final class SessionHarness: Sendable {
         return try await ended(within: seconds)
     }
 
-    /// How the session ended, once it has (bounded).
+    /// How the session ended, once it has (bounded: a session that does not end in time is cancelled).
     func ended(within seconds: Double = 15) async throws -> SessionEnd {
         let task = task
-        return try await withThrowingTaskGroup(of: SessionEnd?.self) { group in
-            group.addTask { try await task.value }
-            group.addTask {
-                try await Task.sleep(for: .seconds(seconds))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let end = try await group.next() ?? nil else {
-                throw WaitFailure(description: "the session did not end within \(seconds) s")
-            }
-            return end
+        // Awaiting `task.value` cannot be cancelled: wait for it in a task of its own, and race it.
+        let outcome = OneShot<Result<SessionEnd, any Error>?>()
+        let waiter = Task { outcome.settle(await task.result) }
+        let timer = Task {
+            try await Task.sleep(for: .seconds(seconds))
+            outcome.settle(nil)
         }
+        defer {
+            waiter.cancel()
+            timer.cancel()
+        }
+        guard let result = await outcome.value else {
+            task.cancel()
+            throw WaitFailure(description: "the session did not end within \(seconds) s; saw \(outputs.suffix(5))")
+        }
+        return try result.get()
     }
 
     func cancel() { task.cancel() }
@@ -125,6 +129,36 @@ final class Gate: Sendable {
             return state.waiters
         }
         for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// A value settled once, by whoever comes first; `value` waits for it.
+final class OneShot<Value: Sendable>: Sendable {
+    private let state = NIOLockedValueBox<(value: Value?, settled: Bool, waiters: [CheckedContinuation<Value, Never>])>(
+        (nil, false, []))
+
+    func settle(_ value: Value) {
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Value, Never>] in
+            guard !state.settled else { return [] }
+            state.settled = true
+            state.value = value
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: value) }
+    }
+
+    var value: Value {
+        get async {
+            await withCheckedContinuation { continuation in
+                let now = state.withLockedValue { state -> Value? in
+                    if state.settled { return state.value }
+                    state.waiters.append(continuation)
+                    return nil
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        }
     }
 }
 
