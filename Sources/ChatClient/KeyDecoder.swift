@@ -1,3 +1,5 @@
+import ChatModel
+
 /// Turns the bytes a terminal sends in raw mode into keys: UTF-8 characters, control keys and the
 /// escape sequences of arrows, Home, End and Delete (both `ESC [` and `ESC O` forms). A sequence
 /// split across reads is kept until the rest arrives.
@@ -54,11 +56,10 @@ public struct KeyDecoder: Sendable {
         return (.character(character), length)
     }
 
-    /// Replacement characters, C1 controls and bidirectional overrides are not typed into a line.
+    /// Replacement characters and what the character policy would not pass through are not typed
+    /// into a line.
     private static func unprintable(_ scalar: Unicode.Scalar) -> Bool {
-        let value = scalar.value
-        return value == 0xFFFD || (0x80..<0xA0).contains(value) || (0x202A...0x202E).contains(value)
-            || (0x2066...0x2069).contains(value)
+        scalar == "\u{FFFD}" || CharacterPolicy.isUnsafe(scalar)
     }
 
     private static func escape(_ bytes: ArraySlice<UInt8>) -> (Key?, Int)? {

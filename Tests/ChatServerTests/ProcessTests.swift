@@ -30,7 +30,8 @@ struct ProcessTests {
         _ = try? await senders.value
         var seen = Set<String>()
         for client in clients {
-            try await client.expectClosed()
+            // Everything the kernel had buffered for the client comes first: generous on a loaded machine.
+            try await client.expectClosed(within: 30)
             for line in try await client.received where line.contains(" says ") { seen.insert(line) }
         }
         #expect(seen.count > 50)
