@@ -171,7 +171,11 @@ public final class EventStore: Sendable {
         }
         let directory = (path as NSString).deletingLastPathComponent
         let parent = directory.isEmpty ? "." : directory
-        guard manager.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard manager.fileExists(atPath: parent, isDirectory: &isDirectory) else {
+            throw StoreError(
+                .cannotCreate, path: path, message: "cannot create the database: the directory \(parent) does not exist")
+        }
+        guard isDirectory.boolValue else {
             throw StoreError(
                 .cannotCreate, path: path, message: "cannot create the database: \(parent) is not a directory")
         }

@@ -47,7 +47,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
             db.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
         switch code & 0xFF {
         case SQLITE_NOTADB:
-            return StoreError(.notADatabase, path: path, message: "file is not a database (\(detail))", sql: sql)
+            // Which statement found out says nothing to the person who gave the wrong file.
+            return StoreError(.notADatabase, path: path, message: "not a chat database: it is not an SQLite file")
         case SQLITE_CORRUPT:
             return StoreError(.corrupt, path: path, message: "database is corrupt (\(detail))", sql: sql)
         case SQLITE_FULL:

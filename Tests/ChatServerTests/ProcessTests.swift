@@ -100,12 +100,12 @@ struct ProcessTests {
         try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: garbage))
         let running = try ServerProcess(database: dir.file("busy.sqlite"))
         let cases: [(String, String)] = [
-            (garbage, "file is not a database"),
+            (garbage, "not a chat database: it is not an SQLite file"),
             (
                 dir.file("busy.sqlite"),
                 "database is in use by another chat-server (pid \(running.process.processIdentifier))"
             ),
-            (dir.file("missing/dir/chat.sqlite"), "is not a directory"),
+            (dir.file("missing/dir/chat.sqlite"), "the directory \(dir.file("missing/dir")) does not exist"),
         ]
         for (path, cause) in cases {
             let process = Process()
@@ -121,6 +121,7 @@ struct ProcessTests {
             #expect(text.hasPrefix("chat-server: \(path): "), "\(text)")
             #expect(text.contains(cause), "\(text)")
             #expect(text.split(separator: "\n").count == 1)
+            #expect(!text.contains("while running"), "\(text)")
         }
         _ = try await running.stop()
     }

@@ -23,7 +23,7 @@ struct ErrorTests {
         let error = storeError { _ = try EventStore(path: path) }
         #expect(error?.kind == .cannotCreate)
         #expect(error?.description.contains(path) == true)
-        #expect(error?.description.contains("not a directory") == true)
+        #expect(error?.description.contains("the directory \(directory.file("missing")) does not exist") == true)
     }
 
     @Test func pathIsADirectory() throws {
@@ -57,7 +57,7 @@ struct ErrorTests {
         let error = storeError { _ = try EventStore(path: directory.database) }
         #expect(error?.kind == .notADatabase)
         #expect(error?.description.contains(directory.database) == true)
-        #expect(error?.description.contains("not a database") == true)
+        #expect(error?.description.contains("not a chat database: it is not an SQLite file") == true)
         // The failed open released the lock, and left the file alone.
         #expect(!FileLock.isHeld(databasePath: directory.database))
         #expect(try String(contentsOfFile: directory.database, encoding: .utf8) == garbage)
