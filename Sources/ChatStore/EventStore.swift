@@ -173,7 +173,8 @@ public final class EventStore: Sendable {
         let parent = directory.isEmpty ? "." : directory
         guard manager.fileExists(atPath: parent, isDirectory: &isDirectory) else {
             throw StoreError(
-                .cannotCreate, path: path, message: "cannot create the database: the directory \(parent) does not exist")
+                .cannotCreate, path: path, message: "cannot create the database: the directory \(parent) does not exist"
+            )
         }
         guard isDirectory.boolValue else {
             throw StoreError(
