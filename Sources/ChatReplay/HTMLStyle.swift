@@ -14,7 +14,7 @@ enum HTMLStyle {
             h1 { font-size: 1.4em; } h2 { font-size: 1em; color: var(--muted); border-bottom: 1px solid var(--rule); \
             margin-top: 1.5em; }
             p { margin: 0.15em 0; overflow-wrap: anywhere; }
-            time { color: var(--muted); font-family: ui-monospace, monospace; font-size: 0.9em; }
+            time { color: var(--muted); font-family: ui-monospace, monospace; font-size: 0.9em; font-style: normal; }
             a { color: var(--link); }
             .user { font-weight: 600; } .join, .leave, .action { color: var(--muted); font-style: italic; }
             .session { margin: 0.8em 0; padding: 0.2em 0.6em; border-left: 3px solid var(--rule); color: var(--muted); }

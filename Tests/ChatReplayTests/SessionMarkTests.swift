@@ -26,7 +26,7 @@ import Testing
         let text = try await runCLI(["export", "--all"], in: directory.path)
         #expect(text.status == 0, "\(text.stderr)")
         let lines = text.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 6, "\(lines)")
+        try #require(lines.count == 6, "\(lines)")
         #expect(lines[0].hasSuffix("] --- session 1 started ---"))
         #expect(lines[1] == "[2026-11-22 10:00:00] alice: before the crash")
         #expect(
