@@ -7,6 +7,18 @@ import Testing
 /// `chat-replay replay` on a pseudo-terminal, as a person uses it: pause, step and skip by key,
 /// a progress line, no echo, and the terminal's settings given back.
 @Suite struct TerminalReplayTests {
+    /// `chat-replay replay` in `directory` with the terminal as its standard input, output and error.
+    static func replay(in directory: String, on terminal: PseudoTerminal) throws -> Process {
+        let process = Process()
+        process.executableURL = try chatReplayBinary()
+        process.arguments = ["replay"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let handle = FileHandle(fileDescriptor: terminal.slave, closeOnDealloc: false)
+        (process.standardInput, process.standardOutput, process.standardError) = (handle, handle, handle)
+        try process.run()
+        return process
+    }
+
     @Test func keysControlAReplayOnATerminal() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
@@ -20,15 +32,7 @@ import Testing
         let terminal = try PseudoTerminal(columns: 100, rows: 24)
         var before = termios()
         tcgetattr(terminal.slave, &before)
-        let process = Process()
-        process.executableURL = try chatReplayBinary()
-        process.arguments = ["replay"]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-        let handle = FileHandle(fileDescriptor: terminal.slave, closeOnDealloc: false)
-        process.standardInput = handle
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let process = try Self.replay(in: directory.path, on: terminal)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let screen = ByteCollector(descriptor: terminal.master)
         func lines() -> [String] {
@@ -70,13 +74,7 @@ import Testing
         let terminal = try PseudoTerminal()
         var before = termios()
         tcgetattr(terminal.slave, &before)
-        let process = Process()
-        process.executableURL = try chatReplayBinary()
-        process.arguments = ["replay"]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-        let handle = FileHandle(fileDescriptor: terminal.slave, closeOnDealloc: false)
-        (process.standardInput, process.standardOutput, process.standardError) = (handle, handle, handle)
-        try process.run()
+        let process = try Self.replay(in: directory.path, on: terminal)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let screen = ByteCollector(descriptor: terminal.master)
         try await screen.waitFor("the progress line") { $0.contains("events 1/2") }
