@@ -9,6 +9,8 @@ public struct InteractivePlayer<C: Clock>: Sendable where C.Duration == Duration
     public let timing: ReplayTiming
     /// How far → jumps, in original time (or to the next event, when that is further).
     public var skip: Duration = .seconds(5)
+    /// How often the progress line moves on during a wait; nil: only when an event shows.
+    public var tick: Duration?
 
     public init(clock: C, timing: ReplayTiming) {
         self.clock = clock
@@ -16,7 +18,7 @@ public struct InteractivePlayer<C: Clock>: Sendable where C.Duration == Duration
     }
 
     /// Plays `total` events (`first` to `last` ms) from `next` until they run out or `.quit`;
-    /// `status` hears every change of the playhead or pause. Returns whether it played to the end.
+    /// `status` hears every change of the playhead or pause, and every `tick` while waiting. Returns whether it played to the end.
     @discardableResult
     public func play(
         next: () throws -> Event?, total: Int, span: ClosedRange<Int64>, inbox: PlayerInbox,
@@ -42,7 +44,18 @@ public struct InteractivePlayer<C: Clock>: Sendable where C.Duration == Duration
         }
 
         var waitLeft = Duration.zero
+        var waitFull = Duration.zero
         var deadline = clock.now
+
+        /// The playhead in original time: `position`, moved towards `event` as the wait runs out
+        /// (`left` of it to go: by default, as of now).
+        func playhead(_ event: Event, left: Duration? = nil) -> Int64 {
+            guard waitFull > .zero else { return position }
+            let left = left ?? (current.paused ? waitLeft : max(.zero, clock.now.duration(to: deadline)))
+            let done = max(0, min(1, 1 - left / waitFull))
+            return position + Int64((Double(event.timeMillis - position) * done).rounded())
+        }
+
         while let event = pending {
             // The pending event is due at `deadline` (playing) or `waitLeft` after resuming (paused).
             let signal: PlayerInbox.Signal
@@ -52,8 +65,14 @@ public struct InteractivePlayer<C: Clock>: Sendable where C.Duration == Duration
                 signal = .due(generation)
             } else {
                 if !current.paused && timer == nil {
-                    let (clock, due, mine) = (clock, deadline, generation)
+                    let (clock, due, mine, tick) = (clock, deadline, generation, tick)
                     timer = Task {
+                        var next = tick.map { clock.now.advanced(by: $0) }
+                        while let tick, let moment = next, moment < due {
+                            guard (try? await clock.sleep(until: moment, tolerance: nil)) != nil else { return }
+                            inbox.deliver(.tick(mine, left: moment.duration(to: due)))
+                            next = moment.advanced(by: tick)
+                        }
                         guard (try? await clock.sleep(until: due, tolerance: nil)) != nil else { return }
                         inbox.deliver(.due(mine))
                     }
@@ -66,10 +85,16 @@ public struct InteractivePlayer<C: Clock>: Sendable where C.Duration == Duration
                 try await show(event)
                 moved = true
             case .due: continue
+            case .tick(let mine, let left) where mine == generation && !current.paused:
+                current.positionMillis = min(playhead(event, left: left), span.upperBound) - span.lowerBound
+                status(current)
+                continue
+            case .tick: continue
             case .command(.togglePause):
                 if current.paused {
                     deadline = clock.now.advanced(by: waitLeft)
                 } else {
+                    current.positionMillis = min(playhead(event), span.upperBound) - span.lowerBound
                     waitLeft = max(.zero, clock.now.duration(to: deadline))
                 }
                 current.paused.toggle()
@@ -78,7 +103,7 @@ public struct InteractivePlayer<C: Clock>: Sendable where C.Duration == Duration
                 try await show(event)
                 moved = true
             case .command(.skip):
-                let target = max(position + skip.milliseconds, event.timeMillis)
+                let target = max(playhead(event) + skip.milliseconds, event.timeMillis)
                 try await show(event, to: target)
                 while let following = pending, following.timeMillis <= target { try await show(following, to: target) }
                 moved = true
@@ -88,6 +113,7 @@ public struct InteractivePlayer<C: Clock>: Sendable where C.Duration == Duration
             }
             if moved, let following = pending {
                 waitLeft = timing.delay(gapMillis: following.timeMillis - position)
+                waitFull = waitLeft
                 deadline = clock.now.advanced(by: waitLeft)
             }
             // A new deadline or a pause makes the running timer stale.

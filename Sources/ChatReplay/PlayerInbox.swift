@@ -1,12 +1,14 @@
 import Synchronization
 
 /// Where an interactive replay's commands arrive (from the keyboard, a signal or a test) together
-/// with its own timer's wake-ups, in order, so the player waits on one thing.
+/// with its own timer's wake-ups and ticks, in order, so the player waits on one thing.
 public final class PlayerInbox: Sendable {
     enum Signal: Sendable, Equatable {
         case command(PlayerCommand)
         /// The timer of this generation ran out.
         case due(Int)
+        /// The timer of this generation would like the progress line redrawn, `left` before it runs out.
+        case tick(Int, left: Duration)
     }
 
     private struct State {

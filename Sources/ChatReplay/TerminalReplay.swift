@@ -38,7 +38,9 @@ public enum TerminalReplay {
         }
         let width = RawTerminal.columns() - 1
         var pager = EventPager(reader: reader, filter: filter)
-        try await InteractivePlayer(clock: ContinuousClock(), timing: timing).play(
+        var player = InteractivePlayer(clock: ContinuousClock(), timing: timing)
+        player.tick = .milliseconds(500)
+        try await player.play(
             next: { try pager.next() }, total: count, span: span, inbox: inbox,
             emit: { event in try output.write("\r\u{1B}[K" + TextTranscript.line(event, local: local) + "\n") },
             status: { status in

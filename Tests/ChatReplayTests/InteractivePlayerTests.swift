@@ -32,7 +32,7 @@ import Testing
     /// Plays `TimingTests.events` (0, 1, 3, 13 and 13.5 s); `script` may send commands as events
     /// are shown and as the status changes.
     func play(
-        queued: [PlayerCommand] = [], clock: VirtualClock = VirtualClock(),
+        queued: [PlayerCommand] = [], clock: VirtualClock = VirtualClock(), tick: Duration? = nil,
         onEmit: (Event, PlayerInbox) -> Void = { _, _ in },
         onStatus: (PlaybackStatus, PlayerInbox) -> Void = { _, _ in }
     ) async throws -> (played: [Int64], statuses: [PlaybackStatus], finished: Bool) {
@@ -41,7 +41,9 @@ import Testing
         var remaining = TimingTests.events[...]
         var played: [Int64] = []
         var statuses: [PlaybackStatus] = []
-        let finished = try await InteractivePlayer(clock: clock, timing: ReplayTiming()).play(
+        var player = InteractivePlayer(clock: clock, timing: ReplayTiming())
+        player.tick = tick
+        let finished = try await player.play(
             next: { remaining.popFirst() }, total: 5, span: 1_000_000...1_013_500, inbox: inbox,
             emit: { event in
                 played.append(event.id)
@@ -103,5 +105,18 @@ import Testing
         #expect(clock.sleeps == [.seconds(8)])
         #expect(result.statuses.map(\.positionMillis).contains(5000))
         #expect(result.statuses.last?.positionMillis == 13500)
+    }
+
+    /// With ticks, the progress line moves on through the 10 s wait before event 4, never back.
+    @Test func ticksMoveTheProgressLineDuringAWait() async throws {
+        let result = try await play(tick: .seconds(1))
+        #expect(result.played == [1, 2, 3, 4, 5])
+        let positions = result.statuses.map(\.positionMillis)
+        #expect(positions == positions.sorted(), "\(positions)")
+        // Event 3 at 3 s, then ticks at 4, 5, ... 12 s of the wait for event 4 at 13 s.
+        let wait: [Int64] = Array(positions.drop { $0 < 3000 }.prefix(11))
+        let expected: [Int64] = [3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000, 12000, 13000]
+        #expect(wait == expected)
+        #expect(positions.last == 13500)
     }
 }
