@@ -3,9 +3,11 @@ import ChatProtocol
 import ChatStore
 
 /// One self-contained HTML page: inline style, no scripts, no external assets (a Content Security
-/// Policy forbids loading any), a heading per day, every text escaped. Names are isolated with
-/// `<bdi>` and texts carry `dir="auto"`, so right-to-left script displays correctly and cannot
-/// reorder the text around it.
+/// Policy forbids loading any), a heading per day, every text escaped, light or dark as the reader's
+/// system prefers. Names are isolated with `<bdi>` in the client's name colours and texts carry
+/// `dir="auto"`, so right-to-left script displays correctly and cannot reorder the text around it.
+/// `http(s)://` links in texts are the only thing made clickable; where each session starts and
+/// ends, and whether cleanly, is marked.
 public struct HTMLTranscript: TranscriptWriter {
     let output: any TranscriptOutput
     private var days = DayHeadings()
@@ -27,11 +29,7 @@ public struct HTMLTranscript: TranscriptWriter {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(title) – chat transcript</title>
             <style>
-            body { font: 15px/1.5 system-ui, sans-serif; max-width: 50em; margin: 2em auto; padding: 0 1em; color: #222; }
-            h1 { font-size: 1.4em; } h2 { font-size: 1em; color: #555; border-bottom: 1px solid #ddd; margin-top: 1.5em; }
-            p { margin: 0.15em 0; } time { color: #888; font-family: ui-monospace, monospace; font-size: 0.9em; }
-            .user { font-weight: 600; } .join, .leave, .action { color: #666; font-style: italic; }
-            footer { margin-top: 2em; color: #888; font-size: 0.9em; }
+            \(HTMLStyle.sheet)
             </style>
             </head>
             <body>
@@ -42,25 +40,57 @@ public struct HTMLTranscript: TranscriptWriter {
     }
 
     public mutating func write(_ event: Event) throws(ReplayError) {
+        try heading(event.timeMillis)
+        try output.write(Self.paragraph(event, local: days.local) + "\n")
+    }
+
+    public mutating func mark(_ mark: SessionMark) throws(ReplayError) {
+        if let millis = mark.millis { try heading(millis) }
+        try output.write(Self.paragraph(mark, local: days.local) + "\n")
+    }
+
+    private mutating func heading(_ millis: Int64) throws(ReplayError) {
         let first = days.day == nil
-        if let today = days.newDay(event.timeMillis) {
+        if let today = days.newDay(millis) {
             try output.write((first ? "" : "</section>\n") + "<section>\n<h2>\(today)</h2>\n")
         }
-        try output.write(Self.paragraph(event, local: days.local) + "\n")
+    }
+
+    /// A session mark as one paragraph, without the newline: `session 1 started`, with its time
+    /// when known.
+    public static func paragraph(_ mark: SessionMark, local: Bool = false) -> String {
+        let time = mark.millis.map { timeElement($0, local: local) + " " } ?? ""
+        let id = "s\(mark.session.id)-\(mark.edge == .start ? "start" : "end")"
+        return
+            "<p class=\"session \(mark.tag)\" id=\"\(id)\">\(time)\(escape(mark.words.prefix(1).uppercased() + mark.words.dropFirst()))</p>"
+    }
+
+    private static func timeElement(_ millis: Int64, local: Bool) -> String {
+        "<time datetime=\"\(Timestamp.iso8601(millis))\">\(Timestamp.clock(millis, local: local))</time>"
+    }
+
+    /// A person's text, escaped, with its `http(s)://` links clickable.
+    static func linked(_ text: String) -> String {
+        WebLinks.split(TextSanitizer.clean(text)).map { segment in
+            switch segment {
+            case .text(let text): escape(text)
+            case .link(let url):
+                "<a href=\"\(escape(url))\" rel=\"noopener noreferrer\">\(escape(url))</a>"
+            }
+        }.joined()
     }
 
     /// One event as one paragraph, without the newline: the `EventWords` sentence with the name in
     /// `<bdi>` and the person's text in a `dir="auto"` span.
     public static func paragraph(_ event: Event, local: Bool = false) -> String {
-        let iso = Timestamp.iso8601(event.timeMillis)
-        let time = "<time datetime=\"\(iso)\">\(Timestamp.clock(event.timeMillis, local: local))</time>"
         let sentence = EventWords(event).rendered { piece in
             switch piece {
-            case .name(let name): "<bdi class=\"user\">\(escape(name))</bdi>"
-            case .text(let text): "<span class=\"text\" dir=\"auto\">\(escape(text))</span>"
+            case .name(let name): "<bdi class=\"user \(HTMLNameColors.className(for: name))\">\(escape(name))</bdi>"
+            case .text(let text): "<span class=\"text\" dir=\"auto\">\(linked(text))</span>"
             case .words(let words): escape(words)
             }
         }
+        let time = timeElement(event.timeMillis, local: local)
         return "<p class=\"\(event.kind.rawValue)\" id=\"e\(event.id)\">\(time) \(sentence)</p>"
     }
 

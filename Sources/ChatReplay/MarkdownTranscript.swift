@@ -9,10 +9,12 @@ import ChatStore
 ///     - `10:01:05` _bob joined the chat_
 ///
 /// User text is sanitised and every character Markdown would interpret inline is backslash-escaped,
-/// so no message can become a link, an image, emphasis or raw HTML.
+/// so no message can become a link, an image, emphasis or raw HTML. An export across sessions marks
+/// them: `- `10:00:00` ── **session 1 started** ──`.
 public struct MarkdownTranscript: TranscriptWriter {
     let output: any TranscriptOutput
     private var days = DayHeadings()
+    private var marksSessions = false
 
     public init(output: any TranscriptOutput) {
         self.output = output
@@ -20,12 +22,24 @@ public struct MarkdownTranscript: TranscriptWriter {
 
     public mutating func begin(_ header: TranscriptHeader) throws(ReplayError) {
         days.local = header.local
+        marksSessions = header.spansSessions
         try output.write("# \(Self.escape(header.title))\n\n\(days.note)\n")
     }
 
     public mutating func write(_ event: Event) throws(ReplayError) {
-        if let today = days.newDay(event.timeMillis) { try output.write("\n## \(today)\n\n") }
+        try heading(event.timeMillis)
         try output.write(Self.item(event, local: days.local) + "\n")
+    }
+
+    public mutating func mark(_ mark: SessionMark) throws(ReplayError) {
+        guard marksSessions else { return }
+        if let millis = mark.millis { try heading(millis) }
+        let time = mark.millis.map { "`\(Timestamp.clock($0, local: days.local))` " } ?? ""
+        try output.write("- \(time)── **\(mark.words)** ──\n")
+    }
+
+    private mutating func heading(_ millis: Int64) throws(ReplayError) {
+        if let today = days.newDay(millis) { try output.write("\n## \(today)\n\n") }
     }
 
     /// One event as one list item, without the newline: the `EventWords` sentence, the name in bold

@@ -4,10 +4,12 @@ import ChatStore
 
 /// Log lines: `[2026-11-22 10:01:02] alice: hi`, `[...] * alice waves`, `[...] bob joined the chat`,
 /// `[...] bob left the chat (connection lost)`: `PlainText.historyLine`, whose text is neutralised,
-/// so a transcript printed on a terminal can never move its cursor or change its colours.
+/// so a transcript printed on a terminal can never move its cursor or change its colours. An export
+/// across sessions marks them: `[2026-11-22 10:00:00] --- session 1 started ---`.
 public struct TextTranscript: TranscriptWriter {
     let output: any TranscriptOutput
     private var local = false
+    private var marksSessions = false
 
     public init(output: any TranscriptOutput) {
         self.output = output
@@ -15,6 +17,13 @@ public struct TextTranscript: TranscriptWriter {
 
     public mutating func begin(_ header: TranscriptHeader) throws(ReplayError) {
         local = header.local
+        marksSessions = header.spansSessions
+    }
+
+    public mutating func mark(_ mark: SessionMark) throws(ReplayError) {
+        guard marksSessions else { return }
+        let time = mark.millis.map { "[\(Timestamp.readable($0, local: local))] " } ?? ""
+        try output.write("\(time)--- \(mark.words) ---\n")
     }
 
     public mutating func write(_ event: Event) throws(ReplayError) {

@@ -7,10 +7,14 @@ public struct TranscriptHeader: Sendable, Equatable {
     public var title: String
     /// Times in local time instead of UTC (text, markdown and html; the machine formats stay UTC).
     public var local: Bool
+    /// Every session was asked for (`--all`): text and Markdown then mark where each session
+    /// starts and ends too (HTML always does).
+    public var spansSessions: Bool
 
-    public init(title: String, local: Bool = false) {
+    public init(title: String, local: Bool = false, spansSessions: Bool = false) {
         self.title = title
         self.local = local
+        self.spansSessions = spansSessions
     }
 }
 
@@ -39,4 +43,11 @@ public protocol TranscriptWriter {
     mutating func begin(_ header: TranscriptHeader) throws(ReplayError)
     mutating func write(_ event: Event) throws(ReplayError)
     mutating func end(_ summary: TranscriptSummary) throws(ReplayError)
+    /// A session starts before its first event written, and ends after its last one. Formats
+    /// that do not mark sessions ignore it.
+    mutating func mark(_ mark: SessionMark) throws(ReplayError)
+}
+
+extension TranscriptWriter {
+    public mutating func mark(_ mark: SessionMark) throws(ReplayError) {}
 }

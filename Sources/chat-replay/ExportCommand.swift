@@ -98,7 +98,8 @@ struct ExportCommand: AsyncParsableCommand {
         let sink = try output.map(FileOutput.create(path:)) ?? FileOutput.standardOutput()
         var writer = format.writer(to: sink)
         let summary = try Exporter.export(
-            from: reader, filter: filter, header: TranscriptHeader(title: title, local: local), to: &writer,
+            from: reader, filter: filter, header: TranscriptHeader(title: title, local: local, spansSessions: all),
+            to: &writer,
             progress: ProgressLine())
         try sink.finish()
         let noun = summary.count == 1 ? "event" : "events"

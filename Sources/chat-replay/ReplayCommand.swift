@@ -107,6 +107,10 @@ struct ReplayCommand: AsyncParsableCommand {
             let chosen =
                 follow && session == nil && empty
                 ? nil : try SessionLookup.resolve(session, in: reader, path: options.database)
+            if let chosen, !follow, !instant, TerminalReplay.isAvailable {
+                try await TerminalReplay.play(session: chosen.id, reader: reader, timing: timing, local: local)
+                return
+            }
             var pager = EventPager(reader: reader, filter: EventFilter(session: chosen?.id ?? 0))
             let player = ReplayPlayer(clock: ContinuousClock(), timing: timing)
             try await player.play(next: { try pager.next() }, emit: emit)

@@ -16,10 +16,13 @@ import Testing
         #expect(PlainText.historyLine(event) == "[1970-01-01 00:00:00] \(expected.sentence)")
         #expect(TextTranscript.line(event) == "[1970-01-01 00:00:00] \(expected.sentence)")
         #expect(MarkdownTranscript.item(event) == "- `00:00:00` \(expected.markdown)")
+        // The HTML names wear the client's colour too.
+        let html = expected.html.replacingOccurrences(
+            of: #"<bdi class="user">"#, with: #"<bdi class="user n\#(NameColor.code(for: event.user))">"#)
         #expect(
             HTMLTranscript.paragraph(event)
                 == #"<p class="\#(event.kind.rawValue)" id="e1"><time datetime="1970-01-01T00:00:00.000Z">00:00:00</time> "#
-                + expected.html + "</p>")
+                + html + "</p>")
     }
 
     @Test("the sentence is neutralised in every form: no control or bidi character gets through")

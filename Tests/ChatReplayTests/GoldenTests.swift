@@ -17,7 +17,8 @@ import Testing
         let output = StringOutput()
         var writer = format.writer(to: output)
         let summary = try Exporter.export(
-            from: reader, filter: EventFilter(session: 1), header: TranscriptHeader(title: "Session 1"), to: &writer)
+            from: reader, filter: EventFilter(session: 1), header: TranscriptHeader(title: "Session 1"), to: &writer,
+            sessions: { _ in Fixture.session })
         #expect(summary == TranscriptSummary(count: events.count, lastID: events.last?.id))
         return (output.text, events)
     }
@@ -61,6 +62,11 @@ import Testing
         #expect(!text.contains("http://") && !text.contains("https://") && !text.contains("src="))
         #expect(text.components(separatedBy: "<h2>").count - 1 == 2)
         #expect(text.contains("dir=\"auto\""))
+        #expect(
+            text.contains("<p class=\"session start\" id=\"s1-start\"><time datetime=\"2026-11-22T10:00:00.000Z\">"))
+        #expect(
+            text.hasSuffix(
+                "Session 1 ended cleanly</p>\n</section>\n<footer>15 events, last id 15.</footer>\n</body>\n</html>\n"))
     }
 
     @Test func ndjsonIsTheWireShapeAndReadsBack() async throws {

@@ -13,41 +13,6 @@ func chatClientBinary() throws -> URL {
     throw WaitFailure(description: "chat-client binary not found near \(CommandLine.arguments[0])")
 }
 
-/// Bytes read from a descriptor on a thread of their own, until end of file.
-final class ByteCollector: Sendable {
-    private let bytes = NIOLockedValueBox<[UInt8]>([])
-    private let done = NIOLockedValueBox(false)
-
-    init(descriptor: Int32) {
-        let thread = Thread { [self] in
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
-                if count > 0 {
-                    bytes.withLockedValue { $0.append(contentsOf: buffer[0..<count]) }
-                } else if count < 0 && errno == EINTR {
-                    continue
-                } else {
-                    break
-                }
-            }
-            done.withLockedValue { $0 = true }
-        }
-        thread.start()
-    }
-
-    var data: [UInt8] { bytes.withLockedValue { $0 } }
-    var text: String { String(decoding: data, as: UTF8.self) }
-    var finished: Bool { done.withLockedValue { $0 } }
-
-    /// Waits until the text satisfies `condition`.
-    func waitFor(within seconds: Double = 15, _ what: String, _ condition: (String) -> Bool) async throws {
-        try await eventually(within: seconds, "\(what); output so far: \(text.suffix(600).debugDescription)") {
-            condition(text)
-        }
-    }
-}
-
 /// `chat-client` as a process with piped standard input, output and error.
 final class ClientProcess: @unchecked Sendable {
     let process = Process()

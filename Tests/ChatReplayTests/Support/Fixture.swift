@@ -4,6 +4,12 @@ import ChatStore
 /// A session full of awkward text, at fixed times (so golden files are deterministic), crossing
 /// midnight UTC.
 enum Fixture {
+    /// The session the events belong to, as the golden files show it (a recorded session starts at
+    /// the real time of recording).
+    static let session = Session(
+        id: 1, startedMillis: millis("2026-11-22T10:00:00Z"), endedMillis: millis("2026-11-23T00:00:05Z"),
+        state: .clean, host: "127.0.0.1", port: 7070, version: "test")
+
     static let events: [NewEvent] = [
         NewEvent(kind: .join, user: "alice", connection: 1, timeMillis: millis("2026-11-22T10:01:02Z")),
         NewEvent(

@@ -18,6 +18,11 @@ final class VirtualClock: Clock, Sendable {
     /// Each deadline slept until, as an offset from the start.
     var sleeps: [Duration] { state.withLockedValue { $0.sleeps } }
 
+    /// Moves time on without anyone sleeping (a person pausing, say).
+    func advance(by duration: Duration) {
+        state.withLockedValue { $0.now = $0.now.advanced(by: duration) }
+    }
+
     func sleep(until deadline: Instant, tolerance: Duration?) async throws {
         state.withLockedValue {
             if $0.now < deadline { $0.now = deadline }

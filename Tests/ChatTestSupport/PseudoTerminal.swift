@@ -1,13 +1,12 @@
-import ChatTestSupport
 import Foundation
 
 /// A pseudo-terminal pair: the child gets the slave as its terminal, the test types into and
 /// reads from the master.
-struct PseudoTerminal {
-    let master: Int32
-    let slave: Int32
+package struct PseudoTerminal {
+    package let master: Int32
+    package let slave: Int32
 
-    init(columns: UInt16 = 80, rows: UInt16 = 24) throws {
+    package init(columns: UInt16 = 80, rows: UInt16 = 24) throws {
         // posix_openpt and friends need _XOPEN_SOURCE, which Swift's Glibc module does not set: look them up.
         typealias OpenPT = @convention(c) (Int32) -> Int32
         typealias GrantPT = @convention(c) (Int32) -> Int32
@@ -35,7 +34,7 @@ struct PseudoTerminal {
     }
 
     /// Types bytes as the user would.
-    func type(_ text: String) {
+    package func type(_ text: String) {
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { write(master, $0.baseAddress!, $0.count) }
     }
@@ -43,28 +42,28 @@ struct PseudoTerminal {
 
 /// Just enough of a VT100 to know what a person would see: printable text, CR, LF, backspace,
 /// and the CSI sequences the client uses (erase line, cursor moves, SGR, clear screen).
-struct ScreenModel {
-    let columns: Int
-    let rows: Int
-    private(set) var grid: [[Character]]
-    private(set) var row = 0
-    private(set) var column = 0
+package struct ScreenModel {
+    package let columns: Int
+    package let rows: Int
+    package private(set) var grid: [[Character]]
+    package private(set) var row = 0
+    package private(set) var column = 0
 
-    init(columns: Int = 80, rows: Int = 24) {
+    package init(columns: Int = 80, rows: Int = 24) {
         self.columns = columns
         self.rows = rows
         grid = Array(repeating: Array(repeating: " ", count: columns), count: rows)
     }
 
     /// The screen's lines, trailing blanks trimmed.
-    var lines: [String] {
+    package var lines: [String] {
         grid.map { String($0).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
     }
 
     /// The line the cursor is on.
-    var cursorLine: String { lines[row] }
+    package var cursorLine: String { lines[row] }
 
-    mutating func feed(_ text: String) {
+    package mutating func feed(_ text: String) {
         var characters = Array(text)[...]
         while let character = characters.popFirst() {
             switch character {
