@@ -1,6 +1,8 @@
 import ChatTestSupport
 import Foundation
 
+@testable import ChatClient
+
 /// A pseudo-terminal pair: the child gets the slave as its terminal, the test types into and
 /// reads from the master.
 struct PseudoTerminal {
@@ -34,10 +36,48 @@ struct PseudoTerminal {
         _ = ioctl(master, UInt(TIOCSWINSZ), &size)
     }
 
+    /// Makes the terminal `columns` wide, as a resized window would, and tells `process` (which,
+    /// not being in the terminal's foreground process group, gets no SIGWINCH from the kernel).
+    func resize(columns: UInt16, rows: UInt16 = 24, telling process: Process) {
+        var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
+        _ = ioctl(master, UInt(TIOCSWINSZ), &size)
+        kill(process.processIdentifier, SIGWINCH)
+    }
+
     /// Types bytes as the user would.
     func type(_ text: String) {
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { write(master, $0.baseAddress!, $0.count) }
+    }
+}
+
+/// Starts `chat-client` with the slave side of `terminal` as its terminal (TERM xterm, colours on).
+func launchClient(_ arguments: [String], terminal: PseudoTerminal, environment: [String: String] = [:]) throws
+    -> Process
+{
+    let process = Process()
+    process.executableURL = try chatClientBinary()
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["TERM"] = "xterm-256color"
+    env.removeValue(forKey: "NO_COLOR")
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let handle = FileHandle(fileDescriptor: terminal.slave, closeOnDealloc: false)
+    process.standardInput = handle
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    close(terminal.slave)
+    return process
+}
+
+extension ByteCollector {
+    /// What a person would see after everything written so far.
+    func screen(columns: Int = 80, rows: Int = 24) -> ScreenModel {
+        var model = ScreenModel(columns: columns, rows: rows)
+        model.feed(text)
+        return model
     }
 }
 
@@ -56,9 +96,15 @@ struct ScreenModel {
         grid = Array(repeating: Array(repeating: " ", count: columns), count: rows)
     }
 
+    /// The cell behind the second half of a wide character.
+    static let covered: Character = "\u{0}"
+
     /// The screen's lines, trailing blanks trimmed.
     var lines: [String] {
-        grid.map { String($0).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
+        grid.map {
+            String($0.filter { $0 != Self.covered })
+                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
     }
 
     /// The line the cursor is on.
@@ -94,7 +140,10 @@ struct ScreenModel {
                     lineFeed()
                 }
                 grid[row][column] = character
-                column += 1
+                // A wide character takes two cells; the second stays blank and is not a space.
+                let cells = max(InputLine.width(of: character), 1)
+                for extra in 1..<cells where column + extra < columns { grid[row][column + extra] = Self.covered }
+                column += cells
             }
         }
     }
@@ -119,6 +168,7 @@ struct ScreenModel {
                 default: min(column, columns)..<columns
                 }
             for index in range { grid[row][index] = " " }
+        case "A": row = max(row - count, 0)
         case "C": column = min(column + count, columns - 1)
         case "D": column = max(column - count, 0)
         case "G": column = min(count - 1, columns - 1)
@@ -128,6 +178,9 @@ struct ScreenModel {
         case "J":
             if parameters.first == 2 {
                 grid = Array(repeating: Array(repeating: " ", count: columns), count: rows)
+            } else if (parameters.first ?? 0) == 0 {
+                for index in min(column, columns)..<columns { grid[row][index] = " " }
+                for below in (row + 1)..<rows { grid[below] = Array(repeating: " ", count: columns) }
             }
         default: break  // SGR and anything else do not move text
         }
