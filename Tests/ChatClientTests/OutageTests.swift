@@ -42,14 +42,17 @@ struct OutageTests {
         var notices = ReconnectNotices(every: 10)
         let refused = "cannot connect: refused"
         var shown: [Int] = []
-        #expect(notices.shows(.shutdown("the server is shutting down")))
+        let shutdownShown = notices.shows(.shutdown("the server is shutting down"))
+        #expect(shutdownShown)
         for attempt in 1...25 {
             let failure = attempt == 1 ? nil : attempt == 15 ? "timed out" : refused
             if notices.shows(.reconnecting(attempt: attempt, seconds: 1, failure: failure)) { shown.append(attempt) }
         }
         #expect(shown == [1, 2, 10, 15, 16, 20])
-        #expect(notices.shows(.joined(Welcome(name: "a", session: 1, server: "s", room: "main"), requested: "a", resumed: true)))
-        #expect(notices.shows(.reconnecting(attempt: 1, seconds: 1, failure: refused)))
+        let welcome = Welcome(name: "a", session: 1, server: "s", room: "main")
+        let rejoinShown = notices.shows(.joined(welcome, requested: "a", resumed: true))
+        let nextOutageShown = notices.shows(.reconnecting(attempt: 1, seconds: 1, failure: refused))
+        #expect(rejoinShown && nextOutageShown, "a reconnection starts a new run of attempts")
     }
 
     @Test("queue notices and --timestamps in words")
