@@ -43,7 +43,7 @@ public struct ClientCommand: AsyncParsableCommand {
     @Flag(help: "Only receive: print the room, send nothing (typed keys are not echoed).")
     var listen = false
 
-    @Flag(help: "In a pipe: start live lines with their local date and time, as history lines are (off by default, so scripts read `name: text`).")
+    @Flag(help: "In a pipe: live lines start with their local date and time (off by default).")
     var timestamps = false
 
     @Flag(help: "When the server goes away, stop instead of reconnecting.")

@@ -18,7 +18,10 @@ struct FirstHourProcessTests {
             server.server.beginShutdown(message: RoomClosing.message)
             #expect(try await guest.exitStatus() == 0)
             let lines = guest.output.text.split(separator: "\n").map(String.init)
-            #expect(lines.suffix(2) == ["*** the room is closing: the host left", "*** the room is closed; not reconnecting"])
+            #expect(
+                lines.suffix(2) == [
+                    "*** the room is closing: the host left", "*** the room is closed; not reconnecting",
+                ])
             #expect(!guest.output.text.contains("reconnecting in"))
         }
     }
