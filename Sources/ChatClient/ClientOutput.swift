@@ -36,6 +36,14 @@ public enum ClientOutput: Sendable, Equatable {
     case disconnected(reason: String)
     /// The next connection attempt is in `seconds`; `failure` is why the last one failed.
     case reconnecting(attempt: Int, seconds: Double, failure: String?)
+    /// A message typed while disconnected waits for the connection.
+    case queued
+    /// `count` messages typed while disconnected have been sent, now that the client is back.
+    case queuedSent(count: Int)
+    /// Leaving while disconnected: `count` typed messages will never be sent.
+    case queuedUnsent(count: Int)
+    /// The host of the room left: the client stops instead of reconnecting.
+    case roomClosed
     /// A word from the client itself.
     case info(String)
 }

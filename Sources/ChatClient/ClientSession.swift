@@ -38,6 +38,8 @@ public enum SessionEnd: Sendable, Equatable {
     case serverShutdown
     /// The connection was lost and reconnection is off.
     case connectionLost
+    /// The host of a `--serve` room left: the room is gone, so there is nothing to reconnect to.
+    case roomClosed
 }
 
 /// One person in the room across connections: connects, shows every event once and in order,
@@ -61,6 +63,8 @@ public final class ClientSession: Sendable {
         var everWelcomed = false
         /// Warnings given about bad event ids; only the first few are shown.
         var idWarnings = 0
+        /// Messages typed while disconnected (after a welcome) sent since the last reconnection.
+        var sentQueued = 0
     }
 
     /// Warnings about bad event ids shown before the client stops reporting them one by one.
@@ -101,6 +105,7 @@ public final class ClientSession: Sendable {
                     if message == .quit { break }
                     await self.deliver(message)
                     credits?.give()
+                    await self.reportQueuedSent(credits: credits)
                 }
                 // Leaving before the first connection is made: see it through first, so that a
                 // failure to connect is still reported and an empty pipe still joins and leaves.
@@ -110,6 +115,7 @@ public final class ClientSession: Sendable {
             }
             group.addTask {
                 for await _ in self.quitRequests {
+                    await self.reportUnsent(credits: credits)
                     await self.leave()
                     return .quit
                 }
@@ -123,12 +129,30 @@ public final class ClientSession: Sendable {
 
     /// Sends one message once connected.
     private func deliver(_ message: ClientMessage) async {
+        let queued = slot.current == nil && everWelcomed
         guard let sender = await slot.wait() else { return }
         do {
             try await sender.send(message)
+            if queued { state.withLockedValue { $0.sentQueued += 1 } }
         } catch {
             await output(.info("the connection failed while sending; that message may not have arrived"))
         }
+    }
+
+    /// Once every message typed while disconnected has gone out (no credit is in use), says how many.
+    private func reportQueuedSent(credits: Credits?) async {
+        guard (credits?.inUse ?? 0) == 0 else { return }
+        let sent = state.withLockedValue { state -> Int in
+            defer { state.sentQueued = 0 }
+            return state.sentQueued
+        }
+        if sent > 0 { await output(.queuedSent(count: sent)) }
+    }
+
+    /// Leaving while disconnected: says how many typed messages will never be sent.
+    private func reportUnsent(credits: Credits?) async {
+        guard let credits, state.withLockedValue({ $0.sender == nil }), credits.inUse > 0 else { return }
+        await output(.queuedUnsent(count: credits.inUse))
     }
 
     /// Says goodbye (the server records a quit) and waits, at most `quitGrace`, for the server to close.
@@ -155,7 +179,7 @@ public final class ClientSession: Sendable {
         var retrying = false
         while true {
             var failure: String?
-            var announcedShutdown = false
+            var announcedShutdown: Shutdown?
             do {
                 announcedShutdown = try await connectOnce(resumed: connected) {
                     connected = true
@@ -172,9 +196,13 @@ public final class ClientSession: Sendable {
             slot.set(nil)
             state.withLockedValue { $0.sender = nil }
             if quitting { return .quit }
+            if announcedShutdown == .final {
+                await output(.roomClosed)
+                return .roomClosed
+            }
             guard options.reconnect else {
                 if let failure { await output(.disconnected(reason: failure)) }
-                return announcedShutdown ? .serverShutdown : .connectionLost
+                return announcedShutdown == nil ? .connectionLost : .serverShutdown
             }
             let delay = backoff.next()
             await output(.reconnecting(attempt: backoff.attempts, seconds: delay, failure: failure))
@@ -184,8 +212,13 @@ public final class ClientSession: Sendable {
         }
     }
 
-    /// One connection, from hello to close; true when the server announced its shutdown.
-    private func connectOnce(resumed: Bool, onWelcome: () -> Void) async throws -> Bool {
+    /// A shutdown the server announced: the server may come back, or (a host left) the room is gone.
+    private enum Shutdown {
+        case server, final
+    }
+
+    /// One connection, from hello to close; how the server announced its shutdown, if it did.
+    private func connectOnce(resumed: Bool, onWelcome: () -> Void) async throws -> Shutdown? {
         let resumeAfter = resumed ? lastShownID : nil
         let timeout = TimeAmount.milliseconds(Int64(options.connectTimeout * 1000))
         let welcomeTimeout = TimeAmount.milliseconds(Int64(options.welcomeTimeout * 1000))
@@ -202,7 +235,7 @@ public final class ClientSession: Sendable {
             if quitNow { try? await chat.quit() }
             await output(.joined(chat.welcome, requested: options.name, resumed: resumeAfter != nil))
             var reader = BlockReader(joining: resumeAfter == nil ? .join : .catchUp)
-            var announcedShutdown = false
+            var announcedShutdown: Shutdown?
             do {
                 while let message = try await chat.next() {
                     switch message {
@@ -220,13 +253,13 @@ public final class ClientSession: Sendable {
                     case .notice(_, let message): await output(.serverNotice(message))
                     case .error(_, let message): await output(.serverError(message))
                     case .shutdown(let message):
-                        announcedShutdown = true
+                        announcedShutdown = RoomClosing.isFinal(message) ? .final : .server
                         await output(.shutdown(message))
                     case .welcome: break
                     }
                 }
                 await reader.interrupted(session: self)
-                if !announcedShutdown && !quitting {
+                if announcedShutdown == nil && !quitting {
                     await output(.disconnected(reason: "the server closed the connection"))
                 }
             } catch {

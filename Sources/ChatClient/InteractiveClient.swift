@@ -79,7 +79,12 @@ private struct Screen {
     /// The name was typed here (so a refused one can be asked again).
     var askedName = false
     var online = false
+    /// Welcomed at least once: a message typed while not online waits for a reconnection.
+    var everOnline = false
     var leaving = false
+    /// Rows of the reconnection status printed last, right above the input line: the next
+    /// status replaces it rather than adding a line per attempt. Nil when something else came after.
+    var statusRows: Int?
     var myName = ""
 
     init(options: ClientOptions, color: Bool, sink: AsyncStream<ScreenEvent>.Continuation) {
@@ -109,8 +114,8 @@ private struct Screen {
                 show(output)
                 shown.give()
             case .resized:
-                input.width = Terminal.width
-                redraw()
+                statusRows = nil
+                Terminal.write(input.resize(to: Terminal.width) + drawInput())
             case .ended(let result):
                 switch result {
                 case .success(.connectionLost):
@@ -151,10 +156,13 @@ private struct Screen {
             case .send(let message):
                 if queued.tryTake() {
                     commands?.yield(message)
+                    if !online && everOnline { show(.queued) }
                 } else {
                     show(.info("not sent: \(queued.capacity) messages already wait for the connection"))
                 }
             case .quit:
+                // Offline, a goodbye after the waiting messages would wait for the server: leave now.
+                guard online else { return quit() }
                 leaving = true
                 commands?.yield(.quit)
             case .help: print(UserInput.helpLines.map { formatter.lines(.info($0)) }.flatMap { $0 })
@@ -201,20 +209,31 @@ private struct Screen {
         switch output {
         case .joined(let welcome, _, _):
             online = true
+            everOnline = true
             myName = TextSanitizer.clean(welcome.name)
         case .disconnected, .shutdown: online = false
         default: break
         }
     }
 
-    /// Shows lines above the input line, then redraws it.
+    /// Shows lines above the input line, then redraws it. A reconnection status replaces the
+    /// one printed just before it, so a long outage takes one line, updated in place.
     mutating func show(_ output: ClientOutput) {
-        print(formatter.lines(output))
+        let lines = formatter.lines(output)
+        guard case .reconnecting = output else {
+            print(lines)
+            return
+        }
+        print(lines, replacingRows: statusRows ?? 0)
+        statusRows = lines.reduce(0) { $0 + InputLine.rows(of: $1, width: input.width) }
     }
 
-    mutating func print(_ lines: [String]) {
+    /// Prints `lines` above the input line; `replacingRows` rows above it are cleared first.
+    mutating func print(_ lines: [String], replacingRows: Int = 0) {
         guard !lines.isEmpty else { return }
-        Terminal.write("\r\u{1B}[2K" + lines.joined(separator: "\r\n") + "\r\n" + drawInput())
+        statusRows = nil
+        let up = replacingRows > 0 ? "\u{1B}[\(replacingRows)A" : ""
+        Terminal.write("\r" + up + "\u{1B}[J" + lines.joined(separator: "\r\n") + "\r\n" + drawInput())
     }
 
     mutating func redraw() {

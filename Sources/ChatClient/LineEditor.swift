@@ -1,5 +1,9 @@
 /// The line being typed: its text, the cursor, and the lines typed before (recalled with ↑ ↓).
 /// A value type with no I/O: `handle(_:)` says what the key means for the rest of the client.
+///
+/// It edits what a person sees as one character (a grapheme cluster, Swift's `Character`): keys
+/// arrive one code point at a time, and each edit re-segments the line, so 👋 then 🏽 become one
+/// character that one Backspace erases, as do 🇫🇷, e + U+0301 and 👨‍👩‍👧.
 public struct LineEditor: Sendable, Equatable {
     /// What a key asks of the client.
     public enum Action: Sendable, Equatable {
@@ -15,7 +19,7 @@ public struct LineEditor: Sendable, Equatable {
         case clearScreen
     }
 
-    /// The characters of the line.
+    /// The characters (grapheme clusters) of the line.
     public private(set) var buffer: [Character] = []
     /// Where the cursor is: 0 before the first character, `buffer.count` after the last.
     public private(set) var cursor = 0
@@ -93,7 +97,17 @@ public struct LineEditor: Sendable, Equatable {
         default:
             return .none
         }
+        resegment()
         return .redraw
+    }
+
+    /// Makes `buffer` the grapheme clusters of the text again after an edit (a skin tone, a second
+    /// flag half, a combining mark or a joiner joins the character before it), keeping the cursor
+    /// after the same text.
+    private mutating func resegment() {
+        let head = String(buffer[..<cursor])
+        buffer = Array(head + String(buffer[cursor...]))
+        cursor = min(head.count, buffer.count)
     }
 
     private func wordStart(before position: Int) -> Int {

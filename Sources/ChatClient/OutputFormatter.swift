@@ -9,15 +9,18 @@ public struct OutputFormatter: Sendable {
     public var styled: Bool
     /// Colours (only when styled): off for `NO_COLOR` and `--no-color`.
     public var color: Bool
+    /// Plain live lines start with their local date and time, as history lines do (`--timestamps`).
+    public var timestamps: Bool
     /// Now, in milliseconds: decides whether a time stamp needs its date.
     public var now: @Sendable () -> Int64
 
     public init(
-        styled: Bool, color: Bool,
+        styled: Bool, color: Bool, timestamps: Bool = false,
         now: @escaping @Sendable () -> Int64 = currentTimeMillis
     ) {
         self.styled = styled
         self.color = color && styled
+        self.timestamps = timestamps
         self.now = now
     }
 
@@ -68,6 +71,12 @@ public struct OutputFormatter: Sendable {
             var text = "reconnecting in \(Self.seconds(seconds)) s (attempt \(attempt))"
             if let failure { text = "\(clean(failure)); " + text }
             return [notice(text)]
+        case .queued: return [notice("queued: will be sent when reconnected")]
+        case .queuedSent(let count):
+            return [notice("sent \(Self.messages(count)) typed while disconnected")]
+        case .queuedUnsent(let count):
+            return [notice("\(Self.messages(count)) typed while disconnected will not be sent", warning: true)]
+        case .roomClosed: return [notice("the room is closed; not reconnecting")]
         case .info(let text): return [notice(text)]
         }
     }
@@ -76,7 +85,7 @@ public struct OutputFormatter: Sendable {
     /// in its colour, and an arrow before a join (`→`) or a leave (`←`).
     public func line(_ event: Event, history: HistoryKind?) -> String {
         guard styled else {
-            return history == nil ? PlainText.line(event) : PlainText.historyLine(event, local: true)
+            return history == nil && !timestamps ? PlainText.line(event) : PlainText.historyLine(event, local: true)
         }
         let time = stamp(event.timeMillis, withDate: history != nil)
         if history == .join || history == .requested {
@@ -114,6 +123,11 @@ public struct OutputFormatter: Sendable {
     }
 
     private func clean(_ text: String) -> String { TextSanitizer.clean(text) }
+
+    /// "1 message", "3 messages".
+    static func messages(_ count: Int) -> String {
+        count == 1 ? "1 message" : "\(count) messages"
+    }
 
     static func seconds(_ value: Double) -> String {
         let tenths = Int((value * 10).rounded())

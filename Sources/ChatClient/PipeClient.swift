@@ -62,7 +62,10 @@ public struct PipeClient: Sendable {
                 options.name = NameRules.normalize(name)
             }
         }
-        let session = ClientSession(options: options) { out.write(formatter.lines($0)) }
+        let notices = NIOLockedValueBox(ReconnectNotices())
+        let session = ClientSession(options: options) { output in
+            if notices.withLockedValue({ $0.shows(output) }) { out.write(formatter.lines(output)) }
+        }
         sessionBox.withLockedValue { $0 = session }
         if interrupted.withLockedValue({ $0 }) { return 0 }
         do {

@@ -21,6 +21,24 @@ public enum Terminal {
 
     /// Turns off echo, line buffering and signal keys (Ctrl+C arrives as a byte) on standard input.
     public static func enterRawMode() -> Bool {
+        change { raw in
+            raw.c_lflag &= ~tcflag_t(ECHO | ICANON | ISIG | IEXTEN)
+            raw.c_iflag &= ~tcflag_t(IXON | ICRNL | BRKINT | INPCK | ISTRIP)
+            withUnsafeMutableBytes(of: &raw.c_cc) { cc in
+                cc[Int(VMIN)] = 1
+                cc[Int(VTIME)] = 0
+            }
+        }
+    }
+
+    /// Turns off echo only (for a listener, which reads no keys: what is typed must not show).
+    /// Ctrl+C still sends SIGINT.
+    public static func disableEcho() -> Bool {
+        change { $0.c_lflag &= ~tcflag_t(ECHO) }
+    }
+
+    /// Applies `edit` to standard input's settings, saving the originals for `restore()` first.
+    private static func change(_ edit: (inout termios) -> Void) -> Bool {
         var settings = termios()
         guard tcgetattr(STDIN_FILENO, &settings) == 0 else { return false }
         if savedSettings == nil {
@@ -28,12 +46,7 @@ public enum Terminal {
             atexit { Terminal.restore() }
         }
         var raw = settings
-        raw.c_lflag &= ~tcflag_t(ECHO | ICANON | ISIG | IEXTEN)
-        raw.c_iflag &= ~tcflag_t(IXON | ICRNL | BRKINT | INPCK | ISTRIP)
-        withUnsafeMutableBytes(of: &raw.c_cc) { cc in
-            cc[Int(VMIN)] = 1
-            cc[Int(VTIME)] = 0
-        }
+        edit(&raw)
         return tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0
     }
 

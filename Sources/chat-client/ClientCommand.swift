@@ -40,8 +40,11 @@ public struct ClientCommand: AsyncParsableCommand {
     @Option(help: "Seconds the server may take to welcome the client once connected.")
     var welcomeTimeout = 10.0
 
-    @Flag(help: "Only receive: print the room, send nothing.")
+    @Flag(help: "Only receive: print the room, send nothing (typed keys are not echoed).")
     var listen = false
+
+    @Flag(help: "In a pipe: live lines start with their local date and time (off by default).")
+    var timestamps = false
 
     @Flag(help: "When the server goes away, stop instead of reconnecting.")
     var noReconnect = false
@@ -95,7 +98,9 @@ public struct ClientCommand: AsyncParsableCommand {
             status = await InteractiveClient(options: options, color: color, intro: intro).run()
         } else {
             let styled = listen && Terminal.isTerminal(STDOUT_FILENO)
-            let formatter = OutputFormatter(styled: styled, color: color)
+            let formatter = OutputFormatter(styled: styled, color: color, timestamps: timestamps)
+            if listen && Terminal.isTerminal(STDIN_FILENO) { _ = Terminal.disableEcho() }
+            defer { Terminal.restore() }
             status = await PipeClient(options: options, listen: listen, formatter: formatter, intro: intro).run()
         }
         if let hosting { await hosting.close() }

@@ -1,3 +1,4 @@
+import ChatClient
 import ChatServer
 import Logging
 
@@ -26,7 +27,7 @@ public final class Hosting: Sendable {
 
     /// Tells everyone the room is closing, and returns once the server has recorded every leave.
     public func close() async {
-        server.beginShutdown(message: "the room is closing: the host left")
+        server.beginShutdown(message: RoomClosing.message)
         await task.value
     }
 }

@@ -9,27 +9,6 @@ import Testing
 /// The interactive client in a real pseudo-terminal.
 @Suite("chat-client in a terminal", .timeLimit(.minutes(2)))
 struct InteractiveTests {
-    /// Starts `chat-client` with the slave side of a pseudo-terminal as its terminal.
-    func launch(_ arguments: [String], terminal: PseudoTerminal, environment: [String: String] = [:]) throws
-        -> Process
-    {
-        let process = Process()
-        process.executableURL = try chatClientBinary()
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["TERM"] = "xterm-256color"
-        env.removeValue(forKey: "NO_COLOR")
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let handle = FileHandle(fileDescriptor: terminal.slave, closeOnDealloc: false)
-        process.standardInput = handle
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        close(terminal.slave)
-        return process
-    }
-
     @Test(
         "text arrives while a line is half typed: the screen shows both, and the typed line is sent whole",
         arguments: ["\u{03}", "\u{04}"])
@@ -39,14 +18,10 @@ struct InteractiveTests {
         let db = dir.file("chat.sqlite")
         try await withRunningServer(database: db) { server in
             let terminal = try PseudoTerminal()
-            let process = try launch(["--port", "\(server.port)"], terminal: terminal)
+            let process = try launchClient(["--port", "\(server.port)"], terminal: terminal)
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             let screen = ByteCollector(descriptor: terminal.master)
-            func model() -> ScreenModel {
-                var model = ScreenModel()
-                model.feed(screen.text)
-                return model
-            }
+            func model() -> ScreenModel { screen.screen() }
             try await screen.waitFor("the name prompt") { $0.contains("name: ") }
             terminal.type("alice\r")
             try await eventually(within: 15, "alice's prompt; screen: \(model().lines)") {
@@ -99,7 +74,7 @@ struct InteractiveTests {
         defer { dir.remove() }
         try await withRunningServer(database: dir.file("chat.sqlite")) { server in
             let terminal = try PseudoTerminal()
-            let process = try launch(
+            let process = try launchClient(
                 ["--port", "\(server.port)", "--name", "plain"], terminal: terminal, environment: ["NO_COLOR": "1"])
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             let screen = ByteCollector(descriptor: terminal.master)

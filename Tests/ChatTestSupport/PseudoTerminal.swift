@@ -33,6 +33,14 @@ package struct PseudoTerminal {
         _ = ioctl(master, UInt(TIOCSWINSZ), &size)
     }
 
+    /// Makes the terminal `columns` wide, as a resized window would, and tells `process` (which,
+    /// not being in the terminal's foreground process group, gets no SIGWINCH from the kernel).
+    package func resize(columns: UInt16, rows: UInt16 = 24, telling process: Process) {
+        var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
+        _ = ioctl(master, UInt(TIOCSWINSZ), &size)
+        kill(process.processIdentifier, SIGWINCH)
+    }
+
     /// Types bytes as the user would.
     package func type(_ text: String) {
         let bytes = Array(text.utf8)
@@ -48,16 +56,25 @@ package struct ScreenModel {
     package private(set) var grid: [[Character]]
     package private(set) var row = 0
     package private(set) var column = 0
+    /// How many cells a character takes (2 for wide ones); the client's own measure in its tests.
+    private let width: (Character) -> Int
 
-    package init(columns: Int = 80, rows: Int = 24) {
+    package init(columns: Int = 80, rows: Int = 24, width: @escaping (Character) -> Int = { _ in 1 }) {
         self.columns = columns
         self.rows = rows
+        self.width = width
         grid = Array(repeating: Array(repeating: " ", count: columns), count: rows)
     }
 
+    /// The cell behind the second half of a wide character.
+    static let covered: Character = "\u{0}"
+
     /// The screen's lines, trailing blanks trimmed.
     package var lines: [String] {
-        grid.map { String($0).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
+        grid.map {
+            String($0.filter { $0 != Self.covered })
+                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
     }
 
     /// The line the cursor is on.
@@ -93,7 +110,10 @@ package struct ScreenModel {
                     lineFeed()
                 }
                 grid[row][column] = character
-                column += 1
+                // A wide character takes two cells; the second stays blank and is not a space.
+                let cells = max(width(character), 1)
+                for extra in 1..<cells where column + extra < columns { grid[row][column + extra] = Self.covered }
+                column += cells
             }
         }
     }
@@ -118,6 +138,7 @@ package struct ScreenModel {
                 default: min(column, columns)..<columns
                 }
             for index in range { grid[row][index] = " " }
+        case "A": row = max(row - count, 0)
         case "C": column = min(column + count, columns - 1)
         case "D": column = max(column - count, 0)
         case "G": column = min(count - 1, columns - 1)
@@ -127,6 +148,9 @@ package struct ScreenModel {
         case "J":
             if parameters.first == 2 {
                 grid = Array(repeating: Array(repeating: " ", count: columns), count: rows)
+            } else if (parameters.first ?? 0) == 0 {
+                for index in min(column, columns)..<columns { grid[row][index] = " " }
+                for below in (row + 1)..<rows { grid[below] = Array(repeating: " ", count: columns) }
             }
         default: break  // SGR and anything else do not move text
         }
