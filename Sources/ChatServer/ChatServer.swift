@@ -1,3 +1,4 @@
+import ChatCore
 import ChatModel
 import ChatProtocol
 import ChatStore
@@ -25,14 +26,19 @@ public final class ChatServer: Service, Sendable {
     let onListening: @Sendable (ChatServer) -> Void
     let store: EventStore
     let writer: EventWriter
+    /// The room's rules and record, for every door.
+    let core: ChatCore
+    /// The fan-out of committed events to the members' outlets.
     let room: LiveRoom
+    /// The doors of the port: the first line of a connection decides.
+    let doors: DoorSet
     private let listener: NIOAsyncChannel<any Channel, Never>
     private let state = NIOLockedValueBox(State())
 
     private struct State {
-        var connections: [Int64: Member] = [:]
+        var lifecycle = Lifecycle.initial
+        var connections: [Int64: any Channel] = [:]
         var nextConnection: Int64 = 1
-        var shuttingDown = false
         /// `run` waiting for the last connection to close.
         var drained: CheckedContinuation<Void, Never>?
     }
@@ -71,6 +77,11 @@ public final class ChatServer: Service, Sendable {
         self.store = store
         self.room = room
         self.listener = listener
+        core = ChatCore(
+            store: store, writer: writer, room: ChatRoom(name: room.name), configuration: configuration.core)
+        doors = DoorSet([
+            JSONDoor(maxLineBytes: configuration.maxLineBytes), PlainDoor(maxLineBytes: configuration.maxLineBytes),
+        ])
     }
 
     private static func bind(
@@ -107,7 +118,9 @@ public final class ChatServer: Service, Sendable {
 
     /// Serves until graceful shutdown (SIGINT, SIGTERM through a `ServiceGroup`) or cancellation,
     /// then tells everyone, records their leaves, commits everything and closes the session.
+    /// Runs once: a second call throws `ServerError.alreadyRunning` or `.alreadyStopped`.
     public func run() async throws {
+        try state.withLockedValue { try $0.lifecycle.run() }
         var failure: (any Error)?
         do {
             try await withTaskCancellationOrGracefulShutdownHandler {
@@ -123,6 +136,7 @@ public final class ChatServer: Service, Sendable {
         }
         beginShutdown()
         await allConnectionsClosed()
+        state.withLockedValue { $0.lifecycle.stopped() }
         try store.close()
         logger.info("session \(session) closed")
         if let failure { throw failure }
@@ -130,14 +144,13 @@ public final class ChatServer: Service, Sendable {
 
     /// Serves an accepted connection on its event loop (see `ConnectionHandler`), or refuses it.
     private func accept(_ channel: any Channel) {
-        guard let member = admitConnection(channel) else { return }
+        guard let connection = admitConnection(channel) else { return }
         channel.eventLoop.execute {
             do {
-                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, member: member))
+                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, connection: connection))
             } catch {
-                self.failed(member, error)
                 channel.close(promise: nil)
-                self.closed(member, Ending())
+                self.closed(connection, peer: channel.remoteAddress, reason: .connectionLost)
             }
         }
     }
@@ -160,48 +173,46 @@ public final class ChatServer: Service, Sendable {
     /// (after at most the grace time). `run` returns once every leave is recorded.
     /// - Parameter message: why, for the notice (`the room is closing: the host left`).
     public func beginShutdown(message: String? = nil) {
-        let members = state.withLockedValue { state -> [Member]? in
-            guard !state.shuttingDown else { return nil }
-            state.shuttingDown = true
+        let channels = state.withLockedValue { state -> [any Channel]? in
+            guard state.lifecycle.beginShutdown() else { return nil }
             return Array(state.connections.values)
         }
-        guard let members else { return }
-        logger.info("shutting down: telling \(members.count) connections")
+        guard let channels else { return }
+        logger.info("shutting down: telling \(channels.count) connections")
         listener.channel.close(promise: nil)
-        let notice = (
-            message.map { "*** \($0). Goodbye!" } ?? PlainTexts.shutdown,
-            ServerMessage.shutdown(message: message ?? "the server is shutting down").json
-        )
-        let grace = TimeAmount.milliseconds(Int64(configuration.shutdownGraceSeconds * 1000))
-        for member in members { member.shutdown(notice: notice, grace: grace) }
+        for channel in channels {
+            channel.eventLoop.execute {
+                channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.ShutdownBegun(message: message))
+            }
+        }
     }
 
-    var isShuttingDown: Bool { state.withLockedValue { $0.shuttingDown } }
-
-    /// Registers a new connection, or refuses it politely when the server is full or stopping.
-    private func admitConnection(_ channel: Channel) -> Member? {
-        let member = state.withLockedValue { state -> Member? in
-            guard !state.shuttingDown, state.connections.count < configuration.maxClients else { return nil }
-            let member = Member(
-                id: state.nextConnection, channel: channel, maxPendingEvents: configuration.maxResume + 10_000)
+    /// Registers a new connection and returns its number, or refuses it politely when the server
+    /// is full or stopping.
+    private func admitConnection(_ channel: any Channel) -> Int64? {
+        let admitted = state.withLockedValue { state -> (Int64?, stopping: Bool) in
+            guard state.lifecycle.isAccepting else { return (nil, true) }
+            guard state.connections.count < configuration.maxClients else { return (nil, false) }
+            let connection = state.nextConnection
             state.nextConnection += 1
-            state.connections[member.id] = member
-            return member
+            state.connections[connection] = channel
+            return (connection, false)
         }
-        guard let member else {
+        guard let connection = admitted.0 else {
             logger.info("\(Self.describe(channel.remoteAddress)) refused: server full or stopping")
             var buffer = channel.allocator.buffer(capacity: 80)
-            buffer.writeString(isShuttingDown ? PlainTexts.shutdown : PlainTexts.full(configuration.maxClients))
-            buffer.writeInteger(UInt8(ascii: "\n"))
+            buffer.writeLine(admitted.stopping ? PlainTexts.shutdown : PlainTexts.full(configuration.maxClients))
             channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
             return nil
         }
-        return member
+        return connection
     }
 
-    func forget(_ member: Member) {
+    /// A connection is over: forgets it.
+    func closed(_ connection: Int64, peer: SocketAddress?, reason: LeaveReason) {
+        logger.info("\(Self.describe(peer)) disconnected (\(reason.words))")
         let drained = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
-            state.connections.removeValue(forKey: member.id)
+            state.connections.removeValue(forKey: connection)
             guard state.connections.isEmpty, let drained = state.drained else { return nil }
             state.drained = nil
             return drained
@@ -218,10 +229,16 @@ public final class ChatServer: Service, Sendable {
 /// Failures of the server itself (the store has `StoreError`).
 public enum ServerError: Error, CustomStringConvertible {
     case cannotListen(host: String, port: Int, cause: String)
+    /// `run` was called while the server was already running.
+    case alreadyRunning
+    /// `run` was called after the server had stopped: a server runs once.
+    case alreadyStopped
 
     public var description: String {
         switch self {
         case .cannotListen(let host, let port, let cause): return "cannot listen on \(host):\(port): \(cause)"
+        case .alreadyRunning: return "the server is already running: run() was called twice"
+        case .alreadyStopped: return "the server has stopped: a server runs once; make a new one"
         }
     }
 }
