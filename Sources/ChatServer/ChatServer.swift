@@ -26,22 +26,10 @@ public final class ChatServer: Service, Sendable {
     let onListening: @Sendable (ChatServer) -> Void
     let store: EventStore
     let writer: EventWriter
-    /// The room's rules and record, for every door.
-    let core: ChatCore
-    /// The fan-out of committed events to the members' outlets.
-    let room: LiveRoom
-    /// The doors of the port: the first line of a connection decides.
-    let doors: DoorSet
+    /// The core, the fan-out and the doors, for every connection's handler.
+    let services: ConnectionServices
     private let listener: NIOAsyncChannel<any Channel, Never>
-    private let state = NIOLockedValueBox(State())
-
-    private struct State {
-        var lifecycle = Lifecycle.initial
-        var connections: [Int64: any Channel] = [:]
-        var nextConnection: Int64 = 1
-        /// `run` waiting for the last connection to close.
-        var drained: CheckedContinuation<Void, Never>?
-    }
+    private let connections = Connections()
 
     /// Opens the database and binds the listening socket. Errors name the database file or the
     /// address and the cause. `onListening` is called when `run` starts accepting.
@@ -75,13 +63,18 @@ public final class ChatServer: Service, Sendable {
             throw error
         }
         self.store = store
-        self.room = room
         self.listener = listener
-        core = ChatCore(
+        let core = ChatCore(
             store: store, writer: writer, room: ChatRoom(name: room.name), configuration: configuration.core)
-        doors = DoorSet([
+        let doors = DoorSet([
             JSONDoor(maxLineBytes: configuration.maxLineBytes), PlainDoor(maxLineBytes: configuration.maxLineBytes),
         ])
+        services = ConnectionServices(
+            core: core, room: room, doors: doors, configuration: configuration, logger: logger
+        ) { [connections] connection, peer, reason in
+            logger.info("\(Self.describe(peer)) disconnected (\(reason.words))")
+            connections.closed(connection)
+        }
     }
 
     private static func bind(
@@ -120,7 +113,7 @@ public final class ChatServer: Service, Sendable {
     /// then tells everyone, records their leaves, commits everything and closes the session.
     /// Runs once: a second call throws `ServerError.alreadyRunning` or `.alreadyStopped`.
     public func run() async throws {
-        try state.withLockedValue { try $0.lifecycle.run() }
+        try connections.run()
         var failure: (any Error)?
         do {
             try await withTaskCancellationOrGracefulShutdownHandler {
@@ -135,8 +128,7 @@ public final class ChatServer: Service, Sendable {
             failure = error
         }
         beginShutdown()
-        await allConnectionsClosed()
-        state.withLockedValue { $0.lifecycle.stopped() }
+        await connections.allClosed()
         try store.close()
         logger.info("session \(session) closed")
         if let failure { throw failure }
@@ -144,28 +136,25 @@ public final class ChatServer: Service, Sendable {
 
     /// Serves an accepted connection on its event loop (see `ConnectionHandler`), or refuses it.
     private func accept(_ channel: any Channel) {
-        guard let connection = admitConnection(channel) else { return }
-        channel.eventLoop.execute {
+        let connection: Int64
+        switch connections.admit(channel, maxClients: configuration.maxClients) {
+        case .success(let admitted):
+            connection = admitted
+        case .failure(let refusal):
+            logger.info("\(Self.describe(channel.remoteAddress)) refused: server full or stopping")
+            var buffer = channel.allocator.buffer(capacity: 80)
+            buffer.writeLine(refusal == .stopping ? PlainTexts.shutdown : PlainTexts.full(configuration.maxClients))
+            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
+        channel.eventLoop.execute { [services] in
             do {
-                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, connection: connection))
+                try channel.pipeline.syncOperations.addHandler(
+                    ConnectionHandler(services: services, connection: connection))
             } catch {
                 channel.close(promise: nil)
-                self.closed(connection, peer: channel.remoteAddress, reason: .connectionLost)
+                services.closed(connection, channel.remoteAddress, .connectionLost)
             }
-        }
-    }
-
-    /// Returns once every connection is closed and its leave submitted (after `beginShutdown`).
-    private func allConnectionsClosed() async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLockedValue { state -> Bool in
-                guard state.connections.isEmpty else {
-                    state.drained = continuation
-                    return false
-                }
-                return true
-            }
-            if now { continuation.resume() }
         }
     }
 
@@ -173,11 +162,7 @@ public final class ChatServer: Service, Sendable {
     /// (after at most the grace time). `run` returns once every leave is recorded.
     /// - Parameter message: why, for the notice (`the room is closing: the host left`).
     public func beginShutdown(message: String? = nil) {
-        let channels = state.withLockedValue { state -> [any Channel]? in
-            guard state.lifecycle.beginShutdown() else { return nil }
-            return Array(state.connections.values)
-        }
-        guard let channels else { return }
+        guard let channels = connections.beginShutdown() else { return }
         logger.info("shutting down: telling \(channels.count) connections")
         listener.channel.close(promise: nil)
         for channel in channels {
@@ -185,39 +170,6 @@ public final class ChatServer: Service, Sendable {
                 channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.ShutdownBegun(message: message))
             }
         }
-    }
-
-    /// Registers a new connection and returns its number, or refuses it politely when the server
-    /// is full or stopping.
-    private func admitConnection(_ channel: any Channel) -> Int64? {
-        let admitted = state.withLockedValue { state -> (Int64?, stopping: Bool) in
-            guard state.lifecycle.isAccepting else { return (nil, true) }
-            guard state.connections.count < configuration.maxClients else { return (nil, false) }
-            let connection = state.nextConnection
-            state.nextConnection += 1
-            state.connections[connection] = channel
-            return (connection, false)
-        }
-        guard let connection = admitted.0 else {
-            logger.info("\(Self.describe(channel.remoteAddress)) refused: server full or stopping")
-            var buffer = channel.allocator.buffer(capacity: 80)
-            buffer.writeLine(admitted.stopping ? PlainTexts.shutdown : PlainTexts.full(configuration.maxClients))
-            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
-            return nil
-        }
-        return connection
-    }
-
-    /// A connection is over: forgets it.
-    func closed(_ connection: Int64, peer: SocketAddress?, reason: LeaveReason) {
-        logger.info("\(Self.describe(peer)) disconnected (\(reason.words))")
-        let drained = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
-            state.connections.removeValue(forKey: connection)
-            guard state.connections.isEmpty, let drained = state.drained else { return nil }
-            state.drained = nil
-            return drained
-        }
-        drained?.resume()
     }
 
     static func describe(_ address: SocketAddress?) -> String {

@@ -21,7 +21,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         var message: String?
     }
 
-    private let server: ChatServer
+    private let server: ConnectionServices
     private let connection: Int64
     private var machine: ConnectionStateMachine
     private var door: any Door
@@ -34,7 +34,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var executing = false
     private var deferred: [(inout ConnectionStateMachine) -> [ConnectionAction]] = []
 
-    init(server: ChatServer, connection: Int64) {
+    init(services server: ConnectionServices, connection: Int64) {
         self.server = server
         self.connection = connection
         self.door = server.doors.fallback
@@ -183,7 +183,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .closed(let reason):
             nameTimer?.cancel()
             stallTimer?.cancel()
-            server.closed(connection, peer: context.channel.remoteAddress, reason: reason)
+            server.closed(connection, context.channel.remoteAddress, reason)
         }
     }
 
