@@ -13,8 +13,10 @@ struct CoreTests {
         let second = try await CoreDriver.joined(harness, connection: 2, as: "ALICE")
         #expect(alice.name == "alice")
         #expect(second.name == "ALICE2")
-        #expect(second.replies.first { if case .welcome = $0 { true } else { false } } == .welcome(
-            name: "ALICE2", requested: "ALICE", session: harness.core.session, room: "main"))
+        #expect(
+            second.replies.first { if case .welcome = $0 { true } else { false } }
+                == .welcome(
+                    name: "ALICE2", requested: "ALICE", session: harness.core.session, room: "main"))
         let reserved = try await CoreDriver.joined(harness, connection: 3, as: "Server")
         #expect(reserved.replies.last == .error(.nameReserved("Server")))
         #expect(reserved.machine.state == .naming)
@@ -57,7 +59,8 @@ struct CoreTests {
         let committed = harness.committed
         #expect(committed.map(\.id) == committed.map(\.id).sorted())
         #expect(committed.filter { $0.kind == .message }.map(\.text) == (0..<20).map { "\($0)" })
-        #expect(try harness.recorded().map(\.kind) == [.join, .join] + Array(repeating: .message, count: 20) + [.action])
+        #expect(
+            try harness.recorded().map(\.kind) == [.join, .join] + Array(repeating: .message, count: 20) + [.action])
     }
 
     @Test("catch-up: the recent history, then resume exactly after, then a gap when too much was missed")
