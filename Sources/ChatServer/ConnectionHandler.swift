@@ -14,7 +14,6 @@ import NIOPosix
 /// each read.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = InboundLine
-    typealias OutboundOut = ByteBuffer
 
     /// Tells a connection the server is stopping (fired through its pipeline).
     struct ShutdownBegun: Sendable {
@@ -26,7 +25,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var machine: ConnectionStateMachine
     private var door: any Door
     private var outlet: Outlet?
-    private var context: ChannelHandlerContext?
+    /// Set once the handler is added, and kept: completions that arrive after the close still
+    /// run their actions (the leave, the end of the connection).
+    private var channel: (any Channel)?
+    private var peer: SocketAddress?
     private var nameTimer: Scheduled<Void>?
     private var stallTimer: Scheduled<Void>?
     /// Actions are being executed: what happens meanwhile (a write that fails and closes the
@@ -44,17 +46,14 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
+        channel = context.channel
+        peer = context.channel.remoteAddress
         if context.channel.isActive {
             server.logger.info("\(ChatServer.describe(context.channel.remoteAddress)) connected")
             apply { $0.start() }
         } else {
             apply { $0.channelInactive() }
         }
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -109,33 +108,33 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// This handler, for completions that hop back to its event loop.
-    private func bound(_ context: ChannelHandlerContext) -> NIOLoopBound<ConnectionHandler> {
-        NIOLoopBound(self, eventLoop: context.eventLoop)
+    private func bound(_ channel: any Channel) -> NIOLoopBound<ConnectionHandler> {
+        NIOLoopBound(self, eventLoop: channel.eventLoop)
     }
 
     private func execute(_ action: ConnectionAction) {
-        guard let context else { return }
+        guard let channel else { return }
         switch action {
         case .send(let reply):
-            var buffer = context.channel.allocator.buffer(capacity: 128)
+            var buffer = channel.allocator.buffer(capacity: 128)
             door.encode(reply, into: &buffer)
-            if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
+            if buffer.readableBytes > 0 { channel.writeAndFlush(buffer, promise: nil) }
         case .read:
-            context.read()
+            channel.read()
         case .armNameTimer:
-            let this = bound(context)
-            nameTimer = context.eventLoop.scheduleTask(in: .seconds(server.configuration.nameTimeoutSeconds)) {
+            let this = bound(channel)
+            nameTimer = channel.eventLoop.scheduleTask(in: .seconds(server.configuration.nameTimeoutSeconds)) {
                 this.value.apply { $0.nameTimerFired() }
             }
         case .cancelNameTimer:
             nameTimer?.cancel()
             nameTimer = nil
         case .catchUp(let name, let join):
-            catchUp(name: name, join, context: context)
+            catchUp(name: name, join, channel: channel)
         case .goLive(let seenThrough):
             outlet?.goLive(seenThrough: seenThrough)
         case .recordJoin(let event):
-            let (this, loop, logger) = (bound(context), context.eventLoop, server.logger)
+            let (this, loop, logger) = (bound(channel), channel.eventLoop, server.logger)
             server.core.record(event) { result in
                 if case .failure(let error) = result { logger.error("join not stored: \(error)") }
                 loop.execute {
@@ -146,32 +145,32 @@ final class ConnectionHandler: ChannelInboundHandler {
                 }
             }
         case .record(let event):
-            record(event, context: context)
+            record(event, channel: channel)
         case .recordQuit(let event):
             // The completion runs after the commit's fan-out was handed to the event loops, so
             // this comes after it.
-            let (this, loop) = (bound(context), context.eventLoop)
+            let (this, loop) = (bound(channel), channel.eventLoop)
             server.core.record(event) { _ in loop.execute { this.value.apply { $0.leaveCommitted() } } }
         case .delay(let seconds):
-            let this = bound(context)
-            context.eventLoop.scheduleTask(in: .seconds(seconds)) { this.value.apply { $0.delayOver() } }
+            let this = bound(channel)
+            channel.eventLoop.scheduleTask(in: .seconds(seconds)) { this.value.apply { $0.delayOver() } }
         case .readHistory(let limit):
             let core = server.core
             let logger = server.logger
-            let done = bound(context)
-            NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { try core.history(limit: limit) }
+            let done = bound(channel)
+            NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) { try core.history(limit: limit) }
                 .whenComplete { result in
                     if case .failure(let error) = result { logger.error("cannot read history: \(error)") }
                     let events = (try? result.get()) ?? []
                     done.value.apply { $0.historyRead(events) }
                 }
         case .finish(let reply):
-            finish(saying: reply, context: context)
+            finish(saying: reply, channel: channel)
         case .close:
-            context.close(promise: nil)
+            channel.close(promise: nil)
         case .armStallTimer:
-            let this = bound(context)
-            stallTimer = context.eventLoop.scheduleTask(in: .seconds(server.configuration.stallSeconds)) {
+            let this = bound(channel)
+            stallTimer = channel.eventLoop.scheduleTask(in: .seconds(server.configuration.stallSeconds)) {
                 this.value.apply { $0.stallTimerFired() }
             }
         case .cancelStallTimer:
@@ -183,23 +182,23 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .closed(let reason):
             nameTimer?.cancel()
             stallTimer?.cancel()
-            server.closed(connection, context.channel.remoteAddress, reason)
+            server.closed(connection, peer, reason)
         }
     }
 
     /// Registers for live events, then reads the record off the event loop.
-    private func catchUp(name: String, _ join: JoinRequest, context: ChannelHandlerContext) {
-        server.logger.info("\(ChatServer.describe(context.channel.remoteAddress)) joined as \(name)")
+    private func catchUp(name: String, _ join: JoinRequest, channel: any Channel) {
+        server.logger.info("\(ChatServer.describe(peer)) joined as \(name)")
         let outlet = Outlet(
-            channel: context.channel, format: door.format, maxBacklogEvents: server.configuration.maxResume + 10_000,
+            channel: channel, format: door.format, maxBacklogEvents: server.configuration.maxResume + 10_000,
             chunk: server.configuration.maxQueueBytes / 2)
-        let this = bound(context)
+        let this = bound(channel)
         outlet.onTooSlow = { this.value.apply { $0.tooSlow() } }
         self.outlet = outlet
         server.room.add(outlet)
         let core = server.core
         let logger = server.logger
-        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { try core.catchUp(for: join) }
+        NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) { try core.catchUp(for: join) }
             .whenComplete { result in
                 if case .failure(let error) = result { logger.error("cannot read history: \(error)") }
                 let catchUp = (try? result.get()) ?? CatchUp(events: [], gap: nil, resumeAfter: join.resumeAfter)
@@ -208,10 +207,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Stores an event; if it cannot be stored, only the sender hears.
-    private func record(_ event: NewEvent, context: ChannelHandlerContext) {
+    private func record(_ event: NewEvent, channel: any Channel) {
         guard !event.text.isEmpty || event.kind == .leave || event.kind == .join else { return }
         let logger = server.logger
-        let (this, loop) = (bound(context), context.eventLoop)
+        let (this, loop) = (bound(channel), channel.eventLoop)
         server.core.record(event) { result in
             guard case .failure(let error) = result else { return }
             logger.error("not stored: \(error)")
@@ -221,15 +220,14 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Writes what the member is still owed and `reply`, half-closes once that is out so the peer
     /// reads it and then the end, and closes for good after the grace time whatever the peer does.
-    private func finish(saying reply: Reply?, context: ChannelHandlerContext) {
-        let channel = context.channel
+    private func finish(saying reply: Reply?, channel: any Channel) {
         outlet?.writeAll()
         var buffer = channel.allocator.buffer(capacity: 128)
         if let reply { door.encode(reply, into: &buffer) }
-        let written = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: written)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(buffer, promise: written)
         let grace = TimeAmount.seconds(server.configuration.shutdownGraceSeconds)
-        let timer = context.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
+        let timer = channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
         written.futureResult.whenComplete { result in
             guard case .success = result else { return }
             channel.close(mode: .output, promise: nil)
