@@ -90,6 +90,10 @@ public struct ConnectionStateMachine {
         case .catchingUp, .joining, .live(_, waiting: .some):
             queue.append(input)
             return actions
+        case .live(_, waiting: nil) where !queue.isEmpty || !writable:
+            // Over budget: handled once the member drains, after the lines before it.
+            queue.append(input)
+            return actions
         case .naming, .live(_, waiting: nil):
             return actions + handle(input)
         }
@@ -117,8 +121,10 @@ public struct ConnectionStateMachine {
             // The step ends first, and the lines that queued up are handled.
             inputClosed = true
             return actions
-        case .live(let member, waiting: nil):
-            return actions + leave(member)
+        case .live(_, waiting: nil):
+            // Lines that waited for the budget are handled first.
+            inputClosed = true
+            return actions + resume()
         case .quitting(let name):
             state = .closed
             return actions + (name.map { [.leaveRoom(name: $0)] } ?? []) + [.closed(.quit)]
@@ -132,6 +138,7 @@ public struct ConnectionStateMachine {
         guard isWritable != writable, state != .closed else { return [] }
         writable = isWritable
         guard isWritable else { return [.armStallTimer] }
+        if case .live(_, waiting: nil) = state { return [.cancelStallTimer] + resume() }
         return [.cancelStallTimer] + readComplete()
     }
 
@@ -244,14 +251,14 @@ public struct ConnectionStateMachine {
         }
     }
 
-    /// Handles what queued up until a step waits; then closes if the channel closed meanwhile,
-    /// or reads on.
+    /// Handles what queued up until a step waits or the member is over its outbound budget;
+    /// then closes if the channel closed meanwhile, or reads on.
     private mutating func resume() -> [ConnectionAction] {
         var actions: [ConnectionAction] = []
-        while case .live(_, waiting: nil) = state, !queue.isEmpty {
+        while writable, case .live(_, waiting: nil) = state, !queue.isEmpty {
             actions += handle(queue.removeFirst())
         }
-        guard case .live(let member, waiting: nil) = state else { return actions }
+        guard case .live(let member, waiting: nil) = state, queue.isEmpty else { return actions }
         if inputClosed { return actions + leave(member) }
         return actions + readComplete()
     }

@@ -76,9 +76,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        let writable = context.channel.isWritable
-        if writable { outlet?.writable() }
-        apply { $0.writabilityChanged(writable) }
+        if context.channel.isWritable { outlet?.writable() }
+        // Read when handled: writing the outlet's backlog may have filled the budget again.
+        let channel = context.channel
+        apply { $0.writabilityChanged(channel.isWritable) }
         context.fireChannelWritabilityChanged()
     }
 

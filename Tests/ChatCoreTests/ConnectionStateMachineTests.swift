@@ -191,6 +191,35 @@ struct ConnectionStateMachineTests {
             ])
     }
 
+    @Test("over budget: lines already read wait, in order, until the member drains; then they are handled")
+    func linesWaitForTheBudget() {
+        var machine = joined()
+        _ = machine.lineRead(.request(.history(5)))
+        _ = machine.lineRead(.request(.who))
+        let full = machine.writabilityChanged(false)
+        #expect(full == [.armStallTimer])
+        // The history's reply fills the budget: the /who read meanwhile waits, and so does reading.
+        let replied = machine.historyRead([])
+        #expect(replied == [.send(.history(HistoryBlock(purpose: .request, events: [])))])
+        let more = machine.lineRead(.request(.help))
+        #expect(more == [])
+        let drained = machine.writabilityChanged(true)
+        #expect(drained == [.cancelStallTimer, .send(.who(["alice"])), .send(.help), .read])
+    }
+
+    @Test("closed over budget: the lines that waited are handled, then the leave")
+    func closedOverBudget() {
+        var machine = joined()
+        _ = machine.writabilityChanged(false)
+        _ = machine.lineRead(.request(.say("last words")))
+        let closed = machine.channelInactive()
+        #expect(
+            closed == [
+                .cancelStallTimer, .record(NewEvent(kind: .message, user: "alice", text: "last words", connection: 1)),
+                .leaveRoom(name: "alice"), leave(.connectionLost), .closed(.connectionLost),
+            ])
+    }
+
     @Test("shutdown: told, lines ignored, the leave recorded as server shutdown")
     func shutdown() {
         var machine = joined()
