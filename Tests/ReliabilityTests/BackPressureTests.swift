@@ -80,7 +80,7 @@ struct BackPressureTests {
         }
         peak = max(peak, server.peakResidentKiB)
         let growthMiB = Double(peak - baseline) / 1024
-        #expect(growthMiB < 48, "the server grew by \(growthMiB) MiB")
+        #expect(growthMiB < 32, "the server grew by \(growthMiB) MiB")
         #expect((joinSeconds ?? 99) < 1, "the newcomer took \(joinSeconds ?? -1) s to join")
         for flooder in flooders { await flooder.close() }
         #expect(try await server.stop() == 0)
