@@ -235,10 +235,15 @@ public struct ConnectionStateMachine {
     /// The quit's leave is committed, and its fan-out handed on: goodbye.
     public mutating func leaveCommitted() -> [ConnectionAction] {
         guard case .quitting(let name) = state else { return [] }
-        guard inputClosed else { return [.finish(.goodbye)] }
+        // Out of the room as soon as the room has seen the leave: the name is free again.
+        let left: [ConnectionAction] = name.map { [.leaveRoom(name: $0)] } ?? []
+        guard inputClosed else {
+            state = .quitting(name: nil)
+            return left + [.finish(.goodbye)]
+        }
         // The connection closed while the leave was being stored.
         state = .closed
-        return (name.map { [.leaveRoom(name: $0)] } ?? []) + [.closed(.quit)]
+        return left + [.closed(.quit)]
     }
 
     // MARK: Handling lines
