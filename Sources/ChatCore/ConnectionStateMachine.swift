@@ -36,7 +36,6 @@ public struct ConnectionStateMachine {
         public var name: String
         var limiter: TokenBucket
         var warned = false
-        public static func == (lhs: Member, rhs: Member) -> Bool { lhs.name == rhs.name && lhs.warned == rhs.warned }
     }
 
     public private(set) var state = State.greeting

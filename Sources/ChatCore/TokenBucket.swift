@@ -1,5 +1,5 @@
 /// A token bucket: `burst` tokens, refilled at `rate` a second. Measures in seconds of any clock.
-public struct TokenBucket: Sendable {
+public struct TokenBucket: Sendable, Equatable {
     public let rate: Double
     public let burst: Double
     private var tokens: Double

@@ -49,7 +49,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         channel = context.channel
         peer = context.channel.remoteAddress
         if context.channel.isActive {
-            server.logger.info("\(ChatServer.describe(context.channel.remoteAddress)) connected")
+            server.logger.info("\(ChatServer.describe(peer)) connected")
             apply { $0.start() }
         } else {
             apply { $0.channelInactive() }
@@ -89,7 +89,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        server.logger.debug("\(ChatServer.describe(context.channel.remoteAddress)) connection error: \(error)")
+        server.logger.debug("\(ChatServer.describe(peer)) connection error: \(error)")
         context.close(promise: nil)
     }
 
