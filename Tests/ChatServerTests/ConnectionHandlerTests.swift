@@ -150,6 +150,17 @@ struct ConnectionHandlerTests {
         await harness.close()
     }
 
+    @Test("closed while catching up: the catch-up still ends the connection, with its join and its leave")
+    func closedWhileCatchingUp() async throws {
+        let harness = try await HandlerHarness()
+        try await harness.send("alice")
+        try await harness.channel.close()
+        #expect(try await harness.waitForEnding() == .connectionLost)
+        try await eventually(within: 5, "the join and the leave") { try harness.recorded().count == 2 }
+        #expect(try harness.recorded().map(\.kind) == [.join, .leave])
+        await harness.close()
+    }
+
     @Test("too slow: over budget and not draining for the stall time, it is closed and recorded so")
     func tooSlow() async throws {
         let harness = try await HandlerHarness()
