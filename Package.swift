@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "ChatModel", targets: ["ChatModel"]),
         .library(name: "ChatStore", targets: ["ChatStore"]),
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
+        .library(name: "ChatCore", targets: ["ChatCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -44,10 +45,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The chat core: membership, names, the rate limit, the order of events, catch-up and each
+        // connection's life as a state machine. Typed requests in, replies and actions out; no
+        // sockets, no wire formats, no NIO.
+        .target(name: "ChatCore", dependencies: ["ChatModel", "ChatStore"]),
+        // The doors (plain text, JSON lines) and the NIO server that runs them over the core.
         .target(
             name: "ChatServer",
             dependencies: [
-                "ChatModel", "ChatStore", "ChatProtocol",
+                "ChatCore", "ChatModel", "ChatStore", "ChatProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -124,6 +130,7 @@ let package = Package(
             path: "Tests/ChatTestSupport"
         ),
         .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatModel", "CSQLite"]),
+        .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "ChatStore", "ChatModel", "ChatTestSupport"]),
         .testTarget(
             name: "ChatProtocolTests",
             dependencies: [
@@ -135,9 +142,12 @@ let package = Package(
         .testTarget(
             name: "ChatServerTests",
             dependencies: [
-                "ChatServer", "ChatStore", "ChatProtocol", "ChatModel", "ChatClient", "ChatTestSupport",
+                "ChatServer", "ChatCore", "ChatStore", "ChatProtocol", "ChatModel", "ChatClient", "ChatTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Faults, floods and hostile input (RELIABILITY.md); RELIABILITY_FULL=1 runs the full sizes.

@@ -1,3 +1,4 @@
+import ChatCore
 import ChatModel
 import ChatProtocol
 import ChatStore
@@ -25,17 +26,10 @@ public final class ChatServer: Service, Sendable {
     let onListening: @Sendable (ChatServer) -> Void
     let store: EventStore
     let writer: EventWriter
-    let room: LiveRoom
+    /// The core, the fan-out and the doors, for every connection's handler.
+    let services: ConnectionServices
     private let listener: NIOAsyncChannel<any Channel, Never>
-    private let state = NIOLockedValueBox(State())
-
-    private struct State {
-        var connections: [Int64: Member] = [:]
-        var nextConnection: Int64 = 1
-        var shuttingDown = false
-        /// `run` waiting for the last connection to close.
-        var drained: CheckedContinuation<Void, Never>?
-    }
+    private let connections = Connections()
 
     /// Opens the database and binds the listening socket. Errors name the database file or the
     /// address and the cause. `onListening` is called when `run` starts accepting.
@@ -69,8 +63,18 @@ public final class ChatServer: Service, Sendable {
             throw error
         }
         self.store = store
-        self.room = room
         self.listener = listener
+        let core = ChatCore(
+            store: store, writer: writer, room: ChatRoom(name: room.name), configuration: configuration.core)
+        let doors = DoorSet([
+            JSONDoor(maxLineBytes: configuration.maxLineBytes), PlainDoor(maxLineBytes: configuration.maxLineBytes),
+        ])
+        services = ConnectionServices(
+            core: core, room: room, doors: doors, configuration: configuration, logger: logger
+        ) { [connections] connection, peer, reason in
+            logger.info("\(Self.describe(peer)) disconnected (\(reason.words))")
+            connections.closed(connection)
+        }
     }
 
     private static func bind(
@@ -107,7 +111,9 @@ public final class ChatServer: Service, Sendable {
 
     /// Serves until graceful shutdown (SIGINT, SIGTERM through a `ServiceGroup`) or cancellation,
     /// then tells everyone, records their leaves, commits everything and closes the session.
+    /// Runs once: a second call throws `ServerError.alreadyRunning` or `.alreadyStopped`.
     public func run() async throws {
+        try connections.run()
         var failure: (any Error)?
         do {
             try await withTaskCancellationOrGracefulShutdownHandler {
@@ -122,7 +128,7 @@ public final class ChatServer: Service, Sendable {
             failure = error
         }
         beginShutdown()
-        await allConnectionsClosed()
+        await connections.allClosed()
         try store.close()
         logger.info("session \(session) closed")
         if let failure { throw failure }
@@ -130,29 +136,25 @@ public final class ChatServer: Service, Sendable {
 
     /// Serves an accepted connection on its event loop (see `ConnectionHandler`), or refuses it.
     private func accept(_ channel: any Channel) {
-        guard let member = admitConnection(channel) else { return }
-        channel.eventLoop.execute {
-            do {
-                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, member: member))
-            } catch {
-                self.failed(member, error)
-                channel.close(promise: nil)
-                self.closed(member, Ending())
-            }
+        let connection: Int64
+        switch connections.admit(channel, maxClients: configuration.maxClients) {
+        case .success(let admitted):
+            connection = admitted
+        case .failure(let refusal):
+            logger.info("\(Self.describe(channel.remoteAddress)) refused: server full or stopping")
+            var buffer = channel.allocator.buffer(capacity: 80)
+            buffer.writeLine(refusal == .stopping ? PlainTexts.shutdown : PlainTexts.full(configuration.maxClients))
+            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            return
         }
-    }
-
-    /// Returns once every connection is closed and its leave submitted (after `beginShutdown`).
-    private func allConnectionsClosed() async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLockedValue { state -> Bool in
-                guard state.connections.isEmpty else {
-                    state.drained = continuation
-                    return false
-                }
-                return true
+        channel.eventLoop.execute { [services] in
+            do {
+                try channel.pipeline.syncOperations.addHandler(
+                    ConnectionHandler(services: services, connection: connection))
+            } catch {
+                channel.close(promise: nil)
+                services.closed(connection, channel.remoteAddress, .connectionLost)
             }
-            if now { continuation.resume() }
         }
     }
 
@@ -160,53 +162,14 @@ public final class ChatServer: Service, Sendable {
     /// (after at most the grace time). `run` returns once every leave is recorded.
     /// - Parameter message: why, for the notice (`the room is closing: the host left`).
     public func beginShutdown(message: String? = nil) {
-        let members = state.withLockedValue { state -> [Member]? in
-            guard !state.shuttingDown else { return nil }
-            state.shuttingDown = true
-            return Array(state.connections.values)
-        }
-        guard let members else { return }
-        logger.info("shutting down: telling \(members.count) connections")
+        guard let channels = connections.beginShutdown() else { return }
+        logger.info("shutting down: telling \(channels.count) connections")
         listener.channel.close(promise: nil)
-        let notice = (
-            message.map { "*** \($0). Goodbye!" } ?? PlainTexts.shutdown,
-            ServerMessage.shutdown(message: message ?? "the server is shutting down").json
-        )
-        let grace = TimeAmount.milliseconds(Int64(configuration.shutdownGraceSeconds * 1000))
-        for member in members { member.shutdown(notice: notice, grace: grace) }
-    }
-
-    var isShuttingDown: Bool { state.withLockedValue { $0.shuttingDown } }
-
-    /// Registers a new connection, or refuses it politely when the server is full or stopping.
-    private func admitConnection(_ channel: Channel) -> Member? {
-        let member = state.withLockedValue { state -> Member? in
-            guard !state.shuttingDown, state.connections.count < configuration.maxClients else { return nil }
-            let member = Member(
-                id: state.nextConnection, channel: channel, maxPendingEvents: configuration.maxResume + 10_000)
-            state.nextConnection += 1
-            state.connections[member.id] = member
-            return member
+        for channel in channels {
+            channel.eventLoop.execute {
+                channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.ShutdownBegun(message: message))
+            }
         }
-        guard let member else {
-            logger.info("\(Self.describe(channel.remoteAddress)) refused: server full or stopping")
-            var buffer = channel.allocator.buffer(capacity: 80)
-            buffer.writeString(isShuttingDown ? PlainTexts.shutdown : PlainTexts.full(configuration.maxClients))
-            buffer.writeInteger(UInt8(ascii: "\n"))
-            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
-            return nil
-        }
-        return member
-    }
-
-    func forget(_ member: Member) {
-        let drained = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
-            state.connections.removeValue(forKey: member.id)
-            guard state.connections.isEmpty, let drained = state.drained else { return nil }
-            state.drained = nil
-            return drained
-        }
-        drained?.resume()
     }
 
     static func describe(_ address: SocketAddress?) -> String {
@@ -218,10 +181,16 @@ public final class ChatServer: Service, Sendable {
 /// Failures of the server itself (the store has `StoreError`).
 public enum ServerError: Error, CustomStringConvertible {
     case cannotListen(host: String, port: Int, cause: String)
+    /// `run` was called while the server was already running.
+    case alreadyRunning
+    /// `run` was called after the server had stopped: a server runs once.
+    case alreadyStopped
 
     public var description: String {
         switch self {
         case .cannotListen(let host, let port, let cause): return "cannot listen on \(host):\(port): \(cause)"
+        case .alreadyRunning: return "the server is already running: run() was called twice"
+        case .alreadyStopped: return "the server has stopped: a server runs once; make a new one"
         }
     }
 }

@@ -1,255 +1,248 @@
+import ChatCore
 import ChatModel
 import ChatProtocol
-import ChatStore
+import Dispatch
 import NIOCore
+import NIOPosix
 
-/// One connection's conversation, on its event loop: the greeting, the name, the history, then
-/// its lines until it leaves.
+/// The server's end of one connection, on its event loop: it reads lines through its door,
+/// feeds them and everything else that happens to the connection to its
+/// `ConnectionStateMachine`, and executes the actions that come back. It decides nothing.
 ///
 /// No task waits per connection (an idle connection costs its channel and this handler, not a
-/// suspended task's frames): lines are handled as they are read. The few steps that wait —
-/// reading the record for the history, a rate-limit delay — stop reading until they are done,
-/// so lines are handled one after another in the order sent, and a client that floods is slowed
-/// down by TCP itself. Needs the channel's `autoRead` off: it asks for each read.
+/// suspended task's frames). Needs the channel's `autoRead` off: the state machine asks for
+/// each read.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = InboundLine
 
-    private let server: ChatServer
-    private let member: Member
-    /// The name the member joined under; nil until then.
-    private var name: String?
-    private var flow: ChatServer.Flow
-    private var quit = false
-    /// No more lines are handled: the member left or the connection is closing.
-    private var done = false
-    /// A step is waiting: lines read meanwhile queue up and no more are read.
-    private var waiting = false
-    /// A line is being handled. What it sends can fail and close the channel, and closing hands
-    /// the decoder's last lines back in at once: they queue up, and the close waits its turn.
-    private var handling = false
-    private var queued: [InboundLine] = []
-    private var inactive = false
-    private var ended = false
-    private var leaveRecorded = false
-    /// Until the first line: gives a silent newcomer the default name.
-    private var nameTimer: Scheduled<Void>?
+    /// Tells a connection the server is stopping (fired through its pipeline).
+    struct ShutdownBegun: Sendable {
+        var message: String?
+    }
 
-    init(server: ChatServer, member: Member) {
+    private let server: ConnectionServices
+    private let connection: Int64
+    private var machine: ConnectionStateMachine
+    private var door: any Door
+    private var outlet: Outlet?
+    /// Set once the handler is added, and kept: completions that arrive after the close still
+    /// run their actions (the leave, the end of the connection).
+    private var channel: (any Channel)?
+    private var peer: SocketAddress?
+    private var nameTimer: Scheduled<Void>?
+    private var stallTimer: Scheduled<Void>?
+    /// Actions are being executed: what happens meanwhile (a write that fails and closes the
+    /// channel) waits its turn, so the actions of one event never interleave with another's.
+    private var executing = false
+    private var deferred: [(inout ConnectionStateMachine) -> [ConnectionAction]] = []
+
+    init(services server: ConnectionServices, connection: Int64) {
         self.server = server
-        self.member = member
-        self.flow = server.newFlow()
+        self.connection = connection
+        self.door = server.doors.fallback
+        self.machine = ConnectionStateMachine(
+            connection: connection, room: server.core.room, session: server.core.session,
+            configuration: server.core.configuration, now: Self.seconds)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        server.opened(member)
+        channel = context.channel
+        peer = context.channel.remoteAddress
         if context.channel.isActive {
-            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-            let timeout = TimeAmount.nanoseconds(Int64(server.configuration.nameTimeoutSeconds * 1e9))
-            nameTimer = context.eventLoop.scheduleTask(in: timeout) {
-                let (handler, context) = bound.value
-                guard handler.nameTimer != nil, !handler.done else { return }
-                handler.nameTimer = nil
-                handler.join(Introduction(mode: .plain, name: NameRules.defaultName), context: context)
-            }
-            context.read()
+            server.logger.info("\(ChatServer.describe(peer)) connected")
+            apply { $0.start() }
         } else {
-            inactive = true
-            end()
+            apply { $0.channelInactive() }
         }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = unwrapInboundIn(data)
-        nameTimer?.cancel()
-        nameTimer = nil
-        if waiting || handling {
-            queued.append(line)
-        } else {
-            handling = true
-            handle(line, context: context)
-            handling = false
-            handleQueued(context: context)
+        apply { [self] machine in
+            let naming = machine.state == .naming
+            if naming { door = server.doors.door(for: line) }
+            return machine.lineRead(door.decode(line, naming: naming))
         }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if !waiting && !done { context.read() }
+        apply { $0.readComplete() }
         context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        nameTimer?.cancel()
-        nameTimer = nil
-        inactive = true
-        if !waiting && !handling { end() }
+        apply { $0.channelInactive() }
         context.fireChannelInactive()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { outlet?.writable() }
+        // Read when handled: writing the outlet's backlog may have filled the budget again.
+        let channel = context.channel
+        apply { $0.writabilityChanged(channel.isWritable) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let shutdown = event as? ShutdownBegun else { return context.fireUserInboundEventTriggered(event) }
+        apply { $0.shutdownBegun(message: shutdown.message) }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        server.failed(member, error)
+        server.logger.debug("\(ChatServer.describe(peer)) connection error: \(error)")
         context.close(promise: nil)
     }
 
-    private func handle(_ line: InboundLine, context: ChannelHandlerContext) {
-        guard !done else { return }
-        guard let name else { return introduce(line, context: context) }
-        // Once the server is stopping, lines are no longer recorded: its notice is on the way.
-        guard !server.isShuttingDown else { return }
-        let step = server.step(for: line, member: member, name: name, flow: &flow)
-        switch step {
-        case .next:
-            break
-        case .quit:
-            quitAfterRecording(name: name)
-        case .delay(let seconds, let event):
-            let server = server
-            let member = member
-            wait(context: context) { loop in
-                loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { server.record(event, from: member) }
-                    .futureResult
+    // MARK: Executing actions
+
+    /// Feeds an event to the state machine and executes its actions, unless actions are being
+    /// executed: then after them.
+    private func apply(_ event: @escaping (inout ConnectionStateMachine) -> [ConnectionAction]) {
+        deferred.append(event)
+        guard !executing else { return }
+        executing = true
+        while !deferred.isEmpty {
+            let event = deferred.removeFirst()
+            for action in event(&machine) { execute(action) }
+        }
+        executing = false
+    }
+
+    /// This handler, for completions that hop back to its event loop.
+    private func bound(_ channel: any Channel) -> NIOLoopBound<ConnectionHandler> {
+        NIOLoopBound(self, eventLoop: channel.eventLoop)
+    }
+
+    private func execute(_ action: ConnectionAction) {
+        guard let channel else { return }
+        switch action {
+        case .send(let reply):
+            var buffer = channel.allocator.buffer(capacity: 128)
+            door.encode(reply, into: &buffer)
+            if buffer.readableBytes > 0 { channel.writeAndFlush(buffer, promise: nil) }
+        case .read:
+            channel.read()
+        case .armNameTimer:
+            let this = bound(channel)
+            nameTimer = channel.eventLoop.scheduleTask(in: .seconds(server.configuration.nameTimeoutSeconds)) {
+                this.value.apply { $0.nameTimerFired() }
             }
-        case .history(let limit):
-            let server = server
-            let member = member
-            wait(context: context) { _ in server.sendHistory(member, limit: limit) }
-        }
-    }
-
-    /// A newcomer's line: a name or a hello.
-    private func introduce(_ line: InboundLine, context: ChannelHandlerContext) {
-        switch server.introduction(from: line, member: member) {
-        case .askAgain:
-            break
-        case .leave:
-            leave(context: context)
-        case .introduced(let introduction):
-            join(introduction, context: context)
-        }
-    }
-
-    /// Joins the room, gets the history and goes live; its join is recorded then.
-    private func join(_ introduction: Introduction, context: ChannelHandlerContext) {
-        let name = server.join(member, introduction)
-        self.name = name
-        let server = server
-        let member = member
-        wait(context: context) { _ in
-            server.catchUp(member, name: name, introduction: introduction).map {
-                server.writer.submit(NewEvent(kind: .join, room: server.room.name, user: name, connection: member.id))
+        case .cancelNameTimer:
+            nameTimer?.cancel()
+            nameTimer = nil
+        case .catchUp(let name, let join):
+            catchUp(name: name, join, channel: channel)
+        case .goLive(let seenThrough):
+            outlet?.goLive(seenThrough: seenThrough)
+        case .recordJoin(let event):
+            let (this, loop, logger) = (bound(channel), channel.eventLoop, server.logger)
+            server.core.record(event) { result in
+                if case .failure(let error) = result { logger.error("join not stored: \(error)") }
+                loop.execute {
+                    switch result {
+                    case .success: this.value.apply { $0.joinStored() }
+                    case .failure(let error): this.value.apply { $0.joinFailed(error.message) }
+                    }
+                }
             }
-        }
-    }
-
-    /// Leaves before joining: nothing to record.
-    private func leave(context: ChannelHandlerContext) {
-        quit = true
-        done = true
-        context.close(promise: nil)
-    }
-
-    /// A member quits: its leave is recorded first, behind everything it sent, and the connection
-    /// closes once that is committed — so the member also gets the echo of its last lines, and
-    /// then its goodbye.
-    private func quitAfterRecording(name: String) {
-        quit = true
-        done = true
-        leaveRecorded = true
-        let member = member
-        let grace = TimeAmount.nanoseconds(Int64(server.configuration.shutdownGraceSeconds * 1e9))
-        server.writer.submit(
-            NewEvent(kind: .leave, room: server.room.name, user: name, connection: member.id, reason: .quit)
-        ) { _ in
-            // After the commit's fan-out was handed to the event loops, so this comes after it.
-            member.channel.eventLoop.execute {
-                member.finish(saying: member.mode == .plain ? PlainTexts.goodbye : nil, grace: grace)
+        case .record(let event):
+            record(event, channel: channel)
+        case .recordQuit(let event):
+            // The completion runs after the commit's fan-out was handed to the event loops, so
+            // this comes after it.
+            let (this, loop) = (bound(channel), channel.eventLoop)
+            server.core.record(event) { _ in loop.execute { this.value.apply { $0.leaveCommitted() } } }
+        case .delay(let seconds):
+            let this = bound(channel)
+            channel.eventLoop.scheduleTask(in: .seconds(seconds)) { this.value.apply { $0.delayOver() } }
+        case .readHistory(let limit):
+            let core = server.core
+            let logger = server.logger
+            let done = bound(channel)
+            NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) { try core.history(limit: limit) }
+                .whenComplete { result in
+                    if case .failure(let error) = result { logger.error("cannot read history: \(error)") }
+                    let events = (try? result.get()) ?? []
+                    done.value.apply { $0.historyRead(events) }
+                }
+        case .finish(let reply):
+            finish(saying: reply, channel: channel)
+        case .close:
+            channel.close(promise: nil)
+        case .armStallTimer:
+            let this = bound(channel)
+            stallTimer = channel.eventLoop.scheduleTask(in: .seconds(server.configuration.stallSeconds)) {
+                this.value.apply { $0.stallTimerFired() }
             }
+        case .cancelStallTimer:
+            stallTimer?.cancel()
+            stallTimer = nil
+        case .leaveRoom(let name):
+            server.core.room.remove(connection, named: name)
+            if let outlet { server.room.remove(outlet) }
+        case .closed(let reason):
+            nameTimer?.cancel()
+            stallTimer?.cancel()
+            server.closed(connection, peer, reason)
         }
     }
 
-    /// Stops reading until `work` is done, then handles what queued up meanwhile and reads on.
-    private func wait(
-        context: ChannelHandlerContext, for work: (any EventLoop) -> EventLoopFuture<Void>
-    ) {
-        waiting = true
-        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        work(context.eventLoop).hop(to: context.eventLoop).whenComplete { _ in
-            let (handler, context) = bound.value
-            handler.resume(context: context)
+    /// Registers for live events, then reads the record off the event loop.
+    private func catchUp(name: String, _ join: JoinRequest, channel: any Channel) {
+        server.logger.info("\(ChatServer.describe(peer)) joined as \(name)")
+        let outlet = Outlet(
+            channel: channel, format: door.format, maxBacklogEvents: server.configuration.maxResume + 10_000,
+            chunk: server.configuration.maxQueueBytes / 2)
+        let this = bound(channel)
+        outlet.onTooSlow = { this.value.apply { $0.tooSlow() } }
+        self.outlet = outlet
+        server.room.add(outlet)
+        let core = server.core
+        let logger = server.logger
+        NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) { try core.catchUp(for: join) }
+            .whenComplete { result in
+                if case .failure(let error) = result { logger.error("cannot read history: \(error)") }
+                let catchUp = (try? result.get()) ?? CatchUp(events: [], gap: nil, resumeAfter: join.resumeAfter)
+                this.value.apply { $0.caughtUp(catchUp) }
+            }
+    }
+
+    /// Stores an event; if it cannot be stored, only the sender hears.
+    private func record(_ event: NewEvent, channel: any Channel) {
+        guard !event.text.isEmpty || event.kind == .leave || event.kind == .join else { return }
+        let logger = server.logger
+        let (this, loop) = (bound(channel), channel.eventLoop)
+        server.core.record(event) { result in
+            guard case .failure(let error) = result else { return }
+            logger.error("not stored: \(error)")
+            loop.execute { this.value.apply { $0.storeFailed(error.message) } }
         }
     }
 
-    private func resume(context: ChannelHandlerContext) {
-        waiting = false
-        handleQueued(context: context)
-        if !waiting && !inactive && !done { context.read() }
-    }
-
-    /// Handles the lines that queued up, until one waits; then, if the channel closed meanwhile,
-    /// ends the connection.
-    private func handleQueued(context: ChannelHandlerContext) {
-        handling = true
-        while !waiting, !queued.isEmpty {
-            handle(queued.removeFirst(), context: context)
+    /// Writes what the member is still owed and `reply`, half-closes once that is out so the peer
+    /// reads it and then the end, and closes for good after the grace time whatever the peer does.
+    private func finish(saying reply: Reply?, channel: any Channel) {
+        outlet?.writeAll()
+        var buffer = channel.allocator.buffer(capacity: 128)
+        if let reply { door.encode(reply, into: &buffer) }
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(buffer, promise: written)
+        let grace = TimeAmount.seconds(server.configuration.shutdownGraceSeconds)
+        let timer = channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
+        written.futureResult.whenComplete { result in
+            guard case .success = result else { return }
+            channel.close(mode: .output, promise: nil)
+            channel.read()  // to see the peer's end, whatever the state machine had stopped reading for
         }
-        handling = false
-        guard !waiting else { return }
-        queued = []
-        if inactive { end() }
+        channel.closeFuture.whenComplete { _ in timer.cancel() }
     }
 
-    /// Once, when the connection is closed and nothing waits: records the leave.
-    private func end() {
-        guard !ended else { return }
-        ended = true
-        done = true
-        server.closed(member, ChatServer.Ending(name: name, quit: quit, leaveRecorded: leaveRecorded))
+    /// Monotonic seconds, for the rate limit.
+    static func seconds() -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 }
 
-extension ChatServer {
-    /// How a conversation ended, for the leave record.
-    struct Ending {
-        /// The name the member joined under; nil when it left before joining.
-        var name: String?
-        var quit = false
-        /// The leave is already recorded (a quit).
-        var leaveRecorded = false
-    }
-
-    /// Greets a new connection.
-    func opened(_ member: Member) {
-        logger.info("\(member.peer) connected")
-        member.send(line: PlainTexts.greeting)
-    }
-
-    /// Admits an introduced newcomer to the room; returns the name it got.
-    func join(_ member: Member, _ introduction: Introduction) -> String {
-        let name = room.admit(member, as: introduction.name)
-        logger.info("\(member.peer) joined as \(name)")
-        return name
-    }
-
-    func newFlow() -> Flow {
-        Flow(
-            limiter: TokenBucket(
-                rate: configuration.messagesPerSecond, burst: configuration.messageBurst, now: Self.seconds()))
-    }
-
-    func failed(_ member: Member, _ error: any Error) {
-        logger.debug("\(member.peer) connection error: \(error)")
-    }
-
-    /// Records the leave of a member that had joined, and forgets the connection.
-    func closed(_ member: Member, _ ending: Ending) {
-        let reason: LeaveReason = ending.quit ? .quit : (member.reason ?? .connectionLost)
-        if let name = ending.name {
-            room.remove(member, named: name)
-            if !ending.leaveRecorded {
-                writer.submit(
-                    NewEvent(kind: .leave, room: room.name, user: name, connection: member.id, reason: reason))
-            }
-        }
-        logger.info("\(member.peer) disconnected (\(reason.words))")
-        forget(member)
-    }
+extension TimeAmount {
+    static func seconds(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64(seconds * 1e9)) }
 }

@@ -1,18 +1,19 @@
+import ChatCore
 import ChatModel
 import ChatProtocol
-import ChatStore
 import NIOCore
 
-/// How a connection speaks: plain text lines for people with `nc`, JSON lines for our tools.
-enum WireMode: Sendable {
+/// The wire formats committed events are encoded in, once per batch, for every door that speaks
+/// it. A new door with a new event syntax (IRC) adds a case here and its encoding below.
+enum WireFormat: Sendable {
     case plain
-    case structured
+    case json
 }
 
 /// A committed batch of events, encoded once for every recipient: one buffer of plain lines and
 /// one of JSON lines, with where each event ends, so a recipient gets the whole batch in one
-/// write, or a slice of it when it has already seen the first events.
-struct Delivery: Sendable {
+/// write, or a slice of it when it has already seen the first events or has room for fewer.
+struct Delivery: CommittedBatch {
     let ids: [Int64]
     private let plain: ByteBuffer
     private let plainEnds: [Int]
@@ -48,12 +49,18 @@ struct Delivery: Sendable {
     var lastID: Int64 { ids.last ?? 0 }
     var count: Int { ids.count }
 
-    /// The bytes of the events with ids above `seen`, in `mode`; nil when there are none.
-    func bytes(for mode: WireMode, after seen: Int64) -> ByteBuffer? {
+    /// The bytes of the events with ids above `seen`, in `format`, as many whole events as fit in
+    /// `budget` bytes (at least one), and the id of the last one; nil when there are none.
+    func bytes(for format: WireFormat, after seen: Int64, budget: Int = .max) -> (ByteBuffer, lastID: Int64)? {
         guard let first = ids.firstIndex(where: { $0 > seen }) else { return nil }
-        let (buffer, ends) = mode == .plain ? (plain, plainEnds) : (json, jsonEnds)
-        if first == 0 { return buffer }
-        let start = ends[first - 1]
-        return buffer.getSlice(at: start, length: buffer.writerIndex - start)
+        let (buffer, ends) = format == .plain ? (plain, plainEnds) : (json, jsonEnds)
+        let start = first == 0 ? 0 : ends[first - 1]
+        var last = ends.count - 1
+        if ends[last] - start > budget {
+            last = first
+            while last + 1 < ends.count, ends[last + 1] - start <= budget { last += 1 }
+        }
+        if first == 0 && last == ends.count - 1 { return (buffer, lastID) }
+        return (buffer.getSlice(at: start, length: ends[last] - start)!, ids[last])
     }
 }

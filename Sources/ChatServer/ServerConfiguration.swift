@@ -1,3 +1,4 @@
+import ChatCore
 import ChatModel
 import ChatProtocol
 import ChatStore
@@ -21,9 +22,13 @@ public struct ServerConfiguration: Sendable {
     public var maxClients = 1000
     /// The longest line a client may send, in bytes; longer lines are refused, never broadcast.
     public var maxLineBytes = 4096
-    /// Bytes that may wait to be sent to one client; a client that lets more pile up is
-    /// disconnected as too slow, so one stalled reader never costs the others or the server's memory.
+    /// Bytes that may wait to be sent to one client (events, history, replies alike). Over it, the
+    /// server stops reading from that client and holds its events back (shared, not copied); a
+    /// client that stays over it for `stallSeconds` without draining is disconnected as too slow,
+    /// so one stalled reader never costs the others or the server's memory.
     public var maxQueueBytes = 1 << 20
+    /// How long a client may stay over `maxQueueBytes` without draining before it is too slow.
+    public var stallSeconds = 5.0
     /// How long a newcomer may take to give a name before getting a default one, in seconds.
     public var nameTimeoutSeconds = 30.0
     /// Messages per second one client may send, sustained (0 = no limit). Beyond it, like IRC's
@@ -38,6 +43,16 @@ public struct ServerConfiguration: Sendable {
     public var maxPageCount: Int?
     /// How long the shutdown notice may take to reach a client before its connection is closed.
     public var shutdownGraceSeconds = 1.0
+
+    /// The room's rules, for the core.
+    var core: CoreConfiguration {
+        var core = CoreConfiguration()
+        core.history = history
+        core.maxResume = maxResume
+        core.requestsPerSecond = messagesPerSecond
+        core.requestBurst = messageBurst
+        return core
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort,

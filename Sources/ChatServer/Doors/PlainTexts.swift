@@ -1,3 +1,5 @@
+import ChatCore
+
 /// The words the server says to people in plain mode.
 enum PlainTexts {
     static let greeting = "Welcome to chatroom! Type your name and press Enter:"
@@ -41,4 +43,23 @@ enum PlainTexts {
     static func full(_ limit: Int) -> String { "Sorry, the room is full (\(limit) people). Please try again later." }
     static let shutdown = "*** The server is shutting down. Goodbye!"
     static let goodbye = "Goodbye!"
+    static func joinNotStored(_ reason: String) -> String {
+        "error: you could not join: your join could not be stored (\(reason)). Please try again later."
+    }
+
+    /// The words for a failure.
+    static func words(_ failure: Failure) -> String {
+        switch failure {
+        case .nameReserved(let name): return reserved(name)
+        case .nameTooLong: return nameTooLong
+        case .lineTooLong(let bytes, let limit): return lineTooLong(bytes, limit: limit)
+        case .notStored(let reason): return notStored(reason)
+        case .joinNotStored(let reason): return joinNotStored(reason)
+        case .emptyMessage: return "an empty message is not sent"
+        case .unknownCommand(let command): return unknownCommand(command)
+        case .joinFirst: return "send hello first"
+        case .alreadyJoined: return "already joined: hello comes once"
+        case .invalid(_, let message): return message
+        }
+    }
 }

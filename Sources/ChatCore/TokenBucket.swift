@@ -1,11 +1,11 @@
 /// A token bucket: `burst` tokens, refilled at `rate` a second. Measures in seconds of any clock.
-struct TokenBucket {
-    let rate: Double
-    let burst: Double
+public struct TokenBucket: Sendable, Equatable {
+    public let rate: Double
+    public let burst: Double
     private var tokens: Double
     private var last: Double
 
-    init(rate: Double, burst: Int, now: Double) {
+    public init(rate: Double, burst: Int, now: Double) {
         self.rate = rate
         self.burst = Double(max(1, burst))
         self.tokens = self.burst
@@ -14,7 +14,7 @@ struct TokenBucket {
 
     /// Takes one token; returns 0 when one was there, else the seconds to wait for it
     /// (the token is then spent in advance).
-    mutating func take(now: Double) -> Double {
+    public mutating func take(now: Double) -> Double {
         guard rate > 0 else { return 0 }
         tokens = min(burst, tokens + (now - last) * rate)
         last = now

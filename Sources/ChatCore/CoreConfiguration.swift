@@ -1,0 +1,15 @@
+/// The rules of a room that a server run may change.
+public struct CoreConfiguration: Sendable {
+    /// Events a newcomer gets from the record before live traffic; 0 turns it off.
+    public var history = 50
+    /// Most events a reconnecting client is sent to catch up; older ones are reported as a gap.
+    public var maxResume = 10_000
+    /// Requests per second one member may make, sustained (0 = no limit).
+    public var requestsPerSecond = 50.0
+    /// Requests one member may make in a burst before the rate applies.
+    public var requestBurst = 1000
+    /// The most events `history` sends.
+    public static let maxHistory = 1000
+
+    public init() {}
+}

@@ -1,0 +1,85 @@
+import ChatModel
+
+/// What the core says to one member; a door turns it into its own words or JSON.
+public enum Reply: Sendable, Equatable {
+    /// The first line of every connection, before the door is known.
+    case greeting
+    /// Joined as `name` (`requested` when it was free).
+    case welcome(name: String, requested: String, session: Int64, room: String)
+    /// Events from the record.
+    case history(HistoryBlock)
+    /// Who is here, sorted.
+    case who([String])
+    /// The commands.
+    case help
+    /// For the person; not an error.
+    case notice(Notice)
+    /// A request failed; the connection goes on unless said otherwise.
+    case error(Failure)
+    /// The member quit; the connection closes next.
+    case goodbye
+    /// The server is stopping (`message` says why, when it is not the usual shutdown).
+    case shutdown(message: String?)
+}
+
+/// Events read from the record for one member.
+public struct HistoryBlock: Sendable, Equatable {
+    /// Why the block is sent.
+    public enum Purpose: Sendable, Equatable {
+        /// Right after the welcome: the recent history, or what a reconnecting client missed.
+        case catchUp
+        /// Asked for with `history`.
+        case request
+    }
+    public var purpose: Purpose
+    public var events: [Event]
+    /// Events after `after` up to and including `resumedAfter` are not sent.
+    public var gap: Gap?
+
+    public init(purpose: Purpose, events: [Event], gap: Gap? = nil) {
+        self.purpose = purpose
+        self.events = events
+        self.gap = gap
+    }
+}
+
+/// A resume that could not be complete.
+public struct Gap: Sendable, Equatable {
+    public var after: Int64
+    public var resumedAfter: Int64
+
+    public init(after: Int64, resumedAfter: Int64) {
+        self.after = after
+        self.resumedAfter = resumedAfter
+    }
+}
+
+/// A word for the person that is not an error.
+public enum Notice: Sendable, Equatable {
+    /// Sending faster than `rate` a second; lines are read more slowly.
+    case rateLimited(rate: Double)
+}
+
+/// Why a request failed.
+public enum Failure: Sendable, Equatable {
+    /// The name may not be used; ask again.
+    case nameReserved(String)
+    /// The name line was over the line limit; ask again.
+    case nameTooLong
+    /// A line over the limit was refused, never sent.
+    case lineTooLong(bytes: Int, limit: Int)
+    /// The store refused the message: nobody saw it.
+    case notStored(String)
+    /// The store refused the join: the member is not in the room, and the connection closes.
+    case joinNotStored(String)
+    /// An empty message is not sent.
+    case emptyMessage
+    /// A command the door does not know.
+    case unknownCommand(String)
+    /// A request before the join.
+    case joinFirst
+    /// A second join.
+    case alreadyJoined
+    /// A door's own decoding error, with its wire code.
+    case invalid(code: String, message: String)
+}

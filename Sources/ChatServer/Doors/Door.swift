@@ -1,0 +1,45 @@
+import ChatCore
+import ChatProtocol
+import NIOCore
+
+/// A way in to the room: a codec between one wire language and the core's typed requests and
+/// replies. The plain-text and JSON-lines doors share a port (the first line decides); an IRC or
+/// WebSocket door is one more conformance, with its own `WireFormat` for the shared event encoding.
+protocol Door: Sendable {
+    /// The encoding of committed events this door's members get (encoded once per batch).
+    var format: WireFormat { get }
+    /// Whether `line`, a newcomer's line, is spoken in this door's language.
+    func accepts(_ line: ByteBufferView) -> Bool
+    /// What a line asks for; `naming` while the connection has not joined yet.
+    func decode(_ line: InboundLine, naming: Bool) -> DoorInput
+    /// Appends `reply`'s lines to `buffer` (nothing, for a reply this door does not say).
+    func encode(_ reply: Reply, into buffer: inout ByteBuffer)
+}
+
+/// The doors of one port, in the order they are asked; the last one takes every other line.
+struct DoorSet: Sendable {
+    let doors: [any Door]
+
+    init(_ doors: [any Door]) {
+        precondition(!doors.isEmpty, "a port needs a door")
+        self.doors = doors
+    }
+
+    /// The door for a newcomer's `line`.
+    func door(for line: InboundLine) -> any Door {
+        guard case .line(let buffer) = line else { return fallback }
+        let bytes = buffer.readableBytesView
+        return doors.first { $0.accepts(bytes) } ?? fallback
+    }
+
+    /// The door of a newcomer that has said nothing yet.
+    var fallback: any Door { doors[doors.count - 1] }
+}
+
+extension ByteBuffer {
+    /// Appends `text` and a newline.
+    mutating func writeLine(_ text: String) {
+        writeString(text)
+        writeInteger(UInt8(ascii: "\n"))
+    }
+}

@@ -1,0 +1,115 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// A `ChatServer`'s life: initial → running → shuttingDown → shutdown. `beginShutdown` may come
+/// before `run` (a server stopped before its task started), and `run` then only winds it down.
+enum Lifecycle: Equatable {
+    case initial
+    case running
+    /// Stopping: no new connections. `running` is whether `run` was called.
+    case shuttingDown(running: Bool)
+    case shutdown
+
+    /// `run` starts.
+    mutating func run() throws(ServerError) {
+        switch self {
+        case .initial: self = .running
+        case .shuttingDown(running: false): self = .shuttingDown(running: true)
+        case .running, .shuttingDown(running: true): throw .alreadyRunning
+        case .shutdown: throw .alreadyStopped
+        }
+    }
+
+    /// Shutdown begins; false when it already had.
+    mutating func beginShutdown() -> Bool {
+        switch self {
+        case .initial: self = .shuttingDown(running: false)
+        case .running: self = .shuttingDown(running: true)
+        case .shuttingDown, .shutdown: return false
+        }
+        return true
+    }
+
+    /// Every connection is closed and the session is closing.
+    mutating func stopped() {
+        self = .shutdown
+    }
+
+    /// New connections are welcome.
+    var isAccepting: Bool {
+        switch self {
+        case .initial, .running: return true
+        case .shuttingDown, .shutdown: return false
+        }
+    }
+}
+
+/// A server's open connections and its `Lifecycle`, under one lock.
+final class Connections: Sendable {
+    private struct State {
+        var lifecycle = Lifecycle.initial
+        var channels: [Int64: any Channel] = [:]
+        var next: Int64 = 1
+        /// `run` waiting for the last connection to close.
+        var drained: CheckedContinuation<Void, Never>?
+    }
+    private let state = NIOLockedValueBox(State())
+
+    /// Why a connection was refused.
+    enum Refusal: Error {
+        case full
+        case stopping
+    }
+
+    /// `run` starts (see `Lifecycle.run`).
+    func run() throws(ServerError) {
+        let result = state.withLockedValue { state in Result { () throws(ServerError) in try state.lifecycle.run() } }
+        try result.get()
+    }
+
+    /// Registers a new connection and returns its number.
+    func admit(_ channel: any Channel, maxClients: Int) -> Result<Int64, Refusal> {
+        state.withLockedValue { state in
+            guard state.lifecycle.isAccepting else { return .failure(.stopping) }
+            guard state.channels.count < maxClients else { return .failure(.full) }
+            let connection = state.next
+            state.next += 1
+            state.channels[connection] = channel
+            return .success(connection)
+        }
+    }
+
+    /// Shutdown begins: the connections to tell; nil when it already had.
+    func beginShutdown() -> [any Channel]? {
+        state.withLockedValue { state in
+            guard state.lifecycle.beginShutdown() else { return nil }
+            return Array(state.channels.values)
+        }
+    }
+
+    /// A connection is over: forgets it.
+    func closed(_ connection: Int64) {
+        let drained = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            state.channels.removeValue(forKey: connection)
+            guard state.channels.isEmpty, let drained = state.drained else { return nil }
+            state.drained = nil
+            return drained
+        }
+        drained?.resume()
+    }
+
+    /// Returns once every connection is closed (after `beginShutdown`); the server is then shut down.
+    func allClosed() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLockedValue { state -> Bool in
+                guard state.channels.isEmpty else {
+                    state.drained = continuation
+                    return false
+                }
+                return true
+            }
+            if now { continuation.resume() }
+        }
+        state.withLockedValue { $0.lifecycle.stopped() }
+    }
+}

@@ -1,0 +1,140 @@
+import ChatCore
+import ChatModel
+import ChatStore
+import ChatTestSupport
+import Synchronization
+
+/// A real core on a temporary database, with the committed batches it fanned out.
+final class CoreHarness: Sendable {
+    let directory = TemporaryDirectory()
+    let store: EventStore
+    let writer: EventWriter
+    let core: ChatCore
+    private let batches = Batches()
+
+    init(_ configure: (inout CoreConfiguration) -> Void = { _ in }) throws {
+        var configuration = CoreConfiguration()
+        configure(&configuration)
+        store = try EventStore(path: directory.file("core.sqlite"))
+        let batches = batches
+        writer = try store.startSession(host: "test", port: 0, version: "test") { events in
+            batches.events.withLock { $0.append(events) }
+        }
+        core = ChatCore(store: store, writer: writer, room: ChatRoom(), configuration: configuration)
+    }
+
+    /// Every committed event, in the order the fan-out got them.
+    var committed: [Event] { batches.events.withLock { $0.flatMap { $0 } } }
+
+    func recorded() throws -> [Event] {
+        try store.read { try $0.events(EventFilter()) }
+    }
+
+    func close() {
+        try? store.close()
+        directory.remove()
+    }
+
+    /// Commits `event` as a door would, without a connection.
+    func commit(_ event: NewEvent) async throws -> Event {
+        try await writer.append(event)
+    }
+}
+
+private final class Batches: Sendable {
+    let events = Mutex<[[Event]]>([])
+}
+
+/// Plays a door's channel handler for one `ConnectionStateMachine`: executes its actions against
+/// the real core, at once (a delay is noted, not waited), and keeps what it sent.
+final class CoreDriver {
+    private(set) var machine: ConnectionStateMachine
+    private(set) var replies: [Reply] = []
+    private(set) var delays: [Double] = []
+    private(set) var finished: [Reply?] = []
+    private(set) var closed: LeaveReason?
+    private(set) var seenThrough: Int64?
+    private let core: ChatCore
+    private let connection: Int64
+    private var pending: [(inout ConnectionStateMachine) -> [ConnectionAction]] = []
+    private var running = false
+
+    init(_ harness: CoreHarness, connection: Int64, now: @escaping () -> Double = { 0 }) {
+        core = harness.core
+        self.connection = connection
+        machine = ConnectionStateMachine(
+            connection: connection, room: harness.core.room, session: harness.core.session,
+            configuration: harness.core.configuration, now: now)
+    }
+
+    /// Greets, then gives `line` as a name.
+    static func joined(_ harness: CoreHarness, connection: Int64, as name: String) async throws -> CoreDriver {
+        let driver = CoreDriver(harness, connection: connection)
+        await driver.apply { $0.start() }
+        await driver.send(.request(.join(JoinRequest(name: name))))
+        return driver
+    }
+
+    func send(_ input: DoorInput) async {
+        await apply { $0.lineRead(input) }
+    }
+
+    func apply(_ event: @escaping (inout ConnectionStateMachine) -> [ConnectionAction]) async {
+        pending.append(event)
+        guard !running else { return }
+        running = true
+        while !pending.isEmpty {
+            let event = pending.removeFirst()
+            for action in event(&machine) { await execute(action) }
+        }
+        running = false
+    }
+
+    /// The name given in the welcome.
+    var name: String? {
+        for case .welcome(let name, _, _, _) in replies { return name }
+        return nil
+    }
+
+    private func execute(_ action: ConnectionAction) async {
+        switch action {
+        case .send(let reply):
+            replies.append(reply)
+        case .read, .armNameTimer, .cancelNameTimer, .armStallTimer, .cancelStallTimer, .close:
+            break
+        case .catchUp(_, let join):
+            let catchUp = (try? core.catchUp(for: join)) ?? CatchUp(events: [], gap: nil, resumeAfter: nil)
+            await apply { $0.caughtUp(catchUp) }
+        case .goLive(let id):
+            seenThrough = id
+        case .recordJoin(let event):
+            switch await commit(event) {
+            case .success: await apply { $0.joinStored() }
+            case .failure(let error): await apply { $0.joinFailed(error.message) }
+            }
+        case .record(let event):
+            if case .failure(let error) = await commit(event) { await apply { $0.storeFailed(error.message) } }
+        case .recordQuit(let event):
+            _ = await commit(event)
+            await apply { $0.leaveCommitted() }
+        case .delay(let seconds):
+            delays.append(seconds)
+            await apply { $0.delayOver() }
+        case .readHistory(let limit):
+            let events = (try? core.history(limit: limit)) ?? []
+            await apply { $0.historyRead(events) }
+        case .finish(let reply):
+            finished.append(reply)
+        case .leaveRoom(let name):
+            core.room.remove(connection, named: name)
+        case .closed(let reason):
+            closed = reason
+        }
+    }
+
+    private func commit(_ event: NewEvent) async -> Result<Event, StoreError> {
+        await withCheckedContinuation { continuation in
+            core.record(event) { continuation.resume(returning: $0) }
+        }
+    }
+}
