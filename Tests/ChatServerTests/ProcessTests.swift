@@ -92,6 +92,24 @@ struct ProcessTests {
         #expect(refused.errors.contains("--threads must be at least 1"), "\(refused.errors)")
     }
 
+    @Test("a port in use is one plain line, exit status 1, and no database file is left behind")
+    func portInUse() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let running = try ServerProcess(database: dir.file("running.sqlite"))
+        let second = dir.file("second.sqlite")
+        let refused = try await runProcess(
+            ServerProcess.executable.path, ["--port", String(running.port), "--database", second])
+        #expect(refused.status == 1)
+        #expect(
+            refused.errors
+                == "chat-server: cannot listen on 127.0.0.1:\(running.port): the port is in use (is another chat-server running?)\n",
+            "\(refused.errors)")
+        #expect(!FileManager.default.fileExists(atPath: second))
+        #expect(!FileManager.default.fileExists(atPath: second + "-wal"))
+        #expect(try await running.stop() == 0)
+    }
+
     @Test("database errors are one clear line naming the file and the cause, exit status 1")
     func databaseErrors() async throws {
         let dir = TemporaryDirectory()
