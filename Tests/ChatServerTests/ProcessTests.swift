@@ -72,6 +72,30 @@ struct ProcessTests {
         #expect(leaves.allSatisfy { $0.reason == .serverShutdown })
     }
 
+    @Test("SIGTERM with one client that keeps its socket open after the notice, as nc does: exit 0, the leave recorded")
+    func shutdownWithOpenClient() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        let server = try ServerProcess(database: db)
+        let client = try await TestClient.join(port: server.port, as: "nc", staysOpen: true)
+        try await client.expect { $0 == "nc joined the chat" }
+        let started = ContinuousClock.now
+        #expect(try await server.stop(SIGTERM, within: 10) == 0)
+        let took = ContinuousClock.now - started
+        // About a second (the grace time the connection waits for the peer's end) on an idle
+        // machine; bounded generously here, as the signals test is, for a loaded one.
+        print("shutdown with one nc-like client took \(took)")
+        #expect(took < .seconds(5))
+        try await client.expect { $0 == "*** The server is shutting down. Goodbye!" }
+        #expect(client.channel.isActive, "the client kept its socket open")
+        await client.close()
+        let reader = try EventReader(path: db)
+        #expect(try reader.sessions().first?.state == .clean)
+        let leaves = try reader.events(EventFilter(kinds: [.leave]))
+        #expect(leaves.map(\.user) == ["nc"] && leaves.first?.reason == .serverShutdown)
+    }
+
     @Test("--threads: a server on 3 event loops chats; 0 is refused with a clear error")
     func threads() async throws {
         let dir = TemporaryDirectory()
