@@ -96,6 +96,35 @@ struct ProcessTests {
         #expect(leaves.map(\.user) == ["nc"] && leaves.first?.reason == .serverShutdown)
     }
 
+    @Test("--stall-timeout: a client that stops reading is cut as too slow after it; 0 is refused")
+    func stallTimeout() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        let server = try ServerProcess(
+            database: db,
+            arguments: ["--stall-timeout", "0.2", "--max-queue-bytes", "1024", "--history", "0", "--rate", "0"])
+        let stuck = try await TestClient.join(port: server.port, as: "stuck", receiveBuffer: 4096)
+        try await stuck.channel.setOption(.autoRead, value: false).get()
+        let talker = try await TestClient.join(port: server.port, as: "talker")
+        let line = String(repeating: "x", count: 1000)
+        try await talker.send(bytes: Array((0..<200).map { "\(line) \($0)\n" }.joined().utf8))
+        try await talker.expect(within: 20) { $0 == "stuck left the chat (too slow)" }
+        let leave = try EventReader(path: db).events(EventFilter(kinds: [.leave])).first { $0.user == "stuck" }
+        #expect(leave?.reason == .tooSlow)
+        // Cut well before the default 5 s: the stall started with the first messages.
+        let first = try EventReader(path: db).events(EventFilter(kinds: [.message])).first
+        let stalled = Double((leave?.timeMillis ?? 0) - (first?.timeMillis ?? 0)) / 1000
+        print("stuck was cut \(stalled) s after the first message")
+        #expect(stalled < 4)
+        #expect(try await server.stop() == 0)
+
+        let refused = try await runProcess(
+            ServerProcess.executable.path, ["--stall-timeout", "0", "--database", dir.file("other.sqlite")])
+        #expect(refused.status != 0)
+        #expect(refused.errors.contains("--stall-timeout must be more than 0 seconds"), "\(refused.errors)")
+    }
+
     @Test("--threads: a server on 3 event loops chats; 0 is refused with a clear error")
     func threads() async throws {
         let dir = TemporaryDirectory()
