@@ -58,7 +58,8 @@ public struct ServerCommand: AsyncParsableCommand {
 
     @Option(
         parsing: .unconditional,
-        help: "Seconds a client may stay over --max-queue-bytes without draining before it is disconnected as too slow.")
+        help: "Seconds a client may stay over --max-queue-bytes without draining before it is disconnected as too slow."
+    )
     var stallTimeout = ServerConfiguration.defaultStallSeconds
 
     @Option(help: "normal: a commit survives a server crash; full: also a power cut (slower).")
