@@ -14,7 +14,7 @@ public struct ConnectionStateMachine {
         /// Greeted; waiting for a name (or a hello).
         case naming
         /// In the room; its history is being read.
-        case catchingUp(Member, requested: String)
+        case catchingUp(Member, requested: String, change: NameChange?)
         /// Sent its history; its join is being stored.
         case joining(Member)
         /// Joined; `waiting` is a step that waits.
@@ -180,12 +180,14 @@ public struct ConnectionStateMachine {
 
     /// The catch-up was read (an empty one when the read failed).
     public mutating func caughtUp(_ catchUp: CatchUp) -> [ConnectionAction] {
-        guard case .catchingUp(let member, let requested) = state else { return [] }
+        guard case .catchingUp(let member, let requested, let change) = state else { return [] }
         state = .joining(member)
         let welcome = Reply.welcome(name: member.name, requested: requested, session: session, room: room.name)
+        let renamed = change.map { [ConnectionAction.send(.notice(.nameChanged($0)))] } ?? []
         let history = HistoryBlock(purpose: .catchUp, events: catchUp.events, gap: catchUp.gap)
         // Once the server is stopping, its notice is already on the way: nothing more to say.
-        let replies: [ConnectionAction] = stopping == nil ? [.send(welcome), .send(.history(history))] : []
+        let replies: [ConnectionAction] =
+            stopping == nil ? [.send(welcome)] + renamed + [.send(.history(history))] : []
         return replies + [.goLive(seenThrough: catchUp.seenThrough), .recordJoin(event(.join, by: member.name))]
     }
 
@@ -294,7 +296,8 @@ public struct ConnectionStateMachine {
             let name = room.admit(connection, as: requested)
             let limiter = TokenBucket(
                 rate: configuration.requestsPerSecond, burst: configuration.requestBurst, now: now())
-            state = .catchingUp(Member(name: name, limiter: limiter), requested: requested)
+            let change = NameChange.from(typed: join.name, requested: requested, name: name)
+            state = .catchingUp(Member(name: name, limiter: limiter), requested: requested, change: change)
             return [.catchUp(name: name, join)]
         case .quit:
             return quitUnnamed()

@@ -58,6 +58,8 @@ public struct Gap: Sendable, Equatable {
 public enum Notice: Sendable, Equatable {
     /// Sending faster than `rate` a second; lines are read more slowly.
     case rateLimited(rate: Double)
+    /// The member got another name than the one typed (sent right after the welcome).
+    case nameChanged(NameChange)
 }
 
 /// Why a request failed.

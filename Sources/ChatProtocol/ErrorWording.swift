@@ -32,6 +32,18 @@ public enum ErrorWording {
         return "cannot connect to \(address): \(describe(error))"
     }
 
+    /// Why a server could not listen, in plain words: `the port is in use (is another chat-server
+    /// running?)`, `permission denied (ports below 1024 need privileges)`, `cannot resolve host`.
+    public static func listenFailure(_ error: any Error) -> String {
+        guard let error = error as? IOError else { return describe(error) }
+        switch error.errnoCode {
+        case EADDRINUSE: return "the port is in use (is another chat-server running?)"
+        case EACCES: return "permission denied (ports below 1024 need privileges)"
+        case EADDRNOTAVAIL: return "this machine has no such address"
+        default: return describe(errno: error.errnoCode)
+        }
+    }
+
     /// What went wrong with a connection, in plain words: `connection reset by the server`,
     /// `timed out`, `network unreachable`. Errors that are already worded for people keep their words.
     public static func describe(_ error: any Error) -> String {

@@ -111,6 +111,8 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case notStored = "not_stored"
     /// Too many messages: the server slows this connection down.
     case rateLimited = "rate_limited"
+    /// A notice: the name given is not the one asked for (taken, empty, too long or with spaces).
+    case nameChanged = "name_changed"
     /// An empty message is not sent.
     case emptyMessage = "empty_message"
 }

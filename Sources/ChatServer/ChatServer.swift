@@ -31,8 +31,8 @@ public final class ChatServer: Service, Sendable {
     private let listener: NIOAsyncChannel<any Channel, Never>
     private let connections = Connections()
 
-    /// Opens the database and binds the listening socket. Errors name the database file or the
-    /// address and the cause. `onListening` is called when `run` starts accepting.
+    /// Binds the listening socket, then opens the database (so that a server that cannot listen
+    /// creates no file). Errors name the address or the database file, and the cause in plain words. `onListening` is called when `run` starts accepting.
     public init(
         configuration: ServerConfiguration, logger: Logger = Logger(label: "chat-server"),
         group: MultiThreadedEventLoopGroup = .singleton,
@@ -41,17 +41,24 @@ public final class ChatServer: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.onListening = onListening
-        let store = try EventStore(
-            path: configuration.databasePath, durability: configuration.durability,
-            maxPageCount: configuration.maxPageCount)
-        let room = LiveRoom(name: Room.defaultName)
+        // Bind first: a server that cannot listen creates no database.
         let listener: NIOAsyncChannel<any Channel, Never>
         do {
             listener = try await Self.bind(configuration, group: group)
         } catch {
-            try? store.close()
-            throw ServerError.cannotListen(host: configuration.host, port: configuration.port, cause: "\(error)")
+            throw ServerError.cannotListen(
+                host: configuration.host, port: configuration.port, cause: ErrorWording.listenFailure(error))
         }
+        let store: EventStore
+        do {
+            store = try EventStore(
+                path: configuration.databasePath, durability: configuration.durability,
+                maxPageCount: configuration.maxPageCount)
+        } catch {
+            try? await listener.channel.close()
+            throw error
+        }
+        let room = LiveRoom(name: Room.defaultName)
         let address = listener.channel.localAddress
         host = address?.ipAddress ?? configuration.host
         port = address?.port ?? configuration.port

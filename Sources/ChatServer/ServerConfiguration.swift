@@ -28,7 +28,9 @@ public struct ServerConfiguration: Sendable {
     /// so one stalled reader never costs the others or the server's memory.
     public var maxQueueBytes = 1 << 20
     /// How long a client may stay over `maxQueueBytes` without draining before it is too slow.
-    public var stallSeconds = 5.0
+    public var stallSeconds = defaultStallSeconds
+    /// `stallSeconds` unless told otherwise (`chat-server --stall-timeout`).
+    public static let defaultStallSeconds = 5.0
     /// How long a newcomer may take to give a name before getting a default one, in seconds.
     public var nameTimeoutSeconds = 30.0
     /// Messages per second one client may send, sustained (0 = no limit). Beyond it, like IRC's

@@ -56,6 +56,12 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds a newcomer has to give a name before getting a default one.")
     var nameTimeout = 30.0
 
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds a client may stay over --max-queue-bytes without draining before it is disconnected as too slow."
+    )
+    var stallTimeout = ServerConfiguration.defaultStallSeconds
+
     @Option(help: "normal: a commit survives a server crash; full: also a power cut (slower).")
     var durability = EventStore.Durability.normal
 
@@ -79,6 +85,7 @@ public struct ServerCommand: AsyncParsableCommand {
     public func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be more than 0 seconds") }
         guard history >= 0, maxClients > 0, maxLineBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
             throw ValidationError(
                 "--history, --max-clients, --max-line-bytes (64+), --max-queue-bytes (1024+), --rate and --burst must be positive"
@@ -102,6 +109,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.messagesPerSecond = rate
         configuration.messageBurst = burst
         configuration.nameTimeoutSeconds = nameTimeout
+        configuration.stallSeconds = stallTimeout
         configuration.durability = durability
         configuration.maxPageCount = maxPages
 

@@ -81,6 +81,41 @@ struct ConnectionStateMachineTests {
         #expect(got11 == [.record(NewEvent(kind: .message, user: "alice", text: "early", connection: 1)), .read])
     }
 
+    @Test(
+        "a name not given as typed: the welcome, then a notice of what changed and why",
+        arguments: [
+            ("", NameChange(cleaning: .noName, requested: "USR", name: "USR")),
+            ("alice smith", NameChange(cleaning: .rewritten, requested: "alice_smith", name: "alice_smith")),
+            (
+                String(repeating: "x", count: 30),
+                NameChange(
+                    cleaning: .rewritten, requested: String(repeating: "x", count: 24),
+                    name: String(repeating: "x", count: 24))
+            ),
+            ("bob", NameChange(cleaning: .kept, requested: "bob", name: "bob2")),
+        ])
+    func nameChanged(typed: String, change: NameChange) {
+        _ = room.admit(99, as: "bob")
+        var machine = machine()
+        _ = machine.start()
+        _ = machine.lineRead(join(typed))
+        let got = machine.caughtUp(CatchUp(events: [], gap: nil, resumeAfter: nil))
+        #expect(
+            Array(got.prefix(2)) == [
+                .send(.welcome(name: change.name, requested: change.requested, session: 9, room: "main")),
+                .send(.notice(.nameChanged(change))),
+            ])
+    }
+
+    @Test("a name given as typed, white space around it aside: no notice")
+    func nameKept() {
+        var machine = machine()
+        _ = machine.start()
+        _ = machine.lineRead(join("  carol "))
+        let got = machine.caughtUp(CatchUp(events: [], gap: nil, resumeAfter: nil))
+        #expect(!got.contains { if case .send(.notice) = $0 { true } else { false } })
+    }
+
     @Test("live: messages recorded, replies sent, history read while reading waits")
     func live() {
         var machine = joined()

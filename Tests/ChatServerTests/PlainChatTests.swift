@@ -63,6 +63,31 @@ struct PlainChatTests {
         #expect(leaves.first?.user == "USR" && leaves.first?.reason == .quit)
     }
 
+    @Test("a name changed on the way in is explained: empty, too long, with spaces, taken")
+    func nameChangesExplained() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        try await withServer(database: dir.file("chat.sqlite")) { server in
+            let empty = try await TestClient.join(port: server.port, as: "   ")
+            try await empty.expect { $0 == "You gave no name, so you are USR." }
+            let spaced = try await TestClient.join(port: server.port, as: "alice smith")
+            try await spaced.expect { $0 == "Names are at most 24 characters, without spaces: you are alice_smith." }
+            let long = try await TestClient.join(port: server.port, as: "abcdefghijklmnopqrstuvwxyz")
+            try await long.expect {
+                $0 == "Names are at most 24 characters, without spaces: you are abcdefghijklmnopqrstuvwx."
+            }
+            let both = try await TestClient.join(port: server.port, as: "alice  smith")
+            try await both.expect {
+                $0 == "Names are at most 24 characters, without spaces, and alice_smith is taken: you are alice_smith2."
+            }
+            let again = try await TestClient.join(port: server.port, as: "")
+            try await again.expect { $0 == "You gave no name, and USR is taken, so you are USR2." }
+            // The next line is a message, and the member knows under which name it went out.
+            try await spaced.send("hi")
+            try await spaced.expect { $0 == "alice_smith: hi" }
+        }
+    }
+
     @Test("a newcomer who gives no name in time gets the default name")
     func nameTimeout() async throws {
         let dir = TemporaryDirectory()

@@ -72,6 +72,59 @@ struct ProcessTests {
         #expect(leaves.allSatisfy { $0.reason == .serverShutdown })
     }
 
+    @Test("SIGTERM with one client that keeps its socket open after the notice, as nc does: exit 0, the leave recorded")
+    func shutdownWithOpenClient() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        let server = try ServerProcess(database: db)
+        let client = try await TestClient.join(port: server.port, as: "nc", staysOpen: true)
+        try await client.expect { $0 == "nc joined the chat" }
+        let started = ContinuousClock.now
+        #expect(try await server.stop(SIGTERM, within: 10) == 0)
+        let took = ContinuousClock.now - started
+        // About a second (the grace time the connection waits for the peer's end) on an idle
+        // machine; bounded generously here, as the signals test is, for a loaded one.
+        print("shutdown with one nc-like client took \(took)")
+        #expect(took < .seconds(5))
+        try await client.expect { $0 == "*** The server is shutting down. Goodbye!" }
+        #expect(client.channel.isActive, "the client kept its socket open")
+        await client.close()
+        let reader = try EventReader(path: db)
+        #expect(try reader.sessions().first?.state == .clean)
+        let leaves = try reader.events(EventFilter(kinds: [.leave]))
+        #expect(leaves.map(\.user) == ["nc"] && leaves.first?.reason == .serverShutdown)
+    }
+
+    @Test("--stall-timeout: a client that stops reading is cut as too slow after it; 0 is refused")
+    func stallTimeout() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        let server = try ServerProcess(
+            database: db,
+            arguments: ["--stall-timeout", "0.2", "--max-queue-bytes", "1024", "--history", "0", "--rate", "0"])
+        let stuck = try await TestClient.join(port: server.port, as: "stuck", receiveBuffer: 4096)
+        try await stuck.channel.setOption(.autoRead, value: false).get()
+        let talker = try await TestClient.join(port: server.port, as: "talker")
+        let line = String(repeating: "x", count: 1000)
+        try await talker.send(bytes: Array((0..<200).map { "\(line) \($0)\n" }.joined().utf8))
+        try await talker.expect(within: 20) { $0 == "stuck left the chat (too slow)" }
+        let leave = try EventReader(path: db).events(EventFilter(kinds: [.leave])).first { $0.user == "stuck" }
+        #expect(leave?.reason == .tooSlow)
+        // Cut well before the default 5 s: the stall started with the first messages.
+        let first = try EventReader(path: db).events(EventFilter(kinds: [.message])).first
+        let stalled = Double((leave?.timeMillis ?? 0) - (first?.timeMillis ?? 0)) / 1000
+        print("stuck was cut \(stalled) s after the first message")
+        #expect(stalled < 4)
+        #expect(try await server.stop() == 0)
+
+        let refused = try await runProcess(
+            ServerProcess.executable.path, ["--stall-timeout", "0", "--database", dir.file("other.sqlite")])
+        #expect(refused.status != 0)
+        #expect(refused.errors.contains("--stall-timeout must be more than 0 seconds"), "\(refused.errors)")
+    }
+
     @Test("--threads: a server on 3 event loops chats; 0 is refused with a clear error")
     func threads() async throws {
         let dir = TemporaryDirectory()
@@ -90,6 +143,24 @@ struct ProcessTests {
             ServerProcess.executable.path, ["--threads", "0", "--database", dir.file("other.sqlite")])
         #expect(refused.status != 0)
         #expect(refused.errors.contains("--threads must be at least 1"), "\(refused.errors)")
+    }
+
+    @Test("a port in use is one plain line, exit status 1, and no database file is left behind")
+    func portInUse() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let running = try ServerProcess(database: dir.file("running.sqlite"))
+        let second = dir.file("second.sqlite")
+        let refused = try await runProcess(
+            ServerProcess.executable.path, ["--port", String(running.port), "--database", second])
+        #expect(refused.status == 1)
+        #expect(
+            refused.errors
+                == "chat-server: cannot listen on 127.0.0.1:\(running.port): the port is in use (is another chat-server running?)\n",
+            "\(refused.errors)")
+        #expect(!FileManager.default.fileExists(atPath: second))
+        #expect(!FileManager.default.fileExists(atPath: second + "-wal"))
+        #expect(try await running.stop() == 0)
     }
 
     @Test("database errors are one clear line naming the file and the cause, exit status 1")

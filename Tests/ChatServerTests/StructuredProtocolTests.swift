@@ -22,13 +22,16 @@ struct StructuredProtocolTests {
                 #expect(chat.welcome.name == "alice2")
                 #expect(chat.welcome.session == server.session)
                 var history: [Event] = []
+                var notices: [String] = []
                 loop: while let message = try await chat.next() {
                     switch message {
                     case .event(let event, history: true): history.append(event)
+                    case .notice(.nameChanged, let message): notices.append(message)
                     case .historyEnd: break loop
                     default: Issue.record("unexpected \(message)")
                     }
                 }
+                #expect(notices == ["The name alice is taken; you are alice2."])
                 #expect(history.map(\.kind) == [.join, .message])
                 #expect(history.last?.text == "before bob")
                 guard case .event(let join, history: false) = try await chat.next() else {

@@ -11,13 +11,15 @@ package final class TestClient: Sendable {
     private let inbox: Inbox
 
     /// Connects; `counting` lines are counted as they arrive (see `counted`); `receiveBuffer`
-    /// sets SO_RCVBUF before connecting, for clients that stop reading.
+    /// sets SO_RCVBUF before connecting, for clients that stop reading; `staysOpen` keeps the
+    /// socket open when the server ends its side, as `nc` does (by default it closes then).
     package static func connect(
         port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        counting: (@Sendable (String) -> Bool)? = nil, receiveBuffer: Int? = nil
+        counting: (@Sendable (String) -> Bool)? = nil, receiveBuffer: Int? = nil, staysOpen: Bool = false
     ) async throws -> TestClient {
         let inbox = Inbox(counting: counting)
         var bootstrap = ClientBootstrap(group: group).channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.allowRemoteHalfClosure, value: staysOpen)
         if let receiveBuffer {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
         }
@@ -41,9 +43,11 @@ package final class TestClient: Sendable {
 
     /// Connects and gives a name; returns once the welcome line arrived.
     package static func join(
-        port: Int, as name: String, counting: (@Sendable (String) -> Bool)? = nil, receiveBuffer: Int? = nil
+        port: Int, as name: String, counting: (@Sendable (String) -> Bool)? = nil, receiveBuffer: Int? = nil,
+        staysOpen: Bool = false
     ) async throws -> TestClient {
-        let client = try await connect(port: port, counting: counting, receiveBuffer: receiveBuffer)
+        let client = try await connect(
+            port: port, counting: counting, receiveBuffer: receiveBuffer, staysOpen: staysOpen)
         try await client.send(name)
         try await client.expect { $0.hasPrefix("Hello ") }
         return client

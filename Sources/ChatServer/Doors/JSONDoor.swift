@@ -56,6 +56,8 @@ struct JSONDoor: Door {
             buffer.writeLine(PlainTexts.help)
         case .notice(.rateLimited(let rate)):
             buffer.writeLine(ServerMessage.notice(code: .rateLimited, message: PlainTexts.rateLimited(rate)).json)
+        case .notice(.nameChanged(let change)):
+            buffer.writeLine(ServerMessage.notice(code: .nameChanged, message: PlainTexts.nameChanged(change)).json)
         case .error(let failure):
             buffer.writeLine(ServerMessage.error(code: Self.code(failure), message: Self.message(failure)).json)
         case .goodbye:

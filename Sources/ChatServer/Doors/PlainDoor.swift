@@ -39,9 +39,8 @@ struct PlainDoor: Door {
         switch reply {
         case .greeting:
             buffer.writeLine(PlainTexts.greeting)
-        case .welcome(let name, let requested, _, _):
-            let renamed = name.lowercased() == requested.lowercased() ? nil : requested
-            buffer.writeLine(PlainTexts.welcome(name, renamedFrom: renamed))
+        case .welcome(let name, _, _, _):
+            buffer.writeLine(PlainTexts.welcome(name))
         case .history(let block):
             // Plain mode says nothing of an empty catch-up, nor of a gap.
             if block.purpose == .catchUp && block.events.isEmpty { return }
@@ -54,6 +53,8 @@ struct PlainDoor: Door {
             buffer.writeLine(PlainTexts.help)
         case .notice(.rateLimited(let rate)):
             buffer.writeLine(PlainTexts.rateLimited(rate))
+        case .notice(.nameChanged(let change)):
+            buffer.writeLine(PlainTexts.nameChanged(change))
         case .error(let failure):
             buffer.writeLine(PlainTexts.words(failure))
         case .goodbye:

@@ -1,17 +1,28 @@
 import ChatCore
+import ChatModel
 
 /// The words the server says to people in plain mode.
 enum PlainTexts {
     static let greeting = "Welcome to chatroom! Type your name and press Enter:"
     static let quitCommands: Set<String> = ["{quit}", "{exit}", "/quit", "/exit"]
 
-    static func welcome(_ name: String, renamedFrom requested: String?) -> String {
-        var text = ""
-        if let requested { text += "The name \(requested) is taken; you are \(name).\n" }
-        text +=
-            "Hello \(name)! Type a message and press Enter. /who lists who is here, /help lists commands, {quit} leaves."
-        return text
+    static func welcome(_ name: String) -> String {
+        "Hello \(name)! Type a message and press Enter. /who lists who is here, /help lists commands, {quit} leaves."
     }
+
+    /// Why the member is not called what they typed, and what they are called.
+    static func nameChanged(_ change: NameChange) -> String {
+        let name = change.name
+        let requested = change.requested
+        switch (change.cleaning, change.taken) {
+        case (.kept, _): return "The name \(requested) is taken; you are \(name)."
+        case (.noName, false): return "You gave no name, so you are \(name)."
+        case (.noName, true): return "You gave no name, and \(requested) is taken, so you are \(name)."
+        case (.rewritten, false): return "\(nameRule): you are \(name)."
+        case (.rewritten, true): return "\(nameRule), and \(requested) is taken: you are \(name)."
+        }
+    }
+    private static let nameRule = "Names are at most \(NameRules.maxLength) characters, without spaces"
 
     static func reserved(_ name: String) -> String {
         "The name \(name) is reserved; please choose another:"
