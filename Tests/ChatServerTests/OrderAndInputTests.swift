@@ -55,7 +55,9 @@ struct OrderAndInputTests {
             let alice = try await TestClient.join(port: server.port, as: "alice")
             let bob = try await TestClient.join(port: server.port, as: "bob")
             try await alice.send(String(repeating: "x", count: 5000))
-            try await alice.expect { $0 == "error: your message was 5000 bytes, over the limit of 1000; it was not sent." }
+            try await alice.expect {
+                $0 == "error: your message was 5000 bytes, over the limit of 1000; it was not sent."
+            }
             try await alice.send("still here")
             try await bob.expect { $0 == "alice: still here" }
             #expect(try await bob.received.allSatisfy { !$0.contains("xxxx") })
