@@ -65,6 +65,8 @@ public final class ClientSession: Sendable {
         var idWarnings = 0
         /// Messages typed while disconnected (after a welcome) sent since the last reconnection.
         var sentQueued = 0
+        /// The longest message text the server takes, from its latest welcome.
+        var maxMessageBytes = MessageLimit.defaultBytes
     }
 
     /// Warnings about bad event ids shown before the client stops reporting them one by one.
@@ -131,12 +133,26 @@ public final class ClientSession: Sendable {
     private func deliver(_ message: ClientMessage) async {
         let queued = slot.current == nil && everWelcomed
         guard let sender = await slot.wait() else { return }
+        if let refusal = refusal(of: message) { return await output(.info(refusal)) }
         do {
             try await sender.send(message)
             if queued { state.withLockedValue { $0.sentQueued += 1 } }
         } catch {
             await output(.info("the connection failed while sending; that message may not have arrived"))
         }
+    }
+
+    /// Why `message` is not sent: its text, as the server would store it, is over the server's limit.
+    private func refusal(of message: ClientMessage) -> String? {
+        let text: String
+        switch message {
+        case .say(let said), .me(let said): text = said
+        default: return nil
+        }
+        let bytes = TextSanitizer.clean(text).utf8.count
+        let limit = state.withLockedValue { $0.maxMessageBytes }
+        guard bytes > limit else { return nil }
+        return "your message is \(bytes) bytes, over the server's limit of \(limit); it was not sent"
     }
 
     /// Once every message typed while disconnected has gone out (no credit is in use), says how many.
@@ -230,6 +246,7 @@ public final class ClientSession: Sendable {
             let quitNow = state.withLockedValue { state -> Bool in
                 state.sender = chat.sender
                 state.everWelcomed = true
+                state.maxMessageBytes = chat.welcome.maxMessageBytes
                 return state.quitting
             }
             if quitNow { try? await chat.quit() }

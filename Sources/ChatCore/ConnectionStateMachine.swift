@@ -316,6 +316,11 @@ public struct ConnectionStateMachine {
             return [.recordQuit(event(.leave, by: member.name, reason: .quit))]
         case .say(let text), .act(let text):
             if text.trimmingWhitespace.isEmpty { return [.send(.error(.emptyMessage))] }
+            // The one check of a message's length, for every door: its text as it would be stored.
+            let bytes = text.utf8.count
+            if bytes > configuration.maxMessageBytes {
+                return [.send(.error(.lineTooLong(bytes: bytes, limit: configuration.maxMessageBytes)))]
+            }
         case .who, .history, .help:
             break
         }

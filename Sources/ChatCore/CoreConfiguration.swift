@@ -1,3 +1,5 @@
+import ChatModel
+
 /// The rules of a room that a server run may change.
 public struct CoreConfiguration: Sendable {
     /// Events a newcomer gets from the record before live traffic; 0 turns it off.
@@ -8,6 +10,9 @@ public struct CoreConfiguration: Sendable {
     public var requestsPerSecond = 50.0
     /// Requests one member may make in a burst before the rate applies.
     public var requestBurst = 1000
+    /// The longest text a message or action may have, in UTF-8 bytes as stored (after
+    /// `TextSanitizer`), whatever door it came by; longer ones are refused with `lineTooLong`.
+    public var maxMessageBytes = MessageLimit.defaultBytes
     /// The most events `history` sends.
     public static let maxHistory = 1000
 

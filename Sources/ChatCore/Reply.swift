@@ -68,7 +68,8 @@ public enum Failure: Sendable, Equatable {
     case nameReserved(String)
     /// The name line was over the line limit; ask again.
     case nameTooLong
-    /// A line over the limit was refused, never sent.
+    /// A message whose text is over the limit (or a line too long to carry any message) was
+    /// refused, never sent; `limit` is the limit on a message's text.
     case lineTooLong(bytes: Int, limit: Int)
     /// The store refused the message: nobody saw it.
     case notStored(String)

@@ -37,12 +37,19 @@ public struct Welcome: Sendable, Equatable {
     public var session: Int64
     public var server: String
     public var room: String
+    /// The longest message text the server takes, in UTF-8 bytes (`MessageLimit.defaultBytes` when
+    /// it does not say).
+    public var maxMessageBytes: Int
 
-    public init(name: String, session: Int64, server: String, room: String) {
+    public init(
+        name: String, session: Int64, server: String, room: String,
+        maxMessageBytes: Int = MessageLimit.defaultBytes
+    ) {
         self.name = name
         self.session = session
         self.server = server
         self.room = room
+        self.maxMessageBytes = maxMessageBytes
     }
 }
 
@@ -126,10 +133,13 @@ public struct ChatConnection: ~Copyable {
                     continue
                 }
                 switch message {
-                case .welcome(let name, let session, let server, let room):
+                case .welcome(let name, let session, let server, let room, let maxMessageBytes):
                     timer.cancel()
+                    let welcome = Welcome(
+                        name: name, session: session, server: server, room: room,
+                        maxMessageBytes: maxMessageBytes ?? MessageLimit.defaultBytes)
                     var connection = ChatConnection(
-                        welcome: Welcome(name: name, session: session, server: server, room: room),
+                        welcome: welcome,
                         iterator: iterator, outbound: outbound, allocator: allocator, channel: channel.channel)
                     return try await body(&connection)
                 case .error(let code, let message):

@@ -70,8 +70,9 @@ public enum ClientMessage: Sendable, Equatable {
 /// What the server sends in structured mode, one JSON object a line.
 public enum ServerMessage: Sendable, Equatable {
     /// The answer to hello: the name given (it may differ from the one asked for), the session,
-    /// the server's version and the room.
-    case welcome(name: String, session: Int64, server: String, room: String)
+    /// the server's version, the room, and the longest message text it takes (`MessageLimit`; nil
+    /// from servers that do not say).
+    case welcome(name: String, session: Int64, server: String, room: String, maxMessageBytes: Int?)
     /// An event; `history` marks events sent from the record rather than live.
     case event(Event, history: Bool)
     /// The history sent after hello (or a history request) is complete; live events follow.
@@ -91,13 +92,14 @@ public enum ServerMessage: Sendable, Equatable {
     public var json: String {
         var object = JSONObject()
         switch self {
-        case .welcome(let name, let session, let server, let room):
+        case .welcome(let name, let session, let server, let room, let maxMessageBytes):
             object.add("type", "welcome")
             object.add("protocol", Int64(protocolVersion))
             object.add("name", name)
             object.add("session", session)
             object.add("server", server)
             object.add("room", room)
+            if let maxMessageBytes { object.add("max_message_bytes", Int64(maxMessageBytes)) }
         case .event(let event, let history):
             var bytes: [UInt8] = []
             Self.appendEvent(event, history: history, to: &bytes)
@@ -142,7 +144,8 @@ public enum ServerMessage: Sendable, Equatable {
         case "welcome":
             return .welcome(
                 name: try envelope.required(envelope.name, "name"), session: envelope.session ?? 0,
-                server: envelope.server ?? "", room: envelope.room ?? Room.defaultName)
+                server: envelope.server ?? "", room: envelope.room ?? Room.defaultName,
+                maxMessageBytes: envelope.maxMessageBytes)
         case "event":
             let wire = try envelope.required(envelope.event, "event")
             do {
@@ -182,11 +185,13 @@ struct Envelope: Decodable {
     var names: [String]?
     var code: String?
     var message: String?
+    var maxMessageBytes: Int?
 
     private enum CodingKeys: String, CodingKey {
         case type, `protocol`, name, history, text, limit, session, server, room, event, after, names, code, message
         case resumeAfter = "resume_after"
         case resumedAfter = "resumed_after"
+        case maxMessageBytes = "max_message_bytes"
     }
 
     init(from decoder: any Decoder) throws {
@@ -212,6 +217,7 @@ struct Envelope: Decodable {
         names = try container.decodeIfPresent([String].self, forKey: .names)
         code = try container.decodeIfPresent(String.self, forKey: .code)
         message = try container.decodeIfPresent(String.self, forKey: .message)
+        maxMessageBytes = try container.decodeIfPresent(Int.self, forKey: .maxMessageBytes)
     }
 
     var historyCount: Int?

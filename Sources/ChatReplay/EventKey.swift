@@ -21,10 +21,23 @@ public struct EventKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `message alice: "hi"`, `join bob`: the text as a JSON string, so that every character shows.
-    public var description: String {
+    public var description: String { describe(JSONString.quoted) }
+
+    /// The description with a long text cut (`quotedBrief`), for one-line reports.
+    public var brief: String { describe(Self.quotedBrief) }
+
+    /// `text` as a JSON string, cut to its first 80 characters and its size when longer:
+    /// `"xxxx…" (4097 bytes)`.
+    public static func quotedBrief(_ text: String) -> String {
+        let limit = 80
+        guard text.count > limit else { return JSONString.quoted(text) }
+        return "\(JSONString.quoted(String(text.prefix(limit))).dropLast())…\" (\(text.utf8.count) bytes)"
+    }
+
+    private func describe(_ quoted: (String) -> String) -> String {
         switch kind {
-        case .message: "message \(user): \(JSONString.quoted(text))"
-        case .action: "action \(user) \(JSONString.quoted(text))"
+        case .message: "message \(user): \(quoted(text))"
+        case .action: "action \(user) \(quoted(text))"
         case .join, .leave: "\(kind.rawValue) \(user)"
         }
     }

@@ -1,4 +1,5 @@
 import ChatModel
+import ChatProtocol
 import ChatStore
 
 /// Who a simulated client stands for: an original connection, or a name when the record has no
@@ -20,6 +21,8 @@ actor ReenactmentLog {
     private var failure: ReplayError?
     private var waiters: [Int: Waiter] = [:]
     private var nextWaiter = 0
+    /// The observer's connection, to say goodbye on when the re-enactment ends.
+    private(set) var observer: ChatSender?
 
     enum Condition {
         /// The first event after `index` of this kind by this user.
@@ -40,6 +43,10 @@ actor ReenactmentLog {
     func append(_ event: Event) {
         events.append(event)
         wake()
+    }
+
+    func observing(with sender: ChatSender) {
+        observer = sender
     }
 
     func welcomed(_ key: ParticipantKey, as name: String) {

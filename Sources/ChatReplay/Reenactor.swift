@@ -12,6 +12,10 @@ import NIOCore
 /// the steps in the original order even though each client has its own connection. Every client
 /// reads what the room sends it; a client idle through thousands of events may still be dropped as
 /// too slow by a server with a small outbound queue.
+///
+/// A step the target refuses (a message over its limit) stops the re-enactment with one short line
+/// naming it. Whether it ends so or completes, every client still connected, the observer too,
+/// says goodbye (the target records `quit`, never a lost connection the original did not have).
 public struct Reenactor: Sendable {
     public var target: LoopbackAddress
     public var timing: ReplayTiming
@@ -81,6 +85,7 @@ public struct Reenactor: Sendable {
                         host: target.host, port: target.port, name: observerName, history: 0,
                         connectTimeout: connectTimeout
                     ) { chat in
+                        await log.observing(with: chat.sender)
                         await log.welcomed(.user("\u{0}observer"), as: chat.welcome.name)
                         while let message = try await chat.next() {
                             if case .event(let event, history: false) = message { await log.append(event) }
@@ -103,9 +108,30 @@ public struct Reenactor: Sendable {
             var original: [EventKey] = []
             var cursor = -1
             var firstStep: Int?
+            var clients = 1
+
+            /// Tells every client still here, the observer last, to quit, and waits (at most
+            /// `timeout`) until they have: the target records their leaves as quits.
+            func dismiss() async {
+                for participant in participants.values {
+                    participant.commands.yield(.quit)
+                    participant.commands.finish()
+                }
+                participants.removeAll()
+                try? await log.observer?.quit()
+                let timeout = timeout
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw ReplayError("the clients did not leave within \(timeout.components.seconds) s")
+                }
+                do {
+                    for _ in 0..<clients { try await group.next() }
+                } catch {}
+            }
 
             func join(_ key: ParticipantKey, as name: String) async throws -> Participant {
                 let (commands, continuation) = AsyncStream.makeStream(of: Command.self)
+                clients += 1
                 group.addTask {
                     do {
                         try await ChatConnection.withConnection(
@@ -118,10 +144,12 @@ public struct Reenactor: Sendable {
                                 switch command {
                                 case .say(let text):
                                     try await chat.send(.say(text))
-                                    try await Self.readUntilEcho(&chat, kind: .message, user: me)
+                                    try await Self.readUntilEcho(
+                                        &chat, EventKey(kind: .message, user: name, text: text), as: me, log: log)
                                 case .me(let text):
                                     try await chat.send(.me(text))
-                                    try await Self.readUntilEcho(&chat, kind: .action, user: me)
+                                    try await Self.readUntilEcho(
+                                        &chat, EventKey(kind: .action, user: name, text: text), as: me, log: log)
                                 case .quit:
                                     try await chat.quit()
                                     return
@@ -146,58 +174,69 @@ public struct Reenactor: Sendable {
             func step(_ kind: EventKind, _ participant: Participant, _ event: Event) async throws {
                 let outcome = try await log.wait(
                     for: .event(kind, user: participant.name, after: cursor), timeout: timeout,
-                    what: "\(EventKey(event))")
+                    what: EventKey(event).brief)
                 guard case .index(let index) = outcome else { return }
                 cursor = index
                 if firstStep == nil { firstStep = index }
             }
 
-            let player = ReplayPlayer(clock: ContinuousClock(), timing: timing)
-            try await player.play(next: next) { event in
-                let key = ParticipantKey(event)
-                original.append(EventKey(event))
-                switch event.kind {
-                case .join:
-                    if participants[key] == nil { participants[key] = try await join(key, as: event.user) }
-                    try await step(.join, participants[key]!, event)
-                case .message, .action:
-                    if participants[key] == nil {
-                        // Spoke without a recorded join (a partial record): join first.
-                        participants[key] = try await join(key, as: event.user)
+            func play() async throws {
+                let player = ReplayPlayer(clock: ContinuousClock(), timing: timing)
+                try await player.play(next: next) { event in
+                    let key = ParticipantKey(event)
+                    original.append(EventKey(event))
+                    switch event.kind {
+                    case .join:
+                        if participants[key] == nil { participants[key] = try await join(key, as: event.user) }
                         try await step(.join, participants[key]!, event)
+                    case .message, .action:
+                        if participants[key] == nil {
+                            // Spoke without a recorded join (a partial record): join first.
+                            participants[key] = try await join(key, as: event.user)
+                            try await step(.join, participants[key]!, event)
+                        }
+                        let participant = participants[key]!
+                        participant.commands.yield(event.kind == .message ? .say(event.text) : .me(event.text))
+                        try await step(event.kind, participant, event)
+                    case .leave:
+                        guard let participant = participants.removeValue(forKey: key) else { return }
+                        let dropped = event.reason == .connectionLost || event.reason == .tooSlow
+                        participant.commands.yield(dropped ? .drop : .quit)
+                        participant.commands.finish()
+                        try await step(.leave, participant, event)
                     }
-                    let participant = participants[key]!
-                    participant.commands.yield(event.kind == .message ? .say(event.text) : .me(event.text))
-                    try await step(event.kind, participant, event)
-                case .leave:
-                    guard let participant = participants.removeValue(forKey: key) else { return }
-                    let dropped = event.reason == .connectionLost || event.reason == .tooSlow
-                    participant.commands.yield(dropped ? .drop : .quit)
-                    participant.commands.finish()
-                    try await step(.leave, participant, event)
+                    try enacted(event)
                 }
-                try enacted(event)
             }
-            // Whoever is still here (a session that ended uncleanly) says goodbye; not compared.
-            for participant in participants.values {
-                participant.commands.yield(.quit)
-                participant.commands.finish()
+            do {
+                try await play()
+            } catch {
+                await dismiss()
+                throw error
             }
             let events = await log.events
             let observed = cursor < 0 ? [] : Array(events[...cursor]).filter { $0.user != observer }
             let ids = firstStep.map { events[$0].id...events[cursor].id }
+            // Whoever is still here (a session that ended uncleanly) says goodbye; not compared.
+            await dismiss()
             return Outcome(
                 original: original, observed: observed, names: names, observerName: observer, targetIDs: ids)
         }
     }
 
-    /// Reads until the target echoes this client's own event (which also drains what came before),
-    /// or an error says it will not come.
-    private static func readUntilEcho(_ chat: inout ChatConnection, kind: EventKind, user: String) async throws {
+    /// Reads until the target echoes this client's own `step` (which also drains what came before),
+    /// sent as `me`, or an error says it will not come: then the re-enactment fails with one short
+    /// line, and the client stays for its goodbye.
+    private static func readUntilEcho(
+        _ chat: inout ChatConnection, _ step: EventKey, as me: String, log: ReenactmentLog
+    ) async throws {
         while let message = try await chat.next() {
             switch message {
-            case .event(let event, history: false) where event.kind == kind && event.user == user: return
-            case .error: return
+            case .event(let event, history: false) where event.kind == step.kind && event.user == me: return
+            case .error(let code, let message):
+                let why = EventKey.quotedBrief(message)
+                await log.fail(ReplayError("the target refused \(step.brief): \(code.rawValue) \(why)"))
+                return
             default: continue
             }
         }

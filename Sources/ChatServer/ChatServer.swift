@@ -74,7 +74,8 @@ public final class ChatServer: Service, Sendable {
         let core = ChatCore(
             store: store, writer: writer, room: ChatRoom(name: room.name), configuration: configuration.core)
         let doors = DoorSet([
-            JSONDoor(maxLineBytes: configuration.maxLineBytes), PlainDoor(maxLineBytes: configuration.maxLineBytes),
+            JSONDoor(maxMessageBytes: configuration.maxMessageBytes),
+            PlainDoor(maxMessageBytes: configuration.maxMessageBytes),
         ])
         services = ConnectionServices(
             core: core, room: room, doors: doors, configuration: configuration, logger: logger
@@ -87,7 +88,7 @@ public final class ChatServer: Service, Sendable {
     private static func bind(
         _ configuration: ServerConfiguration, group: MultiThreadedEventLoopGroup
     ) async throws -> NIOAsyncChannel<any Channel, Never> {
-        let queue = max(configuration.maxQueueBytes, 2 * configuration.maxLineBytes)
+        let queue = max(configuration.maxQueueBytes, 2 * configuration.maxFrameBytes)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -110,7 +111,7 @@ public final class ChatServer: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let handlers = channel.pipeline.syncOperations
                     try handlers.addHandler(
-                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxLineBytes)))
+                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxFrameBytes)))
                     return channel
                 }
             }

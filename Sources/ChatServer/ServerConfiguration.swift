@@ -20,8 +20,13 @@ public struct ServerConfiguration: Sendable {
     public var history = 50
     /// Connections beyond this many get a polite refusal.
     public var maxClients = 1000
-    /// The longest line a client may send, in bytes; longer lines are refused, never broadcast.
-    public var maxLineBytes = 4096
+    /// The longest message text a client may send, in UTF-8 bytes as stored, whatever its door;
+    /// longer messages are refused, never broadcast. Lines may exceed it by a door's framing, up to
+    /// `maxFrameBytes`.
+    public var maxMessageBytes = MessageLimit.defaultBytes
+    /// The longest line read from a client: enough for any message within `maxMessageBytes` from
+    /// any door; it bounds what one connection buffers.
+    public var maxFrameBytes: Int { MessageLimit.frameBytes(forMessageBytes: maxMessageBytes) }
     /// Bytes that may wait to be sent to one client (events, history, replies alike). Over it, the
     /// server stops reading from that client and holds its events back (shared, not copied); a
     /// client that stays over it for `stallSeconds` without draining is disconnected as too slow,
@@ -53,6 +58,7 @@ public struct ServerConfiguration: Sendable {
         core.maxResume = maxResume
         core.requestsPerSecond = messagesPerSecond
         core.requestBurst = messageBurst
+        core.maxMessageBytes = maxMessageBytes
         return core
     }
 

@@ -40,8 +40,12 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Connections allowed at once.")
     var maxClients = 1000
 
-    @Option(parsing: .unconditional, help: "Longest line a client may send, in bytes.")
-    var maxLineBytes = 4096
+    @Option(
+        name: [.customLong("max-message-bytes"), .customLong("max-line-bytes")], parsing: .unconditional,
+        help:
+            "Longest message text a client may send, in UTF-8 bytes, whatever its door (--max-line-bytes: the old name)."
+    )
+    var maxMessageBytes = MessageLimit.defaultBytes
 
     @Option(
         parsing: .unconditional, help: "Bytes that may wait for one slow client before it is disconnected as too slow.")
@@ -86,9 +90,9 @@ public struct ServerCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be more than 0 seconds") }
-        guard history >= 0, maxClients > 0, maxLineBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
+        guard history >= 0, maxClients > 0, maxMessageBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
             throw ValidationError(
-                "--history, --max-clients, --max-line-bytes (64+), --max-queue-bytes (1024+), --rate and --burst must be positive"
+                "--history, --max-clients, --max-message-bytes (64+), --max-queue-bytes (1024+), --rate and --burst must be positive"
             )
         }
     }
@@ -104,7 +108,7 @@ public struct ServerCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration(host: host, port: port, databasePath: database)
         configuration.history = history
         configuration.maxClients = maxClients
-        configuration.maxLineBytes = maxLineBytes
+        configuration.maxMessageBytes = maxMessageBytes
         configuration.maxQueueBytes = maxQueueBytes
         configuration.messagesPerSecond = rate
         configuration.messageBurst = burst

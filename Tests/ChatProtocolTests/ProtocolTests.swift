@@ -48,7 +48,9 @@ struct ProtocolTests {
         ]
         for message in clientMessages { #expect(try ClientMessage.decode(Array(message.json.utf8)) == message) }
         let serverMessages: [ServerMessage] = [
-            .welcome(name: "a2", session: 4, server: "chatroom 0.1.0", room: "main"), .event(event, history: true),
+            .welcome(name: "a2", session: 4, server: "chatroom 0.1.0", room: "main", maxMessageBytes: 4096),
+            .welcome(name: "a2", session: 4, server: "chatroom 0.1.0", room: "main", maxMessageBytes: nil),
+            .event(event, history: true),
             .event(event, history: false), .historyEnd, .gap(after: 1, resumedAfter: 9), .who(["a", "b"]),
             .notice(code: .rateLimited, message: "slow"), .error(code: .lineTooLong, message: "long"),
             .shutdown(message: "bye"),

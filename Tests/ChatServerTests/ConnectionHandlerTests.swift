@@ -33,7 +33,8 @@ final class HandlerHarness: Sendable {
         let core = ChatCore(store: store, writer: writer, room: ChatRoom(), configuration: configuration.core)
         let endings = endings
         services = ConnectionServices(
-            core: core, room: room, doors: DoorSet([JSONDoor(maxLineBytes: 4096), PlainDoor(maxLineBytes: 4096)]),
+            core: core, room: room,
+            doors: DoorSet([JSONDoor(maxMessageBytes: 4096), PlainDoor(maxMessageBytes: 4096)]),
             configuration: configuration, logger: Logger(label: "test")
         ) { _, _, reason in endings.withLockedValue { $0.append(reason) } }
         channel = NIOAsyncTestingChannel(loop: loop)

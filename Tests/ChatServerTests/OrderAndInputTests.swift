@@ -50,12 +50,14 @@ struct OrderAndInputTests {
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
         var configuration = ServerConfiguration.testing(database: db)
-        configuration.maxLineBytes = 1000
+        configuration.maxMessageBytes = 1000
         try await withServer(configuration) { server in
             let alice = try await TestClient.join(port: server.port, as: "alice")
             let bob = try await TestClient.join(port: server.port, as: "bob")
             try await alice.send(String(repeating: "x", count: 5000))
-            try await alice.expect { $0 == "error: your line was 5000 bytes, over the limit of 1000; it was not sent." }
+            try await alice.expect {
+                $0 == "error: your message was 5000 bytes, over the limit of 1000; it was not sent."
+            }
             try await alice.send("still here")
             try await bob.expect { $0 == "alice: still here" }
             #expect(try await bob.received.allSatisfy { !$0.contains("xxxx") })
@@ -68,7 +70,7 @@ struct OrderAndInputTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let text = String(
-            repeating: "y", count: ServerConfiguration.testing(database: dir.file("chat.sqlite")).maxLineBytes)
+            repeating: "y", count: ServerConfiguration.testing(database: dir.file("chat.sqlite")).maxMessageBytes)
         try await withServer(database: dir.file("chat.sqlite")) { server in
             let alice = try await TestClient.join(port: server.port, as: "alice")
             let bob = try await TestClient.join(port: server.port, as: "bob")

@@ -110,7 +110,7 @@ enum HostileCase: String, CaseIterable {
             try await join()
             let size = Int.random(in: 4097...100_000, using: &random)
             try await client.send("HOSTILE-OVERLONG" + String(repeating: "x", count: size))
-            try await client.expect { $0.hasPrefix("error: your line was") }
+            try await client.expect { $0.hasPrefix("error: your message was") }
             try await stillAnswers(structured: false)
         case .invalidUTF8:
             try await client.send(bytes: [0xC3, 0x28, 0xFF, 0xFE, 0xED, 0xA0, 0x80, 0x0A])

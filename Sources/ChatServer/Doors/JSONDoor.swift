@@ -6,7 +6,8 @@ import NIOCore
 /// The door for chat-client, chat-replay and scripts: JSON lines (docs/PROTOCOL.md), opened by a
 /// `hello` object. Errors carry codes; their messages are the plain door's words.
 struct JSONDoor: Door {
-    let maxLineBytes: Int
+    /// The limit on a message's text, for the words of a line too long to carry any.
+    let maxMessageBytes: Int
     var format: WireFormat { .json }
 
     func accepts(_ line: ByteBufferView) -> Bool {
@@ -16,7 +17,7 @@ struct JSONDoor: Door {
     func decode(_ line: InboundLine, naming: Bool) -> DoorInput {
         guard case .line(let buffer) = line else {
             guard case .overlong(let count) = line else { return .nothing }
-            return .rejected(naming ? .nameTooLong : .lineTooLong(bytes: count, limit: maxLineBytes))
+            return .rejected(naming ? .nameTooLong : .lineTooLong(bytes: count, limit: maxMessageBytes))
         }
         let message: ClientMessage
         do {
@@ -42,8 +43,10 @@ struct JSONDoor: Door {
             buffer.writeLine(PlainTexts.greeting)
         case .welcome(let name, _, let session, let room):
             buffer.writeLine(
-                ServerMessage.welcome(name: name, session: session, server: "chatroom \(chatroomVersion)", room: room)
-                    .json)
+                ServerMessage.welcome(
+                    name: name, session: session, server: "chatroom \(chatroomVersion)", room: room,
+                    maxMessageBytes: maxMessageBytes
+                ).json)
         case .history(let block):
             if let gap = block.gap {
                 buffer.writeLine(ServerMessage.gap(after: gap.after, resumedAfter: gap.resumedAfter).json)

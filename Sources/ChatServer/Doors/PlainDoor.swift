@@ -5,7 +5,8 @@ import NIOCore
 
 /// The door for people with `nc` or telnet: a name, then lines of text and `/` commands.
 struct PlainDoor: Door {
-    let maxLineBytes: Int
+    /// The limit on a message's text, for the words of a line too long to carry any.
+    let maxMessageBytes: Int
     var format: WireFormat { .plain }
 
     func accepts(_ line: ByteBufferView) -> Bool { true }
@@ -13,7 +14,7 @@ struct PlainDoor: Door {
     func decode(_ line: InboundLine, naming: Bool) -> DoorInput {
         guard case .line(let buffer) = line else {
             guard case .overlong(let count) = line else { return .nothing }
-            return .rejected(naming ? .nameTooLong : .lineTooLong(bytes: count, limit: maxLineBytes))
+            return .rejected(naming ? .nameTooLong : .lineTooLong(bytes: count, limit: maxMessageBytes))
         }
         let text = TextSanitizer.clean(bytes: buffer.readableBytesView)
         let trimmed = text.trimmingWhitespace

@@ -43,7 +43,7 @@ enum PlainTexts {
     static func who(_ names: [String]) -> String { "In the room (\(names.count)): " + names.joined(separator: ", ") }
     static func unknownCommand(_ command: String) -> String { "Unknown command \(command); /help lists commands." }
     static func lineTooLong(_ bytes: Int, limit: Int) -> String {
-        "error: your line was \(bytes) bytes, over the limit of \(limit); it was not sent."
+        "error: your message was \(bytes) bytes, over the limit of \(limit); it was not sent."
     }
     static func notStored(_ reason: String) -> String {
         "error: your message could not be stored, so nobody saw it (\(reason))."
