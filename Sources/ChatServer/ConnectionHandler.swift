@@ -155,6 +155,18 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .delay(let seconds):
             let this = bound(channel)
             channel.eventLoop.scheduleTask(in: .seconds(seconds)) { this.value.apply { $0.delayOver() } }
+        case .readCatchUpPage(let after, let through):
+            let core = server.core
+            let logger = server.logger
+            let done = bound(channel)
+            NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
+                try core.catchUpPage(after: after, through: through)
+            }
+            .whenComplete { result in
+                if case .failure(let error) = result { logger.error("cannot read history: \(error)") }
+                let events = (try? result.get()) ?? []
+                done.value.apply { $0.catchUpPageRead(events) }
+            }
         case .readHistory(let limit):
             let core = server.core
             let logger = server.logger
