@@ -40,16 +40,33 @@ public final class ChatCore: Sendable {
                 let events = try reader.recent(room: roomName, limit: wanted)
                 return CatchUp(events: events, gap: Gap(after: resumeAfter, resumedAfter: 0), resumeAfter: resumeAfter)
             }
-            let missed = try reader.events(room: roomName, after: resumeAfter, limit: maxResume + 1)
-            guard missed.count > maxResume else {
-                return CatchUp(events: missed, gap: nil, resumeAfter: resumeAfter)
+            // Only the first page is read here: the rest follows as the member drains
+            // (`catchUpPage`), so a catch-up costs a page of memory, not the whole record.
+            let last = try reader.lastEventID()
+            var after = resumeAfter
+            var gap: Gap?
+            var total = try reader.count(room: roomName, after: resumeAfter, through: last)
+            if total > maxResume {
+                // Too much to catch up on: the most recent ones, and a word about the rest.
+                let first = try reader.eventID(room: roomName, fromEnd: maxResume) ?? 1
+                after = first - 1
+                gap = Gap(after: resumeAfter, resumedAfter: after)
+                total = try reader.count(room: roomName, after: after, through: last)
             }
-            // Too much to catch up on: the most recent ones, and a word about the rest.
-            let latest = try reader.recent(room: roomName, limit: maxResume)
-            let gap = Gap(after: resumeAfter, resumedAfter: (latest.first?.id ?? 1) - 1)
-            return CatchUp(events: latest, gap: gap, resumeAfter: resumeAfter)
+            let page = try reader.events(room: roomName, after: after, through: last, limit: pageEvents)
+            guard page.count < total else { return CatchUp(events: page, gap: gap, resumeAfter: resumeAfter) }
+            return CatchUp(events: page, gap: gap, resumeAfter: resumeAfter, total: total, through: last)
         }
     }
+
+    /// The catch-up's events after `id` up to `last`, a page of them (see `CatchUp.through`). Blocks.
+    public func catchUpPage(after id: Int64, through last: Int64) throws -> [Event] {
+        let roomName = room.name
+        let limit = pageEvents
+        return try store.read { try $0.events(room: roomName, after: id, through: last, limit: limit) }
+    }
+
+    private var pageEvents: Int { max(configuration.catchUpPageEvents, 1) }
 
     /// The last `limit` events (at most `CoreConfiguration.maxHistory`). Blocks.
     public func history(limit: Int) throws -> [Event] {
@@ -66,12 +83,20 @@ public struct CatchUp: Sendable, Equatable {
     /// Where the client said it was.
     public var resumeAfter: Int64?
 
-    public init(events: [Event], gap: Gap?, resumeAfter: Int64?) {
+    /// Events in the whole catch-up when `events` is only its first page, nil when it is all.
+    public var total: Int?
+    /// When more pages follow: the last event id the catch-up goes to (read with
+    /// `ChatCore.catchUpPage(after:through:)` as the member drains).
+    public var through: Int64?
+
+    public init(events: [Event], gap: Gap?, resumeAfter: Int64?, total: Int? = nil, through: Int64? = nil) {
         self.events = events
         self.gap = gap
         self.resumeAfter = resumeAfter
+        self.total = total
+        self.through = through
     }
 
     /// The last event id the member has once it got this: live events up to it are dropped.
-    public var seenThrough: Int64 { events.last?.id ?? (gap == nil ? resumeAfter ?? 0 : 0) }
+    public var seenThrough: Int64 { through ?? events.last?.id ?? (gap == nil ? resumeAfter ?? 0 : 0) }
 }

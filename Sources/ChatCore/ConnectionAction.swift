@@ -13,6 +13,9 @@ public enum ConnectionAction: Sendable, Equatable {
     /// Register `name` for live events (held back until `goLive`), then read the record with
     /// `ChatCore.catchUp(for:)` off the event loop: `caughtUp(_:)`.
     case catchUp(name: String, JoinRequest)
+    /// Read the next page of a catch-up sent in pages with `ChatCore.catchUpPage(after:through:)`
+    /// off the event loop: `catchUpPageRead(_:)`.
+    case readCatchUpPage(after: Int64, through: Int64)
     /// Send the events held back that the catch-up did not hold, then every live event.
     case goLive(seenThrough: Int64)
     /// Store the join: `joinStored()` or `joinFailed(_:)`.

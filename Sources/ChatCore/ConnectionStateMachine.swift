@@ -31,6 +31,14 @@ public struct ConnectionStateMachine {
         case delayed(Request)
     }
 
+    /// A catch-up sent a page at a time, each read once the member is under its budget.
+    struct Paging: Equatable {
+        var after: Int64
+        var through: Int64
+        var total: Int?
+        var reading = false
+    }
+
     /// A joined member.
     public struct Member: Sendable, Equatable {
         public var name: String
@@ -46,6 +54,8 @@ public struct ConnectionStateMachine {
     private var inputClosed = false
     private var writable = true
     private var nameTimerArmed = false
+    /// A catch-up sent in pages: where it is, and whether a page is being read.
+    private var paging: Paging?
     private let connection: Int64
     private let room: ChatRoom
     private let configuration: CoreConfiguration
@@ -116,7 +126,13 @@ public struct ConnectionStateMachine {
         case .greeting, .naming:
             state = .closed
             return actions + [.closed(stopping ?? .connectionLost)]
-        case .catchingUp, .joining, .live(_, waiting: .some):
+        case .catchingUp(let member, _, _):
+            inputClosed = true
+            // A catch-up waiting for the member to drain ends: nobody is left to send it to.
+            guard let paging, !paging.reading else { return actions }
+            self.paging = nil
+            return actions + join(member, seenThrough: paging.through)
+        case .joining, .live(_, waiting: .some):
             // The step ends first, and the lines that queued up are handled.
             inputClosed = true
             return actions
@@ -138,7 +154,7 @@ public struct ConnectionStateMachine {
         writable = isWritable
         guard isWritable else { return [.armStallTimer] }
         if case .live(_, waiting: nil) = state { return [.cancelStallTimer] + resume() }
-        return [.cancelStallTimer] + readComplete()
+        return [.cancelStallTimer] + readComplete() + nextPage()
     }
 
     /// The member stayed over its budget without draining: too slow.
@@ -180,15 +196,60 @@ public struct ConnectionStateMachine {
 
     /// The catch-up was read (an empty one when the read failed).
     public mutating func caughtUp(_ catchUp: CatchUp) -> [ConnectionAction] {
-        guard case .catchingUp(let member, let requested, let change) = state else { return [] }
-        state = .joining(member)
+        guard case .catchingUp(let member, let requested, let change) = state, paging == nil else { return [] }
         let welcome = Reply.welcome(name: member.name, requested: requested, session: session, room: room.name)
         let renamed = change.map { [ConnectionAction.send(.notice(.nameChanged($0)))] } ?? []
-        let history = HistoryBlock(purpose: .catchUp, events: catchUp.events, gap: catchUp.gap)
+        let paged = catchUp.through != nil && stopping == nil && !inputClosed
+        let history =
+            catchUp.through == nil
+            ? HistoryBlock(purpose: .catchUp, events: catchUp.events, gap: catchUp.gap)
+            : HistoryBlock(
+                catchUpPage: catchUp.events, gap: catchUp.gap, total: catchUp.total, opens: true, closes: !paged)
         // Once the server is stopping, its notice is already on the way: nothing more to say.
         let replies: [ConnectionAction] =
             stopping == nil ? [.send(welcome)] + renamed + [.send(.history(history))] : []
-        return replies + [.goLive(seenThrough: catchUp.seenThrough), .recordJoin(event(.join, by: member.name))]
+        if paged, let through = catchUp.through {
+            // The rest a page at a time, each once the member is under its budget.
+            paging = Paging(
+                after: catchUp.events.last?.id ?? catchUp.gap?.resumedAfter ?? catchUp.resumeAfter ?? 0,
+                through: through, total: catchUp.total)
+            return replies + nextPage()
+        }
+        return replies + join(member, seenThrough: catchUp.seenThrough)
+    }
+
+    /// A page of a catch-up sent in pages was read (an empty one when the read failed).
+    public mutating func catchUpPageRead(_ events: [Event]) -> [ConnectionAction] {
+        guard case .catchingUp(let member, _, _) = state, var paging, paging.reading else { return [] }
+        paging.reading = false
+        let last = events.last.map { $0.id >= paging.through } ?? true
+        let ending = last || stopping != nil || inputClosed
+        var actions: [ConnectionAction] = []
+        if stopping == nil {
+            let block = HistoryBlock(catchUpPage: events, total: paging.total, opens: false, closes: ending)
+            actions.append(.send(.history(block)))
+        }
+        guard !ending, let after = events.last?.id else {
+            self.paging = nil
+            return actions + join(member, seenThrough: paging.through)
+        }
+        paging.after = after
+        self.paging = paging
+        return actions + nextPage()
+    }
+
+    /// The next page of a catch-up, if one is owed and the member is under its budget.
+    private mutating func nextPage() -> [ConnectionAction] {
+        guard var paging, !paging.reading, writable else { return [] }
+        paging.reading = true
+        self.paging = paging
+        return [.readCatchUpPage(after: paging.after, through: paging.through)]
+    }
+
+    /// The catch-up is sent: live events from now on, and the join is stored.
+    private mutating func join(_ member: Member, seenThrough: Int64) -> [ConnectionAction] {
+        state = .joining(member)
+        return [.goLive(seenThrough: seenThrough), .recordJoin(event(.join, by: member.name))]
     }
 
     /// The join is committed: the member is live.

@@ -6,6 +6,9 @@ public struct CoreConfiguration: Sendable {
     public var history = 50
     /// Most events a reconnecting client is sent to catch up; older ones are reported as a gap.
     public var maxResume = 10_000
+    /// Events of a catch-up read and sent at a time: the next page is read only once the member
+    /// is under its outbound budget again.
+    public var catchUpPageEvents = 32
     /// Requests per second one member may make, sustained (0 = no limit).
     public var requestsPerSecond = 50.0
     /// Requests one member may make in a burst before the rate applies.

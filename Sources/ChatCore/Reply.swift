@@ -36,10 +36,26 @@ public struct HistoryBlock: Sendable, Equatable {
     /// Events after `after` up to and including `resumedAfter` are not sent.
     public var gap: Gap?
 
+    /// A catch-up sent in pages: the events of the whole block (nil: `events` is the whole block).
+    public var total: Int?
+    /// This part begins the block (its header, its gap) and ends it (its footer).
+    public var opens = true
+    public var closes = true
+
     public init(purpose: Purpose, events: [Event], gap: Gap? = nil) {
         self.purpose = purpose
         self.events = events
         self.gap = gap
+    }
+
+    /// A part of a catch-up sent in pages.
+    public init(catchUpPage events: [Event], gap: Gap? = nil, total: Int?, opens: Bool, closes: Bool) {
+        self.purpose = .catchUp
+        self.events = events
+        self.gap = gap
+        self.total = total
+        self.opens = opens
+        self.closes = closes
     }
 }
 

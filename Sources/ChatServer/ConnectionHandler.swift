@@ -31,6 +31,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var peer: SocketAddress?
     private var nameTimer: Scheduled<Void>?
     private var stallTimer: Scheduled<Void>?
+    /// The write of the catch-up page sent last, until the next page is asked for.
+    private var pageWritten: EventLoopFuture<Void>?
     /// Actions are being executed: what happens meanwhile (a write that fails and closes the
     /// channel) waits its turn, so the actions of one event never interleave with another's.
     private var executing = false
@@ -119,7 +121,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .send(let reply):
             var buffer = channel.allocator.buffer(capacity: 128)
             door.encode(reply, into: &buffer)
-            if buffer.readableBytes > 0 { channel.writeAndFlush(buffer, promise: nil) }
+            guard buffer.readableBytes > 0 else { break }
+            if case .history(let block) = reply, block.total != nil {
+                // A page of a catch-up: the next is read once this one reached the kernel.
+                pageWritten = channel.writeAndFlush(buffer)
+            } else {
+                channel.writeAndFlush(buffer, promise: nil)
+            }
         case .read:
             channel.read()
         case .armNameTimer:
@@ -155,6 +163,22 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .delay(let seconds):
             let this = bound(channel)
             channel.eventLoop.scheduleTask(in: .seconds(seconds)) { this.value.apply { $0.delayOver() } }
+        case .readCatchUpPage(let after, let through):
+            let core = server.core
+            let logger = server.logger
+            let done = bound(channel)
+            let written = pageWritten ?? channel.eventLoop.makeSucceededVoidFuture()
+            pageWritten = nil
+            written.flatMapResult { _ in Result<Void, any Error>.success(()) }.flatMap {
+                NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
+                    try core.catchUpPage(after: after, through: through)
+                }
+            }
+            .whenComplete { result in
+                if case .failure(let error) = result { logger.error("cannot read history: \(error)") }
+                let events = (try? result.get()) ?? []
+                done.value.apply { $0.catchUpPageRead(events) }
+            }
         case .readHistory(let limit):
             let core = server.core
             let logger = server.logger

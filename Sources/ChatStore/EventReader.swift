@@ -49,6 +49,44 @@ public final class EventReader {
         return try rows(stmt)
     }
 
+    /// Up to `limit` events of `room` with ids above `id` and at most `last`, oldest first (a page
+    /// of a catch-up).
+    public func events(
+        room: String = Room.defaultName, after id: Int64, through last: Int64, limit: Int
+    ) throws(StoreError) -> [Event] {
+        let stmt = try cached(
+            Self.columns
+                + " WHERE e.room_id = (SELECT id FROM rooms WHERE name = ?) AND e.id > ? AND e.id <= ?"
+                + " ORDER BY e.id LIMIT ?")
+        stmt.bind(room, at: 1)
+        stmt.bind(id, at: 2)
+        stmt.bind(last, at: 3)
+        stmt.bind(Int64(limit), at: 4)
+        return try rows(stmt)
+    }
+
+    /// How many events of `room` have ids above `id` and at most `last`.
+    public func count(room: String = Room.defaultName, after id: Int64, through last: Int64) throws(StoreError) -> Int {
+        let stmt = try cached(
+            "SELECT count(*) FROM events WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND id > ? AND id <= ?")
+        stmt.bind(room, at: 1)
+        stmt.bind(id, at: 2)
+        stmt.bind(last, at: 3)
+        defer { stmt.reset() }
+        return try stmt.step() ? Int(stmt.optionalInt64(0) ?? 0) : 0
+    }
+
+    /// The id of the `n`th last event of `room` (1: the last one), nil when it has fewer.
+    public func eventID(room: String = Room.defaultName, fromEnd n: Int) throws(StoreError) -> Int64? {
+        let stmt = try cached(
+            "SELECT id FROM events WHERE room_id = (SELECT id FROM rooms WHERE name = ?) ORDER BY id DESC LIMIT 1 OFFSET ?"
+        )
+        stmt.bind(room, at: 1)
+        stmt.bind(Int64(max(n - 1, 0)), at: 2)
+        defer { stmt.reset() }
+        return try stmt.step() ? stmt.optionalInt64(0) : nil
+    }
+
     /// How many events `forEach` reads in one read transaction.
     static let pageSize = 256
 

@@ -343,3 +343,77 @@ struct LiveCursorTests {
         #expect(cursor.backlogEvents == 3)
     }
 }
+
+/// A catch-up too big for one page is sent a page at a time, each read only while the member is
+/// under its outbound budget (the resume storm of RELIABILITY.md, "Hardening: stalls and storms").
+@Suite("Core: a catch-up in pages")
+struct CatchUpPagingTests {
+    let room = ChatRoom()
+
+    func event(_ id: Int64) -> Event {
+        Event(id: id, kind: .message, user: "bob", text: "\(id)", timeMillis: 0, session: 1)
+    }
+
+    func catchingUp() -> ConnectionStateMachine {
+        var machine = ConnectionStateMachine(
+            connection: 1, room: room, session: 9, configuration: CoreConfiguration()
+        ) { 0 }
+        _ = machine.start()
+        _ = machine.lineRead(.request(.join(JoinRequest(name: "alice", resumeAfter: 0))))
+        return machine
+    }
+
+    let joinEvent = ConnectionAction.recordJoin(NewEvent(kind: .join, user: "alice", connection: 1))
+
+    @Test("pages follow while the member drains; none is read over budget; the join comes after the last")
+    func pagesFollowTheBudget() {
+        var machine = catchingUp()
+        let first = machine.caughtUp(
+            CatchUp(events: [event(1), event(2)], gap: nil, resumeAfter: 0, total: 5, through: 5))
+        #expect(
+            first == [
+                .send(.welcome(name: "alice", requested: "alice", session: 9, room: "main")),
+                .send(.history(HistoryBlock(catchUpPage: [event(1), event(2)], total: 5, opens: true, closes: false))),
+                .readCatchUpPage(after: 2, through: 5),
+            ])
+        // Over budget meanwhile: the page read is sent, the next one waits for the drain.
+        #expect(machine.writabilityChanged(false) == [.armStallTimer])
+        let second = machine.catchUpPageRead([event(3), event(4)])
+        #expect(
+            second == [
+                .send(.history(HistoryBlock(catchUpPage: [event(3), event(4)], total: 5, opens: false, closes: false)))
+            ])
+        #expect(machine.writabilityChanged(true) == [.cancelStallTimer, .readCatchUpPage(after: 4, through: 5)])
+        let last = machine.catchUpPageRead([event(5)])
+        #expect(
+            last == [
+                .send(.history(HistoryBlock(catchUpPage: [event(5)], total: 5, opens: false, closes: true))),
+                .goLive(seenThrough: 5), joinEvent,
+            ])
+        #expect(machine.joinStored() == [.read])
+    }
+
+    @Test("closed while waiting for the drain: the catch-up ends at once, the join and the leave follow")
+    func closedWhileWaiting() {
+        var machine = catchingUp()
+        _ = machine.caughtUp(CatchUp(events: [event(1)], gap: nil, resumeAfter: 0, total: 3, through: 3))
+        _ = machine.writabilityChanged(false)
+        _ = machine.catchUpPageRead([event(2)])
+        #expect(machine.stallTimerFired() == [.close])
+        #expect(machine.channelInactive() == [.cancelStallTimer, .goLive(seenThrough: 3), joinEvent])
+        let left = machine.joinStored()
+        #expect(left.last == .closed(.tooSlow))
+    }
+
+    @Test("a failed page read ends the block (its footer) and the member goes live after the whole catch-up")
+    func failedPageRead() {
+        var machine = catchingUp()
+        _ = machine.caughtUp(CatchUp(events: [event(1)], gap: nil, resumeAfter: 0, total: 3, through: 3))
+        let ended = machine.catchUpPageRead([])
+        #expect(
+            ended == [
+                .send(.history(HistoryBlock(catchUpPage: [], total: 3, opens: false, closes: true))),
+                .goLive(seenThrough: 3), joinEvent,
+            ])
+    }
+}

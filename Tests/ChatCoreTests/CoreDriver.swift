@@ -120,6 +120,9 @@ final class CoreDriver {
         case .delay(let seconds):
             delays.append(seconds)
             await apply { $0.delayOver() }
+        case .readCatchUpPage(let after, let through):
+            let events = (try? core.catchUpPage(after: after, through: through)) ?? []
+            await apply { $0.catchUpPageRead(events) }
         case .readHistory(let limit):
             let events = (try? core.history(limit: limit)) ?? []
             await apply { $0.historyRead(events) }

@@ -48,11 +48,11 @@ struct JSONDoor: Door {
                     maxMessageBytes: maxMessageBytes
                 ).json)
         case .history(let block):
-            if let gap = block.gap {
+            if let gap = block.gap, block.opens {
                 buffer.writeLine(ServerMessage.gap(after: gap.after, resumedAfter: gap.resumedAfter).json)
             }
             for event in block.events { buffer.writeLine(ServerMessage.event(event, history: true).json) }
-            buffer.writeLine(ServerMessage.historyEnd.json)
+            if block.closes { buffer.writeLine(ServerMessage.historyEnd.json) }
         case .who(let names):
             buffer.writeLine(ServerMessage.who(names).json)
         case .help:

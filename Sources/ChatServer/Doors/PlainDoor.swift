@@ -44,10 +44,10 @@ struct PlainDoor: Door {
             buffer.writeLine(PlainTexts.welcome(name))
         case .history(let block):
             // Plain mode says nothing of an empty catch-up, nor of a gap.
-            if block.purpose == .catchUp && block.events.isEmpty { return }
-            buffer.writeLine(PlainTexts.historyHeader(block.events.count))
+            if block.purpose == .catchUp && (block.total ?? block.events.count) == 0 { return }
+            if block.opens { buffer.writeLine(PlainTexts.historyHeader(block.total ?? block.events.count)) }
             for event in block.events { buffer.writeLine(PlainText.historyLine(event)) }
-            buffer.writeLine(PlainTexts.historyFooter)
+            if block.closes { buffer.writeLine(PlainTexts.historyFooter) }
         case .who(let names):
             buffer.writeLine(PlainTexts.who(names))
         case .help:
