@@ -9,6 +9,9 @@ public struct ClientOptions: Sendable {
     public var port = chatroomDefaultPort
     /// The name asked for; the server may give `alice2` when `alice` is taken.
     public var name: String
+    /// Watch without joining (`--listen`): not in the member list, no join or leave recorded.
+    /// A server older than watch mode ignores it and joins the client visibly.
+    public var watch = false
     /// Seconds a TCP connection may take.
     public var connectTimeout = 2.0
     /// Seconds the server may take to welcome us once connected; then the connection counts as
@@ -240,7 +243,7 @@ public final class ClientSession: Sendable {
         let welcomeTimeout = TimeAmount.milliseconds(Int64(options.welcomeTimeout * 1000))
         return try await ChatConnection.withConnection(
             host: options.host, port: options.port, name: options.name, resumeAfter: resumeAfter,
-            connectTimeout: timeout, welcomeTimeout: welcomeTimeout
+            watch: options.watch, connectTimeout: timeout, welcomeTimeout: welcomeTimeout
         ) { chat in
             onWelcome()
             let quitNow = state.withLockedValue { state -> Bool in

@@ -4,7 +4,8 @@ import Foundation
 import NIOConcurrencyHelpers
 
 /// The client for scripts and pipes: each input line is a message (commands work too), each
-/// event one plain line on standard output, never an escape code. With `listen` it only receives.
+/// event one plain line on standard output, never an escape code. With `listen` it only receives,
+/// as a watcher: not in the member list, its coming and going not recorded.
 /// End of input leaves cleanly; so do SIGINT, SIGTERM and SIGHUP.
 public struct PipeClient: Sendable {
     /// Input lines that may wait for the connection; beyond them standard input is not read
@@ -49,6 +50,7 @@ public struct PipeClient: Sendable {
         defer { watcher.cancel() }
         if listen {
             if options.name.isEmpty { options.name = "listener" }
+            options.watch = true
         } else {
             let (names, nameSink) = AsyncStream.makeStream(of: String?.self)
             Self.forward(needsName: options.name.isEmpty, to: sink, credits: credits, names: nameSink)

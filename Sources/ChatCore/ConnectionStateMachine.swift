@@ -7,6 +7,11 @@ import ChatModel
 /// waits (catch-up, the join's commit, a history read, a rate-limit delay) queue up and reading
 /// pauses, so lines are handled one after another in the order sent. Reading also pauses while
 /// the member is over its outbound budget; if it stays there, the stall timer calls it too slow.
+///
+/// A watcher (`JoinRequest.watch`) lives the same life without a place in the room: it gets the
+/// welcome, the catch-up and every live event, but takes no name from the `ChatRoom` (so it is
+/// not in `who` and numbers nobody), has no join or leave recorded (catchingUp → live, skipping
+/// joining), and its `say` and `me` are refused with `Failure.watchOnly`.
 public struct ConnectionStateMachine {
     public enum State: Sendable, Equatable {
         /// Not yet started.
@@ -39,9 +44,11 @@ public struct ConnectionStateMachine {
         var reading = false
     }
 
-    /// A joined member.
+    /// A joined member, or a watcher.
     public struct Member: Sendable, Equatable {
         public var name: String
+        /// Watching: not in the room, nothing recorded for it, messages refused.
+        public var watching = false
         var limiter: TokenBucket
         var warned = false
     }
@@ -246,10 +253,16 @@ public struct ConnectionStateMachine {
         return [.readCatchUpPage(after: paging.after, through: paging.through)]
     }
 
-    /// The catch-up is sent: live events from now on, and the join is stored.
+    /// The catch-up is sent: live events from now on, and the join is stored (a watcher's is not:
+    /// it is live at once, and handles what queued up).
     private mutating func join(_ member: Member, seenThrough: Int64) -> [ConnectionAction] {
+        let live: [ConnectionAction] = [.goLive(seenThrough: seenThrough)]
+        if member.watching {
+            state = .live(member, waiting: nil)
+            return live + resume()
+        }
         state = .joining(member)
-        return [.goLive(seenThrough: seenThrough), .recordJoin(event(.join, by: member.name))]
+        return live + [.recordJoin(event(.join, by: member.name))]
     }
 
     /// The join is committed: the member is live.
@@ -350,6 +363,16 @@ public struct ConnectionStateMachine {
 
     private mutating func introduce(_ request: Request) -> [ConnectionAction] {
         switch request {
+        case .join(let join) where join.watch:
+            // A watcher takes no name from the room: the one asked for (cleaned) is only for its
+            // welcome and the log, so it is never numbered nor refused as reserved.
+            let normalized = NameRules.normalize(join.name)
+            let name = normalized.isEmpty ? NameRules.defaultName : normalized
+            let limiter = TokenBucket(
+                rate: configuration.requestsPerSecond, burst: configuration.requestBurst, now: now())
+            let change = NameChange.from(typed: join.name, requested: name, name: name)
+            state = .catchingUp(Member(name: name, watching: true, limiter: limiter), requested: name, change: change)
+            return [.catchUp(name: name, join)]
         case .join(let join):
             let normalized = NameRules.normalize(join.name)
             if NameRules.isReserved(normalized) { return [.send(.error(.nameReserved(normalized)))] }
@@ -372,9 +395,15 @@ public struct ConnectionStateMachine {
         switch request {
         case .join:
             return [.send(.error(.alreadyJoined))]
+        case .quit where member.watching:
+            // Nothing to record: out of the fan-out, then goodbye.
+            state = .quitting(name: nil)
+            return [.leaveRoom(name: member.name), .finish(.goodbye)]
         case .quit:
             state = .quitting(name: member.name)
             return [.recordQuit(event(.leave, by: member.name, reason: .quit))]
+        case .say where member.watching, .act where member.watching:
+            return [.send(.error(.watchOnly))]
         case .say(let text), .act(let text):
             if text.trimmingWhitespace.isEmpty { return [.send(.error(.emptyMessage))] }
             // The one check of a message's length, for every door: its text as it would be stored.
@@ -424,6 +453,7 @@ public struct ConnectionStateMachine {
     private mutating func leave(_ member: Member) -> [ConnectionAction] {
         state = .closed
         let reason = stopping ?? .connectionLost
+        if member.watching { return [.leaveRoom(name: member.name), .closed(reason)] }
         return [
             .leaveRoom(name: member.name), .record(event(.leave, by: member.name, reason: reason)), .closed(reason),
         ]

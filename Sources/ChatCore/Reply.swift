@@ -99,6 +99,8 @@ public enum Failure: Sendable, Equatable {
     case joinFirst
     /// A second join.
     case alreadyJoined
+    /// A watcher (`JoinRequest.watch`) sent a message or an action: watchers only receive.
+    case watchOnly
     /// A door's own decoding error, with its wire code.
     case invalid(code: String, message: String)
 }

@@ -31,11 +31,16 @@ public struct JoinRequest: Sendable, Equatable {
     public var resumeAfter: Int64?
     /// How many recent events to send; nil for the configured default.
     public var history: Int?
+    /// Watch without joining: the catch-up and every live event, but no join or leave is
+    /// recorded, no name is taken from the room (not in `who`), and messages are refused
+    /// (`Failure.watchOnly`); `who`, `history`, `help` and `quit` work.
+    public var watch: Bool
 
-    public init(name: String, resumeAfter: Int64? = nil, history: Int? = nil) {
+    public init(name: String, resumeAfter: Int64? = nil, history: Int? = nil, watch: Bool = false) {
         self.name = name
         self.resumeAfter = resumeAfter
         self.history = history
+        self.watch = watch
     }
 }
 

@@ -78,10 +78,12 @@ public struct ChatConnection: ~Copyable {
     /// - Parameters:
     ///   - resumeAfter: the last event id already seen: the server sends every later event, once.
     ///   - history: how many recent events to get when not resuming (nil: the server's default).
+    ///   - watch: receive without joining (not in the member list, no join or leave recorded);
+    ///     a server that does not know it joins the client visibly.
     ///   - welcomeTimeout: how long the server may take to welcome us once connected.
     public static func withConnection<T>(
         host: String, port: Int, name: String, resumeAfter: Int64? = nil, history: Int? = nil,
-        connectTimeout: TimeAmount = .seconds(2), welcomeTimeout: TimeAmount = .seconds(10),
+        watch: Bool = false, connectTimeout: TimeAmount = .seconds(2), welcomeTimeout: TimeAmount = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (inout ChatConnection) async throws -> T
     ) async throws -> T {
@@ -112,7 +114,9 @@ public struct ChatConnection: ~Copyable {
             var iterator = inbound.makeAsyncIterator()
             let allocator = channel.channel.allocator
             try await outbound.write(
-                Self.line(ClientMessage.hello(name: name, resumeAfter: resumeAfter, history: history).json, allocator))
+                Self.line(
+                    ClientMessage.hello(name: name, resumeAfter: resumeAfter, history: history, watch: watch).json,
+                    allocator))
             // Plain text before the welcome: the greeting, or why we are refused. Only the first
             // few lines are kept, clipped; a server that goes on and on is given up on.
             var said: [String] = []

@@ -115,4 +115,6 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case nameChanged = "name_changed"
     /// An empty message is not sent.
     case emptyMessage = "empty_message"
+    /// A watcher (hello with `"watch": true`) sent `say` or `me`: watchers only receive.
+    case watchOnly = "watch_only"
 }

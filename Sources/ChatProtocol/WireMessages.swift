@@ -5,8 +5,9 @@ public let protocolVersion = 1
 
 /// What a client sends in structured mode, one JSON object a line.
 public enum ClientMessage: Sendable, Equatable {
-    /// First line: who I am, and where to resume (the last event id seen) or how much history.
-    case hello(name: String, resumeAfter: Int64? = nil, history: Int? = nil)
+    /// First line: who I am, and where to resume (the last event id seen) or how much history;
+    /// `watch`: receive without joining (servers that do not know it join the client visibly).
+    case hello(name: String, resumeAfter: Int64? = nil, history: Int? = nil, watch: Bool = false)
     /// A message to the room.
     case say(String)
     /// An action: `/me waves`.
@@ -22,12 +23,13 @@ public enum ClientMessage: Sendable, Equatable {
     public var json: String {
         var object = JSONObject()
         switch self {
-        case .hello(let name, let resumeAfter, let history):
+        case .hello(let name, let resumeAfter, let history, let watch):
             object.add("type", "hello")
             object.add("protocol", Int64(protocolVersion))
             object.add("name", name)
             object.add("resume_after", resumeAfter)
             object.add("history", history.map(Int64.init))
+            if watch { object.add("watch", true) }
         case .say(let text):
             object.add("type", "say")
             object.add("text", text)
@@ -56,7 +58,9 @@ public enum ClientMessage: Sendable, Equatable {
                     code: .unsupportedProtocol,
                     message: "protocol \(version) is not supported; this server speaks \(protocolVersion)")
             }
-            return .hello(name: envelope.name ?? "", resumeAfter: envelope.resumeAfter, history: envelope.historyCount)
+            return .hello(
+                name: envelope.name ?? "", resumeAfter: envelope.resumeAfter, history: envelope.historyCount,
+                watch: envelope.watch ?? false)
         case "say": return .say(try envelope.required(envelope.text, "text"))
         case "me": return .me(try envelope.required(envelope.text, "text"))
         case "who": return .who
@@ -186,9 +190,11 @@ struct Envelope: Decodable {
     var code: String?
     var message: String?
     var maxMessageBytes: Int?
+    var watch: Bool?
 
     private enum CodingKeys: String, CodingKey {
         case type, `protocol`, name, history, text, limit, session, server, room, event, after, names, code, message
+        case watch
         case resumeAfter = "resume_after"
         case resumedAfter = "resumed_after"
         case maxMessageBytes = "max_message_bytes"
@@ -218,6 +224,7 @@ struct Envelope: Decodable {
         code = try container.decodeIfPresent(String.self, forKey: .code)
         message = try container.decodeIfPresent(String.self, forKey: .message)
         maxMessageBytes = try container.decodeIfPresent(Int.self, forKey: .maxMessageBytes)
+        watch = try container.decodeIfPresent(Bool.self, forKey: .watch)
     }
 
     var historyCount: Int?

@@ -213,7 +213,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Registers for live events, then reads the record off the event loop.
     private func catchUp(name: String, _ join: JoinRequest, channel: any Channel) {
-        server.logger.info("\(ChatServer.describe(peer)) joined as \(name)")
+        server.logger.info("\(ChatServer.describe(peer)) \(join.watch ? "watching as" : "joined as") \(name)")
         let outlet = Outlet(
             channel: channel, format: door.format, maxBacklogEvents: server.configuration.maxResume + 10_000,
             chunk: server.configuration.maxQueueBytes / 2)

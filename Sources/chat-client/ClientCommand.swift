@@ -40,7 +40,7 @@ public struct ClientCommand: AsyncParsableCommand {
     @Option(help: "Seconds the server may take to welcome the client once connected.")
     var welcomeTimeout = 10.0
 
-    @Flag(help: "Only receive: print the room, send nothing (typed keys are not echoed).")
+    @Flag(help: "Only receive, as a watcher (not in the member list): print the room, send nothing.")
     var listen = false
 
     @Flag(help: "In a pipe: live lines start with their local date and time (off by default).")

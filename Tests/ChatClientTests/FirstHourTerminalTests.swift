@@ -112,7 +112,7 @@ struct FirstHourTerminalTests {
         defer { dir.remove() }
         try await withRunningServer(database: dir.file("chat.sqlite")) { server in
             let client = try TerminalClient(["--listen", "--port", "\(server.port)", "--name", "ears"])
-            try await client.waitForLine(endingWith: "ears joined the chat")
+            try await client.waitForLine(endingWith: "joined room main as ears")
             client.type("secret keys\r")
             try await talk(port: server.port, as: "bob", ["after the typing"])
             try await client.waitForLine(endingWith: "bob: after the typing")

@@ -39,14 +39,15 @@ struct ProcessTests {
         }
     }
 
-    @Test("--listen receives only; SIGINT leaves cleanly (a quit, not a lost connection)")
+    @Test("--listen receives only, as a watcher (no join or leave recorded); SIGINT leaves cleanly")
     func listen() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
         try await withRunningServer(database: db) { server in
             let client = try ClientProcess(["--listen", "--port", "\(server.port)", "--name", "ears"])
-            try await client.output.waitFor("the listener's join") { $0.contains("ears joined the chat\n") }
+            // A watcher has no join: its welcome is the sign that it is in the fan-out.
+            try await client.output.waitFor("the listener's welcome") { $0.contains("joined room main as ears\n") }
             try client.type("this is not sent")
             try await talk(port: server.port, as: "bob", ["anyone listening?"])
             try await client.output.waitFor("bob's message") { $0.contains("bob: anyone listening?\n") }
@@ -54,7 +55,11 @@ struct ProcessTests {
             #expect(try await client.exitStatus() == 0)
             let events = try recordedEvents(db)
             #expect(!events.contains { $0.text == "this is not sent" })
-            #expect(try await recordedLeave(of: "ears", in: db) == .quit)
+            // Anything the listener's quit recorded is committed before a later member's echo.
+            try await talk(port: server.port, as: "carol", ["after the listener"])
+            let after = try recordedEvents(db)
+            #expect(!after.contains { $0.user == "ears" }, "a watcher's join and leave are not recorded: \(after)")
+            #expect(!client.output.text.contains("ears joined the chat"))
         }
     }
 

@@ -27,8 +27,9 @@ struct JSONDoor: Door {
             return error.code == .unsupportedProtocol ? .fatal(failure) : .rejected(failure)
         }
         switch message {
-        case .hello(let name, let resumeAfter, let history):
-            return .request(.join(JoinRequest(name: name, resumeAfter: resumeAfter, history: history)))
+        case .hello(let name, let resumeAfter, let history, let watch):
+            return .request(
+                .join(JoinRequest(name: name, resumeAfter: resumeAfter, history: history, watch: watch)))
         case .say(let text): return .request(.say(TextSanitizer.clean(text)))
         case .me(let text): return .request(.act(TextSanitizer.clean(text)))
         case .who: return .request(.who)
@@ -78,6 +79,7 @@ struct JSONDoor: Door {
         case .emptyMessage: return .emptyMessage
         case .unknownCommand: return .unknownType
         case .joinFirst, .alreadyJoined: return .badSequence
+        case .watchOnly: return .watchOnly
         case .invalid(let code, _): return ErrorCode(rawValue: code) ?? .malformed
         }
     }

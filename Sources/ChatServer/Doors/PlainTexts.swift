@@ -70,6 +70,7 @@ enum PlainTexts {
         case .unknownCommand(let command): return unknownCommand(command)
         case .joinFirst: return "send hello first"
         case .alreadyJoined: return "already joined: hello comes once"
+        case .watchOnly: return "you are watching: messages and actions are not sent (quit and join to talk)"
         case .invalid(_, let message): return message
         }
     }

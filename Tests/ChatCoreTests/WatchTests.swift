@@ -1,0 +1,96 @@
+import ChatCore
+import ChatModel
+import ChatStore
+import Testing
+
+/// Watch mode (`JoinRequest.watch`): everything a member receives, nothing of a member's place.
+@Suite("Core: watchers", .timeLimit(.minutes(1)))
+struct WatchTests {
+    func watch(_ name: String) -> DoorInput { .request(.join(JoinRequest(name: name, watch: true))) }
+
+    @Test("a watcher's join: welcome, catch-up, live at once; no join recorded, no name taken")
+    func watcherJoins() {
+        let room = ChatRoom()
+        _ = room.admit(7, as: "alice")
+        var machine = ConnectionStateMachine(
+            connection: 1, room: room, session: 9, configuration: CoreConfiguration()
+        ) { 0 }
+        _ = machine.start()
+        let asked = machine.lineRead(watch("alice"))
+        #expect(asked == [.cancelNameTimer, .catchUp(name: "alice", JoinRequest(name: "alice", watch: true))])
+        #expect(room.names == ["alice"], "the watcher takes no name, so nobody is numbered")
+        let history = [Event(id: 4, kind: .message, user: "bob", text: "hi", timeMillis: 0, session: 1)]
+        let caught = machine.caughtUp(CatchUp(events: history, gap: nil, resumeAfter: nil))
+        #expect(
+            caught == [
+                .send(.welcome(name: "alice", requested: "alice", session: 9, room: "main")),
+                .send(.history(HistoryBlock(purpose: .catchUp, events: history))),
+                .goLive(seenThrough: 4),
+                .read,
+            ])
+        guard case .live(let member, waiting: nil) = machine.state else {
+            Issue.record("not live: \(machine.state)")
+            return
+        }
+        #expect(member.watching)
+    }
+
+    @Test("a watcher's say and me are refused (watch_only); who, history, help work; quit and close record nothing")
+    func watcherRequests() {
+        let room = ChatRoom()
+        var machine = ConnectionStateMachine(
+            connection: 1, room: room, session: 9, configuration: CoreConfiguration()
+        ) { 0 }
+        _ = machine.start()
+        _ = machine.lineRead(watch("ears"))
+        _ = machine.caughtUp(CatchUp(events: [], gap: nil, resumeAfter: nil))
+        #expect(machine.lineRead(.request(.say("hi"))) == [.send(.error(.watchOnly))])
+        #expect(machine.lineRead(.request(.act("waves"))) == [.send(.error(.watchOnly))])
+        #expect(machine.lineRead(.request(.who)) == [.send(.who([]))])
+        #expect(machine.lineRead(.request(.help)) == [.send(.help)])
+        #expect(machine.lineRead(.request(.history(5))) == [.readHistory(limit: 5)])
+        #expect(machine.historyRead([]) == [.send(.history(HistoryBlock(purpose: .request, events: []))), .read])
+        #expect(machine.lineRead(.request(.quit)) == [.leaveRoom(name: "ears"), .finish(.goodbye)])
+        #expect(machine.channelInactive() == [.closed(.quit)])
+
+        var lost = ConnectionStateMachine(
+            connection: 2, room: room, session: 9, configuration: CoreConfiguration()
+        ) { 0 }
+        _ = lost.start()
+        _ = lost.lineRead(watch("ears"))
+        _ = lost.caughtUp(CatchUp(events: [], gap: nil, resumeAfter: nil))
+        #expect(lost.channelInactive() == [.leaveRoom(name: "ears"), .closed(.connectionLost)])
+    }
+
+    @Test("on a real store: a watcher records nothing, is not in who, numbers nobody, reads the room")
+    func watcherOnStore() async throws {
+        let harness = try CoreHarness()
+        defer { harness.close() }
+        let watcher = CoreDriver(harness, connection: 1)
+        await watcher.apply { $0.start() }
+        await watcher.send(watch("alice"))
+        #expect(watcher.name == "alice")
+        #expect(watcher.seenThrough != nil, "the watcher went live")
+        let alice = try await CoreDriver.joined(harness, connection: 2, as: "alice")
+        #expect(alice.name == "alice", "the watcher took no name")
+        await alice.send(.request(.say("hello")))
+        await watcher.send(.request(.say("not sent")))
+        #expect(watcher.replies.last == .error(.watchOnly))
+        await watcher.send(.request(.who))
+        #expect(watcher.replies.last == .who(["alice"]))
+        await watcher.send(.request(.history(10)))
+        guard case .history(let block) = watcher.replies.last else {
+            Issue.record("no history: \(watcher.replies)")
+            return
+        }
+        #expect(block.events.map(\.text).contains("hello"))
+        await watcher.send(.request(.quit))
+        #expect(watcher.finished == [.goodbye])
+        await watcher.apply { $0.channelInactive() }
+        #expect(watcher.closed == .quit)
+        let recorded = try harness.recorded()
+        #expect(recorded.map(\.user) == ["alice", "alice"])
+        #expect(recorded.map(\.kind) == [.join, .message])
+        #expect(harness.core.room.names == ["alice"])
+    }
+}
