@@ -137,10 +137,12 @@ public struct PipeClient: Sendable {
 
 /// Standard output, one whole line at a time.
 final class LineOutput: Sendable {
-    private let lock = NIOLockedValueBox(())
+    // An NSLock: ThreadSanitizer reported the empty-valued NIOLockedValueBox this used as a race
+    // between two writers (its storage is touched before the lock is taken).
+    private let lock = NSLock()
 
     func write(_ lines: [String]) {
         guard !lines.isEmpty else { return }
-        lock.withLockedValue { _ in Terminal.write(lines.map { $0 + "\n" }.joined()) }
+        lock.withLock { Terminal.write(lines.map { $0 + "\n" }.joined()) }
     }
 }
