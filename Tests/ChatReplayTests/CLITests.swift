@@ -137,13 +137,7 @@ import Testing
             )
         }
 
-        let process = Process()
-        process.executableURL = try chatReplayBinary()
-        process.arguments = ["replay", "--follow", "--context", "3", "--database", path]
-        let out = directory.file("follow.out")
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        try process.run()
+        let (process, out) = try startReplay(["--follow", "--context", "3", "--database", path], in: directory)
         func printed() -> [Substring] {
             ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n")
         }
@@ -169,13 +163,8 @@ import Testing
         let writer = try store.startSession(host: "127.0.0.1", port: 1, version: "test") { _ in }
         _ = try await writer.append(NewEvent(kind: .join, user: "alice"))
 
-        let process = Process()
-        process.executableURL = try chatReplayBinary()
-        process.arguments = ["replay", "--instant", "--follow", "--from-start", "--database", path]
-        let out = directory.file("follow.out")
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        try process.run()
+        let (process, out) = try startReplay(
+            ["--instant", "--follow", "--from-start", "--database", path], in: directory)
         func printed() -> String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
         try await eventually("the first event") { printed().contains("alice joined the chat") }
         _ = try await writer.append(NewEvent(kind: .message, user: "alice", text: "still here"))
@@ -186,4 +175,17 @@ import Testing
         #expect(printed().split(separator: "\n").count == 2)
         try store.close()
     }
+}
+
+/// Starts `chat-replay replay ARGUMENTS` in the background, its standard output going to a file
+/// in `directory`; returns the process and the file's path.
+private func startReplay(_ arguments: [String], in directory: TemporaryDirectory) throws -> (Process, String) {
+    let process = Process()
+    process.executableURL = try chatReplayBinary()
+    process.arguments = ["replay"] + arguments
+    let out = directory.file("follow.out")
+    _ = FileManager.default.createFile(atPath: out, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+    try process.run()
+    return (process, out)
 }
