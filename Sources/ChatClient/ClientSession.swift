@@ -149,7 +149,7 @@ public final class ClientSession: Sendable {
     private func refusal(of message: ClientMessage) -> String? {
         let text: String
         switch message {
-        case .say(let said), .me(let said): text = said
+        case .say(let said, _), .me(let said, _): text = said
         default: return nil
         }
         let bytes = TextSanitizer.clean(text).utf8.count
@@ -263,19 +263,19 @@ public final class ClientSession: Sendable {
                         await reader.event(event, history: history, session: self)
                     case .historyEnd:
                         if await reader.end(session: self) { slot.set(chat.sender) }
-                    case .gap(let after, let resumedAfter):
+                    case .gap(_, let after, let resumedAfter):
                         if state.withLockedValue({ $0.tracker.skip(to: resumedAfter) }) {
                             await output(.gap(after: after, resumedAfter: resumedAfter))
                         } else {
                             await warn("a gap notice with an impossible id (\(resumedAfter)) from the server: ignored")
                         }
-                    case .who(let names): await output(.who(names))
+                    case .who(_, let names): await output(.who(names))
                     case .notice(_, let message): await output(.serverNotice(message))
                     case .error(_, let message): await output(.serverError(message))
                     case .shutdown(let message):
                         announcedShutdown = RoomClosing.isFinal(message) ? .final : .server
                         await output(.shutdown(message))
-                    case .welcome: break
+                    case .welcome, .joined, .rooms, .topic, .renamed: break
                     }
                 }
                 await reader.interrupted(session: self)

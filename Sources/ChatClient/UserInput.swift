@@ -41,7 +41,7 @@ public enum UserInput: Sendable, Equatable {
         switch command {
         case "/quit", "/exit": return .quit
         case "/help", "/?": return .help
-        case "/who": return argument.isEmpty ? .send(.who) : .hint("/who takes no argument")
+        case "/who": return argument.isEmpty ? .send(.who()) : .hint("/who takes no argument")
         case "/me":
             return argument.isEmpty ? .hint("usage: /me ACTION, for example /me waves") : .send(.me(argument))
         case "/history":

@@ -404,7 +404,7 @@ public struct ConnectionStateMachine {
             return [.recordQuit(event(.leave, by: member.name, reason: .quit))]
         case .say where member.watching, .act where member.watching:
             return [.send(.error(.watchOnly))]
-        case .say(let text), .act(let text):
+        case .say(let text, _), .act(let text, _):
             if text.trimmingWhitespace.isEmpty { return [.send(.error(.emptyMessage))] }
             // The one check of a message's length, for every door: its text as it would be stored.
             let bytes = text.utf8.count
@@ -413,6 +413,8 @@ public struct ConnectionStateMachine {
             }
         case .who, .history, .help:
             break
+        case .enter, .switchTo, .part, .rooms, .topic, .privateMessage, .rename:
+            return [.send(.error(.unknownCommand("rooms")))]
         }
         // Every request that makes output or an event takes a token.
         let wait = member.limiter.take(now: now())
@@ -432,11 +434,12 @@ public struct ConnectionStateMachine {
     /// Does what a live member asked, its token taken.
     private mutating func perform(_ request: Request, as member: Member) -> [ConnectionAction] {
         switch request {
-        case .say(let text): return [.record(event(.message, by: member.name, text: text))]
-        case .act(let text): return [.record(event(.action, by: member.name, text: text))]
-        case .who: return [.send(.who(room.names))]
+        case .say(let text, _): return [.record(event(.message, by: member.name, text: text))]
+        case .act(let text, _): return [.record(event(.action, by: member.name, text: text))]
+        case .who: return [.send(.who(names: room.names))]
         case .help: return [.send(.help)]
-        case .history(let limit):
+        case .enter, .switchTo, .part, .rooms, .topic, .privateMessage, .rename: return []
+        case .history(let limit, _):
             state = .live(member, waiting: .history)
             return [.readHistory(limit: limit ?? configuration.history)]
         case .join, .quit: return []

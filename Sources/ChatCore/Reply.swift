@@ -4,12 +4,25 @@ import ChatModel
 public enum Reply: Sendable, Equatable {
     /// The first line of every connection, before the door is known.
     case greeting
-    /// Joined as `name` (`requested` when it was free).
-    case welcome(name: String, requested: String, session: Int64, room: String)
+    /// Joined as `name` (`requested` when it was free); `room` is the current room; `token`
+    /// resumes the name's private messages after a drop.
+    case welcome(name: String, requested: String, session: Int64, room: String, token: String? = nil)
     /// Events from the record.
     case history(HistoryBlock)
-    /// Who is here, sorted.
-    case who([String])
+    /// Who is in `room`, sorted.
+    case who(room: String = Room.defaultName, names: [String])
+    /// Entered `room` (after the first): its topic and who is in it; its history follows.
+    case joined(room: String, topic: String, names: [String])
+    /// `room` is now the current room.
+    case switched(room: String)
+    /// Left `room`; `current` is the current room now.
+    case parted(room: String, current: String)
+    /// Every room.
+    case rooms([RoomSummary])
+    /// A room's topic (empty: none), and who set it when.
+    case topic(room: String, text: String, by: String?, timeMillis: Int64?)
+    /// The member is called `to` from now on.
+    case renamed(from: String, to: String)
     /// The commands.
     case help
     /// For the person; not an error.
@@ -32,6 +45,8 @@ public struct HistoryBlock: Sendable, Equatable {
         case request
     }
     public var purpose: Purpose
+    /// The room the events are of (private messages: `Room.privateName`).
+    public var room: String
     public var events: [Event]
     /// Events after `after` up to and including `resumedAfter` are not sent.
     public var gap: Gap?
@@ -42,15 +57,20 @@ public struct HistoryBlock: Sendable, Equatable {
     public var opens = true
     public var closes = true
 
-    public init(purpose: Purpose, events: [Event], gap: Gap? = nil) {
+    public init(purpose: Purpose, events: [Event], gap: Gap? = nil, room: String = Room.defaultName) {
         self.purpose = purpose
+        self.room = room
         self.events = events
         self.gap = gap
     }
 
     /// A part of a catch-up sent in pages.
-    public init(catchUpPage events: [Event], gap: Gap? = nil, total: Int?, opens: Bool, closes: Bool) {
+    public init(
+        catchUpPage events: [Event], gap: Gap? = nil, total: Int?, opens: Bool, closes: Bool,
+        room: String = Room.defaultName
+    ) {
         self.purpose = .catchUp
+        self.room = room
         self.events = events
         self.gap = gap
         self.total = total
@@ -103,4 +123,22 @@ public enum Failure: Sendable, Equatable {
     case watchOnly
     /// A door's own decoding error, with its wire code.
     case invalid(code: String, message: String)
+    /// A room name that breaks `Room.name`'s rules.
+    case badRoomName(Room.NameProblem)
+    /// Not in that room (or no such room).
+    case notInRoom(String)
+    /// The server has `limit` rooms (`--max-rooms`): no new one.
+    case tooManyRooms(limit: Int)
+    /// The member is in `limit` rooms (`--max-rooms-per-member`).
+    case tooManyRoomsForMember(limit: Int)
+    /// New rooms are being made too fast; try again in `seconds`.
+    case roomsTooFast(seconds: Double)
+    /// The member's only room: `quit` leaves the server.
+    case lastRoom(String)
+    /// Nobody of that name is here (a private message); nothing was stored.
+    case noSuchName(String)
+    /// The name asked for is someone else's.
+    case nameTaken(String)
+    /// `/msg` and `/nick` need an argument: the usage.
+    case usage(String)
 }

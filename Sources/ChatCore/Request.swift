@@ -1,24 +1,40 @@
-/// What a person asks of the room, whatever door they came in by.
+import ChatModel
+
+/// What a person asks of the server, whatever door they came in by. `room` nil means the
+/// member's current room (the one joined or switched to last).
 public enum Request: Sendable, Equatable {
-    /// Enter the room (the first request of a connection).
+    /// Say who you are (the first request of a connection): enter the default room, or the
+    /// rooms of a resume.
     case join(JoinRequest)
-    /// A message to the room.
-    case say(String)
+    /// A message to a room.
+    case say(String, room: String? = nil)
     /// An action (`/me waves`).
-    case act(String)
-    /// Leave on purpose.
+    case act(String, room: String? = nil)
+    /// Leave the server on purpose.
     case quit
-    /// Who is here.
-    case who
-    /// The last N events again; nil for the configured default.
-    case history(Int?)
+    /// Who is in a room.
+    case who(room: String? = nil)
+    /// A room's last N events again; nil for the configured default.
+    case history(Int?, room: String? = nil)
     /// The commands.
     case help
+    /// Enter a room as typed (`#` optional), creating it on first use, and make it current; when
+    /// already in it, only make it current. `resumeAfter`: a reconnect's place in it.
+    case enter(String, resumeAfter: Int64? = nil)
+    /// Make a room the member is in the current one.
+    case switchTo(String)
+    /// Leave a room (nil: the current one) and stay in the others.
+    case part(String?)
+    /// Every room, with member counts and topics.
+    case rooms
+    /// Show a room's topic (`text` nil) or set it (empty: clear it).
+    case topic(room: String?, text: String?)
+    /// A private message to the person called `to`.
+    case privateMessage(to: String, text: String)
+    /// Take another name.
+    case rename(String)
     // Extension points, not implemented yet: each is one more case here, one more branch in
-    // `ConnectionStateMachine.handle(_:)`, and one more parse in each door.
-    // - joinRoom(String), part(String): rooms beyond `main` (`ChatRoom` per room name).
-    // - privateMessage(to: String, text: String): a `Reply`, not a room event.
-    // - rename(String): a `NameRules` check and a `ChatRoom.rename`.
+    // `ConnectionStateMachine.ask(_:from:)`, and one more parse in each door.
     // - login(user: String, secret: String): before `join`, in the naming state.
     // - search(String): a read on the thread pool, like `history`.
 }
@@ -35,12 +51,25 @@ public struct JoinRequest: Sendable, Equatable {
     /// recorded, no name is taken from the room (not in `who`), and messages are refused
     /// (`Failure.watchOnly`); `who`, `history`, `help` and `quit` work.
     public var watch: Bool
+    /// A reconnect's rooms, each with where to resume (the last one becomes current); empty: the
+    /// default room, resumed after `resumeAfter`.
+    public var rooms: [RoomResume]
+    /// The last private message the client has, and the token of its previous welcome: without
+    /// the token a name is not proof enough to be sent anyone's private messages.
+    public var privateAfter: Int64?
+    public var token: String?
 
-    public init(name: String, resumeAfter: Int64? = nil, history: Int? = nil, watch: Bool = false) {
+    public init(
+        name: String, resumeAfter: Int64? = nil, history: Int? = nil, watch: Bool = false, rooms: [RoomResume] = [],
+        privateAfter: Int64? = nil, token: String? = nil
+    ) {
         self.name = name
         self.resumeAfter = resumeAfter
         self.history = history
         self.watch = watch
+        self.rooms = rooms
+        self.privateAfter = privateAfter
+        self.token = token
     }
 }
 

@@ -8,6 +8,10 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable {
     case join
     /// Someone left the room; `Event.reason` says why.
     case leave
+    /// Someone set the room's topic to `text` (empty: cleared it). The room's topic is its last one.
+    case topic
+    /// Someone changed their name from `user` to `text`; recorded in every room they are in.
+    case rename
 
     /// A join or a leave: someone came or went, rather than said or did something.
     public var isPresence: Bool { self == .join || self == .leave }
@@ -17,6 +21,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable {
 public enum LeaveReason: String, Sendable, Codable, CaseIterable, Hashable {
     /// They asked to leave (`/quit`, `{quit}`, `{exit}`, Ctrl+C in the client).
     case quit
+    /// They left this room and stayed in their others (`/part`).
+    case part
     /// Their connection closed or failed without a goodbye.
     case connectionLost = "connection_lost"
     /// They stopped reading and their outbound queue overflowed.
@@ -36,14 +42,17 @@ public struct NewEvent: Sendable, Hashable {
     public var text: String
     public var connection: Int64?
     public var reason: LeaveReason?
+    /// For private messages: who it is for (`room` is then `Room.privateName`).
+    public var recipient: String?
     /// A time to record instead of now (imports and tests); never earlier than the previous event's.
     public var timeMillis: Int64?
 
     public init(
         kind: EventKind, room: String = Room.defaultName, user: String, text: String = "",
-        connection: Int64? = nil, reason: LeaveReason? = nil, timeMillis: Int64? = nil
+        connection: Int64? = nil, reason: LeaveReason? = nil, recipient: String? = nil, timeMillis: Int64? = nil
     ) {
         self.timeMillis = timeMillis
+        self.recipient = recipient
         self.kind = kind
         self.room = room
         self.user = user
@@ -70,11 +79,15 @@ public struct Event: Sendable, Hashable, Codable {
     public var connection: Int64?
     /// For leaves: why.
     public var reason: LeaveReason?
+    /// For private messages: who it is for; only they and the sender see it.
+    public var recipient: String?
 
     public init(
         id: Int64, kind: EventKind, room: String = Room.defaultName, user: String, text: String = "",
-        timeMillis: Int64, session: Int64, connection: Int64? = nil, reason: LeaveReason? = nil
+        timeMillis: Int64, session: Int64, connection: Int64? = nil, reason: LeaveReason? = nil,
+        recipient: String? = nil
     ) {
+        self.recipient = recipient
         self.id = id
         self.kind = kind
         self.room = room
@@ -87,8 +100,7 @@ public struct Event: Sendable, Hashable, Codable {
     }
 }
 
-/// Rooms are named; today the server has one.
-public enum Room {
-    /// The room everyone is in.
-    public static let defaultName = "main"
+extension Event {
+    /// A private message: seen by its sender and its recipient only.
+    public var isPrivate: Bool { recipient != nil }
 }

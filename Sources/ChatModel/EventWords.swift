@@ -1,5 +1,6 @@
 /// The one sentence that tells people what happened, in every door: `alice: hi`, `* alice waves`,
-/// `alice joined the chat`, `alice left the chat (connection lost)`. It comes in pieces, so that
+/// `alice joined the chat`, `alice left the chat (connection lost)`, `alice is now known as bob`,
+/// `alice to bob (private): hi`. It comes in pieces, so that
 /// each output marks up the name, the person's text and the words around them in its own way
 /// (colour, Markdown, HTML) while the words stay the same everywhere.
 public struct EventWords: Sendable, Equatable {
@@ -26,12 +27,25 @@ public struct EventWords: Sendable, Equatable {
     /// The sentence for `event`. A leave names its reason unless it was a quit.
     public init(_ event: Event) {
         switch event.kind {
-        case .message: pieces = [.name(event.user), .words(": "), .text(event.text)]
+        case .message:
+            if let recipient = event.recipient {
+                pieces = [.name(event.user), .words(" to "), .name(recipient), .words(" (private): "), .text(event.text)]
+            } else {
+                pieces = [.name(event.user), .words(": "), .text(event.text)]
+            }
         case .action: pieces = [.words("* "), .name(event.user), .words(" "), .text(event.text)]
         case .join: pieces = [.name(event.user), .words(" joined the chat")]
+        case .leave where event.reason == .part:
+            pieces = [.name(event.user), .words(" left the room")]
         case .leave:
             let reason = event.reason.flatMap { $0 == .quit ? nil : " (\($0.words))" } ?? ""
             pieces = [.name(event.user), .words(" left the chat" + reason)]
+        case .topic where event.text.isEmpty:
+            pieces = [.name(event.user), .words(" cleared the topic")]
+        case .topic:
+            pieces = [.name(event.user), .words(" set the topic: "), .text(event.text)]
+        case .rename:
+            pieces = [.name(event.user), .words(" is now known as "), .name(event.text)]
         }
     }
 

@@ -40,11 +40,14 @@ public struct Welcome: Sendable, Equatable {
     /// The longest message text the server takes, in UTF-8 bytes (`MessageLimit.defaultBytes` when
     /// it does not say).
     public var maxMessageBytes: Int
+    /// Resumes this name's private messages after a drop (nil from servers without them).
+    public var token: String?
 
     public init(
         name: String, session: Int64, server: String, room: String,
-        maxMessageBytes: Int = MessageLimit.defaultBytes
+        maxMessageBytes: Int = MessageLimit.defaultBytes, token: String? = nil
     ) {
+        self.token = token
         self.name = name
         self.session = session
         self.server = server
@@ -80,10 +83,14 @@ public struct ChatConnection: ~Copyable {
     ///   - history: how many recent events to get when not resuming (nil: the server's default).
     ///   - watch: receive without joining (not in the member list, no join or leave recorded);
     ///     a server that does not know it joins the client visibly.
+    ///   - rooms: the rooms to be in again after a drop, each with the last event id seen of it;
+    ///     the last one is the current room. Empty: the server's default room.
+    ///   - privateAfter, token: the last private message seen, and the previous welcome's token.
     ///   - welcomeTimeout: how long the server may take to welcome us once connected.
     public static func withConnection<T>(
         host: String, port: Int, name: String, resumeAfter: Int64? = nil, history: Int? = nil,
-        watch: Bool = false, connectTimeout: TimeAmount = .seconds(2), welcomeTimeout: TimeAmount = .seconds(10),
+        watch: Bool = false, rooms: [RoomResume] = [], privateAfter: Int64? = nil, token: String? = nil,
+        connectTimeout: TimeAmount = .seconds(2), welcomeTimeout: TimeAmount = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (inout ChatConnection) async throws -> T
     ) async throws -> T {
@@ -113,10 +120,10 @@ public struct ChatConnection: ~Copyable {
         return try await channel.executeThenClose { inbound, outbound in
             var iterator = inbound.makeAsyncIterator()
             let allocator = channel.channel.allocator
-            try await outbound.write(
-                Self.line(
-                    ClientMessage.hello(name: name, resumeAfter: resumeAfter, history: history, watch: watch).json,
-                    allocator))
+            let hello = ClientMessage.hello(
+                name: name, resumeAfter: resumeAfter, history: history, watch: watch, rooms: rooms,
+                privateAfter: privateAfter, token: token)
+            try await outbound.write(Self.line(hello.json, allocator))
             // Plain text before the welcome: the greeting, or why we are refused. Only the first
             // few lines are kept, clipped; a server that goes on and on is given up on.
             var said: [String] = []
@@ -137,11 +144,11 @@ public struct ChatConnection: ~Copyable {
                     continue
                 }
                 switch message {
-                case .welcome(let name, let session, let server, let room, let maxMessageBytes):
+                case .welcome(let name, let session, let server, let room, let maxMessageBytes, let token):
                     timer.cancel()
                     let welcome = Welcome(
                         name: name, session: session, server: server, room: room,
-                        maxMessageBytes: maxMessageBytes ?? MessageLimit.defaultBytes)
+                        maxMessageBytes: maxMessageBytes ?? MessageLimit.defaultBytes, token: token)
                     var connection = ChatConnection(
                         welcome: welcome,
                         iterator: iterator, outbound: outbound, allocator: allocator, channel: channel.channel)

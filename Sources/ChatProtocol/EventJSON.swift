@@ -5,7 +5,8 @@ import ChatModel
 ///     {"id":7,"kind":"message","room":"main","user":"alice","text":"hi",
 ///      "time":"2026-11-22T10:01:02.123Z","session":1,"connection":3}
 ///
-/// `connection` is left out when unknown, `reason` appears on leaves only.
+/// `connection` is left out when unknown, `reason` appears on leaves only, `recipient` on private
+/// messages only (their `room` is empty).
 public enum EventJSON {
     /// The event as one JSON object, keys in a fixed order.
     public static func encode(_ event: Event) -> String {
@@ -41,6 +42,10 @@ public enum EventJSON {
             out.append(contentsOf: reason.rawValue.utf8)
             out.append(UInt8(ascii: "\""))
         }
+        if let recipient = event.recipient {
+            out.append(contentsOf: #","recipient":"#.utf8)
+            JSONString.append(recipient, to: &out)
+        }
         out.append(UInt8(ascii: "}"))
     }
 
@@ -64,6 +69,7 @@ public enum EventJSON {
         var session: Int64?
         var connection: Int64?
         var reason: LeaveReason?
+        var recipient: String?
 
         var event: Event {
             get throws(ProtocolError) {
@@ -72,7 +78,8 @@ public enum EventJSON {
                 }
                 return Event(
                     id: id, kind: kind, room: room ?? Room.defaultName, user: user, text: text ?? "",
-                    timeMillis: millis, session: session ?? 0, connection: connection, reason: reason)
+                    timeMillis: millis, session: session ?? 0, connection: connection, reason: reason,
+                    recipient: recipient)
             }
         }
     }
@@ -117,4 +124,16 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case emptyMessage = "empty_message"
     /// A watcher (hello with `"watch": true`) sent `say` or `me`: watchers only receive.
     case watchOnly = "watch_only"
+    /// A room name that breaks the rules (length, characters).
+    case badRoomName = "bad_room_name"
+    /// No room of that name, or not one the member is in.
+    case notInRoom = "not_in_room"
+    /// A limit on rooms: the server's (`--max-rooms`) or the member's (`--max-rooms-per-member`).
+    case roomLimit = "room_limit"
+    /// The member's only room cannot be left (`quit` leaves the server).
+    case lastRoom = "last_room"
+    /// Nobody of that name is here (a private message).
+    case noSuchName = "no_such_name"
+    /// The name asked for (`nick`) is someone else's.
+    case nameTaken = "name_taken"
 }

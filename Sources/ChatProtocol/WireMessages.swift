@@ -7,15 +7,31 @@ public let protocolVersion = 1
 public enum ClientMessage: Sendable, Equatable {
     /// First line: who I am, and where to resume (the last event id seen) or how much history;
     /// `watch`: receive without joining (servers that do not know it join the client visibly).
-    case hello(name: String, resumeAfter: Int64? = nil, history: Int? = nil, watch: Bool = false)
-    /// A message to the room.
-    case say(String)
+    /// `rooms`: the rooms to be in, each with where to resume (a reconnect; the last one is the
+    /// current room); `privateAfter` and `token` (the welcome's) resume private messages.
+    case hello(
+        name: String, resumeAfter: Int64? = nil, history: Int? = nil, watch: Bool = false, rooms: [RoomResume] = [],
+        privateAfter: Int64? = nil, token: String? = nil)
+    /// A message to a room (nil: the current one, the room last joined or switched to).
+    case say(String, room: String? = nil)
     /// An action: `/me waves`.
-    case me(String)
-    /// Who is here?
-    case who
-    /// The last `limit` events again.
-    case history(limit: Int)
+    case me(String, room: String? = nil)
+    /// Who is in a room (nil: the current one)?
+    case who(room: String? = nil)
+    /// The last `limit` events of a room again.
+    case history(limit: Int, room: String? = nil)
+    /// Enter a room (created on first use), or make it current when already in it.
+    case join(room: String)
+    /// Leave a room (nil: the current one), staying in the others.
+    case part(room: String? = nil)
+    /// Every room, with its member count and topic.
+    case rooms
+    /// Show a room's topic (`text` nil) or set it.
+    case topic(room: String? = nil, text: String? = nil)
+    /// A private message to one person.
+    case msg(to: String, text: String)
+    /// A new name.
+    case nick(String)
     /// Leaving on purpose.
     case quit
 
@@ -23,24 +39,50 @@ public enum ClientMessage: Sendable, Equatable {
     public var json: String {
         var object = JSONObject()
         switch self {
-        case .hello(let name, let resumeAfter, let history, let watch):
+        case .hello(let name, let resumeAfter, let history, let watch, let rooms, let privateAfter, let token):
             object.add("type", "hello")
             object.add("protocol", Int64(protocolVersion))
             object.add("name", name)
             object.add("resume_after", resumeAfter)
             object.add("history", history.map(Int64.init))
             if watch { object.add("watch", true) }
-        case .say(let text):
+            if !rooms.isEmpty { object.add("rooms", resumes: rooms) }
+            object.add("private_after", privateAfter)
+            if let token { object.add("token", token) }
+        case .say(let text, let room):
             object.add("type", "say")
             object.add("text", text)
-        case .me(let text):
+            if let room { object.add("room", room) }
+        case .me(let text, let room):
             object.add("type", "me")
             object.add("text", text)
-        case .who:
+            if let room { object.add("room", room) }
+        case .who(let room):
             object.add("type", "who")
-        case .history(let limit):
+            if let room { object.add("room", room) }
+        case .history(let limit, let room):
             object.add("type", "history")
             object.add("limit", Int64(limit))
+            if let room { object.add("room", room) }
+        case .join(let room):
+            object.add("type", "join")
+            object.add("room", room)
+        case .part(let room):
+            object.add("type", "part")
+            if let room { object.add("room", room) }
+        case .rooms:
+            object.add("type", "rooms")
+        case .topic(let room, let text):
+            object.add("type", "topic")
+            if let room { object.add("room", room) }
+            if let text { object.add("text", text) }
+        case .msg(let to, let text):
+            object.add("type", "msg")
+            object.add("to", to)
+            object.add("text", text)
+        case .nick(let name):
+            object.add("type", "nick")
+            object.add("name", name)
         case .quit:
             object.add("type", "quit")
         }
@@ -60,11 +102,18 @@ public enum ClientMessage: Sendable, Equatable {
             }
             return .hello(
                 name: envelope.name ?? "", resumeAfter: envelope.resumeAfter, history: envelope.historyCount,
-                watch: envelope.watch ?? false)
-        case "say": return .say(try envelope.required(envelope.text, "text"))
-        case "me": return .me(try envelope.required(envelope.text, "text"))
-        case "who": return .who
-        case "history": return .history(limit: envelope.limit ?? 50)
+                watch: envelope.watch ?? false, rooms: envelope.resumes ?? [], privateAfter: envelope.privateAfter,
+                token: envelope.token)
+        case "say": return .say(try envelope.required(envelope.text, "text"), room: envelope.room)
+        case "me": return .me(try envelope.required(envelope.text, "text"), room: envelope.room)
+        case "who": return .who(room: envelope.room)
+        case "history": return .history(limit: envelope.limit ?? 50, room: envelope.room)
+        case "join": return .join(room: try envelope.required(envelope.room, "room"))
+        case "part": return .part(room: envelope.room)
+        case "rooms": return .rooms
+        case "topic": return .topic(room: envelope.room, text: envelope.text)
+        case "msg": return .msg(to: try envelope.required(envelope.to, "to"), text: try envelope.required(envelope.text, "text"))
+        case "nick": return .nick(try envelope.required(envelope.name, "name"))
         case "quit": return .quit
         default: throw ProtocolError(code: .unknownType, message: "unknown message type \"\(envelope.type)\"")
         }
@@ -75,16 +124,28 @@ public enum ClientMessage: Sendable, Equatable {
 public enum ServerMessage: Sendable, Equatable {
     /// The answer to hello: the name given (it may differ from the one asked for), the session,
     /// the server's version, the room, and the longest message text it takes (`MessageLimit`; nil
-    /// from servers that do not say).
-    case welcome(name: String, session: Int64, server: String, room: String, maxMessageBytes: Int?)
+    /// from servers that do not say); `token` resumes this name's private messages after a drop.
+    case welcome(
+        name: String, session: Int64, server: String, room: String, maxMessageBytes: Int?, token: String? = nil)
     /// An event; `history` marks events sent from the record rather than live.
     case event(Event, history: Bool)
-    /// The history sent after hello (or a history request) is complete; live events follow.
-    case historyEnd
-    /// A resume could not be complete: events after `after` up to `resumedAfter` are gone from the record.
-    case gap(after: Int64, resumedAfter: Int64)
-    /// The names in the room.
-    case who([String])
+    /// The history of `room` sent after hello, a join or a history request is complete; live
+    /// events follow. `room` nil: from a server without rooms.
+    case historyEnd(room: String? = nil)
+    /// A resume could not be complete: events of `room` after `after` up to `resumedAfter` are
+    /// gone from the record.
+    case gap(room: String? = nil, after: Int64, resumedAfter: Int64)
+    /// The names in a room.
+    case who(room: String? = nil, names: [String])
+    /// The answer to a join, before the room's history: the room (as the server spells it), its
+    /// topic and who is in it.
+    case joined(room: String, topic: String, names: [String])
+    /// Every room: name, members, topic.
+    case rooms([RoomSummary])
+    /// A room's topic (empty: none), and who set it when (nil: never set).
+    case topic(room: String, text: String, by: String?, timeMillis: Int64?)
+    /// The member's name changed (`nick`): from now on it is `name`.
+    case renamed(from: String, to: String)
     /// Something the client should tell its user; not an error.
     case notice(code: ErrorCode, message: String)
     /// A request failed.
@@ -96,7 +157,7 @@ public enum ServerMessage: Sendable, Equatable {
     public var json: String {
         var object = JSONObject()
         switch self {
-        case .welcome(let name, let session, let server, let room, let maxMessageBytes):
+        case .welcome(let name, let session, let server, let room, let maxMessageBytes, let token):
             object.add("type", "welcome")
             object.add("protocol", Int64(protocolVersion))
             object.add("name", name)
@@ -104,19 +165,41 @@ public enum ServerMessage: Sendable, Equatable {
             object.add("server", server)
             object.add("room", room)
             if let maxMessageBytes { object.add("max_message_bytes", Int64(maxMessageBytes)) }
+            if let token { object.add("token", token) }
         case .event(let event, let history):
             var bytes: [UInt8] = []
             Self.appendEvent(event, history: history, to: &bytes)
             return String(decoding: bytes, as: UTF8.self)
-        case .historyEnd:
+        case .historyEnd(let room):
             object.add("type", "history_end")
-        case .gap(let after, let resumedAfter):
+            if let room { object.add("room", room) }
+        case .gap(let room, let after, let resumedAfter):
             object.add("type", "gap")
+            if let room { object.add("room", room) }
             object.add("after", after)
             object.add("resumed_after", resumedAfter)
-        case .who(let names):
+        case .who(let room, let names):
             object.add("type", "who")
+            if let room { object.add("room", room) }
             object.add("names", strings: names)
+        case .joined(let room, let topic, let names):
+            object.add("type", "joined")
+            object.add("room", room)
+            object.add("topic", topic)
+            object.add("names", strings: names)
+        case .rooms(let rooms):
+            object.add("type", "rooms")
+            object.add("rooms", summaries: rooms)
+        case .topic(let room, let text, let by, let time):
+            object.add("type", "topic")
+            object.add("room", room)
+            object.add("text", text)
+            if let by { object.add("by", by) }
+            if let time { object.add("time", Timestamp.iso8601(time)) }
+        case .renamed(let from, let to):
+            object.add("type", "renamed")
+            object.add("from", from)
+            object.add("name", to)
         case .notice(let code, let message):
             object.add("type", "notice")
             object.add("code", code.rawValue)
@@ -149,7 +232,7 @@ public enum ServerMessage: Sendable, Equatable {
             return .welcome(
                 name: try envelope.required(envelope.name, "name"), session: envelope.session ?? 0,
                 server: envelope.server ?? "", room: envelope.room ?? Room.defaultName,
-                maxMessageBytes: envelope.maxMessageBytes)
+                maxMessageBytes: envelope.maxMessageBytes, token: envelope.token)
         case "event":
             let wire = try envelope.required(envelope.event, "event")
             do {
@@ -157,9 +240,22 @@ public enum ServerMessage: Sendable, Equatable {
             } catch {
                 throw ProtocolError(code: .malformed, message: "bad event: \(error)")
             }
-        case "history_end": return .historyEnd
-        case "gap": return .gap(after: envelope.after ?? 0, resumedAfter: envelope.resumedAfter ?? 0)
-        case "who": return .who(envelope.names ?? [])
+        case "history_end": return .historyEnd(room: envelope.room)
+        case "gap":
+            return .gap(room: envelope.room, after: envelope.after ?? 0, resumedAfter: envelope.resumedAfter ?? 0)
+        case "who": return .who(room: envelope.room, names: envelope.names ?? [])
+        case "joined":
+            return .joined(
+                room: try envelope.required(envelope.room, "room"), topic: envelope.topic ?? "",
+                names: envelope.names ?? [])
+        case "rooms":
+            return .rooms((envelope.rooms ?? []).map { RoomSummary(name: $0.room, members: $0.members ?? 0, topic: $0.topic ?? "") })
+        case "topic":
+            return .topic(
+                room: try envelope.required(envelope.room, "room"), text: envelope.text ?? "", by: envelope.by,
+                timeMillis: envelope.time.flatMap(Timestamp.parse))
+        case "renamed":
+            return .renamed(from: envelope.from ?? "", to: try envelope.required(envelope.name, "name"))
         case "notice", "error":
             let code = ErrorCode(rawValue: envelope.code ?? "") ?? .malformed
             let message = envelope.message ?? ""
@@ -191,13 +287,31 @@ struct Envelope: Decodable {
     var message: String?
     var maxMessageBytes: Int?
     var watch: Bool?
+    /// `rooms` is a list of resumes in a hello and a list of summaries in the server's answer.
+    var resumes: [RoomResume]?
+    var rooms: [WireRoom]?
+    var privateAfter: Int64?
+    var token: String?
+    var to: String?
+    var topic: String?
+    var by: String?
+    var time: String?
+    var from: String?
+
+    /// A room in the `rooms` answer.
+    struct WireRoom: Decodable {
+        var room: String
+        var members: Int?
+        var topic: String?
+    }
 
     private enum CodingKeys: String, CodingKey {
         case type, `protocol`, name, history, text, limit, session, server, room, event, after, names, code, message
-        case watch
+        case watch, rooms, token, to, topic, by, time, from
         case resumeAfter = "resume_after"
         case resumedAfter = "resumed_after"
         case maxMessageBytes = "max_message_bytes"
+        case privateAfter = "private_after"
     }
 
     init(from decoder: any Decoder) throws {
@@ -225,6 +339,18 @@ struct Envelope: Decodable {
         message = try container.decodeIfPresent(String.self, forKey: .message)
         maxMessageBytes = try container.decodeIfPresent(Int.self, forKey: .maxMessageBytes)
         watch = try container.decodeIfPresent(Bool.self, forKey: .watch)
+        if type == "hello" {
+            resumes = try container.decodeIfPresent([RoomResume].self, forKey: .rooms)
+        } else if type == "rooms" {
+            rooms = try container.decodeIfPresent([WireRoom].self, forKey: .rooms)
+        }
+        privateAfter = try container.decodeIfPresent(Int64.self, forKey: .privateAfter)
+        token = try container.decodeIfPresent(String.self, forKey: .token)
+        to = try container.decodeIfPresent(String.self, forKey: .to)
+        topic = try container.decodeIfPresent(String.self, forKey: .topic)
+        by = try container.decodeIfPresent(String.self, forKey: .by)
+        time = try container.decodeIfPresent(String.self, forKey: .time)
+        from = try container.decodeIfPresent(String.self, forKey: .from)
     }
 
     var historyCount: Int?

@@ -39,6 +39,8 @@ public struct EventKey: Hashable, Sendable, CustomStringConvertible {
         case .message: "message \(user): \(quoted(text))"
         case .action: "action \(user) \(quoted(text))"
         case .join, .leave: "\(kind.rawValue) \(user)"
+        case .topic: "topic \(user) \(quoted(text))"
+        case .rename: "rename \(user) \(text)"
         }
     }
 }

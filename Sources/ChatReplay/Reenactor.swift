@@ -204,6 +204,9 @@ public struct Reenactor: Sendable {
                         participant.commands.yield(dropped ? .drop : .quit)
                         participant.commands.finish()
                         try await step(.leave, participant, event)
+                    case .topic, .rename:
+                        // Rooms' topics and renames are re-enacted by the multi-room re-enactment.
+                        break
                     }
                     try enacted(event)
                 }

@@ -181,7 +181,7 @@ struct UserInputTests {
             ("hello", UserInput.send(.say("hello"))),
             ("  ", .nothing),
             ("/quit", .quit), ("{quit}", .quit), ("{EXIT}", .quit), ("/exit", .quit),
-            ("/who", .send(.who)),
+            ("/who", .send(.who())),
             ("/me waves", .send(.me("waves"))),
             ("/history", .send(.history(limit: UserInput.defaultHistory))),
             ("/history 5", .send(.history(limit: 5))),

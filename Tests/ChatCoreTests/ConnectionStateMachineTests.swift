@@ -126,8 +126,8 @@ struct ConnectionStateMachineTests {
             ])
         let got14 = machine.lineRead(.request(.say("  ")))
         #expect(got14 == [.send(.error(.emptyMessage))])
-        let got15 = machine.lineRead(.request(.who))
-        #expect(got15 == [.send(.who(["alice"]))])
+        let got15 = machine.lineRead(.request(.who()))
+        #expect(got15 == [.send(.who(names: ["alice"]))])
         let got16 = machine.lineRead(.request(.join(JoinRequest(name: "x"))))
         #expect(got16 == [.send(.error(.alreadyJoined))])
         let got17 = machine.lineRead(.request(.history(nil)))
@@ -146,8 +146,8 @@ struct ConnectionStateMachineTests {
     @Test("rate limit: the request waits, one notice, then it is done")
     func rateLimited() {
         var machine = joined(rate: 1)
-        let got21 = machine.lineRead(.request(.who))
-        #expect(got21 == [.send(.who(["alice"]))])
+        let got21 = machine.lineRead(.request(.who()))
+        #expect(got21 == [.send(.who(names: ["alice"]))])
         let got22 = machine.lineRead(.request(.say("x")))
         #expect(got22 == [.send(.notice(.rateLimited(rate: 1))), .delay(seconds: 1)])
         let got23 = machine.lineRead(.request(.say("y")))
@@ -230,7 +230,7 @@ struct ConnectionStateMachineTests {
     func linesWaitForTheBudget() {
         var machine = joined()
         _ = machine.lineRead(.request(.history(5)))
-        _ = machine.lineRead(.request(.who))
+        _ = machine.lineRead(.request(.who()))
         let full = machine.writabilityChanged(false)
         #expect(full == [.armStallTimer])
         // The history's reply fills the budget: the /who read meanwhile waits, and so does reading.
@@ -239,7 +239,7 @@ struct ConnectionStateMachineTests {
         let more = machine.lineRead(.request(.help))
         #expect(more == [])
         let drained = machine.writabilityChanged(true)
-        #expect(drained == [.cancelStallTimer, .send(.who(["alice"])), .send(.help), .read])
+        #expect(drained == [.cancelStallTimer, .send(.who(names: ["alice"])), .send(.help), .read])
     }
 
     @Test("closed over budget: the lines that waited are handled, then the leave")

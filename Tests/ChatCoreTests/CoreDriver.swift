@@ -92,7 +92,7 @@ final class CoreDriver {
 
     /// The name given in the welcome.
     var name: String? {
-        for case .welcome(let name, _, _, _) in replies { return name }
+        for case .welcome(let name, _, _, _, _) in replies { return name }
         return nil
     }
 

@@ -25,8 +25,8 @@ struct CoreTests {
         let empty = try await CoreDriver.joined(harness, connection: 4, as: "   ")
         #expect(empty.name == "USR")
         #expect(harness.core.room.names == ["alice", "ALICE2", "carol_smith", "USR"])
-        await alice.send(.request(.who))
-        #expect(alice.replies.last == .who(["alice", "ALICE2", "carol_smith", "USR"]))
+        await alice.send(.request(.who()))
+        #expect(alice.replies.last == .who(names: ["alice", "ALICE2", "carol_smith", "USR"]))
     }
 
     @Test("rate limit: the burst passes, then every request waits its share, with one notice")

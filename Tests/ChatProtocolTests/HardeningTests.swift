@@ -64,7 +64,7 @@ struct HardeningTests {
         let wrapped = #"{"type":"event","event":"# + event + "}"
         #expect(throws: ProtocolError.self) { try ServerMessage.decode(Array(wrapped.utf8)) }
         let fine = #"{"type":"who","names":["type","type"],"message":"{\"type\":1,\"type\":2}"}"#
-        #expect(try ServerMessage.decode(Array(fine.utf8)) == .who(["type", "type"]))
+        #expect(try ServerMessage.decode(Array(fine.utf8)) == .who(names: ["type", "type"]))
         let nested =
             #"{"type":"event","event":{"id":1,"kind":"join","user":"a","text":"","time":"1970-01-01T00:00:00Z","type":"x"}}"#
         #expect(

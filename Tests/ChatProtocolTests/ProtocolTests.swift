@@ -43,7 +43,7 @@ struct ProtocolTests {
     @Test("client and server messages survive a round trip")
     func messagesRoundTrip() throws {
         let clientMessages: [ClientMessage] = [
-            .hello(name: "a", resumeAfter: 5, history: 10), .hello(name: "b"), .say("hi \"x\""), .me("waves"), .who,
+            .hello(name: "a", resumeAfter: 5, history: 10), .hello(name: "b"), .say("hi \"x\""), .me("waves"), .who(),
             .history(limit: 3), .quit,
         ]
         for message in clientMessages { #expect(try ClientMessage.decode(Array(message.json.utf8)) == message) }
@@ -51,7 +51,12 @@ struct ProtocolTests {
             .welcome(name: "a2", session: 4, server: "chatroom 0.1.0", room: "main", maxMessageBytes: 4096),
             .welcome(name: "a2", session: 4, server: "chatroom 0.1.0", room: "main", maxMessageBytes: nil),
             .event(event, history: true),
-            .event(event, history: false), .historyEnd, .gap(after: 1, resumedAfter: 9), .who(["a", "b"]),
+            .event(event, history: false), .historyEnd(), .historyEnd(room: "dev"), .gap(after: 1, resumedAfter: 9),
+            .gap(room: "dev", after: 1, resumedAfter: 9), .who(names: ["a", "b"]), .who(room: "dev", names: ["a"]),
+            .joined(room: "dev", topic: "deploys", names: ["a", "b"]),
+            .rooms([RoomSummary(name: "main", members: 2, topic: ""), RoomSummary(name: "dev", members: 1, topic: "x")]),
+            .topic(room: "dev", text: "x", by: "a", timeMillis: 1_764_000_000_000),
+            .topic(room: "dev", text: "", by: nil, timeMillis: nil), .renamed(from: "a", to: "b"),
             .notice(code: .rateLimited, message: "slow"), .error(code: .lineTooLong, message: "long"),
             .shutdown(message: "bye"),
         ]

@@ -43,8 +43,8 @@ struct StructuredProtocolTests {
                     throw WaitFailure(description: "no live message")
                 }
                 #expect(said.text == "hi ^[[31m" && said.user == "alice2")
-                try await chat.send(.who)
-                #expect(try await chat.next() == .who(["alice", "alice2"]))
+                try await chat.send(.who())
+                #expect(try await chat.next() == .who(room: "main", names: ["alice", "alice2"]))
                 try await chat.send(.hello(name: "again"))
                 #expect(
                     try await chat.next() == .error(code: .badSequence, message: "already joined: hello comes once"))

@@ -40,8 +40,8 @@ struct WatchSocketTests {
                 }
                 #expect(code == .watchOnly)
                 #expect(message.contains("watching"))
-                try await chat.send(.who)
-                #expect(try await chat.next() == .who(["bob"]))
+                try await chat.send(.who())
+                #expect(try await chat.next() == .who(room: "main", names: ["bob"]))
                 try await chat.quit()
                 #expect(try await chat.next() == nil, "the server closes after the quit, saying nothing more")
             }

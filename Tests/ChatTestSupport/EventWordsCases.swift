@@ -16,7 +16,7 @@ public struct EventWordsCase: Sendable, CustomStringConvertible {
 
     public var description: String { sentence }
 
-    /// Every kind, and every leave reason.
+    /// Every kind, a private message, and every leave reason.
     public static let all: [EventWordsCase] =
         [
             EventWordsCase(
@@ -30,9 +30,30 @@ public struct EventWordsCase: Sendable, CustomStringConvertible {
             EventWordsCase(
                 event: event(.join), sentence: "bob joined the chat", arrow: "→ ", markdown: "_bob joined the chat_",
                 html: #"<bdi class="user">bob</bdi> joined the chat"#),
+            EventWordsCase(
+                event: event(.topic, text: "deploys"), sentence: "bob set the topic: deploys", arrow: "",
+                markdown: "**bob** set the topic: deploys",
+                html: #"<bdi class="user">bob</bdi> set the topic: <span class="text" dir="auto">deploys</span>"#),
+            EventWordsCase(
+                event: event(.rename, text: "robert"), sentence: "bob is now known as robert", arrow: "",
+                markdown: "**bob** is now known as **robert**",
+                html: #"<bdi class="user">bob</bdi> is now known as <bdi class="user">robert</bdi>"#),
+            EventWordsCase(
+                event: Event(
+                    id: 1, kind: .message, room: Room.privateName, user: "bob", text: "psst", timeMillis: 0, session: 1,
+                    recipient: "carol"),
+                sentence: "bob to carol (private): psst", arrow: "",
+                markdown: "**bob** to **carol** (private): psst",
+                html: #"<bdi class="user">bob</bdi> to <bdi class="user">carol</bdi> (private): <span class="text" dir="auto">psst</span>"#
+            ),
         ]
         + LeaveReason.allCases.map { reason in
-            let words = reason == .quit ? "left the chat" : "left the chat (\(reason.words))"
+            let words =
+                switch reason {
+                case .quit: "left the chat"
+                case .part: "left the room"
+                default: "left the chat (\(reason.words))"
+                }
             return EventWordsCase(
                 event: event(.leave, reason: reason), sentence: "bob \(words)", arrow: "← ", markdown: "_bob \(words)_",
                 html: #"<bdi class="user">bob</bdi> "# + words)

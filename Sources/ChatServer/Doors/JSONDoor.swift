@@ -27,13 +27,22 @@ struct JSONDoor: Door {
             return error.code == .unsupportedProtocol ? .fatal(failure) : .rejected(failure)
         }
         switch message {
-        case .hello(let name, let resumeAfter, let history, let watch):
+        case .hello(let name, let resumeAfter, let history, let watch, let rooms, let privateAfter, let token):
             return .request(
-                .join(JoinRequest(name: name, resumeAfter: resumeAfter, history: history, watch: watch)))
-        case .say(let text): return .request(.say(TextSanitizer.clean(text)))
-        case .me(let text): return .request(.act(TextSanitizer.clean(text)))
-        case .who: return .request(.who)
-        case .history(let limit): return .request(.history(limit))
+                .join(
+                    JoinRequest(
+                        name: name, resumeAfter: resumeAfter, history: history, watch: watch, rooms: rooms,
+                        privateAfter: privateAfter, token: token)))
+        case .say(let text, let room): return .request(.say(TextSanitizer.clean(text), room: room))
+        case .me(let text, let room): return .request(.act(TextSanitizer.clean(text), room: room))
+        case .who(let room): return .request(.who(room: room))
+        case .history(let limit, let room): return .request(.history(limit, room: room))
+        case .join(let room): return .request(.enter(room))
+        case .part(let room): return .request(.part(room))
+        case .rooms: return .request(.rooms)
+        case .topic(let room, let text): return .request(.topic(room: room, text: text.map { TextSanitizer.clean($0) }))
+        case .msg(let to, let text): return .request(.privateMessage(to: to, text: TextSanitizer.clean(text)))
+        case .nick(let name): return .request(.rename(name))
         case .quit: return .request(.quit)
         }
     }
@@ -42,20 +51,32 @@ struct JSONDoor: Door {
         switch reply {
         case .greeting:
             buffer.writeLine(PlainTexts.greeting)
-        case .welcome(let name, _, let session, let room):
+        case .welcome(let name, _, let session, let room, let token):
             buffer.writeLine(
                 ServerMessage.welcome(
                     name: name, session: session, server: "chatroom \(chatroomVersion)", room: room,
-                    maxMessageBytes: maxMessageBytes
+                    maxMessageBytes: maxMessageBytes, token: token
                 ).json)
         case .history(let block):
             if let gap = block.gap, block.opens {
-                buffer.writeLine(ServerMessage.gap(after: gap.after, resumedAfter: gap.resumedAfter).json)
+                buffer.writeLine(
+                    ServerMessage.gap(room: block.room, after: gap.after, resumedAfter: gap.resumedAfter).json)
             }
             for event in block.events { buffer.writeLine(ServerMessage.event(event, history: true).json) }
-            if block.closes { buffer.writeLine(ServerMessage.historyEnd.json) }
-        case .who(let names):
-            buffer.writeLine(ServerMessage.who(names).json)
+            if block.closes { buffer.writeLine(ServerMessage.historyEnd(room: block.room).json) }
+        case .who(let room, let names):
+            buffer.writeLine(ServerMessage.who(room: room, names: names).json)
+        case .joined(let room, let topic, let names):
+            buffer.writeLine(ServerMessage.joined(room: room, topic: topic, names: names).json)
+        case .switched, .parted:
+            // JSON clients name the room of each request; the leave event tells of a part.
+            break
+        case .rooms(let rooms):
+            buffer.writeLine(ServerMessage.rooms(rooms).json)
+        case .topic(let room, let text, let by, let time):
+            buffer.writeLine(ServerMessage.topic(room: room, text: text, by: by, timeMillis: time).json)
+        case .renamed(let from, let to):
+            buffer.writeLine(ServerMessage.renamed(from: from, to: to).json)
         case .help:
             buffer.writeLine(PlainTexts.help)
         case .notice(.rateLimited(let rate)):
@@ -81,6 +102,13 @@ struct JSONDoor: Door {
         case .joinFirst, .alreadyJoined: return .badSequence
         case .watchOnly: return .watchOnly
         case .invalid(let code, _): return ErrorCode(rawValue: code) ?? .malformed
+        case .badRoomName: return .badRoomName
+        case .notInRoom: return .notInRoom
+        case .tooManyRooms, .tooManyRoomsForMember, .roomsTooFast: return .roomLimit
+        case .lastRoom: return .lastRoom
+        case .noSuchName: return .noSuchName
+        case .nameTaken: return .nameTaken
+        case .usage: return .malformed
         }
     }
 

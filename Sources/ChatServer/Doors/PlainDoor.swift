@@ -25,11 +25,22 @@ struct PlainDoor: Door {
         if isQuit { return .request(.quit) }
         let words = trimmed.split(separator: " ", maxSplits: 1)
         let command = words[0].lowercased()
+        let argument = words.count > 1 ? String(String(words[1]).trimmingWhitespace) : nil
         switch command {
-        case "/who": return .request(.who)
+        case "/who": return .request(.who(room: argument))
         case "/help": return .request(.help)
-        case "/me": return words.count > 1 ? .request(.act(String(words[1]))) : .nothing
-        case "/history": return .request(.history(words.count > 1 ? Int(words[1]) : nil))
+        case "/me": return argument.map { DoorInput.request(.act($0)) } ?? .nothing
+        case "/history": return .request(.history(argument.flatMap { Int($0) }))
+        case "/join": return argument.map { DoorInput.request(.enter($0)) } ?? .rejected(.usage("/join ROOM"))
+        case "/switch": return argument.map { DoorInput.request(.switchTo($0)) } ?? .rejected(.usage("/switch ROOM"))
+        case "/part", "/leave": return .request(.part(argument))
+        case "/rooms", "/list": return .request(.rooms)
+        case "/topic": return .request(.topic(room: nil, text: argument))
+        case "/nick": return argument.map { DoorInput.request(.rename($0)) } ?? .rejected(.usage("/nick NAME"))
+        case "/msg":
+            let parts = argument?.split(separator: " ", maxSplits: 1) ?? []
+            guard parts.count == 2 else { return .rejected(.usage("/msg NAME TEXT")) }
+            return .request(.privateMessage(to: String(parts[0]), text: String(parts[1])))
         default:
             if trimmed.hasPrefix("{") { return .request(.say(text)) }
             return .rejected(.unknownCommand(command))
@@ -40,7 +51,7 @@ struct PlainDoor: Door {
         switch reply {
         case .greeting:
             buffer.writeLine(PlainTexts.greeting)
-        case .welcome(let name, _, _, _):
+        case .welcome(let name, _, _, _, _):
             buffer.writeLine(PlainTexts.welcome(name))
         case .history(let block):
             // Plain mode says nothing of an empty catch-up, nor of a gap.
@@ -48,8 +59,21 @@ struct PlainDoor: Door {
             if block.opens { buffer.writeLine(PlainTexts.historyHeader(block.total ?? block.events.count)) }
             for event in block.events { buffer.writeLine(PlainText.historyLine(event)) }
             if block.closes { buffer.writeLine(PlainTexts.historyFooter) }
-        case .who(let names):
-            buffer.writeLine(PlainTexts.who(names))
+        case .who(let room, let names):
+            buffer.writeLine(PlainTexts.who(names, in: room))
+        case .joined(let room, let topic, let names):
+            buffer.writeLine(PlainTexts.joined(room, topic: topic, names: names))
+        case .switched(let room):
+            buffer.writeLine(PlainTexts.switched(room))
+        case .parted(let room, let current):
+            buffer.writeLine(PlainTexts.parted(room, current: current))
+        case .rooms(let rooms):
+            for line in PlainTexts.rooms(rooms) { buffer.writeLine(line) }
+        case .topic(let room, let text, let by, let time):
+            buffer.writeLine(PlainTexts.topic(room, text: text, by: by, timeMillis: time))
+        case .renamed:
+            // Each room the member is in shows the rename event.
+            break
         case .help:
             buffer.writeLine(PlainTexts.help)
         case .notice(.rateLimited(let rate)):

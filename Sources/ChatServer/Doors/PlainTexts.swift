@@ -36,11 +36,44 @@ enum PlainTexts {
     static let historyFooter = "--- end of history ---"
 
     static let help = """
-        Commands: /who (who is here), /me ACTION (say what you do), /history [N] (recent events), \
-        /quit or {quit} or {exit} (leave). Anything else is a message to the room.
+        Commands: /who [ROOM] (who is here), /me ACTION (say what you do), /history [N] (recent events), \
+        /join ROOM (enter or create a room; lines then go there), /switch ROOM, /part [ROOM] (leave a room), \
+        /rooms (every room), /topic [TEXT] (show or set the topic), /msg NAME TEXT (private message), \
+        /nick NAME (new name), /quit or {quit} or {exit} (leave). Anything else is a message to the room.
         """
 
-    static func who(_ names: [String]) -> String { "In the room (\(names.count)): " + names.joined(separator: ", ") }
+    /// Who is in a room; the default room keeps the words of the one-room server.
+    static func who(_ names: [String], in room: String) -> String {
+        let place = room == Room.defaultName ? "the room" : Room.display(room)
+        return "In \(place) (\(names.count)): " + names.joined(separator: ", ")
+    }
+
+    static func joined(_ room: String, topic: String, names: [String]) -> String {
+        let topicWords = topic.isEmpty ? "" : " Topic: \(topic)."
+        return "*** You are in \(Room.display(room)) now (\(names.count) here: \(names.joined(separator: ", "))).\(topicWords)"
+            + " Lines you type go to \(Room.display(room)); /switch ROOM changes that."
+    }
+
+    static func switched(_ room: String) -> String { "*** Lines you type go to \(Room.display(room)) now." }
+
+    static func parted(_ room: String, current: String) -> String {
+        "*** You left \(Room.display(room)). Lines you type go to \(Room.display(current))."
+    }
+
+    /// `Rooms (2):` and a line for each.
+    static func rooms(_ rooms: [RoomSummary]) -> [String] {
+        ["Rooms (\(rooms.count)):"]
+            + rooms.map { room in
+                let people = room.members == 1 ? "1 person" : "\(room.members) people"
+                return "  \(Room.display(room.name)) (\(people))" + (room.topic.isEmpty ? "" : ": \(room.topic)")
+            }
+    }
+
+    static func topic(_ room: String, text: String, by: String?, timeMillis: Int64?) -> String {
+        guard !text.isEmpty else { return "\(Room.display(room)) has no topic; /topic TEXT sets one." }
+        let setBy = by.map { " (set by \($0)" + (timeMillis.map { ", \(Timestamp.readable($0)) UTC)" } ?? ")") } ?? ""
+        return "Topic of \(Room.display(room)): \(text)\(setBy)"
+    }
     static func unknownCommand(_ command: String) -> String { "Unknown command \(command); /help lists commands." }
     static func lineTooLong(_ bytes: Int, limit: Int) -> String {
         "error: your message was \(bytes) bytes, over the limit of \(limit); it was not sent."
@@ -72,6 +105,19 @@ enum PlainTexts {
         case .alreadyJoined: return "already joined: hello comes once"
         case .watchOnly: return "you are watching: messages and actions are not sent (quit and join to talk)"
         case .invalid(_, let message): return message
+        case .badRoomName(let problem): return "error: \(problem.words)."
+        case .notInRoom(let room): return "error: you are not in \(Room.display(room)); /join \(room) enters it."
+        case .tooManyRooms(let limit):
+            return "error: the server has \(limit) rooms, its limit; /rooms lists them, join one of those."
+        case .tooManyRoomsForMember(let limit):
+            return "error: you are in \(limit) rooms, the limit; /part one first."
+        case .roomsTooFast(let seconds):
+            return "error: you are making new rooms too fast; try again in \(Int(seconds.rounded(.up))) s."
+        case .lastRoom(let room):
+            return "error: \(Room.display(room)) is your only room; /join another first, or /quit to leave."
+        case .noSuchName(let name): return "error: nobody called \(name) is here; the message was not sent."
+        case .nameTaken(let name): return "error: the name \(name) is taken; you keep your name."
+        case .usage(let usage): return "usage: \(usage)"
         }
     }
 }
