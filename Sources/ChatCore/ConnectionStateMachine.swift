@@ -638,7 +638,7 @@ public struct ConnectionStateMachine {
                 return [.send(.error(.tooManyRoomsForMember(limit: configuration.maxRoomsPerMember)))]
             }
             if directory.room(name) == nil, !member.watching {
-                let wait = member.creations.take(now: now())
+                let wait = member.creations.takeIfAvailable(now: now())
                 state = .live(member, waiting: nil)
                 if wait > 0 { return [.send(.error(.roomsTooFast(seconds: wait)))] }
             }

@@ -21,4 +21,15 @@ public struct TokenBucket: Sendable, Equatable {
         tokens -= 1
         return tokens >= 0 ? 0 : -tokens / rate
     }
+
+    /// Takes one token if one is there and returns 0; else takes nothing and returns the seconds
+    /// until one will be (for limits that refuse rather than delay).
+    public mutating func takeIfAvailable(now: Double) -> Double {
+        guard rate > 0 else { return 0 }
+        tokens = min(burst, tokens + (now - last) * rate)
+        last = now
+        guard tokens >= 1 else { return (1 - tokens) / rate }
+        tokens -= 1
+        return 0
+    }
 }

@@ -84,11 +84,29 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = LogLevel.info
 
+    @Option(help: "The room every newcomer starts in.")
+    var defaultRoom = Room.defaultName
+
+    @Option(parsing: .unconditional, help: "Rooms the server may have, those of the record included.")
+    var maxRooms = 1000
+
+    @Option(parsing: .unconditional, help: "Rooms one member may be in at once.")
+    var maxRoomsPerMember = 20
+
+    @Flag(help: "Stop (cleanly, the session closed) once the last member has left.")
+    var exitWhenEmpty = false
+
     public init() {}
 
     public func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if case .failure(let problem) = Room.name(defaultRoom) {
+            throw ValidationError("--default-room: \(problem.words)")
+        }
+        guard maxRooms >= 1, maxRoomsPerMember >= 1 else {
+            throw ValidationError("--max-rooms and --max-rooms-per-member must be at least 1")
+        }
         guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be more than 0 seconds") }
         guard history >= 0, maxClients > 0, maxMessageBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
             throw ValidationError(
@@ -116,6 +134,10 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.stallSeconds = stallTimeout
         configuration.durability = durability
         configuration.maxPageCount = maxPages
+        if case .success(let room) = Room.name(defaultRoom) { configuration.defaultRoom = room }
+        configuration.maxRooms = maxRooms
+        configuration.maxRoomsPerMember = maxRoomsPerMember
+        configuration.exitWhenEmpty = exitWhenEmpty
 
         // Under load the writer thread keeps a core busy committing; connections on every core
         // as well would make the two take turns (measured in BENCHMARKS.md).

@@ -156,7 +156,7 @@ struct StructuredProtocolTests {
             {
                 chat in
                 let first = try await chat.next()
-                #expect(first == .gap(after: 2, resumedAfter: 16))
+                #expect(first == .gap(room: "main", after: 2, resumedAfter: 16))
                 var ids: [Int64] = []
                 while case .event(let event, true) = try await chat.next() { ids.append(event.id) }
                 #expect(ids == [17, 18, 19, 20, 21])
@@ -167,7 +167,7 @@ struct StructuredProtocolTests {
             ) {
                 chat in
                 let first = try await chat.next()
-                #expect(first == .gap(after: 999, resumedAfter: 0))
+                #expect(first == .gap(room: "main", after: 999, resumedAfter: 0))
             }
         }
     }
