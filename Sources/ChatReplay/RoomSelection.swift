@@ -21,7 +21,7 @@ public struct RoomSelection: Sendable, Equatable {
         to filter: EventFilter, reader: EventReader, path: String, missingOK: Bool = false
     ) throws(ReplayError) -> EventFilter {
         var filter = filter
-        // MERGE: filter.includePrivate = includePrivate (the lead's EventFilter, schema 2)
+        filter.includePrivate = includePrivate
         guard let room else { return filter }
         guard case .success(let name) = Room.name(room) else {
             throw ReplayError("--room \(room): not a room name")

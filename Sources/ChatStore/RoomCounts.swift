@@ -53,12 +53,7 @@ extension EventReader {
     /// (`Room.name`, `Room.key`); nil when the database has no such room.
     public func roomName(matching typed: String) throws(StoreError) -> String? {
         guard case .success(let name) = Room.name(typed) else { return nil }
-        let stmt = try database.prepare("SELECT name FROM rooms WHERE name <> '' ORDER BY id")
-        while try stmt.step() {
-            let stored = stmt.string(0)
-            if Room.key(stored) == Room.key(name) { return stored }
-        }
-        return nil
+        return try roomNames().first { Room.key($0) == Room.key(name) }
     }
 
     /// The rooms (not the private one) that hold events `filter` selects, by name.

@@ -11,7 +11,7 @@ extension ReplayCommand {
         let targetReader = try targetDatabase.map(ReplayDatabase.openReader(path:))
         // Every room and every private message: the re-enactment is of the whole session.
         var all = EventFilter(session: session.id)
-        // MERGE: all.includePrivate = true
+        all.includePrivate = true
         var pager = EventPager(reader: reader, filter: all)
         let rooms = try storeQuery { try reader.rooms(selectedBy: all) }.count > 1
         let reenactor = Reenactor(target: target, timing: timing, timeout: .seconds(max(1, Int64(connectTimeout))))
@@ -28,7 +28,7 @@ extension ReplayCommand {
         if let targetReader, let ids = outcome.targetIDs {
             recorded = try storeQuery {
                 var recorded = EventFilter(afterID: ids.lowerBound - 1)
-                // MERGE: recorded.includePrivate = true
+                recorded.includePrivate = true
                 return try targetReader.events(recorded).filter { $0.id <= ids.upperBound }
             }
         } else {
