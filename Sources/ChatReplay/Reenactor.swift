@@ -148,7 +148,8 @@ public struct Reenactor: Sendable {
                 guard room != Room.privateName, await !log.observerIsIn(room) else { return }
                 try await log.observer?.send(.join(room: room))
                 _ = try await log.wait(
-                    for: .observerIn(Room.key(room)), timeout: timeout, what: "the observer's join of \(Room.display(room))")
+                    for: .observerIn(Room.key(room)), timeout: timeout,
+                    what: "the observer's join of \(Room.display(room))")
             }
 
             /// Connects a client for `key` as `name`, into `room` (the server's default room as it
@@ -244,9 +245,11 @@ public struct Reenactor: Sendable {
                         }
                     case .message, .action:
                         let command: ReenactmentCommand =
-                            event.kind == .message ? .say(event.text, room: event.room) : .me(event.text, room: event.room)
+                            event.kind == .message
+                            ? .say(event.text, room: event.room) : .me(event.text, room: event.room)
                         await issue(command, key)
-                        try await step(participants[key]!, event, by(participants[key]!.name, event.kind, in: event.room))
+                        try await step(
+                            participants[key]!, event, by(participants[key]!.name, event.kind, in: event.room))
                     case .topic:
                         await issue(.topic(event.text, room: event.room), key)
                         try await step(participants[key]!, event, by(participants[key]!.name, .topic, in: event.room))
@@ -260,7 +263,8 @@ public struct Reenactor: Sendable {
                             participants[key]?.original = event.text
                             participants[key]?.name = renamed.text
                             names.append((event.text, renamed.text))
-                        } else if let participant = participants[key] ?? gone[key], let previous = participant.previous {
+                        } else if let participant = participants[key] ?? gone[key], let previous = participant.previous
+                        {
                             // The same rename recorded in another of its rooms.
                             try await step(participant, event, by(previous.name, .rename, in: event.room))
                         }

@@ -44,7 +44,9 @@ public enum TerminalReplay {
         player.tick = .milliseconds(500)
         try await player.play(
             next: { try pager.next() }, total: count, span: span, inbox: inbox,
-            emit: { event in try output.write("\r\u{1B}[K" + TextTranscript.line(event, local: local, room: room) + "\n") },
+            emit: { event in
+                try output.write("\r\u{1B}[K" + TextTranscript.line(event, local: local, room: room) + "\n")
+            },
             status: { status in
                 try? output.write("\r\u{1B}[K" + status.line(width: width))
                 try? output.flush()

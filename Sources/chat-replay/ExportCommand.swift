@@ -72,7 +72,9 @@ struct ExportCommand: AsyncParsableCommand {
         for name in list.split(separator: ",") {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
             guard let kind = EventKind(rawValue: trimmed) else {
-                throw ValidationError("unknown kind \"\(trimmed)\" (kinds: \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw ValidationError(
+                    "unknown kind \"\(trimmed)\" (kinds: \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             kinds.insert(kind)
         }
