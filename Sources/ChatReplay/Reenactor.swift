@@ -99,6 +99,10 @@ public struct Reenactor: Sendable {
                             switch message {
                             case .event(let event, history: false): await log.append(event)
                             case .joined(let room, _, _): await log.observerJoined(room)
+                            case .error(let code, let message):
+                                // Only the observer's joins can be refused: say so at once.
+                                let why = EventKey.quotedBrief(message)
+                                await log.fail(ReplayError("the target refused the observer: \(code.rawValue) \(why)"))
                             default: continue
                             }
                         }

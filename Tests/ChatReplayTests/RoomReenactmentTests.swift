@@ -1,0 +1,139 @@
+import ChatModel
+import ChatProtocol
+import ChatReplay
+import ChatServer
+import ChatStore
+import ChatTestSupport
+import Foundation
+import Testing
+
+/// Re-enacts the two-room session (joins, a topic, a rename, private messages, a part, a quit's
+/// leave in each room) against a real server, and checks what it recorded room by room.
+@Suite struct RoomReenactmentTests {
+    /// The keys of `events` without the observer's, by scope, in order.
+    static func byScope(_ keys: [EventKey]) -> [String: [EventKey]] {
+        Dictionary(grouping: keys, by: \.scope)
+    }
+
+    @Test func multiRoomSessionReenactsWithoutDifferences() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let original = directory.file("original.sqlite")
+        let recorded = try await record(RoomsFixture.events, at: original)
+        let target = directory.file("target.sqlite")
+        try await withServer(database: target) { server in
+            let byDatabase = try await runCLI(
+                [
+                    "replay", "--database", original, "--to", "127.0.0.1:\(server.port)", "--instant", "--verify",
+                    "--target-database", target,
+                ], in: directory.path)
+            #expect(byDatabase.status == 0, "\(byDatabase.stdout)\(byDatabase.stderr)")
+            #expect(byDatabase.stdout.contains("verify: no differences (17 events; target in \(target))"))
+            #expect(byDatabase.stdout.contains("] #dev alice set the topic: deploys at 5 <b>\n"))
+            #expect(byDatabase.stdout.contains("] robert to alice (private): yes\n"))
+            let byObserver = try await runCLI(
+                ["replay", "--database", original, "--to", "127.0.0.1:\(server.port)", "--instant", "--verify"],
+                in: directory.path)
+            #expect(byObserver.status == 0, "\(byObserver.stdout)\(byObserver.stderr)")
+            #expect(byObserver.stdout.contains("verify: no differences (17 events; target as the observer saw it)"))
+        }
+        // The target recorded the same events, room by room, twice; the observer's own aside.
+        let replayed = try EventReader(path: target).events(EventFilter(includePrivate: true)).filter {
+            $0.user != "replay-observer"
+        }
+        let expected = Self.byScope(recorded.map { EventKey($0) })
+        let twice = expected.mapValues { $0 + $0 }
+        #expect(Self.byScope(replayed.map { EventKey($0) }) == twice)
+        #expect(replayed.filter { $0.reason == .part }.map(\.user) == ["alice", "alice"])
+    }
+
+    @Test func aNameTakenOnTheTargetIsOneRenameAndPrivateMessagesFollowIt() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let original = directory.file("original.sqlite")
+        try await record(RoomsFixture.events, at: original)
+        let target = directory.file("target.sqlite")
+        try await withServer(database: target) { server in
+            try await ChatConnection.withConnection(host: "127.0.0.1", port: server.port, name: "alice", history: 0) {
+                squatter in
+                let result = try await runCLI(
+                    [
+                        "replay", "--database", original, "--to", "127.0.0.1:\(server.port)", "--instant", "--verify",
+                        "--target-database", target,
+                    ], in: directory.path)
+                #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+                #expect(result.stdout.contains("renamed: alice -> alice2\n"))
+                #expect(result.stdout.contains("verify: 1 difference"), "\(result.stdout)")
+                try await squatter.quit()
+            }
+        }
+        // robert's private message went to the re-enacted alice, under the name she got.
+        let privates = try EventReader(path: target).events(EventFilter(includePrivate: true)).filter(\.isPrivate)
+        #expect(privates.map { "\($0.user)>\($0.recipient ?? "")" } == ["alice2>bob", "robert>alice2"])
+    }
+
+    @Test func aBrokenReenactmentReportsTheDifferenceInItsRoom() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let original = directory.file("original.sqlite")
+        let recorded = try await record(RoomsFixture.events, at: original)
+        try await withServer(database: directory.file("target.sqlite")) { server in
+            // A re-enactment that leaves the topic out, and says "shipping #43" instead of #42.
+            var remaining = recorded.filter { $0.kind != .topic }[...]
+            let reenactor = Reenactor(
+                target: LoopbackAddress(host: "127.0.0.1", port: server.port), timing: ReplayTiming(instant: true))
+            let outcome = try await reenactor.run(next: {
+                guard var event = remaining.popFirst() else { return nil }
+                if event.text == "shipping #42" { event.text = "shipping #43" }
+                return event
+            })
+            let differences = Verification.compareByRoom(
+                original: recorded.map { EventKey($0) }, target: outcome.targetKeys(outcome.observed),
+                renames: outcome.renames)
+            let topic = EventKey(kind: .topic, room: "dev", user: "alice", text: "deploys at 5 <b>")
+            let sent = EventKey(kind: .message, room: "dev", user: "bob", text: "shipping #42")
+            let said = EventKey(kind: .message, room: "dev", user: "bob", text: "shipping #43")
+            #expect(
+                differences == [
+                    .scoped("#dev", .missing(topic, position: 2)), .scoped("#dev", .extra(said, position: 3)),
+                    .scoped("#dev", .missing(sent, position: 4)),
+                ], "\(differences)")
+            #expect(
+                differences.map(\.description) == [
+                    "#dev: missing: #2 topic alice \"deploys at 5 <b>\"",
+                    "#dev: extra: #3 message bob: \"shipping #43\"",
+                    "#dev: missing: #4 message bob: \"shipping #42\"",
+                ])
+        }
+    }
+}
+
+@Suite struct RoomVerificationTests {
+    let join = EventKey(kind: .join, user: "a")
+    let hi = EventKey(kind: .message, user: "a", text: "hi")
+    let devJoin = EventKey(kind: .join, room: "dev", user: "a")
+    let devHi = EventKey(kind: .message, room: "Dev", user: "a", text: "hi")
+    let psst = EventKey(kind: .message, room: Room.privateName, user: "a", text: "psst", recipient: "b")
+
+    @Test func eachRoomInItsOwnOrder() {
+        // Interleaved differently across rooms, the same within each: no difference.
+        #expect(
+            Verification.compareByRoom(
+                original: [join, devJoin, hi, devHi, psst], target: [join, hi, psst, devJoin, devHi]
+            )
+            .isEmpty)
+        #expect(
+            Verification.compareByRoom(original: [join, devJoin, devHi], target: [join, devHi, devJoin]).map(
+                \.description)
+                == ["#dev: reordered: join a (original #1, target #2)"])
+        #expect(
+            Verification.compareByRoom(original: [join, psst], target: [join]).map(\.description)
+                == ["private: missing: #1 message a to b: \"psst\""])
+    }
+
+    @Test func oneRoomReadsAsBefore() {
+        #expect(
+            Verification.compareByRoom(original: [join, hi], target: [join], renames: [(from: "a", to: "a2")])
+                == [.renamed(from: "a", to: "a2"), .missing(hi, position: 2)])
+    }
+}
