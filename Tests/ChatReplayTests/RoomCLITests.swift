@@ -1,5 +1,6 @@
 import ChatModel
 import ChatProtocol
+import ChatReplay
 import ChatStore
 import ChatTestSupport
 import Foundation
@@ -65,5 +66,36 @@ import Testing
         let unknown = try await runCLI(["replay", "--instant", "--room", "ops"], in: directory.path)
         #expect(unknown.status == 2)
         #expect(unknown.stderr == "chat-replay: error: chat.sqlite: no room #ops (rooms: #dev, #main)\n")
+    }
+}
+
+@Suite struct RoomFollowTests {
+    /// Follows `selection` from the start of the fixture until `count` events came.
+    static func follow(_ selection: RoomSelection, count: Int) async throws -> [Event] {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("chat.sqlite")
+        try await record(RoomsFixture.events, at: path)
+        let reader = try EventReader(path: path)
+        var follower = Follower(
+            reader: reader, after: 0,
+            filter: try selection.apply(to: EventFilter(), reader: reader, path: path, missingOK: true))
+        follower.interval = .milliseconds(10)
+        var seen: [Event] = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        try await follower.run(stopWhen: { seen.count >= count || ContinuousClock.now > deadline }) { seen.append($0) }
+        return seen
+    }
+
+    @Test func followsOneRoomAndPrivateMessagesOnlyWhenAsked() async throws {
+        let dev = try await Self.follow(RoomSelection(room: "#dev"), count: 8)
+        #expect(dev.count == 8 && dev.allSatisfy { $0.room == "dev" })
+        let everything = try await Self.follow(RoomSelection(includePrivate: true), count: 17)
+        #expect(everything.filter(\.isPrivate).count == 2)
+        let noPrivate = try await Self.follow(RoomSelection(), count: 15)
+        #expect(noPrivate.count == 15 && noPrivate.allSatisfy { !$0.isPrivate })
+        // A room that does not exist yet can be followed: nothing comes.
+        let later = try await Self.follow(RoomSelection(room: "later"), count: 0)
+        #expect(later.isEmpty)
     }
 }
