@@ -83,7 +83,8 @@ import Testing
         follower.interval = .milliseconds(10)
         var seen: [Event] = []
         let deadline = ContinuousClock.now + .seconds(10)
-        try await follower.run(stopWhen: { seen.count >= count || ContinuousClock.now > deadline }) { seen.append($0) }
+        try await follower.run(
+            stopWhen: { seen.count >= count || ContinuousClock.now > deadline }, emit: { seen.append($0) })
         return seen
     }
 
