@@ -5,6 +5,7 @@ import ChatServer
 import ChatStore
 import ChatTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// Re-enacts the two-room session (joins, a topic, a rename, private messages, a part, a quit's
@@ -104,6 +105,83 @@ import Testing
                     "#dev: extra: #3 message bob: \"shipping #43\"",
                     "#dev: missing: #4 message bob: \"shipping #42\"",
                 ])
+        }
+    }
+
+    /// Records a session on a real server, as people make it: alice and bob in #main and #dev, a
+    /// topic, a private message, bob becomes robert, alice parts #dev, both quit. Each step waits
+    /// until the server has recorded it.
+    static func recordRoomSession(at path: String) async throws {
+        try await withServer(database: path) { server in
+            let port = server.port
+            let count = Counter()
+            func recorded(_ more: Int) async throws {
+                let expected = count.add(more)
+                try await eventually("\(expected) events") {
+                    try EventReader(path: path).events(EventFilter(includePrivate: true)).count == expected
+                }
+            }
+            try await ChatConnection.withConnection(host: "127.0.0.1", port: port, name: "alice", history: 0) { alice in
+                try await recorded(1)
+                try await alice.send(.join(room: "dev"))
+                try await recorded(1)
+                try await alice.send(.topic(room: "dev", text: "deploys at 5"))
+                try await recorded(1)
+                try await ChatConnection.withConnection(host: "127.0.0.1", port: port, name: "bob", history: 0) { bob in
+                    try await recorded(1)
+                    try await bob.send(.join(room: "dev"))
+                    try await recorded(1)
+                    try await bob.send(.say("shipping", room: "dev"))
+                    try await recorded(1)
+                    try await alice.send(.msg(to: "bob", text: "lunch?"))
+                    try await recorded(1)
+                    try await bob.send(.nick("robert"))
+                    try await recorded(2)  // in #main and in #dev
+                    try await bob.send(.me("deploys", room: "dev"))
+                    try await recorded(1)
+                    try await alice.send(.part(room: "dev"))
+                    try await recorded(1)
+                    try await bob.quit()
+                }
+                try await recorded(2)  // robert's leaves of #main and #dev
+                try await alice.quit()
+            }
+            try await recorded(1)
+        }
+    }
+
+    @Test func aSessionRecordedByTheServerReenactsWithoutDifferences() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let original = directory.file("original.sqlite")
+        try await Self.recordRoomSession(at: original)
+        let recorded = try EventReader(path: original).events(EventFilter(session: 1, includePrivate: true))
+        #expect(
+            recorded.map(\.kind) == [
+                .join, .join, .topic, .join, .join, .message, .message, .rename, .rename, .action, .leave, .leave,
+                .leave, .leave,
+            ])
+        let target = directory.file("target.sqlite")
+        try await withServer(database: target) { server in
+            let result = try await runCLI(
+                [
+                    "replay", "--database", original, "--to", "127.0.0.1:\(server.port)", "--speed", "50", "--verify",
+                    "--target-database", target,
+                ], in: directory.path)
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("verify: no differences (14 events; target in \(target))"))
+        }
+    }
+}
+
+/// A count shared with the waits of a recording.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+
+    func add(_ more: Int) -> Int {
+        value.withLock {
+            $0 += more
+            return $0
         }
     }
 }
