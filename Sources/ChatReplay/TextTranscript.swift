@@ -6,8 +6,9 @@ import ChatStore
 /// `[...] bob left the chat (connection lost)`: `PlainText.historyLine`, whose text is neutralised,
 /// so a transcript printed on a terminal can never move its cursor or change its colours. An export
 /// across sessions marks them: `[2026-11-22 10:00:00] --- session 1 started ---`; one of several
-/// rooms names each event's room: `[2026-11-22 10:01:02] #dev alice: hi` (a private message has
-/// none: its sentence says `bob to carol (private): psst`).
+/// rooms names each event's room as a plain member in several rooms sees it,
+/// `[2026-11-22 10:01:02] [#dev] alice: hi` (a private message has none: its sentence says
+/// `bob to carol (private): psst`).
 public struct TextTranscript: TranscriptWriter {
     let output: any TranscriptOutput
     private var local = false
@@ -42,6 +43,6 @@ public struct TextTranscript: TranscriptWriter {
     public static func line(_ event: Event, local: Bool = false, room: Bool = false) -> String {
         guard room, !event.isPrivate else { return PlainText.historyLine(event, local: local) }
         let room = TextSanitizer.clean(Room.display(event.room))
-        return "[\(Timestamp.readable(event.timeMillis, local: local))] \(room) \(PlainText.line(event))"
+        return "[\(Timestamp.readable(event.timeMillis, local: local))] [\(room)] \(PlainText.line(event))"
     }
 }

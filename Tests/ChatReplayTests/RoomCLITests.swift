@@ -61,7 +61,7 @@ import Testing
         #expect(replay.stdout.split(separator: "\n").count == 7)
         #expect(replay.stdout.contains("] bob is now known as robert\n") && !replay.stdout.contains("#"))
         let all = try await runCLI(["replay", "--instant", "--include-private"], in: directory.path)
-        #expect(all.stdout.contains("] #dev bob: shipping #42\n"))
+        #expect(all.stdout.contains("] [#dev] bob: shipping #42\n"))
         #expect(all.stdout.contains("] robert to alice (private): yes\n"))
         let unknown = try await runCLI(["replay", "--instant", "--room", "ops"], in: directory.path)
         #expect(unknown.status == 2)

@@ -30,7 +30,7 @@ import Testing
                 ], in: directory.path)
             #expect(byDatabase.status == 0, "\(byDatabase.stdout)\(byDatabase.stderr)")
             #expect(byDatabase.stdout.contains("verify: no differences (17 events; target in \(target))"))
-            #expect(byDatabase.stdout.contains("] #dev alice set the topic: deploys at 5 <b>\n"))
+            #expect(byDatabase.stdout.contains("] [#dev] alice set the topic: deploys at 5 <b>\n"))
             #expect(byDatabase.stdout.contains("] robert to alice (private): yes\n"))
             let byObserver = try await runCLI(
                 ["replay", "--database", original, "--to", "127.0.0.1:\(server.port)", "--instant", "--verify"],

@@ -48,7 +48,7 @@ import Testing
 
     /// What each format shows for bob's message in #dev, and for alice's private message to bob.
     static let marks: [(TranscriptFormat, room: String, private: [String])] = [
-        (.text, "] #dev bob: shipping #42\n", ["] alice to bob (private): lunch, =later?\n"]),
+        (.text, "] [#dev] bob: shipping #42\n", ["] alice to bob (private): lunch, =later?\n"]),
         (.markdown, "` \\#dev **bob**: shipping \\#42\n", ["` **alice** to **bob** (private): lunch, =later?\n"]),
         (
             .html, #"</time> <span class="room">#dev</span> <bdi"#,
