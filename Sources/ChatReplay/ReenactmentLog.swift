@@ -21,6 +21,9 @@ actor ReenactmentLog {
     private(set) var events: [Event] = []
     private var welcomes: [ParticipantKey: String] = [:]
     private var observerRooms: Set<String> = []
+    /// The target's refusals of the observer's joins (room limits), the last one's words.
+    private(set) var observerRefusals = 0
+    private(set) var observerRefusal = ""
     private var failure: ReplayError?
     private var waiters: [Int: Waiter] = [:]
     private var nextWaiter = 0
@@ -31,8 +34,9 @@ actor ReenactmentLog {
         /// The first event after `index`, not among `taken`, that `matches`.
         case event(after: Int, taken: Set<Int>, matches: @Sendable (Event) -> Bool)
         case welcome(ParticipantKey)
-        /// The observer is in the room with this key (`Room.key`).
-        case observerIn(String)
+        /// The observer is in the room with this key (`Room.key`), or (`.index(refusals)`) the
+        /// target has refused it more than `refusals` times.
+        case observerIn(String, refusals: Int)
     }
 
     enum Outcome {
@@ -61,6 +65,13 @@ actor ReenactmentLog {
     }
 
     func observerIsIn(_ room: String) -> Bool { observerRooms.contains(Room.key(room)) }
+
+    /// The target refused the observer's join (a room limit): `message`.
+    func observerRefused(_ message: String) {
+        observerRefusals += 1
+        observerRefusal = message
+        wake()
+    }
 
     func welcomed(_ key: ParticipantKey, as name: String) {
         welcomes[key] = name
@@ -111,8 +122,9 @@ actor ReenactmentLog {
         switch condition {
         case .welcome(let key):
             return welcomes[key].map(Outcome.name)
-        case .observerIn(let room):
-            return observerRooms.contains(room) ? .name(room) : nil
+        case .observerIn(let room, let refusals):
+            if observerRooms.contains(room) { return .name(room) }
+            return observerRefusals > refusals ? .index(observerRefusals) : nil
         case .event(let after, let taken, let matches):
             guard after + 1 < events.count else { return nil }
             for index in (after + 1)..<events.count where !taken.contains(index) && matches(events[index]) {

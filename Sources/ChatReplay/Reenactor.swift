@@ -99,8 +99,11 @@ public struct Reenactor: Sendable {
                             switch message {
                             case .event(let event, history: false): await log.append(event)
                             case .joined(let room, _, _): await log.observerJoined(room)
+                            case .error(.roomLimit, let message):
+                                // Making rooms too fast: the conductor asks again.
+                                await log.observerRefused(message)
                             case .error(let code, let message):
-                                // Only the observer's joins can be refused: say so at once.
+                                // Nothing else the observer asks can be refused: say so at once.
                                 let why = EventKey.quotedBrief(message)
                                 await log.fail(ReplayError("the target refused the observer: \(code.rawValue) \(why)"))
                             default: continue
@@ -147,13 +150,26 @@ public struct Reenactor: Sendable {
                 } catch {}
             }
 
-            /// The observer joins `room` unless it is there, so that it sees what happens in it.
+            /// The observer joins `room` unless it is there, so that it sees what happens in it. The
+            /// observer makes each room on the target, and a target limits how fast one member makes
+            /// rooms (five at once, then one every 5 s): refused so ("try again in 5 s"), it waits
+            /// twice the time it was given (the refused join counted too) and asks once more.
             func observe(_ room: String) async throws {
                 guard room != Room.privateName, await !log.observerIsIn(room) else { return }
-                try await log.observer?.send(.join(room: room))
-                _ = try await log.wait(
-                    for: .observerIn(Room.key(room)), timeout: timeout,
-                    what: "the observer's join of \(Room.display(room))")
+                for attempt in 0..<2 {
+                    let refusals = await log.observerRefusals
+                    try await log.observer?.send(.join(room: room))
+                    let outcome = try await log.wait(
+                        for: .observerIn(Room.key(room), refusals: refusals), timeout: timeout,
+                        what: "the observer's join of \(Room.display(room))")
+                    if case .name = outcome { return }
+                    let refusal = await log.observerRefusal
+                    guard attempt == 0, let seconds = RoomPace.retrySeconds(refusal) else {
+                        let why = EventKey.quotedBrief(refusal)
+                        throw ReplayError("the target refused the observer's join of \(Room.display(room)): \(why)")
+                    }
+                    try await Task.sleep(for: .seconds(2 * seconds))
+                }
             }
 
             /// Connects a client for `key` as `name`, into `room` (the server's default room as it

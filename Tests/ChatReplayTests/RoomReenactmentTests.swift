@@ -1,12 +1,13 @@
 import ChatModel
 import ChatProtocol
-import ChatReplay
 import ChatServer
 import ChatStore
 import ChatTestSupport
 import Foundation
 import Synchronization
 import Testing
+
+@testable import ChatReplay
 
 /// Re-enacts the two-room session (joins, a topic, a rename, private messages, a part, a quit's
 /// leave in each room) against a real server, and checks what it recorded room by room.
@@ -106,6 +107,38 @@ import Testing
                     "#dev: missing: #4 message bob: \"shipping #42\"",
                 ])
         }
+    }
+
+    /// carol arrives in #r1 (not #main) and goes through six rooms: her hello asks for #r1, and
+    /// the observer, who makes each room on the target, is held to the target's pace of room
+    /// making (five at once, then one every 5 s; a refused one counts), so this takes about 10 s.
+    @Test func aFirstRoomOtherThanMainAndMoreRoomsThanTheTargetMakesAtOnce() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let original = directory.file("original.sqlite")
+        let rooms = (1...6).map { "r\($0)" }
+        var events: [NewEvent] = []
+        for room in rooms {
+            events.append(NewEvent(kind: .join, room: room, user: "carol", connection: 3))
+            events.append(NewEvent(kind: .message, room: room, user: "carol", text: "hi \(room)", connection: 3))
+        }
+        for room in rooms {
+            events.append(NewEvent(kind: .leave, room: room, user: "carol", connection: 3, reason: .quit))
+        }
+        try await record(events, at: original)
+        let target = directory.file("target.sqlite")
+        try await withServer(database: target) { server in
+            let result = try await runCLI(
+                [
+                    "replay", "--database", original, "--to", "127.0.0.1:\(server.port)", "--instant", "--verify",
+                    "--target-database", target, "--connect-timeout", "10",
+                ], in: directory.path)
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("verify: no differences (18 events; target in \(target))"))
+        }
+        let carol = try EventReader(path: target).events(EventFilter(users: ["carol"]))
+        #expect(carol.first.map { EventKey($0) } == EventKey(kind: .join, room: "r1", user: "carol"))
+        #expect(!carol.contains { $0.room == Room.defaultName })
     }
 
     /// Records a session on a real server, as people make it: alice and bob in #main and #dev, a
@@ -213,5 +246,13 @@ final class Counter: Sendable {
         #expect(
             Verification.compareByRoom(original: [join, hi], target: [join], renames: [(from: "a", to: "a2")])
                 == [.renamed(from: "a", to: "a2"), .missing(hi, position: 2)])
+    }
+}
+
+@Suite struct RoomPaceTests {
+    @Test func theWaitIsReadFromTheRefusal() {
+        #expect(RoomPace.retrySeconds("error: you are making new rooms too fast; try again in 5 s.") == 5)
+        #expect(RoomPace.retrySeconds("error: you are making new rooms too fast; try again in 999 s.") == 120)
+        #expect(RoomPace.retrySeconds("error: you are in 20 rooms, the limit; /part one first.") == nil)
     }
 }
