@@ -39,8 +39,6 @@ public struct Reenactor: Sendable {
         var original: String
         var name: String
         let commands: AsyncStream<ReenactmentCommand>.Continuation
-        /// Rooms it is in (keys).
-        var rooms: Set<String> = []
         /// The names before its last rename (original, target): the rename is recorded once in each
         /// of its rooms, and every record but the first is only waited for.
         var previous: (original: String, name: String)?
@@ -171,7 +169,7 @@ public struct Reenactor: Sendable {
                         for: .welcome(key), timeout: timeout, what: "the welcome of \(name)")
                 else { throw ReplayError("no welcome") }
                 names.append((name, given))
-                return Participant(original: name, name: given, commands: continuation, rooms: [Room.key(room)])
+                return Participant(original: name, name: given, commands: continuation)
             }
 
             /// Waits until the target has recorded the event of `participant` that `matches`, after
@@ -226,7 +224,6 @@ public struct Reenactor: Sendable {
                     switch event.kind {
                     case .join:
                         await issue(.join(event.room), key)
-                        participants[key]?.rooms.insert(Room.key(event.room))
                         try await step(participants[key]!, event, by(participants[key]!.name, .join, in: event.room))
                     case .message where event.isPrivate:
                         let participant = participants[key]!
@@ -265,7 +262,6 @@ public struct Reenactor: Sendable {
                     case .leave where event.reason == .part:
                         guard participants[key] != nil else { return }
                         await issue(.part(event.room), key)
-                        participants[key]?.rooms.remove(Room.key(event.room))
                         try await step(participants[key]!, event, by(participants[key]!.name, .leave, in: event.room))
                     case .leave:
                         if var participant = participants.removeValue(forKey: key) {
