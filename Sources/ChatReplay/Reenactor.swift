@@ -97,6 +97,9 @@ public struct Reenactor: Sendable {
             var participants: [ParticipantKey: Participant] = [:]
             /// Participants whose connection has ended, while the leaves it causes are recorded.
             var gone: [ParticipantKey: Participant] = [:]
+            /// A record without connection numbers knows a participant by name: after a rename, its
+            /// new name stands for the key of the old one.
+            var aliases: [ParticipantKey: ParticipantKey] = [:]
             var names: [(from: String, to: String)] = []
             var original: [EventKey] = []
             var taken: Set<Int> = []
@@ -208,7 +211,7 @@ public struct Reenactor: Sendable {
             func play() async throws {
                 let player = ReplayPlayer(clock: ContinuousClock(), timing: timing)
                 try await player.play(next: next) { event in
-                    let key = ParticipantKey(event)
+                    let key = aliases[ParticipantKey(event)] ?? ParticipantKey(event)
                     original.append(EventKey(event))
                     try await observe(event.room)
                     if participants[key] == nil, gone[key] == nil, event.kind != .leave {
@@ -254,6 +257,7 @@ public struct Reenactor: Sendable {
                             participants[key]?.original = event.text
                             participants[key]?.name = renamed.text
                             names.append((event.text, renamed.text))
+                            if case .user = key { aliases[.user(event.text)] = key }
                         } else if let participant = participants[key] ?? gone[key], let previous = participant.previous
                         {
                             // The same rename recorded in another of its rooms.

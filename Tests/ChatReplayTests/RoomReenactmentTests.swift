@@ -49,6 +49,28 @@ import Testing
         #expect(replayed.filter { $0.reason == .part }.map(\.user) == ["alice", "alice"])
     }
 
+    @Test func aRecordWithoutConnectionNumbersKnowsParticipantsByNameAcrossARename() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let original = directory.file("original.sqlite")
+        try await record(
+            RoomsFixture.events.map {
+                var event = $0
+                event.connection = nil
+                return event
+            }, at: original)
+        let target = directory.file("target.sqlite")
+        try await withServer(database: target) { server in
+            let result = try await runCLI(
+                [
+                    "replay", "--database", original, "--to", "127.0.0.1:\(server.port)", "--instant", "--verify",
+                    "--target-database", target,
+                ], in: directory.path)
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("verify: no differences (17 events; target in \(target))"))
+        }
+    }
+
     @Test func aNameTakenOnTheTargetIsOneRenameAndPrivateMessagesFollowIt() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
