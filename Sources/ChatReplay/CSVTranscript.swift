@@ -7,12 +7,13 @@ import ChatStore
 /// `-`, `@`, tab or CR) gets a leading `'`, and so does one that already starts with `'`, so the
 /// neutralising is reversible: drop one leading `'` to get the text back (`CSVTranscript.original`).
 ///
-/// Columns: `id,time,session,room,kind,user,text,reason`; `time` is ISO 8601 UTC with milliseconds.
+/// Columns: `id,time,session,room,kind,user,text,reason,recipient`; `time` is ISO 8601 UTC with
+/// milliseconds; a private message has an empty `room` and its `recipient`.
 public struct CSVTranscript: TranscriptWriter {
     let output: any TranscriptOutput
 
     /// The header row's names.
-    public static let columns = ["id", "time", "session", "room", "kind", "user", "text", "reason"]
+    public static let columns = ["id", "time", "session", "room", "kind", "user", "text", "reason", "recipient"]
 
     public init(output: any TranscriptOutput) {
         self.output = output
@@ -26,7 +27,7 @@ public struct CSVTranscript: TranscriptWriter {
         let cells = [
             String(event.id), Timestamp.iso8601(event.timeMillis), String(event.session),
             Self.cell(event.room), event.kind.rawValue, Self.cell(event.user), Self.cell(event.text),
-            event.reason?.rawValue ?? "",
+            event.reason?.rawValue ?? "", event.recipient.map(Self.cell) ?? "",
         ]
         try output.write(cells.joined(separator: ",") + "\r\n")
     }

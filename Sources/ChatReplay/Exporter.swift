@@ -9,13 +9,17 @@ public enum Exporter {
     /// Writes the selected events and returns what was written; `lastID` falls back to the filter's
     /// `afterID` when nothing was, so an incremental export can always continue from it.
     /// Each session's start is marked before its first event and its end after its last, with the
-    /// session as `sessions` (by default the reader) describes it. `progress`, when given, shows
+    /// session as `sessions` (by default the reader) describes it. When the filter selects events
+    /// of more than one room, the header says so (`showsRooms`) and each event names its room.
+    /// `progress`, when given, shows
     /// the count on standard error as it goes.
     public static func export(
         from reader: EventReader, filter: EventFilter, header: TranscriptHeader, to writer: inout any TranscriptWriter,
         progress: ProgressLine? = nil, sessions: SessionSource? = nil
     ) throws(ReplayError) -> TranscriptSummary {
         let lookup: SessionSource = sessions ?? { try reader.session($0) }
+        var header = header
+        if filter.room == nil { header.showsRooms = try storeQuery { try reader.rooms(selectedBy: filter) }.count > 1 }
         try writer.begin(header)
         var count = 0
         var lastID = filter.afterID

@@ -7,10 +7,13 @@ public struct Follower {
     public let reader: EventReader
     public var after: Int64
     public var interval: Duration = .milliseconds(200)
+    /// Which events to follow (a room, private messages or not); its `afterID` moves on.
+    public var filter: EventFilter
 
-    public init(reader: EventReader, after: Int64) {
+    public init(reader: EventReader, after: Int64, filter: EventFilter = EventFilter()) {
         self.reader = reader
         self.after = after
+        self.filter = filter
     }
 
     /// Polls until SIGINT or task cancellation, emitting each new event once.
@@ -22,7 +25,9 @@ public struct Follower {
 
     /// Polls until `stopWhen` says so or the task is cancelled.
     public mutating func run(stopWhen: () -> Bool, emit: (Event) throws -> Void) async throws {
-        var pager = EventPager(reader: reader, filter: EventFilter(afterID: after))
+        var start = filter
+        start.afterID = after
+        var pager = EventPager(reader: reader, filter: start)
         while !stopWhen() && !Task.isCancelled {
             while let event = try pager.next() {
                 try emit(event)

@@ -17,6 +17,8 @@ enum HTMLStyle {
             time { color: var(--muted); font-family: ui-monospace, monospace; font-size: 0.9em; font-style: normal; }
             a { color: var(--link); }
             .user { font-weight: 600; } .join, .leave, .action { color: var(--muted); font-style: italic; }
+            .room { color: var(--muted); font-family: ui-monospace, monospace; font-size: 0.9em; }
+            .private { border-left: 3px dotted var(--rule); padding-left: 0.4em; }
             .session { margin: 0.8em 0; padding: 0.2em 0.6em; border-left: 3px solid var(--rule); color: var(--muted); }
             .session.unclean { border-left-color: var(--warn); color: var(--warn); }
             footer { margin-top: 2em; color: var(--muted); font-size: 0.9em; }

@@ -7,10 +7,12 @@ import ChatStore
 /// system prefers. Names are isolated with `<bdi>` in the client's name colours and texts carry
 /// `dir="auto"`, so right-to-left script displays correctly and cannot reorder the text around it.
 /// `http(s)://` links in texts are the only thing made clickable; where each session starts and
-/// ends, and whether cleanly, is marked.
+/// ends, and whether cleanly, is marked. One of several rooms names each event's room
+/// (`<span class="room">#dev</span>`); a private message's paragraph has the class `private`.
 public struct HTMLTranscript: TranscriptWriter {
     let output: any TranscriptOutput
     private var days = DayHeadings()
+    private var showsRooms = false
 
     public init(output: any TranscriptOutput) {
         self.output = output
@@ -18,6 +20,7 @@ public struct HTMLTranscript: TranscriptWriter {
 
     public mutating func begin(_ header: TranscriptHeader) throws(ReplayError) {
         days.local = header.local
+        showsRooms = header.showsRooms
         let title = Self.escape(header.title)
         try output.write(
             """
@@ -41,7 +44,7 @@ public struct HTMLTranscript: TranscriptWriter {
 
     public mutating func write(_ event: Event) throws(ReplayError) {
         try heading(event.timeMillis)
-        try output.write(Self.paragraph(event, local: days.local) + "\n")
+        try output.write(Self.paragraph(event, local: days.local, room: showsRooms) + "\n")
     }
 
     public mutating func mark(_ mark: SessionMark) throws(ReplayError) {
@@ -81,8 +84,9 @@ public struct HTMLTranscript: TranscriptWriter {
     }
 
     /// One event as one paragraph, without the newline: the `EventWords` sentence with the name in
-    /// `<bdi>` and the person's text in a `dir="auto"` span.
-    public static func paragraph(_ event: Event, local: Bool = false) -> String {
+    /// `<bdi>` and the person's text in a `dir="auto"` span; with `room`, the event's room after the
+    /// time. A private message's class is `message private`.
+    public static func paragraph(_ event: Event, local: Bool = false, room: Bool = false) -> String {
         let sentence = EventWords(event).rendered { piece in
             switch piece {
             case .name(let name): "<bdi class=\"user \(HTMLNameColors.className(for: name))\">\(escape(name))</bdi>"
@@ -90,8 +94,10 @@ public struct HTMLTranscript: TranscriptWriter {
             case .words(let words): escape(words)
             }
         }
-        let time = timeElement(event.timeMillis, local: local)
-        return "<p class=\"\(event.kind.rawValue)\" id=\"e\(event.id)\">\(time) \(sentence)</p>"
+        var time = timeElement(event.timeMillis, local: local)
+        if room && !event.isPrivate { time += " <span class=\"room\">\(escape(Room.display(event.room)))</span>" }
+        let kind = event.kind.rawValue + (event.isPrivate ? " private" : "")
+        return "<p class=\"\(kind)\" id=\"e\(event.id)\">\(time) \(sentence)</p>"
     }
 
     public mutating func end(_ summary: TranscriptSummary) throws(ReplayError) {

@@ -10,11 +10,13 @@ import ChatStore
 ///
 /// User text is sanitised and every character Markdown would interpret inline is backslash-escaped,
 /// so no message can become a link, an image, emphasis or raw HTML. An export across sessions marks
-/// them: `- `10:00:00` ── **session 1 started** ──`.
+/// them: `- `10:00:00` ── **session 1 started** ──`; one of several rooms names each event's room
+/// (`- `10:01:02` \#dev **alice**: hi`); a private message says so in its sentence.
 public struct MarkdownTranscript: TranscriptWriter {
     let output: any TranscriptOutput
     private var days = DayHeadings()
     private var marksSessions = false
+    private var showsRooms = false
 
     public init(output: any TranscriptOutput) {
         self.output = output
@@ -23,12 +25,13 @@ public struct MarkdownTranscript: TranscriptWriter {
     public mutating func begin(_ header: TranscriptHeader) throws(ReplayError) {
         days.local = header.local
         marksSessions = header.spansSessions
+        showsRooms = header.showsRooms
         try output.write("# \(Self.escape(header.title))\n\n\(days.note)\n")
     }
 
     public mutating func write(_ event: Event) throws(ReplayError) {
         try heading(event.timeMillis)
-        try output.write(Self.item(event, local: days.local) + "\n")
+        try output.write(Self.item(event, local: days.local, room: showsRooms) + "\n")
     }
 
     public mutating func mark(_ mark: SessionMark) throws(ReplayError) {
@@ -43,13 +46,15 @@ public struct MarkdownTranscript: TranscriptWriter {
     }
 
     /// One event as one list item, without the newline: the `EventWords` sentence, the name in bold
-    /// in messages and actions, joins and leaves in italics.
-    public static func item(_ event: Event, local: Bool = false) -> String {
+    /// in messages and actions, joins and leaves in italics; with `room`, the event's room after the
+    /// time (none for a private message).
+    public static func item(_ event: Event, local: Bool = false, room: Bool = false) -> String {
         let sentence = EventWords(event).rendered { piece in
             if case .name(let name) = piece, !event.kind.isPresence { return "**\(escape(name))**" }
             return escape(piece.string)
         }
-        let time = "`\(Timestamp.clock(event.timeMillis, local: local))`"
+        var time = "`\(Timestamp.clock(event.timeMillis, local: local))`"
+        if room && !event.isPrivate { time += " " + escape(Room.display(event.room)) }
         return "- \(time) " + (event.kind.isPresence ? "_\(sentence)_" : sentence)
     }
 

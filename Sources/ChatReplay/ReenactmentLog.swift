@@ -13,11 +13,17 @@ enum ParticipantKey: Hashable, Sendable {
     }
 }
 
-/// What the re-enactment has seen of the target: the observer's live events and each simulated
-/// client's welcome. The conductor waits on it, with a time limit, for each step to be recorded.
+/// What the re-enactment has seen of the target: the observer's live events (and the private
+/// messages the simulated clients sent, which only they see), the rooms the observer is in, and
+/// each simulated client's welcome. The conductor waits on it, with a time limit, for each step to
+/// be recorded.
 actor ReenactmentLog {
     private(set) var events: [Event] = []
     private var welcomes: [ParticipantKey: String] = [:]
+    private var observerRooms: Set<String> = []
+    /// The target's refusals of the observer's joins (room limits), the last one's words.
+    private(set) var observerRefusals = 0
+    private(set) var observerRefusal = ""
     private var failure: ReplayError?
     private var waiters: [Int: Waiter] = [:]
     private var nextWaiter = 0
@@ -25,9 +31,12 @@ actor ReenactmentLog {
     private(set) var observer: ChatSender?
 
     enum Condition {
-        /// The first event after `index` of this kind by this user.
-        case event(EventKind, user: String, after: Int)
+        /// The first event after `index`, not among `taken`, that `matches`.
+        case event(after: Int, taken: Set<Int>, matches: @Sendable (Event) -> Bool)
         case welcome(ParticipantKey)
+        /// The observer is in the room with this key (`Room.key`), or (`.index(refusals)`) the
+        /// target has refused it more than `refusals` times.
+        case observerIn(String, refusals: Int)
     }
 
     enum Outcome {
@@ -47,6 +56,21 @@ actor ReenactmentLog {
 
     func observing(with sender: ChatSender) {
         observer = sender
+    }
+
+    /// The observer is in `room` (its welcome's room, or a `joined` reply).
+    func observerJoined(_ room: String) {
+        observerRooms.insert(Room.key(room))
+        wake()
+    }
+
+    func observerIsIn(_ room: String) -> Bool { observerRooms.contains(Room.key(room)) }
+
+    /// The target refused the observer's join (a room limit): `message`.
+    func observerRefused(_ message: String) {
+        observerRefusals += 1
+        observerRefusal = message
+        wake()
     }
 
     func welcomed(_ key: ParticipantKey, as name: String) {
@@ -98,9 +122,12 @@ actor ReenactmentLog {
         switch condition {
         case .welcome(let key):
             return welcomes[key].map(Outcome.name)
-        case .event(let kind, let user, let after):
+        case .observerIn(let room, let refusals):
+            if observerRooms.contains(room) { return .name(room) }
+            return observerRefusals > refusals ? .index(observerRefusals) : nil
+        case .event(let after, let taken, let matches):
             guard after + 1 < events.count else { return nil }
-            for index in (after + 1)..<events.count where events[index].kind == kind && events[index].user == user {
+            for index in (after + 1)..<events.count where !taken.contains(index) && matches(events[index]) {
                 return .index(index)
             }
             return nil

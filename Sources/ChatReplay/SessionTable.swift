@@ -2,7 +2,8 @@ import ChatModel
 import ChatProtocol
 import ChatStore
 
-/// The `sessions` listing, as an aligned table or as JSON.
+/// The `sessions` listing, as an aligned table or as JSON, with each session's counts per room
+/// (private messages counted apart, never shown).
 public enum SessionTable {
     /// `end` for people: the end time, or `running` / `unclean`.
     static func end(_ session: Session, local: Bool) -> String {
@@ -19,8 +20,9 @@ public enum SessionTable {
         return session.endedMillis.map { $0 - session.startedMillis }
     }
 
-    /// The table, one row per session, with a header.
-    public static func text(_ sessions: [Session], now: Int64, local: Bool = false) -> String {
+    /// The table, one row per session, with a header; then, when `rooms` has more than one room
+    /// (or private messages), a second table with one row per session and room (`RoomTable`).
+    public static func text(_ sessions: [Session], rooms: [RoomCount] = [], now: Int64, local: Bool = false) -> String {
         var rows = [["ID", "START", "END", "DURATION", "PARTICIPANTS", "MESSAGES"]]
         for session in sessions {
             rows.append([
@@ -29,8 +31,13 @@ public enum SessionTable {
                 String(session.participants), String(session.messages),
             ])
         }
+        let table = aligned(rows, numeric: [0, 3, 4, 5])
+        return Set(rooms.map(\.room)).count > 1 ? table + "\n" + RoomTable.text(rooms) : table
+    }
+
+    /// Rows as columns: numbers right-aligned, the rest left-aligned, two spaces apart.
+    static func aligned(_ rows: [[String]], numeric: Set<Int>) -> String {
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        let numeric: Set<Int> = [0, 3, 4, 5]
         return rows.map { row in
             row.enumerated().map { column, cell in
                 let pad = String(repeating: " ", count: widths[column] - cell.count)
@@ -41,7 +48,10 @@ public enum SessionTable {
 
     /// `{"sessions":[{"id":1,"start":"...","end":"...","state":"clean","duration_ms":...,...}]}`;
     /// `end` and `duration_ms` are left out when unknown.
-    public static func json(_ sessions: [Session], now: Int64) -> String {
+    /// With `rooms`, each session also has `"rooms":[{"room":"main","messages":..,"joins":..,
+    /// "leaves":..}]` and `"private_messages":N`.
+    public static func json(_ sessions: [Session], rooms: [RoomCount]? = nil, now: Int64) -> String {
+        let bySession = Dictionary(grouping: rooms ?? [], by: \.session)
         let objects = sessions.map { session in
             var object = JSONObject()
             object.add("id", session.id)
@@ -56,6 +66,7 @@ public enum SessionTable {
             object.add("host", session.host)
             object.add("port", Int64(session.port))
             object.add("version", session.version)
+            if rooms != nil { RoomTable.add(bySession[session.id] ?? [], to: &object) }
             return object.string
         }
         return "{\"sessions\":[" + objects.joined(separator: ",\n") + "]}\n"

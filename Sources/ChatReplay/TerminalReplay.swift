@@ -16,9 +16,11 @@ public enum TerminalReplay {
     /// Both standard input and standard output are terminals.
     public static var isAvailable: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
 
-    /// Plays `session`'s events onto standard output, after counting them for the progress line.
-    public static func play(session: Int64, reader: EventReader, timing: ReplayTiming, local: Bool) async throws {
-        let filter = EventFilter(session: session)
+    /// Plays the events `filter` selects (a session, perhaps one room) onto standard output, after
+    /// counting them for the progress line; `room`: each line names its room.
+    public static func play(
+        filter: EventFilter, reader: EventReader, timing: ReplayTiming, local: Bool, room: Bool = false
+    ) async throws {
         var count = 0
         var span: ClosedRange<Int64> = 0...0
         var measure = EventPager(reader: reader, filter: filter)
@@ -42,7 +44,9 @@ public enum TerminalReplay {
         player.tick = .milliseconds(500)
         try await player.play(
             next: { try pager.next() }, total: count, span: span, inbox: inbox,
-            emit: { event in try output.write("\r\u{1B}[K" + TextTranscript.line(event, local: local) + "\n") },
+            emit: { event in
+                try output.write("\r\u{1B}[K" + TextTranscript.line(event, local: local, room: room) + "\n")
+            },
             status: { status in
                 try? output.write("\r\u{1B}[K" + status.line(width: width))
                 try? output.flush()

@@ -10,11 +10,15 @@ public struct TranscriptHeader: Sendable, Equatable {
     /// Every session was asked for (`--all`): text and Markdown then mark where each session
     /// starts and ends too (HTML always does).
     public var spansSessions: Bool
+    /// Events of more than one room are exported: each event names its room (`#dev`). The
+    /// exporter sets it from what the filter selects.
+    public var showsRooms: Bool
 
-    public init(title: String, local: Bool = false, spansSessions: Bool = false) {
+    public init(title: String, local: Bool = false, spansSessions: Bool = false, showsRooms: Bool = false) {
         self.title = title
         self.local = local
         self.spansSessions = spansSessions
+        self.showsRooms = showsRooms
     }
 }
 

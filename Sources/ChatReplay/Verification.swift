@@ -8,6 +8,9 @@ public enum Difference: Hashable, Sendable, CustomStringConvertible {
     case extra(EventKey, position: Int)
     /// An event both have, in a different place relative to the others.
     case reordered(EventKey, original: Int, target: Int)
+    /// A difference in one room (`#dev`) or among the private messages (`private`), when the
+    /// session has more than one; positions count within it.
+    indirect case scoped(String, Difference)
 
     public var description: String {
         switch self {
@@ -16,6 +19,7 @@ public enum Difference: Hashable, Sendable, CustomStringConvertible {
         case .extra(let key, let position): "extra: #\(position) \(key)"
         case .reordered(let key, let original, let target):
             "reordered: \(key) (original #\(original), target #\(target))"
+        case .scoped(let scope, let difference): "\(scope): \(difference)"
         }
     }
 }
@@ -48,6 +52,24 @@ public enum Verification {
             }
         }
         result += changes.sorted { $0.0 < $1.0 }.map(\.1)
+        return result
+    }
+
+    /// The differences per room, each room's events (and the private messages) compared in their
+    /// own order: renames first, then each scope in the order the original first shows it. With
+    /// one scope only, as `compare`.
+    public static func compareByRoom(
+        original: [EventKey], target: [EventKey], renames: [(from: String, to: String)] = []
+    ) -> [Difference] {
+        var scopes: [String] = []
+        for key in original + target where !scopes.contains(key.scope) { scopes.append(key.scope) }
+        guard scopes.count > 1 else { return compare(original: original, target: target, renames: renames) }
+        var result = compare(original: [], target: [], renames: renames)
+        for scope in scopes {
+            let differences = compare(
+                original: original.filter { $0.scope == scope }, target: target.filter { $0.scope == scope })
+            result += differences.map { .scoped(scope, $0) }
+        }
         return result
     }
 }

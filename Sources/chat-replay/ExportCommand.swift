@@ -17,6 +17,7 @@ struct ExportCommand: AsyncParsableCommand {
             Examples:
               chat-replay export --format html -o today.html
               chat-replay export --all --since 2d --user alice --format csv -o alice.csv
+              chat-replay export --room dev --include-private --format markdown -o dev.md
             """)
 
     @OptionGroup var options: DatabaseOptions
@@ -33,13 +34,18 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Only events before this time: ISO 8601 or ago.")
     var until: String?
 
-    @Option(help: "Only events of this room.")
+    @Option(help: "Only events of this room (dev, #dev; case does not matter).")
     var room: String?
+
+    @Flag(
+        name: .customLong("include-private"),
+        help: "Include private messages (left out by default), marked as private in every format.")
+    var includePrivate = false
 
     @Option(help: "Only events of this user (repeatable).")
     var user: [String] = []
 
-    @Option(help: "Only these kinds, comma-separated: message,action,join,leave.")
+    @Option(help: "Only these kinds, comma-separated: message,action,join,leave,topic,rename.")
     var kind: String?
 
     @Option(
@@ -66,7 +72,9 @@ struct ExportCommand: AsyncParsableCommand {
         for name in list.split(separator: ",") {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
             guard let kind = EventKind(rawValue: trimmed) else {
-                throw ValidationError("unknown kind \"\(trimmed)\" (kinds: message, action, join, leave)")
+                throw ValidationError(
+                    "unknown kind \"\(trimmed)\" (kinds: \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             kinds.insert(kind)
         }
@@ -83,10 +91,12 @@ struct ExportCommand: AsyncParsableCommand {
             return millis
         }
         var filter = EventFilter(
-            room: room, users: user, kinds: try kind.map(Self.kinds) ?? [], afterID: afterID,
+            users: user, kinds: try kind.map(Self.kinds) ?? [], afterID: afterID,
             sinceMillis: try time(since, "--since"), untilMillis: try time(until, "--until"))
         let reader = try options.openReader()
-        let title: String
+        filter = try RoomSelection(room: room, includePrivate: includePrivate).apply(
+            to: filter, reader: reader, path: options.database)
+        var title: String
         if all || (session == nil && (since != nil || until != nil || afterID != nil)) {
             title = "All sessions"
         } else {
@@ -94,6 +104,7 @@ struct ExportCommand: AsyncParsableCommand {
             filter.session = chosen.id
             title = "Session \(chosen.id)"
         }
+        if let room = filter.room { title += ", \(Room.display(room))" }
         let format = format ?? output.flatMap(TranscriptFormat.inferred(fromPath:)) ?? .text
         let sink = try output.map(FileOutput.create(path:)) ?? FileOutput.standardOutput()
         var writer = format.writer(to: sink)

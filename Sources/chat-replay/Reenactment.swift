@@ -9,13 +9,17 @@ extension ReplayCommand {
         let output = FileOutput.standardOutput()
         // Open the target's database first, so a bad path fails before anything is sent.
         let targetReader = try targetDatabase.map(ReplayDatabase.openReader(path:))
-        var pager = EventPager(reader: reader, filter: EventFilter(session: session.id))
+        // Every room and every private message: the re-enactment is of the whole session.
+        var all = EventFilter(session: session.id)
+        all.includePrivate = true
+        var pager = EventPager(reader: reader, filter: all)
+        let rooms = try storeQuery { try reader.rooms(selectedBy: all) }.count > 1
         let reenactor = Reenactor(target: target, timing: timing, timeout: .seconds(max(1, Int64(connectTimeout))))
         let local = local
         let outcome = try await reenactor.run(
             next: { try pager.next() },
             enacted: { event in
-                try output.write(TextTranscript.line(event, local: local) + "\n")
+                try output.write(TextTranscript.line(event, local: local, room: rooms) + "\n")
                 try output.flush()
             })
         try output.write("re-enacted session \(session.id) against \(target): \(outcome.original.count) events\n")
@@ -23,12 +27,14 @@ extension ReplayCommand {
         let recorded: [Event]
         if let targetReader, let ids = outcome.targetIDs {
             recorded = try storeQuery {
-                try targetReader.events(EventFilter(afterID: ids.lowerBound - 1)).filter { $0.id <= ids.upperBound }
+                var recorded = EventFilter(afterID: ids.lowerBound - 1)
+                recorded.includePrivate = true
+                return try targetReader.events(recorded).filter { $0.id <= ids.upperBound }
             }
         } else {
             recorded = outcome.observed
         }
-        let differences = Verification.compare(
+        let differences = Verification.compareByRoom(
             original: outcome.original, target: outcome.targetKeys(recorded), renames: outcome.renames)
         for difference in differences { try output.write("\(difference)\n") }
         let source = targetReader == nil ? "as the observer saw it" : "in \(targetDatabase ?? "")"

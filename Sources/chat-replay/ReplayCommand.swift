@@ -16,6 +16,7 @@ struct ReplayCommand: AsyncParsableCommand {
             Examples:
               chat-replay replay --session 3 --speed 10 --max-idle 2
               chat-replay replay --follow
+              chat-replay replay --follow --room dev
               chat-replay replay --session 3 --to 127.0.0.1:7071 --verify
             """)
 
@@ -53,6 +54,14 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Show times in local time instead of UTC.")
     var local = false
 
+    @Option(help: "Replay or follow only this room (dev, #dev; case does not matter).")
+    var room: String?
+
+    @Flag(
+        name: .customLong("include-private"),
+        help: "Replay or follow private messages too (left out by default); a re-enactment always has them.")
+    var includePrivate = false
+
     @Option(help: "Re-enact the session against the chat server at HOST:PORT (loopback only).")
     var to: String?
 
@@ -78,6 +87,9 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ValidationError("--verify and --target-database need --to HOST:PORT")
         }
         if to != nil && follow { throw ValidationError("--follow and --to exclude each other") }
+        if to != nil && (room != nil || includePrivate) {
+            throw ValidationError("--to re-enacts the whole session: every room and every private message")
+        }
         if fromStart && !follow { throw ValidationError("--from-start goes with --follow") }
         guard context >= 0 else { throw ValidationError("--context must be zero or more events") }
         if targetDatabase != nil && !verify { throw ValidationError("--target-database needs --verify") }
@@ -93,31 +105,47 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         let output = FileOutput.standardOutput()
         let local = local
-        let emit: (Event) throws -> Void = { event in
-            try output.write(TextTranscript.line(event, local: local) + "\n")
+        let selection = RoomSelection(room: room, includePrivate: includePrivate)
+        // Lines name their room when more than one room is played.
+        var showsRooms = false
+        func emit(_ event: Event) throws {
+            try output.write(TextTranscript.line(event, local: local, room: showsRooms) + "\n")
             try output.flush()
         }
         var after: Int64
         if follow && !fromStart && session == nil {
-            // Like tail -f: start at the live end, with the last few events for context.
-            after = max(0, try storeQuery { try reader.lastEventID() } - Int64(context))
+            // Like tail -f: start at the live end, with the last few events (of the room) for context.
+            let filter = try selection.apply(to: EventFilter(), reader: reader, path: options.database, missingOK: true)
+            after = try storeQuery {
+                if let room = filter.room { return try max(0, (reader.eventID(room: room, fromEnd: context + 1) ?? 0)) }
+                return max(0, try reader.lastEventID() - Int64(context))
+            }
         } else {
             // With --follow, an empty database is fine: wait for its first session.
             let empty = try storeQuery { try reader.latestSessionID() } == nil
             let chosen =
                 follow && session == nil && empty
                 ? nil : try SessionLookup.resolve(session, in: reader, path: options.database)
-            if let chosen, !follow, !instant, TerminalReplay.isAvailable {
-                try await TerminalReplay.play(session: chosen.id, reader: reader, timing: timing, local: local)
+            let filter = try selection.apply(
+                to: EventFilter(session: chosen?.id ?? 0), reader: reader, path: options.database, missingOK: follow)
+            if filter.room == nil { showsRooms = try storeQuery { try reader.rooms(selectedBy: filter) }.count > 1 }
+            if chosen != nil, !follow, !instant, TerminalReplay.isAvailable {
+                try await TerminalReplay.play(
+                    filter: filter, reader: reader, timing: timing, local: local, room: showsRooms)
                 return
             }
-            var pager = EventPager(reader: reader, filter: EventFilter(session: chosen?.id ?? 0))
+            var pager = EventPager(reader: reader, filter: filter)
             let player = ReplayPlayer(clock: ContinuousClock(), timing: timing)
             try await player.play(next: { try pager.next() }, emit: emit)
             after = pager.lastID ?? 0
         }
         if follow {
-            var follower = Follower(reader: reader, after: after)
+            let filter = try selection.apply(to: EventFilter(), reader: reader, path: options.database, missingOK: true)
+            // Following every room, lines name their room once the database has more than one.
+            if filter.room == nil {
+                showsRooms = try storeQuery { try reader.rooms(selectedBy: EventFilter()) }.count > 1
+            }
+            var follower = Follower(reader: reader, after: after, filter: filter)
             try await follower.run(emit: emit)
         }
         try output.finish()

@@ -9,7 +9,8 @@ struct SessionsCommand: AsyncParsableCommand {
         commandName: "sessions", abstract: "List the recorded sessions (server runs).",
         discussion: """
             Each row is one run of chat-server: its start, its end (or running, or unclean after a \
-            crash), how many people and messages. Give its number to `export --session N` or \
+            crash), how many people and messages; then, per session and room, messages, joins and leaves \
+            (private messages are counted in a row of their own, never shown). Give its number to `export --session N` or \
             `replay --session N`.
 
             Examples:
@@ -27,15 +28,15 @@ struct SessionsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let reader = try options.openReader()
-        let sessions = try storeQuery { try reader.sessions() }
+        let (sessions, rooms) = try storeQuery { (try reader.sessions(), try reader.roomCounts()) }
         let output = FileOutput.standardOutput()
         let now = currentTimeMillis()
         if json {
-            try output.write(SessionTable.json(sessions, now: now))
+            try output.write(SessionTable.json(sessions, rooms: rooms, now: now))
         } else if sessions.isEmpty {
             try output.write("no sessions recorded yet\n")
         } else {
-            try output.write(SessionTable.text(sessions, now: now, local: local))
+            try output.write(SessionTable.text(sessions, rooms: rooms, now: now, local: local))
         }
         try output.finish()
     }

@@ -16,12 +16,17 @@ import Testing
         #expect(PlainText.historyLine(event) == "[1970-01-01 00:00:00] \(expected.sentence)")
         #expect(TextTranscript.line(event) == "[1970-01-01 00:00:00] \(expected.sentence)")
         #expect(MarkdownTranscript.item(event) == "- `00:00:00` \(expected.markdown)")
-        // The HTML names wear the client's colour too.
-        let html = expected.html.replacingOccurrences(
-            of: #"<bdi class="user">"#, with: #"<bdi class="user n\#(NameColor.code(for: event.user))">"#)
+        // The HTML names wear the client's colour too, each their own.
+        var html = expected.html
+        for name in [event.user, event.recipient, event.kind == .rename ? event.text : nil].compactMap({ $0 }) {
+            html = html.replacingOccurrences(
+                of: #"<bdi class="user">\#(name)</bdi>"#,
+                with: #"<bdi class="user n\#(NameColor.code(for: name))">\#(name)</bdi>"#)
+        }
+        let kind = event.kind.rawValue + (event.isPrivate ? " private" : "")
         #expect(
             HTMLTranscript.paragraph(event)
-                == #"<p class="\#(event.kind.rawValue)" id="e1"><time datetime="1970-01-01T00:00:00.000Z">00:00:00</time> "#
+                == #"<p class="\#(kind)" id="e1"><time datetime="1970-01-01T00:00:00.000Z">00:00:00</time> "#
                 + html + "</p>")
     }
 

@@ -36,6 +36,20 @@ struct DocumentationTests {
         _ = try await writer.append(NewEvent(kind: .join, user: "alice", connection: 1))
         _ = try await writer.append(.message("alice", "hi"))
         _ = try await writer.append(NewEvent(kind: .action, user: "alice", text: "waves"))
+        // Rooms, a topic, a rename and private messages, for the queries about them.
+        _ = try await writer.append(NewEvent(kind: .join, room: "dev", user: "alice", connection: 1))
+        _ = try await writer.append(NewEvent(kind: .topic, room: "dev", user: "alice", text: "deploys", connection: 1))
+        _ = try await writer.append(NewEvent(kind: .join, user: "bob", connection: 2))
+        _ = try await writer.append(.message("alice", "in dev", room: "dev"))
+        _ = try await writer.append(
+            NewEvent(
+                kind: .message, room: Room.privateName, user: "alice", text: "psst", connection: 1, recipient: "bob"))
+        _ = try await writer.append(
+            NewEvent(
+                kind: .message, room: Room.privateName, user: "bob", text: "yes?", connection: 2, recipient: "alice"))
+        _ = try await writer.append(NewEvent(kind: .rename, user: "bob", text: "robert", connection: 2))
+        _ = try await writer.append(NewEvent(kind: .leave, user: "robert", connection: 2, reason: .quit))
+        _ = try await writer.append(NewEvent(kind: .leave, room: "dev", user: "alice", connection: 1, reason: .quit))
         _ = try await writer.append(NewEvent(kind: .leave, user: "alice", connection: 1, reason: .quit))
         try store.close()
 

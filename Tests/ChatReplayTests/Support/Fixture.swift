@@ -48,3 +48,51 @@ enum Fixture {
         NewEvent(kind: .leave, user: "alice", connection: 1, reason: .quit, timeMillis: millis("2026-11-23T00:00:02Z")),
     ]
 }
+
+/// A session in two rooms, `main` and `dev`, with a topic, a rename (recorded in both of bob's
+/// rooms), a private message, a part and the leaves of a quit in each room; at fixed times.
+enum RoomsFixture {
+    static let session = Session(
+        id: 1, startedMillis: millis("2026-11-24T09:00:00Z"), endedMillis: millis("2026-11-24T09:30:00Z"),
+        state: .clean, host: "127.0.0.1", port: 7070, version: "test")
+
+    static let events: [NewEvent] = [
+        NewEvent(kind: .join, user: "alice", connection: 1, timeMillis: millis("2026-11-24T09:01:00Z")),
+        NewEvent(kind: .join, user: "bob", connection: 2, timeMillis: millis("2026-11-24T09:01:10Z")),
+        NewEvent(
+            kind: .message, user: "alice", text: "morning", connection: 1, timeMillis: millis("2026-11-24T09:02:00Z")),
+        NewEvent(kind: .join, room: "dev", user: "alice", connection: 1, timeMillis: millis("2026-11-24T09:03:00Z")),
+        NewEvent(
+            kind: .topic, room: "dev", user: "alice", text: "deploys at 5 <b>", connection: 1,
+            timeMillis: millis("2026-11-24T09:03:30Z")),
+        NewEvent(kind: .join, room: "dev", user: "bob", connection: 2, timeMillis: millis("2026-11-24T09:04:00Z")),
+        NewEvent(
+            kind: .message, room: "dev", user: "bob", text: "shipping #42", connection: 2,
+            timeMillis: millis("2026-11-24T09:05:00Z")),
+        NewEvent(
+            kind: .message, room: Room.privateName, user: "alice", text: "lunch, =later?", connection: 1,
+            recipient: "bob", timeMillis: millis("2026-11-24T09:06:00Z")),
+        NewEvent(kind: .rename, user: "bob", text: "robert", connection: 2, timeMillis: millis("2026-11-24T09:07:00Z")),
+        NewEvent(
+            kind: .rename, room: "dev", user: "bob", text: "robert", connection: 2,
+            timeMillis: millis("2026-11-24T09:07:00Z")),
+        NewEvent(
+            kind: .action, room: "dev", user: "robert", text: "deploys", connection: 2,
+            timeMillis: millis("2026-11-24T09:08:00Z")),
+        NewEvent(
+            kind: .message, room: Room.privateName, user: "robert", text: "yes", connection: 2, recipient: "alice",
+            timeMillis: millis("2026-11-24T09:09:00Z")),
+        NewEvent(
+            kind: .leave, room: "dev", user: "alice", connection: 1, reason: .part,
+            timeMillis: millis("2026-11-24T09:10:00Z")),
+        NewEvent(
+            kind: .message, user: "alice", text: "back in main", connection: 1,
+            timeMillis: millis("2026-11-24T09:11:00Z")),
+        NewEvent(
+            kind: .leave, user: "robert", connection: 2, reason: .quit, timeMillis: millis("2026-11-24T09:12:00Z")),
+        NewEvent(
+            kind: .leave, room: "dev", user: "robert", connection: 2, reason: .quit,
+            timeMillis: millis("2026-11-24T09:12:00Z")),
+        NewEvent(kind: .leave, user: "alice", connection: 1, reason: .quit, timeMillis: millis("2026-11-24T09:13:00Z")),
+    ]
+}
