@@ -50,7 +50,9 @@ public struct OutputFormatter: Sendable {
             switch kind {
             case .join, .requested:
                 return [separator(count == 0 ? "no history" + of(room) : "end of history" + of(room) + " (\(count))")]
-            case .catchUp: return count == 0 ? [] : [separator("caught up" + (named(room).map { " in " + $0 } ?? "") + " (\(count))")]
+            case .catchUp:
+                return count == 0
+                    ? [] : [separator("caught up" + (named(room).map { " in " + $0 } ?? "") + " (\(count))")]
             }
         case .event(let event, let history):
             return [line(event, history: history, label: !event.isPrivate && labels(event.room))]
@@ -70,9 +72,12 @@ public struct OutputFormatter: Sendable {
                     warning: true)
             ]
         case .who(let names, let room):
-            return [notice("in \(named(room) ?? "the room") (\(names.count)): " + names.map(clean).joined(separator: ", "))]
+            return [
+                notice("in \(named(room) ?? "the room") (\(names.count)): " + names.map(clean).joined(separator: ", "))
+            ]
         case .roomJoined(let room, let topic, let names):
-            var text = "now in \(Room.display(clean(room))) (\(names.count)): " + names.map(clean).joined(separator: ", ")
+            var text =
+                "now in \(Room.display(clean(room))) (\(names.count)): " + names.map(clean).joined(separator: ", ")
             if !topic.isEmpty { text += "; topic: " + clean(topic) }
             return [notice(text)]
         case .roomList(let rooms):

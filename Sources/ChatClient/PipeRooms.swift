@@ -51,7 +51,8 @@ public struct PipeRooms: Sendable, Equatable {
                 firstRoom = event.room
             }
             let ours = event.user.lowercased() == name.lowercased()
-            if ours, event.kind == .leave, event.reason == .part, let current, Room.key(current) == Room.key(event.room) {
+            if ours, event.kind == .leave, event.reason == .part, let current, Room.key(current) == Room.key(event.room)
+            {
                 self.current = nil
             }
         default: break

@@ -58,7 +58,9 @@ struct FirstHourTerminalTests {
             try recordedEvents(db).contains { $0.user == "alice" && $0.text == "typed while away" }
         }
         try await second.stop()
-        try await client.waitForScreen("the offline prompt again") { $0.cursorLine.hasPrefix("(offline) [#main] alice>") }
+        try await client.waitForScreen("the offline prompt again") {
+            $0.cursorLine.hasPrefix("(offline) [#main] alice>")
+        }
         client.type("never sent\r\u{03}")
         try await client.waitForLine(endingWith: "*** 1 message typed while disconnected will not be sent")
         #expect(try await client.exitStatus() == 0)

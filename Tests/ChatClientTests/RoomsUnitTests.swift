@@ -123,7 +123,9 @@ struct RoomsUnitTests {
 
     @Test(
         "room commands with a mistake get a hint",
-        arguments: ["/join", "/join bad!room", "/switch", "/part #", "/who a b", "/rooms x", "/msg bob", "/nick", "/nick a b"])
+        arguments: [
+            "/join", "/join bad!room", "/switch", "/part #", "/who a b", "/rooms x", "/msg bob", "/nick", "/nick a b",
+        ])
     func hints(line: String) {
         guard case .hint(let hint) = UserInput.parse(line, room: "dev") else {
             Issue.record("\(line) was not answered with a hint")
@@ -167,7 +169,8 @@ struct RoomsUnitTests {
         rooms.apply(.event(event(9, "main", kind: .leave, user: "alice"), history: nil))
         #expect(rooms.input("after") == .send(.say("after")), "parted the current room: the server's current one")
         var old = PipeRooms()
-        old.apply(.joined(Welcome(name: "alice", session: 1, server: "s", room: "main"), requested: "alice", resumed: false))
+        old.apply(
+            .joined(Welcome(name: "alice", session: 1, server: "s", room: "main"), requested: "alice", resumed: false))
         #expect(old.input("hi") == .send(.say("hi")), "a server without rooms is sent no room names")
     }
 
@@ -185,15 +188,20 @@ struct RoomsUnitTests {
         let other: (String) -> Bool = { Room.key($0) != "main" }
         #expect(plain.lines(.historyBegin(.join, room: "dev"), labels: other) == ["--- history of #dev ---"])
         #expect(plain.lines(.historyBegin(.join, room: "main"), labels: other) == ["--- history ---"])
-        #expect(plain.lines(.historyBegin(.catchUp, room: "dev"), labels: other) == ["--- missed in #dev while away ---"])
-        #expect(plain.lines(.historyEnd(.catchUp, count: 2, room: "dev"), labels: other) == ["--- caught up in #dev (2) ---"])
+        #expect(
+            plain.lines(.historyBegin(.catchUp, room: "dev"), labels: other) == ["--- missed in #dev while away ---"])
+        #expect(
+            plain.lines(.historyEnd(.catchUp, count: 2, room: "dev"), labels: other) == [
+                "--- caught up in #dev (2) ---"
+            ])
         #expect(plain.lines(.who(["a"], room: "dev"), labels: other) == ["*** in #dev (1): a"])
         #expect(plain.lines(.who(["a"], room: "main"), labels: other) == ["*** in the room (1): a"])
         #expect(
             plain.lines(.roomJoined(room: "dev", topic: "ship it", names: ["alice", "bob"]))
                 == ["*** now in #dev (2): alice, bob; topic: ship it"])
         #expect(
-            plain.lines(.roomList([RoomSummary(name: "main", members: 1), RoomSummary(name: "dev", members: 2, topic: "x")]))
+            plain.lines(
+                .roomList([RoomSummary(name: "main", members: 1), RoomSummary(name: "dev", members: 2, topic: "x")]))
                 == ["*** rooms (2):", "***   #main, 1 person", "***   #dev, 2 people: x"])
         #expect(plain.lines(.topic(room: "dev", text: "", by: nil)) == ["*** #dev has no topic"])
         #expect(plain.lines(.topic(room: "dev", text: "x", by: "bob")) == ["*** topic of #dev: x (set by bob)"])
