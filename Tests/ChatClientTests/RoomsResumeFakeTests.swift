@@ -16,27 +16,27 @@ struct RoomsResumeFakeTests {
             if connection.server.connections == 1 {
                 connection.roomsWelcome(token: "tok1")
                 connection.send(ServerMessage.historyEnd(room: "main").json)
-                connection.send(event(1, "main", kind: .join, user: "alice"))
+                connection.send(wireEvent(1, "main", kind: .join, user: "alice"))
                 connection.send(ServerMessage.joined(room: "dev", topic: "", names: ["alice"]).json)
-                connection.send(event(2, "dev", history: true))
+                connection.send(wireEvent(2, "dev", history: true))
                 connection.send(ServerMessage.historyEnd(room: "dev").json)
-                connection.send(event(3, "main"))
-                connection.send(event(4, "dev"))
-                connection.send(event(5, "", to: "alice"))
+                connection.send(wireEvent(3, "main"))
+                connection.send(wireEvent(4, "dev"))
+                connection.send(wireEvent(5, "", to: "alice"))
                 // Then the connection is lost.
             } else {
                 connection.roomsWelcome(token: "tok2")
                 // dev's block first, with higher ids than main's block after it.
-                connection.send(event(4, "dev", history: true))
-                connection.send(event(7, "dev", history: true))
+                connection.send(wireEvent(4, "dev", history: true))
+                connection.send(wireEvent(7, "dev", history: true))
                 connection.send(ServerMessage.historyEnd(room: "dev").json)
-                connection.send(event(3, "main", history: true))
-                connection.send(event(6, "main", history: true))
+                connection.send(wireEvent(3, "main", history: true))
+                connection.send(wireEvent(6, "main", history: true))
                 connection.send(ServerMessage.historyEnd(room: "main").json)
-                connection.send(event(5, "", history: true, to: "alice"))
-                connection.send(event(8, "", history: true, to: "alice"))
+                connection.send(wireEvent(5, "", history: true, to: "alice"))
+                connection.send(wireEvent(8, "", history: true, to: "alice"))
                 connection.send(ServerMessage.historyEnd(room: "").json)
-                connection.send(event(9, "main"))
+                connection.send(wireEvent(9, "main"))
                 connection.readUntilQuit()
             }
         }
@@ -77,11 +77,11 @@ struct RoomsResumeFakeTests {
             if connection.server.connections == 1 {
                 connection.send(ServerMessage.joined(room: "dev", topic: "", names: ["alice"]).json)
                 connection.send(ServerMessage.historyEnd(room: "dev").json)
-                connection.send(event(1, "dev", kind: .join, user: "alice"))
-                connection.send(event(2, "main"))
-                connection.send(event(3, "dev", kind: .leave, user: "alice"))
+                connection.send(wireEvent(1, "dev", kind: .join, user: "alice"))
+                connection.send(wireEvent(2, "main"))
+                connection.send(wireEvent(3, "dev", kind: .leave, user: "alice"))
             } else {
-                connection.send(event(4, "main"))
+                connection.send(wireEvent(4, "main"))
                 connection.readUntilQuit()
             }
         }
@@ -96,27 +96,5 @@ struct RoomsResumeFakeTests {
         #expect(hello.contains(#""rooms":[{"room":"main","resume_after":2}]"#), "\(hello)")
         #expect(alice.session.marks.rooms == ["main"])
         #expect(try await alice.quit() == .quit)
-    }
-}
-
-/// An event line as a server with rooms sends it.
-private func event(
-    _ id: Int64, _ room: String, kind: EventKind = .message, user: String = "bob", history: Bool = false,
-    to recipient: String? = nil
-) -> String {
-    let event = Event(
-        id: id, kind: kind, room: room, user: user, text: kind == .message ? "m\(id)" : "",
-        timeMillis: 1_795_000_000_000, session: 1, reason: kind == .leave ? .part : nil, recipient: recipient)
-    return ServerMessage.event(event, history: history).json
-}
-
-extension HostileConnection {
-    /// The greeting and a welcome from a server with rooms (it has a token) to alice in main.
-    func roomsWelcome(token: String) {
-        send("Welcome to chatroom! Type your name and press Enter:")
-        send(
-            ServerMessage.welcome(
-                name: "alice", session: 1, server: "scripted", room: "main", maxMessageBytes: 4096, token: token
-            ).json)
     }
 }
