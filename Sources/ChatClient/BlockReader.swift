@@ -35,7 +35,7 @@ struct BlockReader {
         }
         let key = RoomMarks.key(of: event)
         if let open, open.key != key { await close(session: session) }
-        let kind = open?.kind ?? expected[key] ?? .requested
+        let kind = open?.kind ?? expected(key)
         guard await session.admit(event, history: kind) else { return }
         if open == nil {
             open = (key, event.room, kind, 0)
@@ -50,7 +50,8 @@ struct BlockReader {
     mutating func end(room: String?, session: ClientSession) async -> Bool {
         let room = room ?? defaultRoom
         let key = Room.key(room)
-        let kind = expected.removeValue(forKey: key) ?? .requested
+        let kind = expected(key)
+        expected[key] = nil
         if let open, open.key == key {
             await session.emit(.historyEnd(open.kind, count: open.count, room: named(room, key: key)))
             self.open = nil
@@ -71,6 +72,12 @@ struct BlockReader {
         guard let open else { return }
         await session.emit(.historyEnd(open.kind, count: open.count, room: named(open.room, key: open.key)))
         self.open = nil
+    }
+
+    /// What the block of `key` holds: as announced; else an answer to `/history`, but for private
+    /// messages, which only come from the record in a reconnect's catch-up.
+    private func expected(_ key: String) -> HistoryKind {
+        expected[key] ?? (key == Room.privateName ? .catchUp : .requested)
     }
 
     /// The room as outputs name it: nil from an older server and for private messages.

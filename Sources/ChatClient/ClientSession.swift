@@ -283,7 +283,6 @@ public final class ClientSession: Sendable {
                 hello.privateAfter = state.marks.privateAfter
                 hello.token = state.marks.token
                 hello.blocks = hello.rooms.map { ($0.room, $0.resumeAfter == nil ? .join : .catchUp) }
-                if hello.privateAfter != nil { hello.blocks.append((Room.privateName, .catchUp)) }
             } else {
                 hello.resumeAfter = state.marks.lastShown(in: state.marks.current ?? state.welcomeRoom)
             }
@@ -318,6 +317,8 @@ public final class ClientSession: Sendable {
             let catchingUp = hello.resumeAfter != nil || !hello.rooms.isEmpty
             await output(.joined(welcome, requested: hello.name, resumed: catchingUp))
             var reader = BlockReader(defaultRoom: welcome.room, namesRooms: welcome.token != nil)
+            /// Rooms the hello entered: a `joined` for them is not news (the welcome said it).
+            var entered = Set((hello.rooms.isEmpty ? [welcome.room] : hello.rooms.map(\.room)).map(Room.key))
             if hello.rooms.isEmpty {
                 reader.expect(hello.resumeAfter == nil ? .join : .catchUp, in: welcome.room)
             } else {
@@ -331,6 +332,7 @@ public final class ClientSession: Sendable {
                         await reader.event(event, history: history, session: self)
                         if !history { left(event) }
                     case .historyEnd(let room):
+                        entered.remove(Room.key(room ?? welcome.room))
                         if await reader.end(room: room, session: self) { slot.set(chat.sender) }
                     case .gap(let room, let after, let resumedAfter):
                         let known = state.withLockedValue {
@@ -345,7 +347,9 @@ public final class ClientSession: Sendable {
                     case .joined(let room, let topic, let names):
                         state.withLockedValue { $0.marks.enter(room) }
                         reader.expect(.join, in: room, unlessExpected: true)
-                        await output(.roomJoined(room: room, topic: topic, names: names))
+                        if entered.remove(Room.key(room)) == nil {
+                            await output(.roomJoined(room: room, topic: topic, names: names))
+                        }
                     case .who(let room, let names): await output(.who(names, room: room))
                     case .rooms(let rooms): await output(.roomList(rooms))
                     case .topic(let room, let text, let by, _): await output(.topic(room: room, text: text, by: by))

@@ -15,6 +15,8 @@ public struct RoomMarks: Sendable, Equatable {
     public var token: String?
     /// By `Room.key`; private messages under `Room.privateName`.
     private var trackers: [String: ResumeTracker] = [:]
+    /// The highest id shown and trusted, of any room.
+    private var highest: Int64?
 
     public init() {}
 
@@ -48,7 +50,9 @@ public struct RoomMarks: Sendable, Equatable {
 
     /// What to do with `event`, judged against the events shown of its room (or of private messages).
     public mutating func judge(_ event: Event) -> ResumeTracker.Verdict {
-        trackers[Self.key(of: event), default: ResumeTracker()].judge(event.id)
+        let verdict = trackers[Self.key(of: event), default: ResumeTracker()].judge(event.id)
+        if verdict == .new { highest = max(highest ?? event.id, event.id) }
+        return verdict
     }
 
     /// After a `gap` in `room`'s catch-up, that room goes on from `resumedAfter`; false, and
@@ -62,8 +66,9 @@ public struct RoomMarks: Sendable, Equatable {
         trackers[Room.key(room)]?.lastShown
     }
 
-    /// The last private message shown.
-    public var privateAfter: Int64? { trackers[Room.privateName]?.lastShown }
+    /// Where private messages resume: the last one shown or, before the first, the highest id
+    /// shown at all (live events come in id order, so every private message before it arrived).
+    public var privateAfter: Int64? { trackers[Room.privateName]?.lastShown ?? highest }
 
     /// A reconnect's rooms, each with the last event shown of it, the current room last.
     public var resumes: [RoomResume] {
