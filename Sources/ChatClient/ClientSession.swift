@@ -64,7 +64,6 @@ public final class ClientSession: Sendable {
         var marks = RoomMarks()
         /// The name to say hello with: the one asked for, then the one given (`alice2`, `/nick`).
         var name: String
-        /// The server knows rooms (its welcome had a token): a reconnect names each room.
         /// The connection now open (welcomed), for a goodbye or an abort.
         var sender: ChatSender?
         var everWelcomed = false
@@ -74,6 +73,7 @@ public final class ClientSession: Sendable {
         var sentQueued = 0
         /// The longest message text the server takes, from its latest welcome.
         var maxMessageBytes = MessageLimit.defaultBytes
+        /// The server knows rooms (its welcome had a token): a reconnect names each room.
         var serverHasRooms = false
         /// The room of the latest welcome: the one room of a server without rooms.
         var welcomeRoom = Room.defaultName
