@@ -14,11 +14,15 @@ public struct EventFilter: Sendable, Hashable {
     public var untilMillis: Int64?
     /// At most this many events.
     public var limit: Int?
+    /// Private messages too (off by default: exports and replays leave them out).
+    public var includePrivate: Bool
 
     public init(
         session: Int64? = nil, room: String? = nil, users: [String] = [], kinds: Set<EventKind> = [],
-        afterID: Int64? = nil, sinceMillis: Int64? = nil, untilMillis: Int64? = nil, limit: Int? = nil
+        afterID: Int64? = nil, sinceMillis: Int64? = nil, untilMillis: Int64? = nil, limit: Int? = nil,
+        includePrivate: Bool = false
     ) {
+        self.includePrivate = includePrivate
         self.session = session
         self.room = room
         self.users = users
@@ -54,6 +58,7 @@ public struct EventFilter: Sendable, Hashable {
             conditions.append("r.name = ?")
             texts.append(room)
         }
+        if !includePrivate { conditions.append("e.recipient IS NULL") }
         if !users.isEmpty {
             conditions.append("e.user IN (" + users.map { _ in "?" }.joined(separator: ", ") + ")")
             texts += users

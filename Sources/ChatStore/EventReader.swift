@@ -24,7 +24,7 @@ public final class EventReader {
     }
 
     private static let columns = """
-        SELECT e.id, e.kind, r.name, e.user, e.text, e.time_ms, e.session_id, e.connection, e.reason
+        SELECT e.id, e.kind, r.name, e.user, e.text, e.time_ms, e.session_id, e.connection, e.reason, e.recipient
         FROM events e JOIN rooms r ON r.id = e.room_id
         """
 
@@ -85,6 +85,44 @@ public final class EventReader {
         stmt.bind(Int64(max(n - 1, 0)), at: 2)
         defer { stmt.reset() }
         return try stmt.step() ? stmt.optionalInt64(0) : nil
+    }
+
+    // MARK: Private messages
+
+    /// The private messages `name` sent or received with ids above `id` and at most `last`,
+    /// oldest first, up to `limit` (a reconnect's catch-up).
+    public func privateEvents(
+        of name: String, after id: Int64, through last: Int64, limit: Int
+    ) throws(StoreError) -> [Event] {
+        let stmt = try cached(
+            Self.columns + " WHERE e.id IN (SELECT id FROM events WHERE recipient = ?1 AND id > ?2 AND id <= ?3"
+                + " UNION SELECT id FROM events WHERE user = ?1 AND recipient IS NOT NULL AND id > ?2 AND id <= ?3)"
+                + " ORDER BY e.id LIMIT ?4")
+        stmt.bind(name, at: 1)
+        stmt.bind(id, at: 2)
+        stmt.bind(last, at: 3)
+        stmt.bind(Int64(limit), at: 4)
+        return try rows(stmt)
+    }
+
+    // MARK: Rooms
+
+    /// Every room's name (not the '' of private messages), in the order they were made.
+    public func roomNames() throws(StoreError) -> [String] {
+        let stmt = try cached("SELECT name FROM rooms WHERE name <> '' ORDER BY id")
+        var names: [String] = []
+        while try stmt.step() { names.append(stmt.string(0)) }
+        stmt.reset()
+        return names
+    }
+
+    /// Each room's current topic: its last topic event (rooms without one are left out).
+    public func topics() throws(StoreError) -> [Event] {
+        let stmt = try cached(
+            Self.columns
+                + " WHERE e.id IN (SELECT (SELECT max(t.id) FROM events t WHERE t.room_id = rooms.id AND t.kind = 'topic')"
+                + " FROM rooms) ORDER BY e.id")
+        return try rows(stmt)
     }
 
     /// How many events `forEach` reads in one read transaction.
@@ -222,6 +260,7 @@ public final class EventReader {
         Event(
             id: stmt.int64(0), kind: EventKind(rawValue: stmt.string(1)) ?? .message, room: stmt.string(2),
             user: stmt.string(3), text: stmt.string(4), timeMillis: stmt.int64(5), session: stmt.int64(6),
-            connection: stmt.optionalInt64(7), reason: stmt.optionalString(8).flatMap(LeaveReason.init(rawValue:)))
+            connection: stmt.optionalInt64(7), reason: stmt.optionalString(8).flatMap(LeaveReason.init(rawValue:)),
+            recipient: stmt.optionalString(9))
     }
 }

@@ -2,7 +2,7 @@
 /// version is above `Schema.version` comes from a newer chatroom and is refused.
 enum Schema {
     static let migrations: [String] = [
-        // 1: sessions, rooms, events.
+        // 1: sessions, rooms, events (the first release).
         """
         CREATE TABLE sessions (
             id          INTEGER PRIMARY KEY,
@@ -36,7 +36,21 @@ enum Schema {
                    strftime('%Y-%m-%dT%H:%M:%fZ', e.time_ms / 1000.0, 'unixepoch') AS time,
                    e.connection, e.reason
             FROM events e JOIN rooms r ON r.id = e.room_id JOIN sessions s ON s.id = e.session_id;
+        """,
+        // 2: private messages (a recipient; their room is the one named ''), topics and renames
+        // (new kinds, no new columns). Old rows keep a NULL recipient: nothing is rewritten.
         """
+        ALTER TABLE events ADD COLUMN recipient TEXT;
+        CREATE INDEX events_private_to ON events(recipient, id) WHERE recipient IS NOT NULL;
+        CREATE INDEX events_private_from ON events(user, id) WHERE recipient IS NOT NULL;
+        CREATE INDEX events_topics ON events(room_id, id) WHERE kind = 'topic';
+        DROP VIEW event_log;
+        CREATE VIEW event_log AS
+            SELECT e.id, s.id AS session, nullif(r.name, '') AS room, e.kind, e.user, e.text,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', e.time_ms / 1000.0, 'unixepoch') AS time,
+                   e.connection, e.reason, e.recipient
+            FROM events e JOIN rooms r ON r.id = e.room_id JOIN sessions s ON s.id = e.session_id;
+        """,
     ]
 
     static var version: Int { migrations.count }
