@@ -1,20 +1,28 @@
 import ChatModel
 import ChatStore
 
-/// The room's rules and its record, for every door: reads for catch-up and history (blocking:
-/// run them off the event loops), and the writes that commit events in order. Committed batches
-/// leave through the `EventWriter`'s fan-out, which the server hands to its doors.
+/// The rules and the record, for every door: reads for catch-up and history (blocking: run them
+/// off the event loops), and the writes that commit events in order. Committed batches leave
+/// through the `EventWriter`'s fan-out, which the server hands to its doors (and to
+/// `ChatDirectory.committed(_:)`, for topics).
 public final class ChatCore: Sendable {
-    public let room: ChatRoom
+    public let directory: ChatDirectory
     public let configuration: CoreConfiguration
     private let store: EventStore
     private let writer: EventWriter
 
-    public init(store: EventStore, writer: EventWriter, room: ChatRoom, configuration: CoreConfiguration) {
+    public init(store: EventStore, writer: EventWriter, directory: ChatDirectory, configuration: CoreConfiguration) {
         self.store = store
         self.writer = writer
-        self.room = room
+        self.directory = directory
         self.configuration = configuration
+    }
+
+    /// The rooms and topics of the record at `store`, for a new `ChatDirectory`. Blocks.
+    public static func directory(of store: EventStore, defaultRoom: String) throws -> ChatDirectory {
+        try store.read { reader in
+            ChatDirectory(defaultRoom: defaultRoom, rooms: try reader.roomNames(), topics: try reader.topics())
+        }
     }
 
     /// The session (server run) this core records.
@@ -25,59 +33,70 @@ public final class ChatCore: Sendable {
         writer.submit(event, completion: completion)
     }
 
-    /// What a newcomer gets after the welcome: the recent history, or what it missed since
-    /// `resumeAfter` (with a gap when that is too much, or from another database). Blocks.
-    public func catchUp(for join: JoinRequest) throws -> CatchUp {
-        let wanted = min(join.history ?? configuration.history, CoreConfiguration.maxHistory)
+    /// What a member entering `room` gets before its live events: the recent history, or what it
+    /// missed since `resumeAfter` (with a gap when that is too much, or from another database). Blocks.
+    public func catchUp(room: String, resumeAfter: Int64?, history: Int?) throws -> CatchUp {
+        let wanted = min(history ?? configuration.history, CoreConfiguration.maxHistory)
         let maxResume = configuration.maxResume
-        let roomName = room.name
         return try store.read { reader in
-            guard let resumeAfter = join.resumeAfter else {
-                return CatchUp(events: try reader.recent(room: roomName, limit: wanted), gap: nil, resumeAfter: nil)
+            guard let resumeAfter else {
+                return CatchUp(room: room, events: try reader.recent(room: room, limit: wanted), gap: nil, resumeAfter: nil)
             }
-            if resumeAfter > (try reader.lastEventID()) {
+            let last = try reader.lastEventID()
+            if resumeAfter > last {
                 // The client's record comes from another database: start afresh.
-                let events = try reader.recent(room: roomName, limit: wanted)
-                return CatchUp(events: events, gap: Gap(after: resumeAfter, resumedAfter: 0), resumeAfter: resumeAfter)
+                let events = try reader.recent(room: room, limit: wanted)
+                return CatchUp(
+                    room: room, events: events, gap: Gap(after: resumeAfter, resumedAfter: 0), resumeAfter: resumeAfter)
             }
             // Only the first page is read here: the rest follows as the member drains
             // (`catchUpPage`), so a catch-up costs a page of memory, not the whole record.
-            let last = try reader.lastEventID()
             var after = resumeAfter
             var gap: Gap?
-            var total = try reader.count(room: roomName, after: resumeAfter, through: last)
+            var total = try reader.count(room: room, after: resumeAfter, through: last)
             if total > maxResume {
                 // Too much to catch up on: the most recent ones, and a word about the rest.
-                let first = try reader.eventID(room: roomName, fromEnd: maxResume) ?? 1
+                let first = try reader.eventID(room: room, fromEnd: maxResume) ?? 1
                 after = first - 1
                 gap = Gap(after: resumeAfter, resumedAfter: after)
-                total = try reader.count(room: roomName, after: after, through: last)
+                total = try reader.count(room: room, after: after, through: last)
             }
-            let page = try reader.events(room: roomName, after: after, through: last, limit: pageEvents)
-            guard page.count < total else { return CatchUp(events: page, gap: gap, resumeAfter: resumeAfter) }
-            return CatchUp(events: page, gap: gap, resumeAfter: resumeAfter, total: total, through: last)
+            let page = try reader.events(room: room, after: after, through: last, limit: pageEvents)
+            guard page.count < total else {
+                return CatchUp(room: room, events: page, gap: gap, resumeAfter: resumeAfter, through: last)
+            }
+            return CatchUp(room: room, events: page, gap: gap, resumeAfter: resumeAfter, total: total, through: last)
         }
     }
 
-    /// The catch-up's events after `id` up to `last`, a page of them (see `CatchUp.through`). Blocks.
-    public func catchUpPage(after id: Int64, through last: Int64) throws -> [Event] {
-        let roomName = room.name
+    /// A page of `room`'s catch-up: its events after `id` up to `last` (see `CatchUp.through`). Blocks.
+    public func catchUpPage(room: String, after id: Int64, through last: Int64) throws -> [Event] {
         let limit = pageEvents
-        return try store.read { try $0.events(room: roomName, after: id, through: last, limit: limit) }
+        return try store.read { try $0.events(room: room, after: id, through: last, limit: limit) }
+    }
+
+    /// The private messages `name` sent or got since `after` (at most `maxResume`), and the last
+    /// event id the read covers. Blocks.
+    public func privateCatchUp(name: String, after: Int64) throws -> (events: [Event], through: Int64) {
+        let limit = configuration.maxResume
+        return try store.read { reader in
+            let last = try reader.lastEventID()
+            return (try reader.privateEvents(of: name, after: after, through: last, limit: limit), last)
+        }
     }
 
     private var pageEvents: Int { max(configuration.catchUpPageEvents, 1) }
 
-    /// The last `limit` events (at most `CoreConfiguration.maxHistory`). Blocks.
-    public func history(limit: Int) throws -> [Event] {
-        let roomName = room.name
+    /// `room`'s last `limit` events (at most `CoreConfiguration.maxHistory`). Blocks.
+    public func history(room: String, limit: Int) throws -> [Event] {
         let limit = min(max(limit, 0), CoreConfiguration.maxHistory)
-        return try store.read { try $0.recent(room: roomName, limit: limit) }
+        return try store.read { try $0.recent(room: room, limit: limit) }
     }
 }
 
-/// What a newcomer is sent from the record before going live.
+/// What a member entering a room is sent from the record before going live there.
 public struct CatchUp: Sendable, Equatable {
+    public var room: String
     public var events: [Event]
     public var gap: Gap?
     /// Where the client said it was.
@@ -85,11 +104,16 @@ public struct CatchUp: Sendable, Equatable {
 
     /// Events in the whole catch-up when `events` is only its first page, nil when it is all.
     public var total: Int?
-    /// When more pages follow: the last event id the catch-up goes to (read with
-    /// `ChatCore.catchUpPage(after:through:)` as the member drains).
+    /// The last event id of the record when it was read (nil: not known; then the last event
+    /// sent). When more pages follow, the catch-up goes up to it (read with
+    /// `ChatCore.catchUpPage(room:after:through:)` as the member drains).
     public var through: Int64?
 
-    public init(events: [Event], gap: Gap?, resumeAfter: Int64?, total: Int? = nil, through: Int64? = nil) {
+    public init(
+        room: String = Room.defaultName, events: [Event], gap: Gap?, resumeAfter: Int64?, total: Int? = nil,
+        through: Int64? = nil
+    ) {
+        self.room = room
         self.events = events
         self.gap = gap
         self.resumeAfter = resumeAfter
@@ -97,6 +121,9 @@ public struct CatchUp: Sendable, Equatable {
         self.through = through
     }
 
-    /// The last event id the member has once it got this: live events up to it are dropped.
+    /// Whether more pages follow this first one.
+    public var isPaged: Bool { total != nil && through != nil }
+
+    /// The last event id the member has of the room once it got this: live events up to it are dropped.
     public var seenThrough: Int64 { through ?? events.last?.id ?? (gap == nil ? resumeAfter ?? 0 : 0) }
 }

@@ -10,24 +10,41 @@ public enum ConnectionAction: Sendable, Equatable {
     /// Give the newcomer the default name after the name timeout: `nameTimerFired()`.
     case armNameTimer
     case cancelNameTimer
-    /// Register `name` for live events (held back until `goLive`), then read the record with
-    /// `ChatCore.catchUp(for:)` off the event loop: `caughtUp(_:)`.
-    case catchUp(name: String, JoinRequest)
-    /// Read the next page of a catch-up sent in pages with `ChatCore.catchUpPage(after:through:)`
+    /// Register for `name`'s private messages (held back until `goLive(room: Room.privateName)`).
+    case subscribePrivate(name: String)
+    /// Register for `room`'s live events (held back until `goLive`), then read its catch-up with
+    /// `ChatCore.catchUp(room:resumeAfter:history:)` off the event loop: `caughtUp(_:)`.
+    case enter(room: String, resumeAfter: Int64?, history: Int?)
+    /// Read the next page of a catch-up sent in pages with `ChatCore.catchUpPage(room:after:through:)`
     /// off the event loop: `catchUpPageRead(_:)`.
-    case readCatchUpPage(after: Int64, through: Int64)
-    /// Send the events held back that the catch-up did not hold, then every live event.
-    case goLive(seenThrough: Int64)
-    /// Store the join: `joinStored()` or `joinFailed(_:)`.
+    case readCatchUpPage(room: String, after: Int64, through: Int64)
+    /// Read the private messages since `after` with `ChatCore.privateCatchUp(name:after:)`: `privateRead(_:through:)`.
+    case readPrivate(name: String, after: Int64)
+    /// Send `room`'s events held back that the catch-up did not hold, then every live one.
+    case goLive(room: String, seenThrough: Int64)
+    /// The member's rooms changed: `current` is where its lines go, `rooms` all it is in (a plain
+    /// door marks events of the other rooms with their room).
+    case roomsChanged(current: String, rooms: [String])
+    /// No more events of `room`.
+    case unsubscribe(room: String)
+    /// Private messages now come for `to`, not `from`.
+    case movePrivate(from: String, to: String)
+    /// Store the joins of a hello's rooms: `joinStored()` once all are, or `joinFailed(_:)`.
+    case recordJoins([NewEvent])
+    /// Store the join of one more room: `roomJoinStored()` or `storeFailed(_:)` then `roomJoinFailed()`.
     case recordJoin(NewEvent)
     /// Store an event; if it fails, `storeFailed(_:)`.
     case record(NewEvent)
-    /// Store the leave of a quit: `leaveCommitted()` once committed (and fanned out).
-    case recordQuit(NewEvent)
+    /// Store a part: `partStored()`, or `storeFailed(_:)` then `partFailed()`.
+    case recordPart(NewEvent)
+    /// Store a rename in each room: `renameStored()` once all are, or `renameFailed(_:)`.
+    case recordRename([NewEvent])
+    /// Store the leaves of a quit: `leaveCommitted()` once committed (and fanned out).
+    case recordQuit([NewEvent])
     /// Wait (the rate limit): `delayOver()`.
     case delay(seconds: Double)
-    /// Read the last `limit` events with `ChatCore.history(limit:)` off the event loop: `historyRead(_:)`.
-    case readHistory(limit: Int)
+    /// Read `room`'s last `limit` events with `ChatCore.history(room:limit:)` off the event loop: `historyRead(_:)`.
+    case readHistory(room: String, limit: Int)
     /// Send everything still owed, then `reply` if any, half-close once it is out, and close after
     /// the grace time whatever the peer does.
     case finish(Reply?)
@@ -36,8 +53,8 @@ public enum ConnectionAction: Sendable, Equatable {
     /// The member is over its outbound budget: `stallTimerFired()` if it does not drain in time.
     case armStallTimer
     case cancelStallTimer
-    /// Take `name` out of the room and its fan-out.
-    case leaveRoom(name: String)
+    /// Take `name` out of every room, the directory and the fan-out.
+    case leaveServer(name: String)
     /// The connection is over (`reason` for the log); forget it.
     case closed(LeaveReason)
 }

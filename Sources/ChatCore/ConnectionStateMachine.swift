@@ -3,13 +3,17 @@ import ChatModel
 /// One connection's life, whatever its door: events in, actions out (`ConnectionAction`); the
 /// door's channel handler only executes them. No I/O, no clock of its own, no event loop.
 ///
-/// greeting → naming → catchingUp → joining → live → quitting → closed. Lines read while a step
+/// greeting → naming → catchingUp → joining → live → quitting → closed. A hello enters one room
+/// (the default one) or, on a reconnect, every room the client was in: each room's catch-up is
+/// read and sent in turn, then the joins are stored. A live member enters more rooms (`enter`),
+/// leaves some (`part`), renames itself, and sends private messages; entering, parting and
+/// renaming are steps that wait like the others. Lines read while a step
 /// waits (catch-up, the join's commit, a history read, a rate-limit delay) queue up and reading
 /// pauses, so lines are handled one after another in the order sent. Reading also pauses while
 /// the member is over its outbound budget; if it stays there, the stall timer calls it too slow.
 ///
 /// A watcher (`JoinRequest.watch`) lives the same life without a place in the room: it gets the
-/// welcome, the catch-up and every live event, but takes no name from the `ChatRoom` (so it is
+/// welcome, the catch-up and every live event, but takes no name from the `ChatDirectory` (so it is
 /// not in `who` and numbers nobody), has no join or leave recorded (catchingUp → live, skipping
 /// joining), and its `say` and `me` are refused with `Failure.watchOnly`.
 public struct ConnectionStateMachine {
@@ -18,9 +22,9 @@ public struct ConnectionStateMachine {
         case greeting
         /// Greeted; waiting for a name (or a hello).
         case naming
-        /// In the room; its history is being read.
+        /// Named; the rooms of its hello are being entered (each room's catch-up read and sent).
         case catchingUp(Member, requested: String, change: NameChange?)
-        /// Sent its history; its join is being stored.
+        /// Sent its catch-ups; its joins are being stored.
         case joining(Member)
         /// Joined; `waiting` is a step that waits.
         case live(Member, waiting: Waiting?)
@@ -31,9 +35,16 @@ public struct ConnectionStateMachine {
 
     /// A live member's step that waits.
     public enum Waiting: Sendable, Equatable {
-        case history
+        /// A room's history is being read.
+        case history(String)
         /// The rate limit: the request is handled once the delay is over.
         case delayed(Request)
+        /// Entering a room: its catch-up is read and sent, then its join stored.
+        case entering(String)
+        /// Leaving a room: the part is being stored.
+        case parting(String)
+        /// Taking a new name: the renames are being stored.
+        case renaming(String)
     }
 
     /// A catch-up sent a page at a time, each read once the member is under its budget.
@@ -44,13 +55,35 @@ public struct ConnectionStateMachine {
         var reading = false
     }
 
+    /// A room being entered.
+    struct Entry: Equatable {
+        var room: String
+        var resumeAfter: Int64?
+        /// The first room of a hello: the welcome goes before its history.
+        var first: Bool
+        var paging: Paging?
+    }
+
     /// A joined member, or a watcher.
     public struct Member: Sendable, Equatable {
         public var name: String
-        /// Watching: not in the room, nothing recorded for it, messages refused.
+        /// Watching: not in the rooms' lists, nothing recorded for it, messages refused.
         public var watching = false
+        /// The rooms it is in, in the order entered.
+        public var rooms: [String] = []
+        /// The room its lines go to.
+        public var current: String
         var limiter: TokenBucket
+        /// New rooms it may make.
+        var creations: TokenBucket
         var warned = false
+
+        /// The member's room called `typed` (any case, `#` optional); nil `typed`: the current one.
+        func room(_ typed: String?) -> String? {
+            guard let typed else { return current }
+            guard case .success(let name) = Room.name(typed) else { return nil }
+            return rooms.first { Room.key($0) == Room.key(name) }
+        }
     }
 
     public private(set) var state = State.greeting
@@ -61,10 +94,17 @@ public struct ConnectionStateMachine {
     private var inputClosed = false
     private var writable = true
     private var nameTimerArmed = false
-    /// A catch-up sent in pages: where it is, and whether a page is being read.
-    private var paging: Paging?
+    /// The room being entered, and its catch-up's paging.
+    private var entry: Entry?
+    /// A hello's rooms still to enter, the history it asked for, where its private messages resume,
+    /// its token, and what could not be done (told after the welcome).
+    private var pendingRooms: [RoomResume] = []
+    private var helloHistory: Int?
+    private var privateAfter: Int64?
+    private var token: String?
+    private var helloFailures: [Failure] = []
     private let connection: Int64
-    private let room: ChatRoom
+    private let directory: ChatDirectory
     private let configuration: CoreConfiguration
     private let session: Int64
     private let now: () -> Double
@@ -73,11 +113,11 @@ public struct ConnectionStateMachine {
     ///   - session: the server run, for the welcome.
     ///   - now: monotonic seconds, for the rate limit.
     public init(
-        connection: Int64, room: ChatRoom, session: Int64, configuration: CoreConfiguration,
+        connection: Int64, directory: ChatDirectory, session: Int64, configuration: CoreConfiguration,
         now: @escaping () -> Double
     ) {
         self.connection = connection
-        self.room = room
+        self.directory = directory
         self.session = session
         self.configuration = configuration
         self.now = now
@@ -133,12 +173,12 @@ public struct ConnectionStateMachine {
         case .greeting, .naming:
             state = .closed
             return actions + [.closed(stopping ?? .connectionLost)]
-        case .catchingUp(let member, _, _):
+        case .catchingUp, .live(_, waiting: .entering):
             inputClosed = true
             // A catch-up waiting for the member to drain ends: nobody is left to send it to.
-            guard let paging, !paging.reading else { return actions }
-            self.paging = nil
-            return actions + join(member, seenThrough: paging.through)
+            guard let entry, let paging = entry.paging, !paging.reading else { return actions }
+            self.entry = nil
+            return actions + entered(entry.room, seenThrough: paging.through)
         case .joining, .live(_, waiting: .some):
             // The step ends first, and the lines that queued up are handled.
             inputClosed = true
@@ -149,7 +189,7 @@ public struct ConnectionStateMachine {
             return actions + resume()
         case .quitting(let name):
             state = .closed
-            return actions + (name.map { [.leaveRoom(name: $0)] } ?? []) + [.closed(.quit)]
+            return actions + (name.map { [.leaveServer(name: $0)] } ?? []) + [.closed(.quit)]
         case .closed:
             return actions
         }
@@ -199,84 +239,147 @@ public struct ConnectionStateMachine {
         return handle(.request(.join(JoinRequest(name: NameRules.defaultName))))
     }
 
-    // MARK: Steps that waited
+    // MARK: Entering rooms
 
-    /// The catch-up was read (an empty one when the read failed).
+    /// A room's catch-up was read (an empty one when the read failed).
     public mutating func caughtUp(_ catchUp: CatchUp) -> [ConnectionAction] {
-        guard case .catchingUp(let member, let requested, let change) = state, paging == nil else { return [] }
-        let welcome = Reply.welcome(name: member.name, requested: requested, session: session, room: room.name)
-        let renamed = change.map { [ConnectionAction.send(.notice(.nameChanged($0)))] } ?? []
-        let paged = catchUp.through != nil && stopping == nil && !inputClosed
+        guard var entry, entry.paging == nil, Room.key(entry.room) == Room.key(catchUp.room) else { return [] }
+        var replies: [ConnectionAction] = []
+        switch state {
+        case .catchingUp(let member, let requested, let change) where entry.first:
+            let welcome = Reply.welcome(
+                name: member.name, requested: requested, session: session, room: member.current,
+                token: member.watching ? nil : token)
+            replies = [.send(welcome)] + (change.map { [.send(.notice(.nameChanged($0)))] } ?? [])
+            replies += helloFailures.map { .send(.error($0)) }
+            helloFailures = []
+        case .catchingUp, .live(_, waiting: .entering):
+            let topic = directory.topic(of: entry.room)?.text ?? ""
+            replies = [.send(.joined(room: entry.room, topic: topic, names: directory.names(in: entry.room)))]
+        default:
+            return []
+        }
+        let paged = catchUp.isPaged && stopping == nil && !inputClosed
         let history =
-            catchUp.through == nil
-            ? HistoryBlock(purpose: .catchUp, events: catchUp.events, gap: catchUp.gap)
-            : HistoryBlock(
-                catchUpPage: catchUp.events, gap: catchUp.gap, total: catchUp.total, opens: true, closes: !paged)
+            catchUp.isPaged
+            ? HistoryBlock(
+                catchUpPage: catchUp.events, gap: catchUp.gap, total: catchUp.total, opens: true, closes: !paged,
+                room: entry.room)
+            : HistoryBlock(purpose: .catchUp, events: catchUp.events, gap: catchUp.gap, room: entry.room)
         // Once the server is stopping, its notice is already on the way: nothing more to say.
-        let replies: [ConnectionAction] =
-            stopping == nil ? [.send(welcome)] + renamed + [.send(.history(history))] : []
+        replies = stopping == nil ? replies + [.send(.history(history))] : []
         if paged, let through = catchUp.through {
             // The rest a page at a time, each once the member is under its budget.
-            paging = Paging(
+            entry.paging = Paging(
                 after: catchUp.events.last?.id ?? catchUp.gap?.resumedAfter ?? catchUp.resumeAfter ?? 0,
                 through: through, total: catchUp.total)
+            self.entry = entry
             return replies + nextPage()
         }
-        return replies + join(member, seenThrough: catchUp.seenThrough)
+        self.entry = nil
+        return replies + entered(entry.room, seenThrough: catchUp.seenThrough)
     }
 
     /// A page of a catch-up sent in pages was read (an empty one when the read failed).
     public mutating func catchUpPageRead(_ events: [Event]) -> [ConnectionAction] {
-        guard case .catchingUp(let member, _, _) = state, var paging, paging.reading else { return [] }
+        guard var entry, var paging = entry.paging, paging.reading else { return [] }
         paging.reading = false
         let last = events.last.map { $0.id >= paging.through } ?? true
         let ending = last || stopping != nil || inputClosed
         var actions: [ConnectionAction] = []
         if stopping == nil {
-            let block = HistoryBlock(catchUpPage: events, total: paging.total, opens: false, closes: ending)
+            let block = HistoryBlock(
+                catchUpPage: events, total: paging.total, opens: false, closes: ending, room: entry.room)
             actions.append(.send(.history(block)))
         }
         guard !ending, let after = events.last?.id else {
-            self.paging = nil
-            return actions + join(member, seenThrough: paging.through)
+            self.entry = nil
+            return actions + entered(entry.room, seenThrough: paging.through)
         }
         paging.after = after
-        self.paging = paging
+        entry.paging = paging
+        self.entry = entry
         return actions + nextPage()
     }
 
     /// The next page of a catch-up, if one is owed and the member is under its budget.
     private mutating func nextPage() -> [ConnectionAction] {
-        guard var paging, !paging.reading, writable else { return [] }
+        guard var entry, var paging = entry.paging, !paging.reading, writable else { return [] }
         paging.reading = true
-        self.paging = paging
-        return [.readCatchUpPage(after: paging.after, through: paging.through)]
+        entry.paging = paging
+        self.entry = entry
+        return [.readCatchUpPage(room: entry.room, after: paging.after, through: paging.through)]
     }
 
-    /// The catch-up is sent: live events from now on, and the join is stored (a watcher's is not:
-    /// it is live at once, and handles what queued up).
-    private mutating func join(_ member: Member, seenThrough: Int64) -> [ConnectionAction] {
-        let live: [ConnectionAction] = [.goLive(seenThrough: seenThrough)]
+    /// Starts entering `room`: its live events are held back while its catch-up is read.
+    private mutating func startEntry(_ room: RoomResume, first: Bool) -> [ConnectionAction] {
+        entry = Entry(room: room.room, resumeAfter: room.resumeAfter, first: first)
+        return [.enter(room: room.room, resumeAfter: room.resumeAfter, history: helloHistory)]
+    }
+
+    /// `room`'s catch-up is sent: its live events from now on. A hello goes on with its next room,
+    /// then its private messages, then stores its joins; a live member stores its join.
+    private mutating func entered(_ room: String, seenThrough: Int64) -> [ConnectionAction] {
+        let live: [ConnectionAction] = [.goLive(room: room, seenThrough: seenThrough)]
+        switch state {
+        case .catchingUp(var member, let requested, let change):
+            member.rooms.append(room)
+            state = .catchingUp(member, requested: requested, change: change)
+            let goingOn = stopping == nil && !inputClosed
+            if goingOn, !pendingRooms.isEmpty { return live + startEntry(pendingRooms.removeFirst(), first: false) }
+            pendingRooms = []
+            if goingOn, let after = privateAfter {
+                privateAfter = nil
+                return live + [.readPrivate(name: member.name, after: after)]
+            }
+            let mailbox: [ConnectionAction] = member.watching ? [] : [.goLive(room: Room.privateName, seenThrough: 0)]
+            return live + mailbox + joinAll(member)
+        case .live(var member, waiting: .entering):
+            guard !member.watching else {
+                member.rooms.append(room)
+                member.current = room
+                state = .live(member, waiting: nil)
+                return live + [.roomsChanged(current: room, rooms: member.rooms)] + resume()
+            }
+            return live + [.recordJoin(event(.join, by: member.name, in: room))]
+        default:
+            return live
+        }
+    }
+
+    /// A hello's private messages since its `privateAfter` were read, up to `through`.
+    public mutating func privateRead(_ events: [Event], through: Int64) -> [ConnectionAction] {
+        guard case .catchingUp(let member, _, _) = state else { return [] }
+        var actions: [ConnectionAction] = []
+        if stopping == nil, !events.isEmpty {
+            actions.append(.send(.history(HistoryBlock(purpose: .catchUp, events: events, room: Room.privateName))))
+        }
+        return actions + [.goLive(room: Room.privateName, seenThrough: through)] + joinAll(member)
+    }
+
+    /// A hello's catch-ups are sent: its joins are stored (a watcher's are not: it is live at
+    /// once, and handles what queued up).
+    private mutating func joinAll(_ member: Member) -> [ConnectionAction] {
         if member.watching {
             state = .live(member, waiting: nil)
-            return live + resume()
+            return [.roomsChanged(current: member.current, rooms: member.rooms)] + resume()
         }
         state = .joining(member)
-        return live + [.recordJoin(event(.join, by: member.name))]
+        return [.recordJoins(member.rooms.map { event(.join, by: member.name, in: $0) })]
     }
 
-    /// The join is committed: the member is live.
+    /// The joins of a hello are committed: the member is live.
     public mutating func joinStored() -> [ConnectionAction] {
         guard case .joining(let member) = state else { return [] }
         state = .live(member, waiting: nil)
-        return resume()
+        return [.roomsChanged(current: member.current, rooms: member.rooms)] + resume()
     }
 
-    /// The join could not be stored: the member is told and leaves; no leave is recorded.
+    /// The joins of a hello could not be stored: the member is told and leaves; no leave is recorded.
     public mutating func joinFailed(_ reason: String) -> [ConnectionAction] {
         guard case .joining(let member) = state else { return [] }
         queue = []
-        let told: [ConnectionAction] = [.send(.error(.joinNotStored(reason))), .leaveRoom(name: member.name)]
+        let told: [ConnectionAction] = [.send(.error(.joinNotStored(reason))), .leaveServer(name: member.name)]
         if inputClosed {
             state = .closed
             return told + [.closed(stopping ?? .connectionLost)]
@@ -285,11 +388,30 @@ public struct ConnectionStateMachine {
         return told + [.finish(nil)]
     }
 
+    /// The join of a room entered while live is committed: it is the current room now.
+    public mutating func roomJoinStored() -> [ConnectionAction] {
+        guard case .live(var member, waiting: .entering(let room)) = state else { return [] }
+        member.rooms.append(room)
+        member.current = room
+        state = .live(member, waiting: nil)
+        return [.roomsChanged(current: room, rooms: member.rooms)] + resume()
+    }
+
+    /// The join of a room entered while live could not be stored: the member stays out of it.
+    public mutating func roomJoinFailed(_ reason: String) -> [ConnectionAction] {
+        guard case .live(let member, waiting: .entering(let room)) = state else { return [] }
+        directory.leave(connection, room: room)
+        state = .live(member, waiting: nil)
+        return [.unsubscribe(room: room), .send(.error(.notStored(reason)))] + resume()
+    }
+
+    // MARK: Other steps that waited
+
     /// The history asked for was read.
     public mutating func historyRead(_ events: [Event]) -> [ConnectionAction] {
-        guard case .live(let member, waiting: .history) = state else { return [] }
+        guard case .live(let member, waiting: .history(let room)) = state else { return [] }
         state = .live(member, waiting: nil)
-        return [.send(.history(HistoryBlock(purpose: .request, events: events)))] + resume()
+        return [.send(.history(HistoryBlock(purpose: .request, events: events, room: room)))] + resume()
     }
 
     /// The rate-limit delay is over: the request that waited is handled.
@@ -307,11 +429,48 @@ public struct ConnectionStateMachine {
         }
     }
 
-    /// The quit's leave is committed, and its fan-out handed on: goodbye.
+    /// A part is committed (and fanned out): out of the room.
+    public mutating func partStored() -> [ConnectionAction] {
+        guard case .live(var member, waiting: .parting(let room)) = state else { return [] }
+        member.rooms.removeAll { Room.key($0) == Room.key(room) }
+        if Room.key(member.current) == Room.key(room) { member.current = member.rooms.last ?? directory.defaultRoom }
+        directory.leave(connection, room: room)
+        state = .live(member, waiting: nil)
+        return [
+            .unsubscribe(room: room), .roomsChanged(current: member.current, rooms: member.rooms),
+            .send(.parted(room: room, current: member.current)),
+        ] + resume()
+    }
+
+    /// A part could not be stored: the member stays in the room.
+    public mutating func partFailed(_ reason: String) -> [ConnectionAction] {
+        guard case .live(let member, waiting: .parting) = state else { return [] }
+        state = .live(member, waiting: nil)
+        return [.send(.error(.notStored(reason)))] + resume()
+    }
+
+    /// The renames are committed: the member has its new name.
+    public mutating func renameStored() -> [ConnectionAction] {
+        guard case .live(var member, waiting: .renaming(let new)) = state else { return [] }
+        let old = member.name
+        member.name = new
+        state = .live(member, waiting: nil)
+        return [.movePrivate(from: old, to: new), .send(.renamed(from: old, to: new))] + resume()
+    }
+
+    /// The renames could not be stored: the member keeps its name.
+    public mutating func renameFailed(_ reason: String) -> [ConnectionAction] {
+        guard case .live(let member, waiting: .renaming(let new)) = state else { return [] }
+        _ = directory.rename(connection, from: new, to: member.name)
+        state = .live(member, waiting: nil)
+        return [.send(.error(.notStored(reason)))] + resume()
+    }
+
+    /// The quit's leaves are committed, and their fan-out handed on: goodbye.
     public mutating func leaveCommitted() -> [ConnectionAction] {
         guard case .quitting(let name) = state else { return [] }
-        // Out of the room as soon as the room has seen the leave: the name is free again.
-        let left: [ConnectionAction] = name.map { [.leaveRoom(name: $0)] } ?? []
+        // Out of the rooms as soon as they have seen the leave: the name is free again.
+        let left: [ConnectionAction] = name.map { [.leaveServer(name: $0)] } ?? []
         guard inputClosed else {
             state = .quitting(name: nil)
             return left + [.finish(.goodbye)]
@@ -363,26 +522,31 @@ public struct ConnectionStateMachine {
 
     private mutating func introduce(_ request: Request) -> [ConnectionAction] {
         switch request {
-        case .join(let join) where join.watch:
-            // A watcher takes no name from the room: the one asked for (cleaned) is only for its
-            // welcome and the log, so it is never numbered nor refused as reserved.
-            let normalized = NameRules.normalize(join.name)
-            let name = normalized.isEmpty ? NameRules.defaultName : normalized
-            let limiter = TokenBucket(
-                rate: configuration.requestsPerSecond, burst: configuration.requestBurst, now: now())
-            let change = NameChange.from(typed: join.name, requested: name, name: name)
-            state = .catchingUp(Member(name: name, watching: true, limiter: limiter), requested: name, change: change)
-            return [.catchUp(name: name, join)]
         case .join(let join):
             let normalized = NameRules.normalize(join.name)
-            if NameRules.isReserved(normalized) { return [.send(.error(.nameReserved(normalized)))] }
+            if !join.watch, NameRules.isReserved(normalized) { return [.send(.error(.nameReserved(normalized)))] }
             let requested = normalized.isEmpty ? NameRules.defaultName : normalized
-            let name = room.admit(connection, as: requested)
-            let limiter = TokenBucket(
-                rate: configuration.requestsPerSecond, burst: configuration.requestBurst, now: now())
+            var name = requested
+            var resumesPrivate = false
+            if !join.watch {
+                // A watcher takes no name: the one asked for (cleaned) is only for its welcome and
+                // the log, so it is never numbered nor refused as reserved.
+                (name, token, resumesPrivate) = directory.admit(connection, as: requested, token: join.token)
+            }
+            let rooms = enterable(join, name: name)
+            let member = Member(
+                name: name, watching: join.watch, current: rooms.last?.room ?? directory.defaultRoom,
+                limiter: TokenBucket(rate: configuration.requestsPerSecond, burst: configuration.requestBurst, now: now()),
+                creations: TokenBucket(
+                    rate: configuration.roomCreationsPerSecond, burst: configuration.roomCreationBurst, now: now()))
             let change = NameChange.from(typed: join.name, requested: requested, name: name)
-            state = .catchingUp(Member(name: name, limiter: limiter), requested: requested, change: change)
-            return [.catchUp(name: name, join)]
+            state = .catchingUp(member, requested: requested, change: change)
+            helloHistory = join.history
+            privateAfter = resumesPrivate ? join.privateAfter : nil
+            pendingRooms = Array(rooms.dropFirst())
+            let first = rooms.first ?? RoomResume(room: directory.defaultRoom, resumeAfter: join.resumeAfter)
+            let mailbox: [ConnectionAction] = join.watch ? [] : [.subscribePrivate(name: name)]
+            return mailbox + startEntry(first, first: true)
         case .quit:
             return quitUnnamed()
         default:
@@ -390,6 +554,46 @@ public struct ConnectionStateMachine {
         }
     }
 
+    /// The rooms a hello enters, spelled as the server does, each put in the directory (a
+    /// watcher's are not); those that cannot be entered are told after the welcome. At least the
+    /// default room.
+    private mutating func enterable(_ join: JoinRequest, name: String) -> [RoomResume] {
+        let asked =
+            join.rooms.isEmpty ? [RoomResume(room: directory.defaultRoom, resumeAfter: join.resumeAfter)] : join.rooms
+        var rooms: [RoomResume] = []
+        for resume in asked {
+            guard rooms.count < configuration.maxRoomsPerMember else {
+                helloFailures.append(.tooManyRoomsForMember(limit: configuration.maxRoomsPerMember))
+                break
+            }
+            let typed: String
+            switch Room.name(resume.room) {
+            case .failure(let problem):
+                helloFailures.append(.badRoomName(problem))
+                continue
+            case .success(let valid): typed = valid
+            }
+            if rooms.contains(where: { Room.key($0.room) == Room.key(typed) }) { continue }
+            if join.watch {
+                rooms.append(RoomResume(room: directory.room(typed) ?? typed, resumeAfter: resume.resumeAfter))
+                continue
+            }
+            switch directory.enter(connection, named: name, room: typed, maxRooms: configuration.maxRooms) {
+            case .success(let room): rooms.append(RoomResume(room: room, resumeAfter: resume.resumeAfter))
+            case .failure(let failure): helloFailures.append(failure)
+            }
+        }
+        if rooms.isEmpty {
+            let room = directory.defaultRoom
+            if !join.watch {
+                _ = directory.enter(connection, named: name, room: room, maxRooms: .max)
+            }
+            rooms = [RoomResume(room: room)]
+        }
+        return rooms
+    }
+
+    /// Checks what a live member asks, takes a token for it, and does it (or waits for the rate limit).
     private mutating func ask(_ request: Request, from member: Member) -> [ConnectionAction] {
         var member = member
         switch request {
@@ -398,23 +602,59 @@ public struct ConnectionStateMachine {
         case .quit where member.watching:
             // Nothing to record: out of the fan-out, then goodbye.
             state = .quitting(name: nil)
-            return [.leaveRoom(name: member.name), .finish(.goodbye)]
+            return [.leaveServer(name: member.name), .finish(.goodbye)]
         case .quit:
             state = .quitting(name: member.name)
-            return [.recordQuit(event(.leave, by: member.name, reason: .quit))]
-        case .say where member.watching, .act where member.watching:
+            return [.recordQuit(member.rooms.map { event(.leave, by: member.name, in: $0, reason: .quit) })]
+        case .say where member.watching, .act where member.watching, .privateMessage where member.watching,
+            .topic(_, .some) where member.watching, .rename where member.watching:
             return [.send(.error(.watchOnly))]
-        case .say(let text, _), .act(let text, _):
-            if text.trimmingWhitespace.isEmpty { return [.send(.error(.emptyMessage))] }
-            // The one check of a message's length, for every door: its text as it would be stored.
-            let bytes = text.utf8.count
-            if bytes > configuration.maxMessageBytes {
-                return [.send(.error(.lineTooLong(bytes: bytes, limit: configuration.maxMessageBytes)))]
+        case .say(let text, let room), .act(let text, let room):
+            if let failure = check(text) { return [.send(.error(failure))] }
+            if member.room(room) == nil { return [.send(.error(.notInRoom(room ?? member.current)))] }
+        case .privateMessage(let to, let text):
+            if let failure = check(text) { return [.send(.error(failure))] }
+            if directory.person(to) == nil { return [.send(.error(.noSuchName(to)))] }
+        case .topic(let room, let text):
+            if let text, text.utf8.count > configuration.maxMessageBytes {
+                return [.send(.error(.lineTooLong(bytes: text.utf8.count, limit: configuration.maxMessageBytes)))]
             }
-        case .who, .history, .help:
+            if member.room(room) == nil { return [.send(.error(.notInRoom(room ?? member.current)))] }
+        case .history(_, let room):
+            if member.room(room) == nil { return [.send(.error(.notInRoom(room ?? member.current)))] }
+        case .who(let room?):
+            if directory.room(room) == nil { return [.send(.error(.notInRoom(room)))] }
+        case .switchTo(let typed):
+            guard let room = member.room(typed) else { return [.send(.error(.notInRoom(typed)))] }
+            return switchTo(room, member)
+        case .enter(let typed, _):
+            let name: String
+            switch Room.name(typed) {
+            case .failure(let problem): return [.send(.error(.badRoomName(problem)))]
+            case .success(let valid): name = valid
+            }
+            if let room = member.room(name) { return switchTo(room, member) }
+            if member.rooms.count >= configuration.maxRoomsPerMember {
+                return [.send(.error(.tooManyRoomsForMember(limit: configuration.maxRoomsPerMember)))]
+            }
+            if directory.room(name) == nil, !member.watching {
+                let wait = member.creations.take(now: now())
+                state = .live(member, waiting: nil)
+                if wait > 0 { return [.send(.error(.roomsTooFast(seconds: wait)))] }
+            }
+        case .part(let typed):
+            guard let room = member.room(typed) else { return [.send(.error(.notInRoom(typed ?? member.current)))] }
+            if member.rooms.count == 1 { return [.send(.error(.lastRoom(room)))] }
+        case .rename(let typed):
+            let name = NameRules.normalize(typed)
+            if name.isEmpty { return [.send(.error(.usage("/nick NAME")))] }
+            if NameRules.isReserved(name) { return [.send(.error(.nameReserved(name)))] }
+            if name == member.name { return [] }
+            if let holder = directory.person(name), holder.lowercased() != member.name.lowercased() {
+                return [.send(.error(.nameTaken(name)))]
+            }
+        case .who, .help, .rooms:
             break
-        case .enter, .switchTo, .part, .rooms, .topic, .privateMessage, .rename:
-            return [.send(.error(.unknownCommand("rooms")))]
         }
         // Every request that makes output or an event takes a token.
         let wait = member.limiter.take(now: now())
@@ -431,18 +671,81 @@ public struct ConnectionStateMachine {
         return actions + [.delay(seconds: wait)]
     }
 
+    /// The one check of a message's text, for every door: not empty, and within the limit as it
+    /// would be stored.
+    private func check(_ text: String) -> Failure? {
+        if text.trimmingWhitespace.isEmpty { return .emptyMessage }
+        let bytes = text.utf8.count
+        if bytes > configuration.maxMessageBytes { return .lineTooLong(bytes: bytes, limit: configuration.maxMessageBytes) }
+        return nil
+    }
+
+    private mutating func switchTo(_ room: String, _ member: Member) -> [ConnectionAction] {
+        var member = member
+        member.current = room
+        state = .live(member, waiting: nil)
+        return [.roomsChanged(current: room, rooms: member.rooms), .send(.switched(room: room))]
+    }
+
     /// Does what a live member asked, its token taken.
     private mutating func perform(_ request: Request, as member: Member) -> [ConnectionAction] {
         switch request {
-        case .say(let text, _): return [.record(event(.message, by: member.name, text: text))]
-        case .act(let text, _): return [.record(event(.action, by: member.name, text: text))]
-        case .who: return [.send(.who(names: room.names))]
-        case .help: return [.send(.help)]
-        case .enter, .switchTo, .part, .rooms, .topic, .privateMessage, .rename: return []
-        case .history(let limit, _):
-            state = .live(member, waiting: .history)
-            return [.readHistory(limit: limit ?? configuration.history)]
-        case .join, .quit: return []
+        case .say(let text, let room):
+            guard let room = member.room(room) else { return [] }
+            return [.record(event(.message, by: member.name, in: room, text: text))]
+        case .act(let text, let room):
+            guard let room = member.room(room) else { return [] }
+            return [.record(event(.action, by: member.name, in: room, text: text))]
+        case .privateMessage(let to, let text):
+            guard let recipient = directory.person(to) else { return [.send(.error(.noSuchName(to)))] }
+            return [
+                .record(
+                    NewEvent(
+                        kind: .message, room: Room.privateName, user: member.name, text: text, connection: connection,
+                        recipient: recipient))
+            ]
+        case .who(let room):
+            let room = room.flatMap { directory.room($0) } ?? member.current
+            return [.send(.who(room: room, names: directory.names(in: room)))]
+        case .help:
+            return [.send(.help)]
+        case .rooms:
+            return [.send(.rooms(directory.summaries()))]
+        case .topic(let room, nil):
+            guard let room = member.room(room) else { return [] }
+            let topic = directory.topic(of: room)
+            return [.send(.topic(room: room, text: topic?.text ?? "", by: topic?.by, timeMillis: topic?.timeMillis))]
+        case .topic(let room, let text?):
+            guard let room = member.room(room) else { return [] }
+            return [.record(event(.topic, by: member.name, in: room, text: text))]
+        case .history(let limit, let room):
+            guard let room = member.room(room) else { return [] }
+            state = .live(member, waiting: .history(room))
+            return [.readHistory(room: room, limit: limit ?? configuration.history)]
+        case .enter(let typed, let resumeAfter):
+            guard case .success(let name) = Room.name(typed) else { return [] }
+            var room = directory.room(name) ?? name
+            if !member.watching {
+                switch directory.enter(connection, named: member.name, room: name, maxRooms: configuration.maxRooms) {
+                case .success(let entered): room = entered
+                case .failure(let failure): return [.send(.error(failure))]
+                }
+            }
+            state = .live(member, waiting: .entering(room))
+            return startEntry(RoomResume(room: room, resumeAfter: resumeAfter), first: false)
+        case .part(let typed):
+            guard let room = member.room(typed) else { return [] }
+            state = .live(member, waiting: .parting(room))
+            return [.recordPart(event(.leave, by: member.name, in: room, reason: .part))]
+        case .rename(let typed):
+            let new = NameRules.normalize(typed)
+            guard directory.rename(connection, from: member.name, to: new) != nil else {
+                return [.send(.error(.nameTaken(new)))]
+            }
+            state = .live(member, waiting: .renaming(new))
+            return [.recordRename(member.rooms.map { event(.rename, by: member.name, in: $0, text: new) })]
+        case .switchTo, .join, .quit:
+            return []
         }
     }
 
@@ -452,17 +755,29 @@ public struct ConnectionStateMachine {
         return [.close]
     }
 
-    /// A live member's connection is closed: out of the room, its leave recorded.
+    /// A live member's connection is closed: out of its rooms, its leaves recorded.
     private mutating func leave(_ member: Member) -> [ConnectionAction] {
         state = .closed
         let reason = stopping ?? .connectionLost
-        if member.watching { return [.leaveRoom(name: member.name), .closed(reason)] }
-        return [
-            .leaveRoom(name: member.name), .record(event(.leave, by: member.name, reason: reason)), .closed(reason),
-        ]
+        if member.watching { return [.leaveServer(name: member.name), .closed(reason)] }
+        return [.leaveServer(name: member.name)]
+            + member.rooms.map { .record(event(.leave, by: member.name, in: $0, reason: reason)) } + [.closed(reason)]
     }
 
-    private func event(_ kind: EventKind, by name: String, text: String = "", reason: LeaveReason? = nil) -> NewEvent {
-        NewEvent(kind: kind, room: room.name, user: name, text: text, connection: connection, reason: reason)
+    private func event(
+        _ kind: EventKind, by name: String, in room: String, text: String = "", reason: LeaveReason? = nil
+    ) -> NewEvent {
+        NewEvent(kind: kind, room: room, user: name, text: text, connection: connection, reason: reason)
+    }
+}
+
+extension ConnectionStateMachine.State {
+    /// The member's name, once it has one.
+    public var memberName: String? {
+        switch self {
+        case .catchingUp(let member, _, _), .joining(let member), .live(let member, _): return member.name
+        case .quitting(let name): return name
+        case .greeting, .naming, .closed: return nil
+        }
     }
 }

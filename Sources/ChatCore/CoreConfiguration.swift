@@ -16,6 +16,16 @@ public struct CoreConfiguration: Sendable {
     /// The longest text a message or action may have, in UTF-8 bytes as stored (after
     /// `TextSanitizer`), whatever door it came by; longer ones are refused with `lineTooLong`.
     public var maxMessageBytes = MessageLimit.defaultBytes
+    /// The room every newcomer starts in.
+    public var defaultRoom = Room.defaultName
+    /// Rooms the server may have (those of the record count); no new room past it.
+    public var maxRooms = 1000
+    /// Rooms one member may be in at once.
+    public var maxRoomsPerMember = 20
+    /// New rooms one member may make a second, sustained, and in a burst: a client making rooms
+    /// in a loop is refused before it fills the server.
+    public var roomCreationsPerSecond = 0.2
+    public var roomCreationBurst = 5
     /// The most events `history` sends.
     public static let maxHistory = 1000
 

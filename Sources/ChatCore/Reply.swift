@@ -142,3 +142,4 @@ public enum Failure: Sendable, Equatable {
     /// `/msg` and `/nick` need an argument: the usage.
     case usage(String)
 }
+extension Failure: Error {}

@@ -58,12 +58,17 @@ public final class ChatServer: Service, Sendable {
             try? await listener.channel.close()
             throw error
         }
-        let room = LiveRoom(name: Room.defaultName)
+        let hub = RoomHub()
         let address = listener.channel.localAddress
         host = address?.ipAddress ?? configuration.host
         port = address?.port ?? configuration.port
+        let directory: ChatDirectory
         do {
-            writer = try store.startSession(host: host, port: port, version: chatroomVersion) { room.deliver($0) }
+            directory = try ChatCore.directory(of: store, defaultRoom: configuration.defaultRoom)
+            writer = try store.startSession(host: host, port: port, version: chatroomVersion) { events in
+                directory.committed(events)
+                hub.deliver(events)
+            }
         } catch {
             try? await listener.channel.close()
             try? store.close()
@@ -71,17 +76,31 @@ public final class ChatServer: Service, Sendable {
         }
         self.store = store
         self.listener = listener
-        let core = ChatCore(
-            store: store, writer: writer, room: ChatRoom(name: room.name), configuration: configuration.core)
+        let core = ChatCore(store: store, writer: writer, directory: directory, configuration: configuration.core)
         let doors = DoorSet([
             JSONDoor(maxMessageBytes: configuration.maxMessageBytes),
             PlainDoor(maxMessageBytes: configuration.maxMessageBytes),
         ])
+        let emptied = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
+        let exitWhenEmpty = configuration.exitWhenEmpty
+        let memberLeft: @Sendable () -> Void = {
+            guard exitWhenEmpty, directory.count == 0 else { return }
+            let action = emptied.withLockedValue { $0 }
+            action?()
+        }
+        let connections = self.connections
         services = ConnectionServices(
-            core: core, room: room, doors: doors, configuration: configuration, logger: logger
-        ) { [connections] connection, peer, reason in
+            core: core, hub: hub, doors: doors, configuration: configuration, logger: logger, memberLeft: memberLeft
+        ) { connection, peer, reason in
             logger.info("\(Self.describe(peer)) disconnected (\(reason.words))")
             connections.closed(connection)
+        }
+        // Once the last member has left, the server stops (a classroom's room closes).
+        emptied.withLockedValue { action in
+            action = { [weak self] in
+                logger.info("the last member left: stopping (--exit-when-empty)")
+                self?.beginShutdown(message: "the room is closing: everyone left")
+            }
         }
     }
 

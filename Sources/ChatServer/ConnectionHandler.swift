@@ -1,8 +1,10 @@
 import ChatCore
 import ChatModel
 import ChatProtocol
+import ChatStore
 import Dispatch
 import NIOCore
+import NIOConcurrencyHelpers
 import NIOPosix
 
 /// The server's end of one connection, on its event loop: it reads lines through its door,
@@ -43,7 +45,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.connection = connection
         self.door = server.doors.fallback
         self.machine = ConnectionStateMachine(
-            connection: connection, room: server.core.room, session: server.core.session,
+            connection: connection, directory: server.core.directory, session: server.core.session,
             configuration: server.core.configuration, now: Self.seconds)
     }
 
@@ -138,57 +140,73 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .cancelNameTimer:
             nameTimer?.cancel()
             nameTimer = nil
-        case .catchUp(let name, let join):
-            catchUp(name: name, join, channel: channel)
-        case .goLive(let seenThrough):
-            outlet?.goLive(seenThrough: seenThrough)
+        case .subscribePrivate(let name):
+            let outlet = outlet(channel)
+            outlet.subscribe(Room.privateName, hubKey: RoomHub.mailbox(name))
+            server.hub.add(outlet, to: RoomHub.mailbox(name))
+        case .enter(let room, let resumeAfter, let history):
+            enter(room, resumeAfter: resumeAfter, history: history, channel: channel)
+        case .goLive(let room, let seenThrough):
+            outlet?.goLive(room.isEmpty ? room : Room.key(room), seenThrough: seenThrough)
+        case .roomsChanged(let current, _):
+            outlet?.roomsChanged(current: current)
+        case .unsubscribe(let room):
+            if let outlet, let hubKey = outlet.unsubscribe(Room.key(room)) { server.hub.remove(outlet, from: hubKey) }
+        case .movePrivate(let from, let to):
+            guard let outlet else { break }
+            server.hub.remove(outlet, from: RoomHub.mailbox(from))
+            outlet.moveMailbox(to: RoomHub.mailbox(to))
+            server.hub.add(outlet, to: RoomHub.mailbox(to))
+        case .recordJoins(let events):
+            let logger = server.logger
+            recordAll(events, channel: channel) { machine, failure in
+                guard let failure else { return machine.joinStored() }
+                logger.error("join not stored: \(failure)")
+                return machine.joinFailed(failure.message)
+            }
         case .recordJoin(let event):
-            let (this, loop, logger) = (bound(channel), channel.eventLoop, server.logger)
-            server.core.record(event) { result in
-                if case .failure(let error) = result { logger.error("join not stored: \(error)") }
-                loop.execute {
-                    switch result {
-                    case .success: this.value.apply { $0.joinStored() }
-                    case .failure(let error): this.value.apply { $0.joinFailed(error.message) }
-                    }
-                }
+            recordAll([event], channel: channel) { machine, failure in
+                failure.map { machine.roomJoinFailed($0.message) } ?? machine.roomJoinStored()
+            }
+        case .recordPart(let event):
+            recordAll([event], channel: channel) { machine, failure in
+                failure.map { machine.partFailed($0.message) } ?? machine.partStored()
+            }
+        case .recordRename(let events):
+            recordAll(events, channel: channel) { machine, failure in
+                failure.map { machine.renameFailed($0.message) } ?? machine.renameStored()
             }
         case .record(let event):
             record(event, channel: channel)
-        case .recordQuit(let event):
+        case .recordQuit(let events):
             // The completion runs after the commit's fan-out was handed to the event loops, so
             // this comes after it.
-            let (this, loop) = (bound(channel), channel.eventLoop)
-            server.core.record(event) { _ in loop.execute { this.value.apply { $0.leaveCommitted() } } }
+            recordAll(events, channel: channel) { machine, _ in machine.leaveCommitted() }
         case .delay(let seconds):
             let this = bound(channel)
             channel.eventLoop.scheduleTask(in: .seconds(seconds)) { this.value.apply { $0.delayOver() } }
-        case .readCatchUpPage(let after, let through):
+        case .readCatchUpPage(let room, let after, let through):
             let core = server.core
-            let logger = server.logger
-            let done = bound(channel)
             let written = pageWritten ?? channel.eventLoop.makeSucceededVoidFuture()
             pageWritten = nil
-            written.flatMapResult { _ in Result<Void, any Error>.success(()) }.flatMap {
+            let page = written.flatMapResult { _ in Result<Void, any Error>.success(()) }.flatMap {
                 NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
-                    try core.catchUpPage(after: after, through: through)
+                    try core.catchUpPage(room: room, after: after, through: through)
                 }
             }
-            .whenComplete { result in
-                if case .failure(let error) = result { logger.error("cannot read history: \(error)") }
-                let events = (try? result.get()) ?? []
-                done.value.apply { $0.catchUpPageRead(events) }
-            }
-        case .readHistory(let limit):
+            whenRead(page, or: [], channel: channel) { $0.catchUpPageRead($1) }
+        case .readPrivate(let name, let after):
             let core = server.core
-            let logger = server.logger
-            let done = bound(channel)
-            NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) { try core.history(limit: limit) }
-                .whenComplete { result in
-                    if case .failure(let error) = result { logger.error("cannot read history: \(error)") }
-                    let events = (try? result.get()) ?? []
-                    done.value.apply { $0.historyRead(events) }
-                }
+            let read = NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
+                try core.privateCatchUp(name: name, after: after)
+            }
+            whenRead(read, or: ([], after), channel: channel) { $0.privateRead($1.events, through: $1.through) }
+        case .readHistory(let room, let limit):
+            let core = server.core
+            let read = NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
+                try core.history(room: room, limit: limit)
+            }
+            whenRead(read, or: [], channel: channel) { $0.historyRead($1) }
         case .finish(let reply):
             finish(saying: reply, channel: channel)
         case .close:
@@ -201,9 +219,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .cancelStallTimer:
             stallTimer?.cancel()
             stallTimer = nil
-        case .leaveRoom(let name):
-            server.core.room.remove(connection, named: name)
-            if let outlet { server.room.remove(outlet) }
+        case .leaveServer(let name):
+            server.core.directory.remove(connection, named: name)
+            if let outlet {
+                for hubKey in outlet.hubKeys { server.hub.remove(outlet, from: hubKey) }
+                self.outlet = nil
+            }
+            server.memberLeft()
         case .closed(let reason):
             nameTimer?.cancel()
             stallTimer?.cancel()
@@ -211,29 +233,76 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Registers for live events, then reads the record off the event loop.
-    private func catchUp(name: String, _ join: JoinRequest, channel: any Channel) {
-        server.logger.info("\(ChatServer.describe(peer)) \(join.watch ? "watching as" : "joined as") \(name)")
+    /// The member's outlet, made on first use.
+    private func outlet(_ channel: any Channel) -> Outlet {
+        if let outlet { return outlet }
         let outlet = Outlet(
             channel: channel, format: door.format, maxBacklogEvents: server.configuration.maxResume + 10_000,
             chunk: server.configuration.maxQueueBytes / 2)
         let this = bound(channel)
         outlet.onTooSlow = { this.value.apply { $0.tooSlow() } }
         self.outlet = outlet
-        server.room.add(outlet)
+        return outlet
+    }
+
+    /// Registers for `room`'s live events, then reads its record off the event loop.
+    private func enter(_ room: String, resumeAfter: Int64?, history: Int?, channel: any Channel) {
+        if outlet == nil {
+            let watching = if case .catchingUp(let member, _, _) = machine.state { member.watching } else { false }
+            server.logger.info(
+                "\(ChatServer.describe(peer)) \(watching ? "watching as" : "joined as") \(machine.state.memberName ?? "?")")
+        }
+        let outlet = outlet(channel)
+        outlet.subscribe(Room.key(room), hubKey: Room.key(room))
+        server.hub.add(outlet, to: Room.key(room))
         let core = server.core
-        let logger = server.logger
-        NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) { try core.catchUp(for: join) }
-            .whenComplete { result in
-                if case .failure(let error) = result { logger.error("cannot read history: \(error)") }
-                let catchUp = (try? result.get()) ?? CatchUp(events: [], gap: nil, resumeAfter: join.resumeAfter)
-                this.value.apply { $0.caughtUp(catchUp) }
+        let read = NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
+            try core.catchUp(room: room, resumeAfter: resumeAfter, history: history)
+        }
+        let empty = CatchUp(room: room, events: [], gap: nil, resumeAfter: resumeAfter)
+        whenRead(read, or: empty, channel: channel) { $0.caughtUp($1) }
+    }
+
+    /// Feeds what `read` read (or `fallback`, logged, when it failed) to the state machine.
+    private func whenRead<T: Sendable>(
+        _ read: EventLoopFuture<T>, or fallback: T, channel: any Channel,
+        _ event: @escaping (inout ConnectionStateMachine, T) -> [ConnectionAction]
+    ) {
+        let (this, logger) = (bound(channel), server.logger)
+        let event = NIOLoopBound(event, eventLoop: channel.eventLoop)
+        read.whenComplete { result in
+            if case .failure(let error) = result { logger.error("cannot read history: \(error)") }
+            let value = (try? result.get()) ?? fallback
+            this.value.apply { event.value(&$0, value) }
+        }
+    }
+
+    /// Stores `events`; once all are committed (and fanned out), or one failed, `done` is fed to
+    /// the state machine on this event loop with the first failure, if any.
+    private func recordAll(
+        _ events: [NewEvent], channel: any Channel,
+        _ done: @escaping (inout ConnectionStateMachine, StoreError?) -> [ConnectionAction]
+    ) {
+        let (this, loop) = (bound(channel), channel.eventLoop)
+        guard !events.isEmpty else { return apply { done(&$0, nil) } }
+        let outcome = NIOLockedValueBox((left: events.count, failure: StoreError?.none))
+        let done = NIOLoopBound(done, eventLoop: loop)
+        for event in events {
+            server.core.record(event) { result in
+                let finished = outcome.withLockedValue { outcome -> (Bool, StoreError?) in
+                    if case .failure(let error) = result, outcome.failure == nil { outcome.failure = error }
+                    outcome.left -= 1
+                    return (outcome.left == 0, outcome.failure)
+                }
+                guard finished.0 else { return }
+                loop.execute { this.value.apply { done.value(&$0, finished.1) } }
             }
+        }
     }
 
     /// Stores an event; if it cannot be stored, only the sender hears.
     private func record(_ event: NewEvent, channel: any Channel) {
-        guard !event.text.isEmpty || event.kind == .leave || event.kind == .join else { return }
+        guard !event.text.isEmpty || (event.kind != .message && event.kind != .action) else { return }
         let logger = server.logger
         let (this, loop) = (bound(channel), channel.eventLoop)
         server.core.record(event) { result in

@@ -3,14 +3,16 @@ import ChatModel
 import Logging
 import NIOCore
 
-/// What a connection's handler works with: the core, the fan-out, the doors of its port and the
+/// What a connection's handler works with: the core, the fan-out (`RoomHub`), the doors of its port and the
 /// server's settings. A server has one; a test can make its own, without sockets.
 struct ConnectionServices: Sendable {
     let core: ChatCore
-    let room: LiveRoom
+    let hub: RoomHub
     let doors: DoorSet
     let configuration: ServerConfiguration
     let logger: Logger
+    /// A member left the server (its name is free; `core.directory.count` tells who is left).
+    let memberLeft: @Sendable () -> Void
     /// The connection is over.
     let closed: @Sendable (_ connection: Int64, _ peer: SocketAddress?, _ reason: LeaveReason) -> Void
 }

@@ -2,42 +2,102 @@ import ChatModel
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// The fan-out of a room's committed events to its members' `Outlet`s. A committed batch is
-/// encoded once and handed to each event loop in one task, which writes it to every member on
-/// that loop: one write per member per batch, and one flush per member per turn of its event loop
-/// however many batches arrived meanwhile (see `LoopFanout`).
-final class LiveRoom: Sendable {
-    let name: String
-    private let loops = NIOLockedValueBox<[ObjectIdentifier: NIOLoopBound<LoopFanout>]>([:])
+/// The fan-out of committed events: one `LiveRoom` per room, and one per person for private
+/// messages, each with its members' `Outlet`s. A batch costs what its rooms' members cost, not
+/// what the server's do.
+final class RoomHub: Sendable {
+    private let rooms = NIOLockedValueBox<[String: LiveRoom]>([:])
 
-    init(name: String) {
-        self.name = name
+    /// The hub key of `name`'s private messages.
+    static func mailbox(_ name: String) -> String { "@" + name.lowercased() }
+
+    /// Adds `outlet` to the room (or mailbox) `hubKey`; call on the outlet's event loop.
+    func add(_ outlet: Outlet, to hubKey: String) {
+        let room = rooms.withLockedValue { rooms in
+            if let room = rooms[hubKey] { return room }
+            let room = LiveRoom()
+            rooms[hubKey] = room
+            return room
+        }
+        room.add(outlet)
     }
+
+    /// Takes `outlet` out of `hubKey`; a mailbox nobody reads is forgotten. Call on its event loop.
+    func remove(_ outlet: Outlet, from hubKey: String) {
+        rooms.withLockedValue { rooms in
+            guard let room = rooms[hubKey] else { return }
+            if room.remove(outlet) == 0, hubKey.hasPrefix("@") { rooms[hubKey] = nil }
+        }
+    }
+
+    /// Fans a committed batch out, each room's events to that room's members, each private
+    /// message to its sender's and its recipient's mailboxes. Called on the store's writer
+    /// thread, in id order.
+    func deliver(_ events: [Event]) {
+        guard let first = events.first else { return }
+        if !first.isPrivate, events.allSatisfy({ $0.room == first.room }) {
+            // The usual batch: one room's.
+            guard let room = rooms.withLockedValue({ $0[Room.key(first.room)] }) else { return }
+            room.deliver(Delivery(events))
+            return
+        }
+        var byKey: [String: [Event]] = [:]
+        var order: [String] = []
+        func add(_ event: Event, to key: String) {
+            if byKey[key] == nil { order.append(key) }
+            byKey[key, default: []].append(event)
+        }
+        for event in events {
+            if let recipient = event.recipient {
+                add(event, to: Self.mailbox(event.user))
+                if recipient.lowercased() != event.user.lowercased() { add(event, to: Self.mailbox(recipient)) }
+            } else {
+                add(event, to: Room.key(event.room))
+            }
+        }
+        let targets = rooms.withLockedValue { rooms in order.map { (rooms[$0], $0) } }
+        for case (let room?, let key) in targets {
+            room.deliver(Delivery(byKey[key]!, key: key.hasPrefix("@") ? Room.privateName : key))
+        }
+    }
+}
+
+/// One room's members, by event loop. A committed batch is encoded once and handed to each event
+/// loop in one task, which writes it to every member on that loop: one write per member per
+/// batch, and one flush per member per turn of its event loop however many batches arrived
+/// meanwhile (see `LoopFanout`).
+final class LiveRoom: Sendable {
+    private let loops = NIOLockedValueBox<(fanouts: [ObjectIdentifier: NIOLoopBound<LoopFanout>], members: Int)>(
+        ([:], 0))
 
     /// Adds `outlet`; from now on it gets every batch. Call on its event loop.
     func add(_ outlet: Outlet) {
         let loop = outlet.channel.eventLoop
         let fanout = loops.withLockedValue { loops in
-            if let fanout = loops[ObjectIdentifier(loop)] { return fanout }
+            loops.members += 1
+            if let fanout = loops.fanouts[ObjectIdentifier(loop)] { return fanout }
             let fanout = NIOLoopBound(LoopFanout(loop: loop), eventLoop: loop)
-            loops[ObjectIdentifier(loop)] = fanout
+            loops.fanouts[ObjectIdentifier(loop)] = fanout
             return fanout
         }
         fanout.value.outlets.append(outlet)
     }
 
-    /// Takes `outlet` out; it gets no more batches. Call on its event loop.
-    func remove(_ outlet: Outlet) {
+    /// Takes `outlet` out; it gets no more batches. Call on its event loop. Returns the members left.
+    @discardableResult
+    func remove(_ outlet: Outlet) -> Int {
         let loop = outlet.channel.eventLoop
-        loops.withLockedValue { $0[ObjectIdentifier(loop)] }?.value.outlets.removeAll { $0 === outlet }
+        let (fanout, left) = loops.withLockedValue { loops in
+            loops.members -= 1
+            return (loops.fanouts[ObjectIdentifier(loop)], loops.members)
+        }
+        fanout?.value.outlets.removeAll { $0 === outlet }
+        return left
     }
 
     /// Fans a committed batch out to every member. Called on the store's writer thread, in id order.
-    func deliver(_ events: [Event]) {
-        let ours = events.filter { $0.room == name }
-        guard !ours.isEmpty else { return }
-        let delivery = Delivery(ours)
-        for fanout in loops.withLockedValue({ Array($0.values) }) {
+    func deliver(_ delivery: Delivery) {
+        for fanout in loops.withLockedValue({ Array($0.fanouts.values) }) {
             fanout.eventLoop.execute { fanout.value.deliver(delivery) }
         }
     }

@@ -50,6 +50,14 @@ public struct ServerConfiguration: Sendable {
     public var maxPageCount: Int?
     /// How long the shutdown notice may take to reach a client before its connection is closed.
     public var shutdownGraceSeconds = 1.0
+    /// The room every newcomer starts in.
+    public var defaultRoom = Room.defaultName
+    /// Rooms the server may have, those of the record included; no new one past it.
+    public var maxRooms = 1000
+    /// Rooms one member may be in at once.
+    public var maxRoomsPerMember = 20
+    /// Stop (cleanly, the session closed) once the last member has left.
+    public var exitWhenEmpty = false
 
     /// The room's rules, for the core.
     var core: CoreConfiguration {
@@ -59,6 +67,9 @@ public struct ServerConfiguration: Sendable {
         core.requestsPerSecond = messagesPerSecond
         core.requestBurst = messageBurst
         core.maxMessageBytes = maxMessageBytes
+        core.defaultRoom = defaultRoom
+        core.maxRooms = maxRooms
+        core.maxRoomsPerMember = maxRoomsPerMember
         return core
     }
 

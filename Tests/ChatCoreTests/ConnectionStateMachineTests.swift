@@ -5,13 +5,13 @@ import Testing
 /// The state machine alone: events in, actions out, no store, no channel.
 @Suite("Core: the connection state machine")
 struct ConnectionStateMachineTests {
-    let room = ChatRoom()
+    let room = ChatDirectory(makeToken: { "t" })
 
     func machine(rate: Double = 0) -> ConnectionStateMachine {
         var configuration = CoreConfiguration()
         configuration.requestsPerSecond = rate
         configuration.requestBurst = 1
-        return ConnectionStateMachine(connection: 1, room: room, session: 9, configuration: configuration) { 0 }
+        return ConnectionStateMachine(connection: 1, directory: room, session: 9, configuration: configuration) { 0 }
     }
 
     func join(_ name: String) -> DoorInput { .request(.join(JoinRequest(name: name))) }
@@ -45,7 +45,7 @@ struct ConnectionStateMachineTests {
         var silent = machine()
         _ = silent.start()
         let got3 = silent.nameTimerFired()
-        #expect(got3 == [.catchUp(name: "USR", JoinRequest(name: "USR"))])
+        #expect(got3 == [.subscribePrivate(name: "USR"), .enter(room: "main", resumeAfter: nil, history: nil)])
         var speaker = machine()
         _ = speaker.start()
         let got4 = speaker.lineRead(join("Server"))
@@ -62,7 +62,7 @@ struct ConnectionStateMachineTests {
         var machine = machine()
         _ = machine.start()
         let got7 = machine.lineRead(join("alice"))
-        #expect(got7 == [.cancelNameTimer, .catchUp(name: "alice", JoinRequest(name: "alice"))])
+        #expect(got7 == [.cancelNameTimer, .subscribePrivate(name: "alice"), .enter(room: "main", resumeAfter: nil, history: nil)])
         // Lines read meanwhile wait, and so does reading.
         let got8 = machine.lineRead(.request(.say("early")))
         #expect(got8 == [])
@@ -72,13 +72,17 @@ struct ConnectionStateMachineTests {
         let got10 = machine.caughtUp(CatchUp(events: history, gap: nil, resumeAfter: nil))
         #expect(
             got10 == [
-                .send(.welcome(name: "alice", requested: "alice", session: 9, room: "main")),
+                .send(.welcome(name: "alice", requested: "alice", session: 9, room: "main", token: "t")),
                 .send(.history(HistoryBlock(purpose: .catchUp, events: history))),
-                .goLive(seenThrough: 4),
-                .recordJoin(NewEvent(kind: .join, user: "alice", connection: 1)),
+                .goLive(room: "main", seenThrough: 4), .goLive(room: "", seenThrough: 0),
+                .recordJoins([NewEvent(kind: .join, user: "alice", connection: 1)]),
             ])
         let got11 = machine.joinStored()
-        #expect(got11 == [.record(NewEvent(kind: .message, user: "alice", text: "early", connection: 1)), .read])
+        #expect(
+            got11 == [
+                .roomsChanged(current: "main", rooms: ["main"]),
+                .record(NewEvent(kind: .message, user: "alice", text: "early", connection: 1)), .read,
+            ])
     }
 
     @Test(
@@ -95,14 +99,14 @@ struct ConnectionStateMachineTests {
             ("bob", NameChange(cleaning: .kept, requested: "bob", name: "bob2")),
         ])
     func nameChanged(typed: String, change: NameChange) {
-        _ = room.admit(99, as: "bob")
+        _ = room.admit(99, as: "bob").name
         var machine = machine()
         _ = machine.start()
         _ = machine.lineRead(join(typed))
         let got = machine.caughtUp(CatchUp(events: [], gap: nil, resumeAfter: nil))
         #expect(
             Array(got.prefix(2)) == [
-                .send(.welcome(name: change.name, requested: change.requested, session: 9, room: "main")),
+                .send(.welcome(name: change.name, requested: change.requested, session: 9, room: "main", token: "t")),
                 .send(.notice(.nameChanged(change))),
             ])
     }
@@ -131,7 +135,7 @@ struct ConnectionStateMachineTests {
         let got16 = machine.lineRead(.request(.join(JoinRequest(name: "x"))))
         #expect(got16 == [.send(.error(.alreadyJoined))])
         let got17 = machine.lineRead(.request(.history(nil)))
-        #expect(got17 == [.readHistory(limit: 50)])
+        #expect(got17 == [.readHistory(room: "main", limit: 50)])
         let got18 = machine.lineRead(.request(.help))
         #expect(got18 == [])
         let got19 = machine.readComplete()
@@ -165,12 +169,12 @@ struct ConnectionStateMachineTests {
         let got25 = machine.lineRead(.request(.quit))
         #expect(
             got25 == [
-                .recordQuit(NewEvent(kind: .leave, user: "alice", connection: 1, reason: .quit))
+                .recordQuit([NewEvent(kind: .leave, user: "alice", connection: 1, reason: .quit)])
             ])
         let got26 = machine.lineRead(.request(.say("never")))
         #expect(got26 == [])
         let got27 = machine.leaveCommitted()
-        #expect(got27 == [.leaveRoom(name: "alice"), .finish(.goodbye)])
+        #expect(got27 == [.leaveServer(name: "alice"), .finish(.goodbye)])
         let got28 = machine.channelInactive()
         #expect(got28 == [.closed(.quit)])
         #expect(machine.state == .closed)
@@ -184,7 +188,7 @@ struct ConnectionStateMachineTests {
         #expect(got29 == [.cancelNameTimer, .closed(.connectionLost)])
         var joined = joined()
         let got30 = joined.channelInactive()
-        #expect(got30 == [.leaveRoom(name: "alice"), leave(.connectionLost), .closed(.connectionLost)])
+        #expect(got30 == [.leaveServer(name: "alice"), leave(.connectionLost), .closed(.connectionLost)])
         let got31 = joined.channelInactive()
         #expect(got31 == [])
     }
@@ -201,7 +205,7 @@ struct ConnectionStateMachineTests {
             got33 == [
                 .send(.history(HistoryBlock(purpose: .request, events: []))),
                 .record(NewEvent(kind: .message, user: "alice", text: "last", connection: 1)),
-                .leaveRoom(name: "alice"), leave(.connectionLost), .closed(.connectionLost),
+                .leaveServer(name: "alice"), leave(.connectionLost), .closed(.connectionLost),
             ])
     }
 
@@ -222,7 +226,7 @@ struct ConnectionStateMachineTests {
         let got39 = machine.channelInactive()
         #expect(
             got39 == [
-                .cancelStallTimer, .leaveRoom(name: "alice"), leave(.tooSlow), .closed(.tooSlow),
+                .cancelStallTimer, .leaveServer(name: "alice"), leave(.tooSlow), .closed(.tooSlow),
             ])
     }
 
@@ -251,7 +255,7 @@ struct ConnectionStateMachineTests {
         #expect(
             closed == [
                 .cancelStallTimer, .record(NewEvent(kind: .message, user: "alice", text: "last words", connection: 1)),
-                .leaveRoom(name: "alice"), leave(.connectionLost), .closed(.connectionLost),
+                .leaveServer(name: "alice"), leave(.connectionLost), .closed(.connectionLost),
             ])
     }
 
@@ -265,7 +269,7 @@ struct ConnectionStateMachineTests {
         let got42 = machine.readComplete()
         #expect(got42 == [])
         let got43 = machine.channelInactive()
-        #expect(got43 == [.leaveRoom(name: "alice"), leave(.serverShutdown), .closed(.serverShutdown)])
+        #expect(got43 == [.leaveServer(name: "alice"), leave(.serverShutdown), .closed(.serverShutdown)])
         var naming = self.machine()
         _ = naming.start()
         let got44 = naming.shutdownBegun(message: nil)
@@ -283,7 +287,7 @@ struct ConnectionStateMachineTests {
         let got46 = machine.joinFailed("disk full")
         #expect(
             got46 == [
-                .send(.error(.joinNotStored("disk full"))), .leaveRoom(name: "alice"), .finish(nil),
+                .send(.error(.joinNotStored("disk full"))), .leaveServer(name: "alice"), .finish(nil),
             ])
         let got47 = machine.channelInactive()
         #expect(got47 == [.closed(.quit)])
@@ -348,7 +352,7 @@ struct LiveCursorTests {
 /// under its outbound budget (the resume storm of RELIABILITY.md, "Hardening: stalls and storms").
 @Suite("Core: a catch-up in pages")
 struct CatchUpPagingTests {
-    let room = ChatRoom()
+    let room = ChatDirectory(makeToken: { "t" })
 
     func event(_ id: Int64) -> Event {
         Event(id: id, kind: .message, user: "bob", text: "\(id)", timeMillis: 0, session: 1)
@@ -356,14 +360,14 @@ struct CatchUpPagingTests {
 
     func catchingUp() -> ConnectionStateMachine {
         var machine = ConnectionStateMachine(
-            connection: 1, room: room, session: 9, configuration: CoreConfiguration()
+            connection: 1, directory: room, session: 9, configuration: CoreConfiguration()
         ) { 0 }
         _ = machine.start()
         _ = machine.lineRead(.request(.join(JoinRequest(name: "alice", resumeAfter: 0))))
         return machine
     }
 
-    let joinEvent = ConnectionAction.recordJoin(NewEvent(kind: .join, user: "alice", connection: 1))
+    let joinEvent = ConnectionAction.recordJoins([NewEvent(kind: .join, user: "alice", connection: 1)])
 
     @Test("pages follow while the member drains; none is read over budget; the join comes after the last")
     func pagesFollowTheBudget() {
@@ -372,9 +376,9 @@ struct CatchUpPagingTests {
             CatchUp(events: [event(1), event(2)], gap: nil, resumeAfter: 0, total: 5, through: 5))
         #expect(
             first == [
-                .send(.welcome(name: "alice", requested: "alice", session: 9, room: "main")),
+                .send(.welcome(name: "alice", requested: "alice", session: 9, room: "main", token: "t")),
                 .send(.history(HistoryBlock(catchUpPage: [event(1), event(2)], total: 5, opens: true, closes: false))),
-                .readCatchUpPage(after: 2, through: 5),
+                .readCatchUpPage(room: "main", after: 2, through: 5),
             ])
         // Over budget meanwhile: the page read is sent, the next one waits for the drain.
         #expect(machine.writabilityChanged(false) == [.armStallTimer])
@@ -383,14 +387,14 @@ struct CatchUpPagingTests {
             second == [
                 .send(.history(HistoryBlock(catchUpPage: [event(3), event(4)], total: 5, opens: false, closes: false)))
             ])
-        #expect(machine.writabilityChanged(true) == [.cancelStallTimer, .readCatchUpPage(after: 4, through: 5)])
+        #expect(machine.writabilityChanged(true) == [.cancelStallTimer, .readCatchUpPage(room: "main", after: 4, through: 5)])
         let last = machine.catchUpPageRead([event(5)])
         #expect(
             last == [
                 .send(.history(HistoryBlock(catchUpPage: [event(5)], total: 5, opens: false, closes: true))),
-                .goLive(seenThrough: 5), joinEvent,
+                .goLive(room: "main", seenThrough: 5), .goLive(room: "", seenThrough: 0), joinEvent,
             ])
-        #expect(machine.joinStored() == [.read])
+        #expect(machine.joinStored() == [.roomsChanged(current: "main", rooms: ["main"]), .read])
     }
 
     @Test("closed while waiting for the drain: the catch-up ends at once, the join and the leave follow")
@@ -400,7 +404,7 @@ struct CatchUpPagingTests {
         _ = machine.writabilityChanged(false)
         _ = machine.catchUpPageRead([event(2)])
         #expect(machine.stallTimerFired() == [.close])
-        #expect(machine.channelInactive() == [.cancelStallTimer, .goLive(seenThrough: 3), joinEvent])
+        #expect(machine.channelInactive() == [.cancelStallTimer, .goLive(room: "main", seenThrough: 3), .goLive(room: "", seenThrough: 0), joinEvent])
         let left = machine.joinStored()
         #expect(left.last == .closed(.tooSlow))
     }
@@ -413,7 +417,7 @@ struct CatchUpPagingTests {
         #expect(
             ended == [
                 .send(.history(HistoryBlock(catchUpPage: [], total: 3, opens: false, closes: true))),
-                .goLive(seenThrough: 3), joinEvent,
+                .goLive(room: "main", seenThrough: 3), .goLive(room: "", seenThrough: 0), joinEvent,
             ])
     }
 }

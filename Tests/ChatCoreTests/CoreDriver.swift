@@ -17,10 +17,12 @@ final class CoreHarness: Sendable {
         configure(&configuration)
         store = try EventStore(path: directory.file("core.sqlite"))
         let batches = batches
+        let directory = ChatDirectory(makeToken: { "t" })
         writer = try store.startSession(host: "test", port: 0, version: "test") { events in
+            directory.committed(events)
             batches.events.withLock { $0.append(events) }
         }
-        core = ChatCore(store: store, writer: writer, room: ChatRoom(), configuration: configuration)
+        core = ChatCore(store: store, writer: writer, directory: directory, configuration: configuration)
     }
 
     /// Every committed event, in the order the fan-out got them.
@@ -63,7 +65,7 @@ final class CoreDriver {
         core = harness.core
         self.connection = connection
         machine = ConnectionStateMachine(
-            connection: connection, room: harness.core.room, session: harness.core.session,
+            connection: connection, directory: harness.core.directory, session: harness.core.session,
             configuration: harness.core.configuration, now: now)
     }
 
@@ -102,37 +104,68 @@ final class CoreDriver {
             replies.append(reply)
         case .read, .armNameTimer, .cancelNameTimer, .armStallTimer, .cancelStallTimer, .close:
             break
-        case .catchUp(_, let join):
-            let catchUp = (try? core.catchUp(for: join)) ?? CatchUp(events: [], gap: nil, resumeAfter: nil)
+        case .subscribePrivate, .roomsChanged, .unsubscribe, .movePrivate:
+            break
+        case .enter(let room, let resumeAfter, let history):
+            let catchUp =
+                (try? core.catchUp(room: room, resumeAfter: resumeAfter, history: history))
+                ?? CatchUp(room: room, events: [], gap: nil, resumeAfter: nil)
             await apply { $0.caughtUp(catchUp) }
-        case .goLive(let id):
-            seenThrough = id
+        case .goLive(let room, let id):
+            if !room.isEmpty { seenThrough = id }
+        case .recordJoins(let events):
+            switch await commitAll(events) {
+            case nil: await apply { $0.joinStored() }
+            case let error?: await apply { $0.joinFailed(error.message) }
+            }
         case .recordJoin(let event):
             switch await commit(event) {
-            case .success: await apply { $0.joinStored() }
-            case .failure(let error): await apply { $0.joinFailed(error.message) }
+            case .success: await apply { $0.roomJoinStored() }
+            case .failure(let error): await apply { $0.roomJoinFailed(error.message) }
+            }
+        case .recordPart(let event):
+            switch await commit(event) {
+            case .success: await apply { $0.partStored() }
+            case .failure(let error): await apply { $0.partFailed(error.message) }
+            }
+        case .recordRename(let events):
+            switch await commitAll(events) {
+            case nil: await apply { $0.renameStored() }
+            case let error?: await apply { $0.renameFailed(error.message) }
             }
         case .record(let event):
             if case .failure(let error) = await commit(event) { await apply { $0.storeFailed(error.message) } }
-        case .recordQuit(let event):
-            _ = await commit(event)
+        case .recordQuit(let events):
+            _ = await commitAll(events)
             await apply { $0.leaveCommitted() }
         case .delay(let seconds):
             delays.append(seconds)
             await apply { $0.delayOver() }
-        case .readCatchUpPage(let after, let through):
-            let events = (try? core.catchUpPage(after: after, through: through)) ?? []
+        case .readCatchUpPage(let room, let after, let through):
+            let events = (try? core.catchUpPage(room: room, after: after, through: through)) ?? []
             await apply { $0.catchUpPageRead(events) }
-        case .readHistory(let limit):
-            let events = (try? core.history(limit: limit)) ?? []
+        case .readPrivate(let name, let after):
+            let read = (try? core.privateCatchUp(name: name, after: after)) ?? (events: [], through: after)
+            await apply { $0.privateRead(read.events, through: read.through) }
+        case .readHistory(let room, let limit):
+            let events = (try? core.history(room: room, limit: limit)) ?? []
             await apply { $0.historyRead(events) }
         case .finish(let reply):
             finished.append(reply)
-        case .leaveRoom(let name):
-            core.room.remove(connection, named: name)
+        case .leaveServer(let name):
+            core.directory.remove(connection, named: name)
         case .closed(let reason):
             closed = reason
         }
+    }
+
+    /// Commits each of `events`; the first failure, if any.
+    private func commitAll(_ events: [NewEvent]) async -> StoreError? {
+        var failure: StoreError?
+        for event in events {
+            if case .failure(let error) = await commit(event), failure == nil { failure = error }
+        }
+        return failure
     }
 
     private func commit(_ event: NewEvent) async -> Result<Event, StoreError> {

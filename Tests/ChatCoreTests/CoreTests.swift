@@ -16,7 +16,7 @@ struct CoreTests {
         #expect(
             second.replies.first { if case .welcome = $0 { true } else { false } }
                 == .welcome(
-                    name: "ALICE2", requested: "ALICE", session: harness.core.session, room: "main"))
+                    name: "ALICE2", requested: "ALICE", session: harness.core.session, room: "main", token: "t"))
         let reserved = try await CoreDriver.joined(harness, connection: 3, as: "Server")
         #expect(reserved.replies.last == .error(.nameReserved("Server")))
         #expect(reserved.machine.state == .naming)
@@ -24,7 +24,7 @@ struct CoreTests {
         #expect(reserved.name == "carol_smith")
         let empty = try await CoreDriver.joined(harness, connection: 4, as: "   ")
         #expect(empty.name == "USR")
-        #expect(harness.core.room.names == ["alice", "ALICE2", "carol_smith", "USR"])
+        #expect(harness.core.directory.names() == ["alice", "ALICE2", "carol_smith", "USR"])
         await alice.send(.request(.who()))
         #expect(alice.replies.last == .who(names: ["alice", "ALICE2", "carol_smith", "USR"]))
     }
@@ -123,7 +123,7 @@ struct CoreTests {
         #expect(carol.finished == [.goodbye])
         await carol.apply { $0.channelInactive() }
         #expect(carol.closed == .quit)
-        #expect(harness.core.room.names.isEmpty)
+        #expect(harness.core.directory.names().isEmpty)
         #expect(try harness.recorded().count == 4)
     }
 

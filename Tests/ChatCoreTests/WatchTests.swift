@@ -10,22 +10,24 @@ struct WatchTests {
 
     @Test("a watcher's join: welcome, catch-up, live at once; no join recorded, no name taken")
     func watcherJoins() {
-        let room = ChatRoom()
-        _ = room.admit(7, as: "alice")
+        let room = ChatDirectory(makeToken: { "t" })
+        _ = room.admit(7, as: "alice").name
+        _ = room.enter(7, named: "alice", room: "main", maxRooms: 10)
         var machine = ConnectionStateMachine(
-            connection: 1, room: room, session: 9, configuration: CoreConfiguration()
+            connection: 1, directory: room, session: 9, configuration: CoreConfiguration()
         ) { 0 }
         _ = machine.start()
         let asked = machine.lineRead(watch("alice"))
-        #expect(asked == [.cancelNameTimer, .catchUp(name: "alice", JoinRequest(name: "alice", watch: true))])
-        #expect(room.names == ["alice"], "the watcher takes no name, so nobody is numbered")
+        #expect(asked == [.cancelNameTimer, .enter(room: "main", resumeAfter: nil, history: nil)])
+        #expect(room.names() == ["alice"], "the watcher takes no name, so nobody is numbered")
         let history = [Event(id: 4, kind: .message, user: "bob", text: "hi", timeMillis: 0, session: 1)]
         let caught = machine.caughtUp(CatchUp(events: history, gap: nil, resumeAfter: nil))
         #expect(
             caught == [
                 .send(.welcome(name: "alice", requested: "alice", session: 9, room: "main")),
                 .send(.history(HistoryBlock(purpose: .catchUp, events: history))),
-                .goLive(seenThrough: 4),
+                .goLive(room: "main", seenThrough: 4),
+                .roomsChanged(current: "main", rooms: ["main"]),
                 .read,
             ])
         guard case .live(let member, waiting: nil) = machine.state else {
@@ -37,9 +39,9 @@ struct WatchTests {
 
     @Test("a watcher's say and me are refused (watch_only); who, history, help work; quit and close record nothing")
     func watcherRequests() {
-        let room = ChatRoom()
+        let room = ChatDirectory(makeToken: { "t" })
         var machine = ConnectionStateMachine(
-            connection: 1, room: room, session: 9, configuration: CoreConfiguration()
+            connection: 1, directory: room, session: 9, configuration: CoreConfiguration()
         ) { 0 }
         _ = machine.start()
         _ = machine.lineRead(watch("ears"))
@@ -48,18 +50,18 @@ struct WatchTests {
         #expect(machine.lineRead(.request(.act("waves"))) == [.send(.error(.watchOnly))])
         #expect(machine.lineRead(.request(.who())) == [.send(.who(names: []))])
         #expect(machine.lineRead(.request(.help)) == [.send(.help)])
-        #expect(machine.lineRead(.request(.history(5))) == [.readHistory(limit: 5)])
+        #expect(machine.lineRead(.request(.history(5))) == [.readHistory(room: "main", limit: 5)])
         #expect(machine.historyRead([]) == [.send(.history(HistoryBlock(purpose: .request, events: []))), .read])
-        #expect(machine.lineRead(.request(.quit)) == [.leaveRoom(name: "ears"), .finish(.goodbye)])
+        #expect(machine.lineRead(.request(.quit)) == [.leaveServer(name: "ears"), .finish(.goodbye)])
         #expect(machine.channelInactive() == [.closed(.quit)])
 
         var lost = ConnectionStateMachine(
-            connection: 2, room: room, session: 9, configuration: CoreConfiguration()
+            connection: 2, directory: room, session: 9, configuration: CoreConfiguration()
         ) { 0 }
         _ = lost.start()
         _ = lost.lineRead(watch("ears"))
         _ = lost.caughtUp(CatchUp(events: [], gap: nil, resumeAfter: nil))
-        #expect(lost.channelInactive() == [.leaveRoom(name: "ears"), .closed(.connectionLost)])
+        #expect(lost.channelInactive() == [.leaveServer(name: "ears"), .closed(.connectionLost)])
     }
 
     @Test("on a real store: a watcher records nothing, is not in who, numbers nobody, reads the room")
@@ -91,6 +93,6 @@ struct WatchTests {
         let recorded = try harness.recorded()
         #expect(recorded.map(\.user) == ["alice", "alice"])
         #expect(recorded.map(\.kind) == [.join, .message])
-        #expect(harness.core.room.names == ["alice"])
+        #expect(harness.core.directory.names() == ["alice"])
     }
 }

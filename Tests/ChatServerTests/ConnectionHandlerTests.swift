@@ -28,14 +28,18 @@ final class HandlerHarness: Sendable {
         configure(&configuration)
         self.configuration = configuration
         store = try EventStore(path: configuration.databasePath)
-        let room = LiveRoom(name: Room.defaultName)
-        writer = try store.startSession(host: "test", port: 0, version: "test") { room.deliver($0) }
-        let core = ChatCore(store: store, writer: writer, room: ChatRoom(), configuration: configuration.core)
+        let hub = RoomHub()
+        let directory = ChatDirectory()
+        writer = try store.startSession(host: "test", port: 0, version: "test") { events in
+            directory.committed(events)
+            hub.deliver(events)
+        }
+        let core = ChatCore(store: store, writer: writer, directory: directory, configuration: configuration.core)
         let endings = endings
         services = ConnectionServices(
-            core: core, room: room,
+            core: core, hub: hub,
             doors: DoorSet([JSONDoor(maxMessageBytes: 4096), PlainDoor(maxMessageBytes: 4096)]),
-            configuration: configuration, logger: Logger(label: "test")
+            configuration: configuration, logger: Logger(label: "test"), memberLeft: {}
         ) { _, _, reason in endings.withLockedValue { $0.append(reason) } }
         channel = NIOAsyncTestingChannel(loop: loop)
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()

@@ -1,0 +1,173 @@
+import ChatModel
+import Synchronization
+
+/// Who is here and where: the names of the server (unique without regard to case, whichever room
+/// their holder is in), its rooms (made by their first join, kept when empty), who is in each,
+/// and each room's topic. Shared by every connection; each call takes its lock once.
+public final class ChatDirectory: Sendable {
+    /// The room every newcomer starts in.
+    public let defaultRoom: String
+    private let state: Mutex<State>
+    private let makeToken: @Sendable () -> String
+
+    /// A room's topic: its text (empty: none), who set it and when.
+    public struct Topic: Sendable, Equatable {
+        public var text: String
+        public var by: String
+        public var timeMillis: Int64
+    }
+
+    private struct State {
+        /// By name key: the name as given, its connection.
+        var people: [String: (name: String, connection: Int64)] = [:]
+        /// By name key: the token that resumes the name's private messages.
+        var tokens: [String: String] = [:]
+        /// By room key.
+        var rooms: [String: RoomState] = [:]
+        /// Room keys in the order the rooms were made.
+        var order: [String] = []
+    }
+
+    private struct RoomState {
+        var name: String
+        /// By connection: the member's name.
+        var members: [Int64: String] = [:]
+        var topic: Topic?
+    }
+
+    /// - Parameters:
+    ///   - rooms: the rooms of the record (`EventReader.roomNames()`), oldest first.
+    ///   - topics: each room's last topic event (`EventReader.topics()`).
+    ///   - makeToken: makes the tokens that resume private messages (random unless a test says).
+    public init(
+        defaultRoom: String = Room.defaultName, rooms: [String] = [], topics: [Event] = [],
+        makeToken: @escaping @Sendable () -> String = ChatDirectory.randomToken
+    ) {
+        self.defaultRoom = defaultRoom
+        self.makeToken = makeToken
+        var state = State()
+        for name in [defaultRoom] + rooms where state.rooms[Room.key(name)] == nil {
+            state.rooms[Room.key(name)] = RoomState(name: name)
+            state.order.append(Room.key(name))
+        }
+        for event in topics {
+            state.rooms[Room.key(event.room)]?.topic = Topic(text: event.text, by: event.user, timeMillis: event.timeMillis)
+        }
+        self.state = Mutex(state)
+    }
+
+    // MARK: Names
+
+    /// Admits `connection` under `requested` (already clean and not reserved), or under
+    /// `requested2`, `requested3`, ... when taken. `token` is the one the client was given last
+    /// time: when it matches the name's, the name's private messages may be resumed.
+    public func admit(
+        _ connection: Int64, as requested: String, token presented: String? = nil
+    ) -> (name: String, token: String, resumesPrivate: Bool) {
+        state.withLock { state in
+            let name = NameRules.unique(requested) { state.people[$0.lowercased()] != nil }
+            let key = name.lowercased()
+            state.people[key] = (name, connection)
+            if let presented, state.tokens[key] == presented { return (name, presented, true) }
+            let token = makeToken()
+            state.tokens[key] = token
+            return (name, token, false)
+        }
+    }
+
+    /// Gives `connection`, called `old`, the name `new` (clean and not reserved) in every room it
+    /// is in; nil when someone else has it. Changing only the case of one's own name is allowed.
+    public func rename(_ connection: Int64, from old: String, to new: String) -> String? {
+        state.withLock { state in
+            let key = new.lowercased()
+            if let holder = state.people[key], holder.connection != connection { return nil }
+            state.people[old.lowercased()] = nil
+            state.people[key] = (new, connection)
+            state.tokens[key] = state.tokens.removeValue(forKey: old.lowercased()) ?? makeToken()
+            for roomKey in state.order where state.rooms[roomKey]?.members[connection] != nil {
+                state.rooms[roomKey]?.members[connection] = new
+            }
+            return new
+        }
+    }
+
+    /// Takes `connection` out of every room, and frees `name` if it holds it.
+    public func remove(_ connection: Int64, named name: String) {
+        state.withLock { state in
+            if state.people[name.lowercased()]?.connection == connection { state.people[name.lowercased()] = nil }
+            for key in state.order { state.rooms[key]?.members[connection] = nil }
+        }
+    }
+
+    /// The name as given of whoever is called `name` (any case), nil when nobody is.
+    public func person(_ name: String) -> String? {
+        state.withLock { $0.people[name.lowercased()]?.name }
+    }
+
+    /// People on the server.
+    public var count: Int { state.withLock { $0.people.count } }
+
+    // MARK: Rooms
+
+    /// The existing room called `name` (any case), as it is spelled; nil when there is none.
+    public func room(_ name: String) -> String? {
+        state.withLock { $0.rooms[Room.key(name)]?.name }
+    }
+
+    /// Puts `connection` (called `name`) in `room` (a valid name), making the room when it is new
+    /// unless the server already has `maxRooms`. Returns the room as spelled, or why not.
+    public func enter(_ connection: Int64, named name: String, room: String, maxRooms: Int) -> Result<String, Failure> {
+        state.withLock { state in
+            let key = Room.key(room)
+            if state.rooms[key] == nil {
+                guard state.order.count < maxRooms else { return .failure(.tooManyRooms(limit: maxRooms)) }
+                state.rooms[key] = RoomState(name: room)
+                state.order.append(key)
+            }
+            state.rooms[key]!.members[connection] = name
+            return .success(state.rooms[key]!.name)
+        }
+    }
+
+    /// Takes `connection` out of `room`.
+    public func leave(_ connection: Int64, room: String) {
+        _ = state.withLock { $0.rooms[Room.key(room)]?.members.removeValue(forKey: connection) }
+    }
+
+    /// The names in `room` (nil: the default room), sorted.
+    public func names(in room: String? = nil) -> [String] {
+        state.withLock { Array($0.rooms[Room.key(room ?? defaultRoom)]?.members.values ?? [:].values) }
+            .sorted { $0.localizedLowercase < $1.localizedLowercase }
+    }
+
+    /// Every room in the order made, with its member count and topic.
+    public func summaries() -> [RoomSummary] {
+        state.withLock { state in
+            state.order.compactMap { state.rooms[$0] }.map {
+                RoomSummary(name: $0.name, members: $0.members.count, topic: $0.topic?.text ?? "")
+            }
+        }
+    }
+
+    /// `room`'s topic, nil when none was ever set.
+    public func topic(of room: String) -> Topic? {
+        state.withLock { $0.rooms[Room.key(room)]?.topic }
+    }
+
+    /// Takes note of committed events that change a room: topics.
+    public func committed(_ events: [Event]) {
+        guard events.contains(where: { $0.kind == .topic }) else { return }
+        state.withLock { state in
+            for event in events where event.kind == .topic {
+                state.rooms[Room.key(event.room)]?.topic = Topic(
+                    text: event.text, by: event.user, timeMillis: event.timeMillis)
+            }
+        }
+    }
+
+    /// 128 random bits, in hex.
+    public static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(generator.next() as UInt64, radix: 16) }.joined(separator: "-")
+    }
+}
