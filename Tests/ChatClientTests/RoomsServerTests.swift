@@ -72,6 +72,11 @@ struct RoomsServerTests {
             }
             let ids = alice.shownEvents.map(\.id)
             #expect(Set(ids).count == ids.count, "no event shown twice")
+            let warnings = alice.outputs.filter {
+                if case .info(let text) = $0 { return text.hasPrefix("warning") }
+                return false
+            }
+            #expect(warnings.isEmpty, "no id taken for out of order across rooms: \(warnings)")
             #expect(Set(alice.session.marks.rooms.map(Room.key)) == Set(rooms))
         }
     }
@@ -114,13 +119,18 @@ struct RoomsServerTests {
         #expect(try recordedEvents(db).contains { $0.room == "dev" && $0.user == "alice" && $0.text == "back" })
     }
 
-    @Test("a private message is shown to both, and resumed after a drop with the welcome's token")
+    @Test("private messages: shown to both, not again after a reconnect (the token and the private mark), then on")
     func privateMessages() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        try await withRunningServer(database: dir.file("chat.sqlite")) { server in
+        let db = dir.file("chat.sqlite")
+        try await withRunningServer(database: db) { server in
             let gate = Gate()
             let alice = SessionHarness(port: server.port, name: "alice") { $0.beforeReconnect = { await gate.wait() } }
+            try await alice.waitFor("alice's join") {
+                if case .event(let event, nil) = $0 { return event.kind == .join && event.user == "alice" }
+                return false
+            }
             let bob = SessionHarness(port: server.port, name: "bob")
             try await alice.waitFor("bob's join") {
                 if case .event(let event, nil) = $0 { return event.kind == .join && event.user == "bob" }
@@ -134,12 +144,24 @@ struct RoomsServerTests {
                 if case .reconnecting = $0 { return true }
                 return false
             }
-            bob.send(.msg(to: "alice", text: "while you were away"))
-            try await bob.waitForMessage("while you were away")
             gate.open()
-            try await alice.waitForMessage("while you were away")
-            let privates = alice.shownEvents.filter(\.isPrivate).map(\.text)
-            #expect(privates == ["psst", "while you were away"])
+            try await alice.waitFor("the resumed join") {
+                if case .joined(_, _, resumed: true) = $0 { return true }
+                return false
+            }
+            try await alice.waitFor("alice's join again") { _ in
+                alice.shownEvents.filter { $0.kind == .join && $0.user == "alice" }.count == 2
+            }
+            bob.send(.msg(to: "alice", text: "welcome back"))
+            try await alice.waitForMessage("welcome back")
+            alice.send(.msg(to: "bob", text: "thanks"))
+            try await bob.waitForMessage("thanks")
+            #expect(alice.shownEvents.filter(\.isPrivate).map(\.text) == ["psst", "welcome back", "thanks"])
+            #expect(bob.shownEvents.filter(\.isPrivate).map(\.text) == ["psst", "welcome back", "thanks"])
+            let psst = try #require(alice.shownEvents.first { $0.isPrivate })
+            let line = OutputFormatter(styled: false, color: false).lines(
+                .event(psst, history: nil), labels: { _ in true })
+            #expect(line == ["bob to alice (private): psst"], "no room label on a private message")
             #expect(try await alice.quit() == .quit)
             #expect(try await bob.quit() == .quit)
         }
