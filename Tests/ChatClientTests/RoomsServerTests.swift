@@ -78,6 +78,12 @@ struct RoomsServerTests {
             }
             #expect(warnings.isEmpty, "no id taken for out of order across rooms: \(warnings)")
             #expect(Set(alice.session.marks.rooms.map(Room.key)) == Set(rooms))
+            let caughtUp = Set(
+                alice.outputs.compactMap { output -> String? in
+                    if case .event(let event, .catchUp) = output { return event.room }
+                    return nil
+                })
+            #expect(!caughtUp.isEmpty, "the drops came while rooms were busy: something was caught up")
         }
     }
 
