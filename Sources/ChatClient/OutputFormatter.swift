@@ -72,9 +72,9 @@ public struct OutputFormatter: Sendable {
                     warning: true)
             ]
         case .who(let names, let room):
-            return [
-                notice("in \(named(room) ?? "the room") (\(names.count)): " + names.map(clean).joined(separator: ", "))
-            ]
+            let place = named(room) ?? "the room"
+            guard !names.isEmpty else { return [notice("nobody is in \(place)")] }
+            return [notice("in \(place) (\(names.count)): " + names.map(clean).joined(separator: ", "))]
         case .roomJoined(let room, let topic, let names):
             var text =
                 "now in \(Room.display(clean(room))) (\(names.count)): " + names.map(clean).joined(separator: ", ")
@@ -92,9 +92,11 @@ public struct OutputFormatter: Sendable {
             let name = Room.display(clean(room))
             guard !text.isEmpty else { return [notice("\(name) has no topic")] }
             return [notice("topic of \(name): \(clean(text))" + (by.map { " (set by \(clean($0)))" } ?? ""))]
-        case .renamed(_, let to): return [notice("you are now known as \(clean(to))")]
+        case .renamed: return []  // the rename event in each room says it
         case .serverNotice(let text): return [notice(clean(text))]
-        case .serverError(let text): return [notice("error: " + clean(text), warning: true)]
+        case .serverError(let text):
+            let said = clean(text)
+            return [notice(said.hasPrefix("error: ") ? said : "error: " + said, warning: true)]
         case .shutdown(let text):
             let said = clean(text)
             return [notice(said.isEmpty ? "the server is shutting down" : said, warning: true)]

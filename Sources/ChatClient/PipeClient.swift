@@ -68,11 +68,11 @@ public struct PipeClient: Sendable {
         let notices = NIOLockedValueBox(ReconnectNotices())
         let session = ClientSession(options: options) { output in
             guard notices.withLockedValue({ $0.shows(output) }) else { return }
-            let labelled = rooms.withLockedValue { rooms in
+            let labels = rooms.withLockedValue { rooms in
                 rooms.apply(output)
-                return rooms.labelled
+                return rooms
             }
-            out.write(formatter.lines(output, labels: { _ in labelled }))
+            out.write(formatter.lines(output, labels: labels.labels))
         }
         sessionBox.withLockedValue { $0 = session }
         if interrupted.withLockedValue({ $0 }) { return 0 }

@@ -20,6 +20,12 @@ public struct PipeRooms: Sendable, Equatable {
 
     public init() {}
 
+    /// True when lines of `room` name it: once labels are on, or for a room other than the current one.
+    public func labels(_ room: String) -> Bool {
+        guard !labelled, let current else { return labelled }
+        return Room.key(current) != Room.key(room)
+    }
+
     /// The room input lines name (nil to a server without rooms).
     public var target: String? { serverHasRooms ? current : nil }
 

@@ -144,8 +144,7 @@ struct RoomsUnitTests {
         rooms.apply(.joined(welcome, requested: "alice", resumed: false))
         func show(_ output: ClientOutput) -> [String] {
             rooms.apply(output)
-            let labelled = rooms.labelled
-            return formatter.lines(output, labels: { _ in labelled })
+            return formatter.lines(output, labels: rooms.labels)
         }
         #expect(show(.event(event(1, "main"), history: nil)) == ["bob: t1"])
         #expect(show(.event(event(2, "dev"), history: nil)) == ["[#dev] bob: t2"])
@@ -155,6 +154,10 @@ struct RoomsUnitTests {
         single.apply(.event(event(1, "main"), history: nil))
         single.apply(.event(event(2, "", to: "alice"), history: nil))
         #expect(single.labelled, "a private message turns labels on")
+        var joining = PipeRooms()
+        joining.apply(.joined(welcome, requested: "alice", resumed: false))
+        _ = joining.input("/join dev")
+        #expect(joining.labels("main") && !joining.labels("dev"), "a room other than the current one is named")
     }
 
     @Test("in a pipe, /join and /switch send a join and the lines after them go to that room; a part of it ends that")
@@ -207,6 +210,9 @@ struct RoomsUnitTests {
                 == ["*** rooms (2):", "***   #main, 1 person", "***   #dev, 2 people: x"])
         #expect(plain.lines(.topic(room: "dev", text: "", by: nil)) == ["*** #dev has no topic"])
         #expect(plain.lines(.topic(room: "dev", text: "x", by: "bob")) == ["*** topic of #dev: x (set by bob)"])
-        #expect(plain.lines(.renamed(from: "alice", to: "al")) == ["*** you are now known as al"])
+        #expect(plain.lines(.renamed(from: "alice", to: "al")) == [], "the rename event says it")
+        #expect(plain.lines(.who([], room: "dev"), labels: other) == ["*** nobody is in #dev"])
+        #expect(plain.lines(.serverError("error: no")) == ["*** error: no"])
+        #expect(plain.lines(.serverError("no")) == ["*** error: no"])
     }
 }
