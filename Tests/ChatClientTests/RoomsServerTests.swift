@@ -173,6 +173,34 @@ struct RoomsServerTests {
         }
     }
 
+    @Test("/nick: the new name is the one a reconnect says hello with, in every room")
+    func renameThenReconnect() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        try await withRunningServer(database: db) { server in
+            let alice = SessionHarness(port: server.port, name: "alice")
+            try await alice.waitFor("alice's join") {
+                if case .event(let event, nil) = $0 { return event.kind == .join && event.user == "alice" }
+                return false
+            }
+            try await alice.join("dev")
+            alice.send(.nick("al"))
+            try await alice.waitFor("the rename") { $0 == .renamed(from: "alice", to: "al") }
+            alice.session.dropConnection()
+            try await alice.waitFor("the resumed join") {
+                if case .joined(let welcome, _, resumed: true) = $0 { return welcome.name == "al" }
+                return false
+            }
+            alice.send(.say("still here", room: "dev"))
+            try await alice.waitForMessage("still here")
+            #expect(try await alice.quit() == .quit)
+            let renames = alice.shownEvents.filter { $0.kind == .rename }.map(\.room).sorted()
+            #expect(renames == ["dev", "main"], "one rename event in each room")
+            #expect(try recordedEvents(db).contains { $0.user == "al" && $0.room == "dev" && $0.text == "still here" })
+        }
+    }
+
     @Test("pipe mode: unlabelled while one room is involved, every line labelled from the second room on")
     func pipeLabels() async throws {
         let dir = TemporaryDirectory()
