@@ -260,33 +260,12 @@ public final class ClientSession: Sendable {
         case server, final
     }
 
-    /// What a hello says: the name, and after a drop where to resume.
-    private struct Hello {
-        var name: String
-        var resumeAfter: Int64?
-        var rooms: [RoomResume] = []
-        var privateAfter: Int64?
-        var token: String?
-        /// Each room resumed and whether it had events shown (a catch-up) or not (a join).
-        var blocks: [(room: String, kind: HistoryKind)] = []
-    }
-
-    /// The hello for a first connection, or (`resumed`) for a reconnection: every room with the
-    /// last event shown of it, the current one last, and the private messages' mark; to a server
-    /// without rooms (or as a watcher), the last event shown of its one room.
-    private func hello(resumed: Bool) -> Hello {
+    /// The hello for a first connection, or (`resumed`) for a reconnection.
+    private func hello(resumed: Bool) -> HelloPlan {
         state.withLockedValue { state in
-            var hello = Hello(name: state.name)
-            guard resumed else { return hello }
-            if state.serverHasRooms && !options.watch {
-                hello.rooms = state.marks.resumes
-                hello.privateAfter = state.marks.privateAfter
-                hello.token = state.marks.token
-                hello.blocks = hello.rooms.map { ($0.room, $0.resumeAfter == nil ? .join : .catchUp) }
-            } else {
-                hello.resumeAfter = state.marks.lastShown(in: state.marks.current ?? state.welcomeRoom)
-            }
-            return hello
+            HelloPlan(
+                name: state.name, marks: state.marks, resumed: resumed,
+                roomsByName: state.serverHasRooms && !options.watch, welcomeRoom: state.welcomeRoom)
         }
     }
 
@@ -314,8 +293,7 @@ public final class ClientSession: Sendable {
                 return state.quitting
             }
             if quitNow { try? await chat.quit() }
-            let catchingUp = hello.resumeAfter != nil || !hello.rooms.isEmpty
-            await output(.joined(welcome, requested: hello.name, resumed: catchingUp))
+            await output(.joined(welcome, requested: hello.name, resumed: hello.catchingUp))
             var reader = BlockReader(defaultRoom: welcome.room, namesRooms: welcome.token != nil)
             /// Rooms the hello entered: a `joined` for them is not news (the welcome said it).
             var entered = Set((hello.rooms.isEmpty ? [welcome.room] : hello.rooms.map(\.room)).map(Room.key))

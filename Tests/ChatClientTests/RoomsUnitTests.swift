@@ -62,6 +62,23 @@ struct RoomsUnitTests {
         #expect(marks.judge(event(6, "dev")) == .new, "joined again: its history shows again")
     }
 
+    @Test("a hello: nothing to resume at first; room by room to a server with rooms; one mark to an older one")
+    func hellos() {
+        var marks = RoomMarks()
+        marks.enter("main")
+        marks.enter("dev")
+        _ = marks.judge(event(3, "main"))
+        _ = marks.judge(event(5, "dev"))
+        marks.token = "tok"
+        let first = HelloPlan(name: "alice", marks: marks, resumed: false, roomsByName: true, welcomeRoom: "main")
+        #expect(first.rooms.isEmpty && first.resumeAfter == nil && first.token == nil && !first.catchingUp)
+        let rooms = HelloPlan(name: "alice", marks: marks, resumed: true, roomsByName: true, welcomeRoom: "main")
+        #expect(rooms.rooms == [RoomResume(room: "dev", resumeAfter: 5), RoomResume(room: "main", resumeAfter: 3)])
+        #expect(rooms.resumeAfter == nil && rooms.privateAfter == 5 && rooms.token == "tok" && rooms.catchingUp)
+        let old = HelloPlan(name: "alice", marks: marks, resumed: true, roomsByName: false, welcomeRoom: "main")
+        #expect(old.resumeAfter == 3 && old.rooms.isEmpty && old.token == nil && old.privateAfter == nil)
+    }
+
     @Test("the prompt names the current room and the unread messages of the others; switching clears them")
     func promptLabel() {
         var tabs = RoomTabs()
