@@ -201,6 +201,33 @@ struct RoomsServerTests {
         }
     }
 
+    @Test("/part: the room is left on the server and forgotten by the client; a reconnect does not bring it back")
+    func partThenReconnect() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        try await withRunningServer(database: dir.file("chat.sqlite")) { server in
+            let alice = SessionHarness(port: server.port, name: "alice")
+            try await alice.join("dev")
+            try await alice.join("ops")
+            alice.send(.part(room: "dev"))
+            try await alice.waitFor("the part") {
+                if case .event(let event, nil) = $0 { return event.kind == .leave && event.reason == .part }
+                return false
+            }
+            #expect(alice.session.marks.rooms.map(Room.key) == ["main", "ops"])
+            alice.session.dropConnection()
+            try await alice.waitFor("the resumed join") {
+                if case .joined(_, _, resumed: true) = $0 { return true }
+                return false
+            }
+            try await talk(port: server.port, as: "bob", in: "dev", ["not for alice"])
+            try await talk(port: server.port, as: "bob", in: "ops", ["for alice"])
+            try await alice.waitForMessage("for alice")
+            #expect(!alice.shownTexts.contains("not for alice"))
+            #expect(try await alice.quit() == .quit)
+        }
+    }
+
     @Test("pipe mode: unlabelled while one room is involved, every line labelled from the second room on")
     func pipeLabels() async throws {
         let dir = TemporaryDirectory()
