@@ -246,7 +246,7 @@ private struct Screen {
         case .event(let event, let history):
             if history == nil || history == .catchUp { tabs.count(event) }
             let ours = TextSanitizer.clean(event.user).lowercased() == myName.lowercased()
-            if ours, event.kind == .leave, event.reason == .part { tabs.leave(event.room) }
+            if ours, history == nil, event.kind == .leave, event.reason == .part { tabs.leave(event.room) }
         case .disconnected, .shutdown: online = false
         default: break
         }

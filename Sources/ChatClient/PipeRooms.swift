@@ -48,7 +48,7 @@ public struct PipeRooms: Sendable, Equatable {
             name = welcome.name
             if current == nil { current = welcome.room }
         case .renamed(_, let to): name = to
-        case .event(let event, _):
+        case .event(let event, let history):
             if event.isPrivate {
                 labelled = true
             } else if let firstRoom {
@@ -56,11 +56,10 @@ public struct PipeRooms: Sendable, Equatable {
             } else {
                 firstRoom = event.room
             }
-            let ours = event.user.lowercased() == name.lowercased()
-            if ours, event.kind == .leave, event.reason == .part, let current, Room.key(current) == Room.key(event.room)
-            {
-                self.current = nil
-            }
+            // Our own part of the current room, live (an old one may come back in /history).
+            let ours = history == nil && event.user.lowercased() == name.lowercased()
+            guard ours, event.kind == .leave, event.reason == .part, let current else { return }
+            if Room.key(current) == Room.key(event.room) { self.current = nil }
         default: break
         }
     }

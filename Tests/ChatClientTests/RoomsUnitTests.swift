@@ -188,6 +188,8 @@ struct RoomsUnitTests {
         #expect(rooms.input("in dev") == .send(.say("in dev", room: "dev")))
         #expect(rooms.input("/switch main") == .send(.join(room: "main")))
         #expect(rooms.input("/part dev") == .send(.part(room: "dev")))
+        rooms.apply(.event(event(8, "main", kind: .leave, user: "alice"), history: .requested))
+        #expect(rooms.target == "main", "an old part in a /history answer changes nothing")
         rooms.apply(.event(event(9, "main", kind: .leave, user: "alice"), history: nil))
         #expect(rooms.input("after") == .send(.say("after")), "parted the current room: the server's current one")
         var old = PipeRooms()
