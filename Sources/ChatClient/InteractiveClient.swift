@@ -258,7 +258,8 @@ private struct Screen {
         let tabs = tabs
         let lines = formatter.lines(output, labels: { !tabs.isCurrent($0) })
         guard case .reconnecting = output else {
-            print(lines)
+            // No line (a rename, an empty block) may still change the prompt.
+            lines.isEmpty ? redraw() : print(lines)
             return
         }
         print(lines, replacingRows: statusRows ?? 0)

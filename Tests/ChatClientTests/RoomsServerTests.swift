@@ -265,6 +265,13 @@ struct RoomsServerTests {
             #expect(client.screen.lines.contains { $0.hasSuffix("[#main] bob: anyone?") })
             client.type("\u{1B}1")
             try await client.waitForScreen("Alt+1: main") { $0.cursorLine == "[#main] alice>" }
+            client.type("/nick al\r")
+            try await client.waitForScreen("the new name in the prompt") { $0.cursorLine == "[#main] al>" }
+            try await client.waitForLine(endingWith: "[#dev] alice is now known as al")
+            client.type("/msg bob hi\r")
+            try await client.waitForScreen("the refusal, said once") {
+                $0.lines.contains { $0.hasPrefix("*** error: ") && $0.contains("bob") && !$0.contains("error: error") }
+            }
             client.type("\u{03}")
             #expect(try await client.exitStatus() == 0)
         }
