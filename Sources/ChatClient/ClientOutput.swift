@@ -15,17 +15,25 @@ public enum HistoryKind: Sendable, Equatable {
 public enum ClientOutput: Sendable, Equatable {
     /// Joined (or rejoined, `resumed`) with the name in `welcome`; `requested` is the name asked for.
     case joined(Welcome, requested: String, resumed: Bool)
-    /// Events from the record follow.
-    case historyBegin(HistoryKind)
+    /// Events from the record of `room` follow (nil: a server without rooms).
+    case historyBegin(HistoryKind, room: String? = nil)
     /// An event, live (`history` nil) or from the record.
     case event(Event, history: HistoryKind?)
-    /// The block of `count` events from the record is complete.
-    case historyEnd(HistoryKind, count: Int)
-    /// Events after `after` up to `resumedAfter` are no longer in the server's history
+    /// The block of `count` events from the record of `room` is complete.
+    case historyEnd(HistoryKind, count: Int, room: String? = nil)
+    /// Events of `room` after `after` up to `resumedAfter` are no longer in the server's history
     /// (`resumedAfter` 0: the server's record is a different one).
-    case gap(after: Int64, resumedAfter: Int64)
-    /// Who is in the room.
-    case who([String])
+    case gap(after: Int64, resumedAfter: Int64, room: String? = nil)
+    /// Who is in `room` (nil: the only room of a server without rooms).
+    case who([String], room: String? = nil)
+    /// Entered `room` (the answer to a join; its history follows): its topic and who is there.
+    case roomJoined(room: String, topic: String, names: [String])
+    /// Every room on the server (`/rooms`).
+    case roomList([RoomSummary])
+    /// A room's topic (empty: none) and who set it.
+    case topic(room: String, text: String, by: String?)
+    /// Our name changed (`/nick`).
+    case renamed(from: String, to: String)
     /// A notice from the server (not an error).
     case serverNotice(String)
     /// A request failed on the server.

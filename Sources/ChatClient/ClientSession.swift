@@ -54,13 +54,16 @@ public final class ClientSession: Sendable {
     public let options: ClientOptions
     private let output: @Sendable (ClientOutput) async -> Void
     private let slot = SenderSlot()
-    private let state = NIOLockedValueBox(State())
+    private let state: NIOLockedValueBox<State>
     private let quitRequests: AsyncStream<Void>
     private let quitContinuation: AsyncStream<Void>.Continuation
 
     private struct State {
         var quitting = false
-        var tracker = ResumeTracker()
+        /// The rooms and, per room, the last event shown.
+        var marks = RoomMarks()
+        /// The name to say hello with: the one asked for, then the one given (`alice2`, `/nick`).
+        var name: String
         /// The connection now open (welcomed), for a goodbye or an abort.
         var sender: ChatSender?
         var everWelcomed = false
@@ -70,6 +73,10 @@ public final class ClientSession: Sendable {
         var sentQueued = 0
         /// The longest message text the server takes, from its latest welcome.
         var maxMessageBytes = MessageLimit.defaultBytes
+        /// The server knows rooms (its welcome had a token): a reconnect names each room.
+        var serverHasRooms = false
+        /// The room of the latest welcome: the one room of a server without rooms.
+        var welcomeRoom = Room.defaultName
     }
 
     /// Warnings about bad event ids shown before the client stops reporting them one by one.
@@ -81,11 +88,28 @@ public final class ClientSession: Sendable {
     public init(options: ClientOptions, output: @escaping @Sendable (ClientOutput) async -> Void) {
         self.options = options
         self.output = output
+        state = NIOLockedValueBox(State(name: options.name))
         (quitRequests, quitContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// The id of the last event shown.
-    public var lastShownID: Int64? { state.withLockedValue { $0.tracker.lastShown } }
+    /// The id of the last event shown of the current room.
+    public var lastShownID: Int64? {
+        state.withLockedValue { state in state.marks.lastShown(in: state.marks.current ?? state.welcomeRoom) }
+    }
+
+    /// The id of the last event shown of `room`.
+    public func lastShownID(in room: String) -> Int64? {
+        state.withLockedValue { $0.marks.lastShown(in: room) }
+    }
+
+    /// The rooms the client is in, the current one, and where each resumes.
+    public var marks: RoomMarks { state.withLockedValue { $0.marks } }
+
+    /// The person switched to `room` (one they are in): a reconnect names it last, making it
+    /// current on the server too.
+    public func setCurrentRoom(_ room: String) {
+        state.withLockedValue { _ = $0.marks.makeCurrent(room) }
+    }
 
     /// Leave now (Ctrl+C, a signal), ahead of any messages still waiting to be sent.
     public func requestQuit() {
@@ -236,46 +260,86 @@ public final class ClientSession: Sendable {
         case server, final
     }
 
+    /// The hello for a first connection, or (`resumed`) for a reconnection.
+    private func hello(resumed: Bool) -> HelloPlan {
+        state.withLockedValue { state in
+            HelloPlan(
+                name: state.name, marks: state.marks, resumed: resumed,
+                roomsByName: state.serverHasRooms && !options.watch, welcomeRoom: state.welcomeRoom)
+        }
+    }
+
     /// One connection, from hello to close; how the server announced its shutdown, if it did.
     private func connectOnce(resumed: Bool, onWelcome: () -> Void) async throws -> Shutdown? {
-        let resumeAfter = resumed ? lastShownID : nil
+        let hello = hello(resumed: resumed)
         let timeout = TimeAmount.milliseconds(Int64(options.connectTimeout * 1000))
         let welcomeTimeout = TimeAmount.milliseconds(Int64(options.welcomeTimeout * 1000))
         return try await ChatConnection.withConnection(
-            host: options.host, port: options.port, name: options.name, resumeAfter: resumeAfter,
-            watch: options.watch, connectTimeout: timeout, welcomeTimeout: welcomeTimeout
+            host: options.host, port: options.port, name: hello.name, resumeAfter: hello.resumeAfter,
+            watch: options.watch, rooms: hello.rooms, privateAfter: hello.privateAfter, token: hello.token,
+            connectTimeout: timeout, welcomeTimeout: welcomeTimeout
         ) { chat in
             onWelcome()
+            let welcome = chat.welcome
             let quitNow = state.withLockedValue { state -> Bool in
                 state.sender = chat.sender
                 state.everWelcomed = true
-                state.maxMessageBytes = chat.welcome.maxMessageBytes
+                state.maxMessageBytes = welcome.maxMessageBytes
+                state.name = welcome.name
+                state.welcomeRoom = welcome.room
+                state.serverHasRooms = welcome.token != nil
+                state.marks.token = welcome.token
+                if hello.rooms.isEmpty { state.marks.enter(welcome.room) }
                 return state.quitting
             }
             if quitNow { try? await chat.quit() }
-            await output(.joined(chat.welcome, requested: options.name, resumed: resumeAfter != nil))
-            var reader = BlockReader(joining: resumeAfter == nil ? .join : .catchUp)
+            await output(.joined(welcome, requested: hello.name, resumed: hello.catchingUp))
+            var reader = BlockReader(defaultRoom: welcome.room, namesRooms: welcome.token != nil)
+            /// Rooms the hello entered: a `joined` for them is not news (the welcome said it).
+            var entered = Set((hello.rooms.isEmpty ? [welcome.room] : hello.rooms.map(\.room)).map(Room.key))
+            if hello.rooms.isEmpty {
+                reader.expect(hello.resumeAfter == nil ? .join : .catchUp, in: welcome.room)
+            } else {
+                for block in hello.blocks { reader.expect(block.kind, in: block.room) }
+            }
             var announcedShutdown: Shutdown?
             do {
                 while let message = try await chat.next() {
                     switch message {
                     case .event(let event, let history):
                         await reader.event(event, history: history, session: self)
-                    case .historyEnd:
-                        if await reader.end(session: self) { slot.set(chat.sender) }
-                    case .gap(_, let after, let resumedAfter):
-                        if state.withLockedValue({ $0.tracker.skip(to: resumedAfter) }) {
-                            await output(.gap(after: after, resumedAfter: resumedAfter))
+                        if !history { left(event) }
+                    case .historyEnd(let room):
+                        entered.remove(Room.key(room ?? welcome.room))
+                        if await reader.end(room: room, session: self) { slot.set(chat.sender) }
+                    case .gap(let room, let after, let resumedAfter):
+                        let known = state.withLockedValue {
+                            $0.marks.skip(room: room ?? welcome.room, to: resumedAfter)
+                        }
+                        if known {
+                            let named = welcome.token == nil || room == Room.privateName ? nil : room
+                            await output(.gap(after: after, resumedAfter: resumedAfter, room: named))
                         } else {
                             await warn("a gap notice with an impossible id (\(resumedAfter)) from the server: ignored")
                         }
-                    case .who(_, let names): await output(.who(names))
+                    case .joined(let room, let topic, let names):
+                        state.withLockedValue { $0.marks.enter(room) }
+                        reader.expect(.join, in: room, unlessExpected: true)
+                        if entered.remove(Room.key(room)) == nil {
+                            await output(.roomJoined(room: room, topic: topic, names: names))
+                        }
+                    case .who(let room, let names): await output(.who(names, room: room))
+                    case .rooms(let rooms): await output(.roomList(rooms))
+                    case .topic(let room, let text, let by, _): await output(.topic(room: room, text: text, by: by))
+                    case .renamed(let from, let to):
+                        state.withLockedValue { $0.name = to }
+                        await output(.renamed(from: from, to: to))
                     case .notice(_, let message): await output(.serverNotice(message))
                     case .error(_, let message): await output(.serverError(message))
                     case .shutdown(let message):
                         announcedShutdown = RoomClosing.isFinal(message) ? .final : .server
                         await output(.shutdown(message))
-                    case .welcome, .joined, .rooms, .topic, .renamed: break
+                    case .welcome: break
                     }
                 }
                 await reader.interrupted(session: self)
@@ -290,12 +354,20 @@ public final class ClientSession: Sendable {
         }
     }
 
+    /// After a live event: when it is our own part, the room is no longer one to resume.
+    private func left(_ event: Event) {
+        guard event.kind == .leave, event.reason == .part else { return }
+        state.withLockedValue { state in
+            if event.user.lowercased() == state.name.lowercased() { state.marks.leave(event.room) }
+        }
+    }
+
     /// True when `event` is to be shown: it was not shown before (answers to `/history` always are).
     /// It then counts as shown: call `emit` with it next.
     /// An event with a bad id is shown with a warning, and does not move the resume mark.
-    fileprivate func admit(_ event: Event, history: HistoryKind?) async -> Bool {
+    func admit(_ event: Event, history: HistoryKind?) async -> Bool {
         if history == .requested { return true }
-        switch state.withLockedValue({ $0.tracker.judge(event.id) }) {
+        switch state.withLockedValue({ $0.marks.judge(event) }) {
         case .new: return true
         case .duplicate: return false
         case .suspicious(let warning):
@@ -316,7 +388,7 @@ public final class ClientSession: Sendable {
         }
     }
 
-    fileprivate func emit(_ item: ClientOutput) async { await output(item) }
+    func emit(_ item: ClientOutput) async { await output(item) }
 
     /// A failure in plain words (`ErrorWording`), never NIO's own text.
     public static func describe(_ error: any Error) -> String {
@@ -328,50 +400,5 @@ public final class ClientSession: Sendable {
     static func isTransient(_ error: any Error) -> Bool {
         if case ConnectionError.noWelcome = error { return true }
         return false
-    }
-}
-
-/// Tells history blocks apart: the one after hello (join history or catch-up), then answers to
-/// `/history`. Separators appear only around blocks that have events, or answer a request.
-private struct BlockReader {
-    private var kind: HistoryKind
-    private var joined = false
-    private var begun = false
-    private var count = 0
-
-    init(joining kind: HistoryKind) {
-        self.kind = kind
-    }
-
-    mutating func event(_ event: Event, history: Bool, session: ClientSession) async {
-        guard history else {
-            if await session.admit(event, history: nil) { await session.emit(.event(event, history: nil)) }
-            return
-        }
-        if joined { kind = .requested }
-        guard await session.admit(event, history: kind) else { return }
-        if !begun {
-            begun = true
-            await session.emit(.historyBegin(kind))
-        }
-        await session.emit(.event(event, history: kind))
-        count += 1
-    }
-
-    /// The end of a block; true for the first one (the client is now live).
-    mutating func end(session: ClientSession) async -> Bool {
-        let first = !joined
-        if joined { kind = .requested }
-        if begun || kind == .requested { await session.emit(.historyEnd(kind, count: count)) }
-        joined = true
-        begun = false
-        count = 0
-        return first
-    }
-
-    /// The connection ended inside a block: close it so the screen stays tidy.
-    mutating func interrupted(session: ClientSession) async {
-        if begun { await session.emit(.historyEnd(kind, count: count)) }
-        begun = false
     }
 }

@@ -86,6 +86,8 @@ private struct Screen {
     /// status replaces it rather than adding a line per attempt. Nil when something else came after.
     var statusRows: Int?
     var myName = ""
+    /// The rooms, the current one and the unread counts of the others.
+    var tabs = RoomTabs()
 
     init(options: ClientOptions, color: Bool, sink: AsyncStream<ScreenEvent>.Continuation) {
         self.options = options
@@ -136,6 +138,10 @@ private struct Screen {
 
     /// Handles a key; an exit status when the client is done.
     mutating func press(_ key: Key) -> Int32? {
+        if case .altDigit(let number) = key {
+            if let room = tabs.room(number: number) { switchTo(room) }
+            return nil
+        }
         switch editor.handle(key) {
         case .none: return nil
         case .redraw: redraw()
@@ -151,14 +157,15 @@ private struct Screen {
                 redraw()
                 return nil
             }
-            switch UserInput.parse(line) {
+            switch UserInput.parse(line, room: tabs.target) {
             case .nothing: break
-            case .send(let message):
-                if queued.tryTake() {
-                    commands?.yield(message)
-                    if !online && everOnline { show(.queued) }
-                } else {
-                    show(.info("not sent: \(queued.capacity) messages already wait for the connection"))
+            case .send(let message): send(message)
+            case .join(let room):
+                if tabs.marks.contains(room) { switchTo(room) } else { send(.join(room: room)) }
+            case .switchTo(let room):
+                if !switchTo(room) {
+                    let name = TextSanitizer.clean(room)
+                    show(.info("you are not in \(Room.display(name)); /join \(name) enters it"))
                 }
             case .quit:
                 // Offline, a goodbye after the waiting messages would wait for the server: leave now.
@@ -171,6 +178,25 @@ private struct Screen {
             redraw()
         }
         return nil
+    }
+
+    /// Sends `message`, or queues it while disconnected (up to `maxQueuedMessages`).
+    mutating func send(_ message: ClientMessage) {
+        if queued.tryTake() {
+            commands?.yield(message)
+            if !online && everOnline { show(.queued) }
+        } else {
+            show(.info("not sent: \(queued.capacity) messages already wait for the connection"))
+        }
+    }
+
+    /// Makes `room` (one the person is in) current: the prompt names it, its unread count goes.
+    @discardableResult
+    mutating func switchTo(_ room: String) -> Bool {
+        guard tabs.switchTo(room) else { return false }
+        session?.setCurrentRoom(room)
+        redraw()
+        return true
     }
 
     /// Ctrl+C, Ctrl+D, end of input, a signal: leave at once; nil while the goodbye is under way.
@@ -211,6 +237,16 @@ private struct Screen {
             online = true
             everOnline = true
             myName = TextSanitizer.clean(welcome.name)
+            tabs.serverHasRooms = welcome.token != nil
+            if tabs.marks.rooms.isEmpty { tabs.enter(welcome.room, makeCurrent: true) }
+        case .roomJoined(let room, _, _):
+            tabs.enter(room, makeCurrent: true)
+            session?.setCurrentRoom(room)
+        case .renamed(_, let to): myName = TextSanitizer.clean(to)
+        case .event(let event, let history):
+            if history == nil || history == .catchUp { tabs.count(event) }
+            let ours = TextSanitizer.clean(event.user).lowercased() == myName.lowercased()
+            if ours, history == nil, event.kind == .leave, event.reason == .part { tabs.leave(event.room) }
         case .disconnected, .shutdown: online = false
         default: break
         }
@@ -219,9 +255,11 @@ private struct Screen {
     /// Shows lines above the input line, then redraws it. A reconnection status replaces the
     /// one printed just before it, so a long outage takes one line, updated in place.
     mutating func show(_ output: ClientOutput) {
-        let lines = formatter.lines(output)
+        let tabs = tabs
+        let lines = formatter.lines(output, labels: { !tabs.isCurrent($0) })
         guard case .reconnecting = output else {
-            print(lines)
+            // No line (a rename, an empty block) may still change the prompt.
+            lines.isEmpty ? redraw() : print(lines)
             return
         }
         print(lines, replacingRows: statusRows ?? 0)
@@ -250,9 +288,10 @@ private struct Screen {
         } else {
             let name = myName.isEmpty ? options.name : myName
             let state = online ? "" : "(offline) "
-            prompt = "\(state)\(name)> "
+            prompt = "\(state)\(tabs.label)\(name)> "
             let dimmedState = state.isEmpty ? "" : "\u{1B}[2m\(state)\u{1B}[0m"
-            styled = formatter.color ? "\(dimmedState)\u{1B}[1;\(NameColor.code(for: name))m\(name)\u{1B}[0m> " : prompt
+            let coloredName = "\u{1B}[1;\(NameColor.code(for: name))m\(name)\u{1B}[0m"
+            styled = formatter.color ? "\(dimmedState)\(tabs.label)\(coloredName)> " : prompt
         }
         return input.draw(prompt: prompt, styledPrompt: styled, editor: editor)
     }

@@ -11,4 +11,6 @@ public enum Key: Sendable, Equatable {
     case control(Character)
     case tab
     case escape
+    /// Alt and a digit 1…9 (ESC then the digit): switch to the Nth room in the order joined.
+    case altDigit(Int)
 }

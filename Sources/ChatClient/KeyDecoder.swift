@@ -1,7 +1,8 @@
 import ChatModel
 
-/// Turns the bytes a terminal sends in raw mode into keys: UTF-8 characters, control keys and the
-/// escape sequences of arrows, Home, End and Delete (both `ESC [` and `ESC O` forms). A sequence
+/// Turns the bytes a terminal sends in raw mode into keys: UTF-8 characters, control keys, Alt+B,
+/// Alt+F, Alt+1…9, and the escape sequences of arrows, Home, End and Delete (both `ESC [` and
+/// `ESC O` forms). A sequence
 /// split across reads is kept until the rest arrives.
 public struct KeyDecoder: Sendable {
     private var pending: [UInt8] = []
@@ -71,10 +72,12 @@ public struct KeyDecoder: Sendable {
             return (final(bytes[start + 2], parameters: []), 3)
         }
         guard second == UInt8(ascii: "[") else {
-            // Alt+key: ESC b / ESC f move by words; anything else is ESC then that key.
+            // Alt+key: ESC b / ESC f move by words, ESC 1…9 switch rooms; anything else is ESC
+            // then that key.
             switch second {
             case UInt8(ascii: "b"): return (.wordLeft, 2)
             case UInt8(ascii: "f"): return (.wordRight, 2)
+            case UInt8(ascii: "1")...UInt8(ascii: "9"): return (.altDigit(Int(second - UInt8(ascii: "0"))), 2)
             default: return (.escape, 1)
             }
         }

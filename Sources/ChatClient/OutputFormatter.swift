@@ -24,8 +24,15 @@ public struct OutputFormatter: Sendable {
         self.now = now
     }
 
-    /// The lines for one output (usually one, sometimes none).
-    public func lines(_ output: ClientOutput) -> [String] {
+    /// The lines for one output (usually one, sometimes none). `labels` says which rooms are
+    /// named: their events get a `[#dev] ` prefix, their history blocks and answers the room's name.
+    public func lines(_ output: ClientOutput, labels: (String) -> Bool = { _ in false }) -> [String] {
+        /// The room's name when it is to be shown: `#dev`.
+        func named(_ room: String?) -> String? {
+            guard let room, labels(room) else { return nil }
+            return Room.display(clean(room))
+        }
+        func of(_ room: String?) -> String { named(room).map { " of " + $0 } ?? "" }
         switch output {
         case .joined(let welcome, let requested, let resumed):
             let name = clean(welcome.name)
@@ -34,35 +41,62 @@ public struct OutputFormatter: Sendable {
                 text += " (\(clean(requested)) was taken)"
             }
             return [notice(text)]
-        case .historyBegin(let kind):
+        case .historyBegin(let kind, let room):
             switch kind {
-            case .join, .requested: return [separator("history")]
-            case .catchUp: return [separator("missed while away")]
+            case .join, .requested: return [separator("history" + of(room))]
+            case .catchUp: return [separator("missed" + (named(room).map { " in " + $0 } ?? "") + " while away")]
             }
-        case .historyEnd(let kind, let count):
+        case .historyEnd(let kind, let count, let room):
             switch kind {
             case .join, .requested:
-                return [separator(count == 0 ? "no history" : "end of history (\(count))")]
-            case .catchUp: return count == 0 ? [] : [separator("caught up (\(count))")]
+                return [separator(count == 0 ? "no history" + of(room) : "end of history" + of(room) + " (\(count))")]
+            case .catchUp:
+                return count == 0
+                    ? [] : [separator("caught up" + (named(room).map { " in " + $0 } ?? "") + " (\(count))")]
             }
         case .event(let event, let history):
-            return [line(event, history: history)]
-        case .gap(let after, let resumedAfter):
+            return [line(event, history: history, label: !event.isPrivate && labels(event.room))]
+        case .gap(let after, let resumedAfter, let room):
+            let place = named(room).map { " (\($0))" } ?? ""
             if resumedAfter <= after {
                 return [
                     notice(
-                        "the server's history does not reach back to where you left off (event \(after)); "
+                        "the server's history\(place) does not reach back to where you left off (event \(after)); "
                             + "messages from then may be missing", warning: true)
                 ]
             }
             let range = resumedAfter == after + 1 ? "event \(resumedAfter)" : "events \(after + 1)-\(resumedAfter)"
             return [
-                notice("\(range) happened while you were away but are no longer in the server's history", warning: true)
+                notice(
+                    "\(range)\(place) happened while you were away but are no longer in the server's history",
+                    warning: true)
             ]
-        case .who(let names):
-            return [notice("in the room (\(names.count)): " + names.map(clean).joined(separator: ", "))]
+        case .who(let names, let room):
+            let place = named(room) ?? "the room"
+            guard !names.isEmpty else { return [notice("nobody is in \(place)")] }
+            return [notice("in \(place) (\(names.count)): " + names.map(clean).joined(separator: ", "))]
+        case .roomJoined(let room, let topic, let names):
+            var text =
+                "now in \(Room.display(clean(room))) (\(names.count)): " + names.map(clean).joined(separator: ", ")
+            if !topic.isEmpty { text += "; topic: " + clean(topic) }
+            return [notice(text)]
+        case .roomList(let rooms):
+            guard !rooms.isEmpty else { return [notice("no rooms")] }
+            return [notice("rooms (\(rooms.count)):")]
+                + rooms.map { room in
+                    let people = room.members == 1 ? "1 person" : "\(room.members) people"
+                    let topic = room.topic.isEmpty ? "" : ": " + clean(room.topic)
+                    return notice("  \(Room.display(clean(room.name))), \(people)\(topic)")
+                }
+        case .topic(let room, let text, let by):
+            let name = Room.display(clean(room))
+            guard !text.isEmpty else { return [notice("\(name) has no topic")] }
+            return [notice("topic of \(name): \(clean(text))" + (by.map { " (set by \(clean($0)))" } ?? ""))]
+        case .renamed: return []  // the rename event in each room says it
         case .serverNotice(let text): return [notice(clean(text))]
-        case .serverError(let text): return [notice("error: " + clean(text), warning: true)]
+        case .serverError(let text):
+            let said = clean(text)
+            return [notice(said.hasPrefix("error: ") ? said : "error: " + said, warning: true)]
         case .shutdown(let text):
             let said = clean(text)
             return [notice(said.isEmpty ? "the server is shutting down" : said, warning: true)]
@@ -82,14 +116,20 @@ public struct OutputFormatter: Sendable {
     }
 
     /// One event as a line: the `EventWords` sentence, neutralised; styled, with its time, the name
-    /// in its colour, and an arrow before a join (`→`) or a leave (`←`).
-    public func line(_ event: Event, history: HistoryKind?) -> String {
+    /// in its colour, an arrow before a join (`→`) or a leave (`←`), private messages in magenta
+    /// after `✉`. With `label`, the room's name comes first (plain) or after the time (styled): `[#dev] `.
+    public func line(_ event: Event, history: HistoryKind?, label: Bool = false) -> String {
+        let room = label ? "[\(Room.display(clean(event.room)))] " : ""
         guard styled else {
-            return history == nil && !timestamps ? PlainText.line(event) : PlainText.historyLine(event, local: true)
+            let line = history == nil && !timestamps ? PlainText.line(event) : PlainText.historyLine(event, local: true)
+            return room + line
         }
         let time = stamp(event.timeMillis, withDate: history != nil)
         if history == .join || history == .requested {
-            return paint("\(time) \(PlainText.line(event))", "2")
+            return paint("\(time) \(room)\(PlainText.line(event))", "2")
+        }
+        if event.isPrivate {
+            return paint(time, "2") + " " + paint("✉ " + PlainText.line(event), "35")
         }
         let body = EventWords(event).rendered { piece in
             let text = clean(piece.string)
@@ -100,7 +140,7 @@ public struct OutputFormatter: Sendable {
             }
         }
         let arrow = event.kind == .join ? paint("→ ", "32") : event.kind == .leave ? paint("← ", "31") : ""
-        return paint(time, "2") + " " + arrow + body
+        return paint(time, "2") + " " + (room.isEmpty ? "" : paint(room, "2")) + arrow + body
     }
 
     private func stamp(_ millis: Int64, withDate: Bool) -> String {

@@ -38,6 +38,7 @@ public struct PipeClient: Sendable {
         let credits = Credits(capacity: Self.maxQueuedLines)
         defer { credits.close() }
         let sessionBox = NIOLockedValueBox<ClientSession?>(nil)
+        let rooms = NIOLockedValueBox(PipeRooms())
         let interrupted = NIOLockedValueBox(false)
         let watcher = SignalWatcher([SIGINT, SIGTERM, SIGHUP]) { _ in
             let session = sessionBox.withLockedValue { box -> ClientSession? in
@@ -53,7 +54,7 @@ public struct PipeClient: Sendable {
             options.watch = true
         } else {
             let (names, nameSink) = AsyncStream.makeStream(of: String?.self)
-            Self.forward(needsName: options.name.isEmpty, to: sink, credits: credits, names: nameSink)
+            Self.forward(needsName: options.name.isEmpty, to: sink, credits: credits, names: nameSink, rooms: rooms)
             if options.name.isEmpty {
                 var iterator = names.makeAsyncIterator()
                 guard let first = await iterator.next(), let name = first else {
@@ -66,7 +67,12 @@ public struct PipeClient: Sendable {
         }
         let notices = NIOLockedValueBox(ReconnectNotices())
         let session = ClientSession(options: options) { output in
-            if notices.withLockedValue({ $0.shows(output) }) { out.write(formatter.lines(output)) }
+            guard notices.withLockedValue({ $0.shows(output) }) else { return }
+            let labels = rooms.withLockedValue { rooms in
+                rooms.apply(output)
+                return rooms
+            }
+            out.write(formatter.lines(output, labels: labels.labels))
         }
         sessionBox.withLockedValue { $0 = session }
         if interrupted.withLockedValue({ $0 }) { return 0 }
@@ -86,11 +92,12 @@ public struct PipeClient: Sendable {
     }
 
     /// Reads standard input on its own task: the first line is the name when one is needed, the
-    /// others become messages; hints for mistyped commands go to standard error.
+    /// others become messages, to the room `rooms` says; hints for mistyped commands go to
+    /// standard error.
     /// Each message waits for a credit, so at most `maxQueuedLines` wait for the connection.
     private static func forward(
         needsName: Bool, to sink: AsyncStream<ClientMessage>.Continuation, credits: Credits,
-        names: AsyncStream<String?>.Continuation
+        names: AsyncStream<String?>.Continuation, rooms: NIOLockedValueBox<PipeRooms>
     ) {
         Task {
             var splitter = LineSplitter()
@@ -101,7 +108,7 @@ public struct PipeClient: Sendable {
                     names.yield(line)
                     return true
                 }
-                switch UserInput.parse(line) {
+                switch rooms.withLockedValue({ $0.input(line) }) {
                 case .send(let message):
                     guard await credits.take() else { return false }
                     sink.yield(message)
@@ -111,7 +118,7 @@ public struct PipeClient: Sendable {
                 case .help:
                     FileHandle.standardError.write(Data(UserInput.helpLines.joined(separator: "\n").utf8 + [10]))
                 case .hint(let hint): FileHandle.standardError.write(Data("chat-client: \(hint)\n".utf8))
-                case .nothing: break
+                case .nothing, .join, .switchTo: break  // a join or switch comes as .send
                 }
                 return true
             }

@@ -3,8 +3,12 @@ import ChatProtocol
 
 /// What a line typed by the user means.
 public enum UserInput: Sendable, Equatable {
-    /// Something for the server: a message, an action, `/who`, `/history`.
+    /// Something for the server: a message, an action, `/who`, `/history`, `/part`, `/msg`...
     case send(ClientMessage)
+    /// `/join ROOM`: enter the room, or make it current when already in it.
+    case join(String)
+    /// `/switch ROOM`: make a room one is in current.
+    case switchTo(String)
     /// `/quit`, `/exit`, `{quit}`, `{exit}`.
     case quit
     /// `/help`: shown locally.
@@ -19,7 +23,14 @@ public enum UserInput: Sendable, Equatable {
 
     /// The help text, one line per command.
     public static let helpLines = [
-        "/who            who is in the room",
+        "/join ROOM      enter a room (created if new), or make it current",
+        "/switch ROOM    make a room you are in current (also Alt+1…9: the Nth room joined)",
+        "/part [ROOM]    leave a room (default: the current one), staying in the others",
+        "/rooms          every room, with its people and topic",
+        "/who [ROOM]     who is in the room",
+        "/topic [TEXT]   show or set the current room's topic",
+        "/msg NAME TEXT  a private message",
+        "/nick NAME      change your name",
         "/me ACTION      say what you do: /me waves",
         "/history [N]    the last N events again (default \(defaultHistory))",
         "/quit           leave (also {quit}, {exit}, Ctrl+C, Ctrl+D)",
@@ -27,31 +38,58 @@ public enum UserInput: Sendable, Equatable {
         "keys: ← → Home End (Ctrl+A/E), Backspace, Delete, Ctrl+U/K/W erase, ↑ ↓ recall earlier lines",
     ]
 
-    /// Reads one typed line.
-    public static func parse(_ line: String) -> UserInput {
+    /// Reads one typed line; `room` is the room messages and room commands go to (nil: the
+    /// server's current room, for servers without rooms).
+    public static func parse(_ line: String, room: String? = nil) -> UserInput {
         let trimmed = line.trimming(" \t")
         if trimmed.isEmpty { return .nothing }
-        if trimmed.hasPrefix("//") { return .send(.say(String(trimmed.dropFirst()))) }
+        if trimmed.hasPrefix("//") { return .send(.say(String(trimmed.dropFirst()), room: room)) }
         let lowered = trimmed.lowercased()
         if ["{quit}", "{exit}"].contains(lowered) { return .quit }
-        guard trimmed.hasPrefix("/") else { return .send(.say(line)) }
+        guard trimmed.hasPrefix("/") else { return .send(.say(line, room: room)) }
         let parts = trimmed.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         let command = parts[0].lowercased()
         let argument = parts.count > 1 ? parts[1].trimming(" \t") : ""
         switch command {
         case "/quit", "/exit": return .quit
         case "/help", "/?": return .help
-        case "/who": return argument.isEmpty ? .send(.who()) : .hint("/who takes no argument")
+        case "/who": return roomArgument(argument) { .send(.who(room: $0 ?? room)) }
         case "/me":
-            return argument.isEmpty ? .hint("usage: /me ACTION, for example /me waves") : .send(.me(argument))
+            return argument.isEmpty
+                ? .hint("usage: /me ACTION, for example /me waves") : .send(.me(argument, room: room))
         case "/history":
-            if argument.isEmpty { return .send(.history(limit: defaultHistory)) }
+            if argument.isEmpty { return .send(.history(limit: defaultHistory, room: room)) }
             guard let count = Int(argument), (1...1000).contains(count) else {
                 return .hint("usage: /history [N], N from 1 to 1000")
             }
-            return .send(.history(limit: count))
+            return .send(.history(limit: count, room: room))
+        case "/join", "/switch":
+            guard !argument.isEmpty else { return .hint("usage: \(command) ROOM, for example \(command) dev") }
+            return roomArgument(argument) { command == "/join" ? .join($0!) : .switchTo($0!) }
+        case "/part": return roomArgument(argument) { .send(.part(room: $0 ?? room)) }
+        case "/rooms": return argument.isEmpty ? .send(.rooms) : .hint("/rooms takes no argument")
+        case "/topic": return .send(.topic(room: room, text: argument.isEmpty ? nil : argument))
+        case "/msg":
+            let words = argument.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            guard words.count == 2 else { return .hint("usage: /msg NAME TEXT, for example /msg bob hi") }
+            return .send(.msg(to: String(words[0]), text: words[1].trimming(" \t")))
+        case "/nick":
+            guard !argument.isEmpty, !argument.contains(" ") else {
+                return .hint("usage: /nick NAME, for example /nick alice")
+            }
+            return .send(.nick(argument))
         default:
             return .hint("unknown command \(TextSanitizer.clean(String(parts[0]))): not sent; /help lists commands")
+        }
+    }
+
+    /// `make` with the room named in `argument` (nil when there is none), or a hint when it is
+    /// not a room name.
+    private static func roomArgument(_ argument: String, _ make: (String?) -> UserInput) -> UserInput {
+        guard !argument.isEmpty else { return make(nil) }
+        switch Room.name(argument) {
+        case .success(let name): return make(name)
+        case .failure(let problem): return .hint(TextSanitizer.clean(problem.words) + ": not sent")
         }
     }
 }

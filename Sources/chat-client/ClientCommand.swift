@@ -14,7 +14,8 @@ public struct ClientCommand: AsyncParsableCommand {
         abstract: "Chat in a chatroom from the terminal.",
         discussion: """
             In a terminal: type and press Enter; incoming messages appear above what you type. \
-            /help lists commands, Ctrl+C or /quit leaves. With a pipe (stdin or stdout not a terminal) \
+            /join ROOM enters another room (the prompt names the current one; Alt+1…9 switch), \
+            /msg NAME TEXT is private; /help lists commands, Ctrl+C or /quit leaves. With a pipe (stdin or stdout not a terminal) \
             each input line is a message and each event one plain line. If the server goes away, the \
             client reconnects and shows what it missed, once.
 

@@ -27,7 +27,7 @@ struct FirstHourTerminalTests {
             client.type("👋🏽\u{7F}\r")
             client.type("a👋🏽\u{7F}b🇫🇷\u{7F}c👨‍👩‍👧\u{7F}d漢")
             try await client.waitForScreen("the edited line, the cursor after 漢") {
-                $0.cursorLine == "alice> abcd漢" && $0.column == "alice> abcd".count + 2
+                $0.cursorLine == "[#main] alice> abcd漢" && $0.column == "[#main] alice> abcd".count + 2
             }
             client.type("\r")
             try await eventually(within: 15, "the line sent") {
@@ -48,7 +48,7 @@ struct FirstHourTerminalTests {
         let first = try await RunningServer(database: db)
         let client = try await alice(port: first.port)
         try await first.stop()
-        try await client.waitForScreen("the offline prompt") { $0.cursorLine.hasPrefix("(offline) alice>") }
+        try await client.waitForScreen("the offline prompt") { $0.cursorLine.hasPrefix("(offline) [#main] alice>") }
         client.type("typed while away\r")
         try await client.waitForLine(endingWith: "*** queued: will be sent when reconnected")
         let second = try await RunningServer(database: db, port: first.port)
@@ -58,7 +58,9 @@ struct FirstHourTerminalTests {
             try recordedEvents(db).contains { $0.user == "alice" && $0.text == "typed while away" }
         }
         try await second.stop()
-        try await client.waitForScreen("the offline prompt again") { $0.cursorLine.hasPrefix("(offline) alice>") }
+        try await client.waitForScreen("the offline prompt again") {
+            $0.cursorLine.hasPrefix("(offline) [#main] alice>")
+        }
         client.type("never sent\r\u{03}")
         try await client.waitForLine(endingWith: "*** 1 message typed while disconnected will not be sent")
         #expect(try await client.exitStatus() == 0)
@@ -77,7 +79,7 @@ struct FirstHourTerminalTests {
         let attempts = lines.filter { $0.contains("(attempt ") }
         #expect(attempts.count == 1 && attempts.first?.hasSuffix("(attempt 3)") == true, "\(lines)")
         #expect(lines.filter { $0.contains("refused") }.count == 1, "\(lines)")
-        #expect(client.screen.cursorLine.hasPrefix("(offline) alice>"))
+        #expect(client.screen.cursorLine.hasPrefix("(offline) [#main] alice>"))
         client.type("\u{03}")
         #expect(try await client.exitStatus() == 0)
     }
@@ -88,9 +90,9 @@ struct FirstHourTerminalTests {
         defer { dir.remove() }
         try await withRunningServer(database: dir.file("chat.sqlite")) { server in
             let client = try await alice(port: server.port)
-            let typed = String(repeating: "x", count: 50) + "END"
+            let typed = String(repeating: "x", count: 42) + "END"
             client.type(typed)
-            try await client.waitForScreen("the typed line") { $0.cursorLine == "alice> " + typed }
+            try await client.waitForScreen("the typed line") { $0.cursorLine == "[#main] alice> " + typed }
             let before = client.output.data.count
             func redraw() -> String { String(decoding: client.output.data[before...], as: UTF8.self) }
             client.terminal.resize(columns: 30, telling: client.process)
@@ -98,9 +100,9 @@ struct FirstHourTerminalTests {
             // A terminal that re-wraps: the old 60-column line now fills rows 0 and 1, the cursor
             // (after its 60th column) on row 2.
             var rewrapped = ScreenModel(columns: 30, rows: 4, width: InputLine.width(of:))
-            rewrapped.feed("alice> " + typed + "\r\n")
+            rewrapped.feed("[#main] alice> " + typed + "\r\n")
             rewrapped.feed(redraw())
-            #expect(rewrapped.lines == ["alice> " + String(repeating: "x", count: 19) + "END", "", "", ""])
+            #expect(rewrapped.lines == ["[#main] alice> " + String(repeating: "x", count: 11) + "END", "", "", ""])
             kill(client.process.processIdentifier, SIGTERM)
             #expect(try await client.exitStatus() == 0)
         }

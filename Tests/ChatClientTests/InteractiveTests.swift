@@ -25,7 +25,7 @@ struct InteractiveTests {
             try await screen.waitFor("the name prompt") { $0.contains("name: ") }
             terminal.type("alice\r")
             try await eventually(within: 15, "alice's prompt; screen: \(model().lines)") {
-                model().cursorLine == "alice>"
+                model().cursorLine == "[#main] alice>"
             }
             try await eventually(within: 15, "alice's join on screen") {
                 model().lines.contains { $0.hasSuffix("→ alice joined the chat") }
@@ -33,24 +33,24 @@ struct InteractiveTests {
 
             terminal.type("hello wor")
             try await eventually(within: 15, "the half-typed line; screen: \(model().lines)") {
-                model().cursorLine == "alice> hello wor"
+                model().cursorLine == "[#main] alice> hello wor"
             }
             try await talk(port: server.port, as: "bob", ["incoming \u{1B}[2J while you type"])
             try await eventually(within: 15, "bob's message above the input line; screen: \(model().lines)") {
                 let screen = model()
-                return screen.cursorLine == "alice> hello wor"
+                return screen.cursorLine == "[#main] alice> hello wor"
                     && screen.lines[screen.row - 1].hasSuffix("bob left the chat")
                     && screen.lines.contains { $0.hasSuffix("bob: incoming ^[[2J while you type") }
             }
             let before = model()
-            #expect(before.column == "alice> hello wor".count, "the cursor stays at the end of the typed text")
+            #expect(before.column == "[#main] alice> hello wor".count, "the cursor stays at the end of the typed text")
 
             terminal.type("ld\r")
             try await eventually(within: 15, "the whole line sent") {
                 try recordedEvents(db).contains { $0.user == "alice" && $0.text == "hello world" }
             }
             try await eventually(within: 15, "the echo on screen; screen: \(model().lines)") {
-                model().lines.contains { $0.hasSuffix("alice: hello world") } && model().cursorLine == "alice>"
+                model().lines.contains { $0.hasSuffix("alice: hello world") } && model().cursorLine == "[#main] alice>"
             }
             #expect(!model().lines.contains { $0.contains("alice: hello wor") && !$0.contains("world") })
 

@@ -102,7 +102,11 @@ struct ResumeTests {
         #expect(try await alice.quit() == .quit)
         try await second.stop()
         #expect(alice.shownTexts == before + during + after)
-        #expect(alice.outputs.contains(.historyBegin(.catchUp)))
+        #expect(
+            alice.outputs.contains {
+                if case .historyBegin(.catchUp, _) = $0 { return true }
+                return false
+            })
         // Her own leave from the first run, recorded as she was cut off, is among what she catches up on.
         #expect(alice.shownEvents.contains { $0.kind == .leave && $0.user == "alice" && $0.reason == .serverShutdown })
         try expectExactlyOnce(alice.shownEvents, database: db)
@@ -137,7 +141,7 @@ struct ResumeTests {
             #expect(try await alice.quit() == .quit)
             let gap = try #require(
                 alice.outputs.compactMap { output -> (Int64, Int64)? in
-                    if case .gap(let after, let resumedAfter) = output { return (after, resumedAfter) }
+                    if case .gap(let after, let resumedAfter, _) = output { return (after, resumedAfter) }
                     return nil
                 }.first)
             #expect(gap.0 == lastBefore)
@@ -168,7 +172,7 @@ struct ResumeTests {
         try await first.stop()
         let second = try await RunningServer(database: dir.file("two.sqlite"), port: port)
         try await alice.waitFor("the gap") {
-            if case .gap(_, resumedAfter: 0) = $0 { return true }
+            if case .gap(_, resumedAfter: 0, _) = $0 { return true }
             return false
         }
         try await talk(port: port, as: "carol", ["new room"])
@@ -212,7 +216,10 @@ struct ResumeTests {
             for index in 0..<5 { alice.send(.say("early \(index)")) }
             try await alice.waitForMessage("early 4")
             alice.send(.history(limit: 3))
-            try await alice.waitFor("the answer to /history") { $0 == .historyEnd(.requested, count: 3) }
+            try await alice.waitFor("the answer to /history") {
+                if case .historyEnd(.requested, count: 3, _) = $0 { return true }
+                return false
+            }
             #expect(alice.shownTexts == (0..<5).map { "early \($0)" })
             let answered = alice.outputs.compactMap { output -> String? in
                 if case .event(let event, .requested) = output { return event.text }

@@ -194,7 +194,7 @@ struct UserInputTests {
     }
 
     @Test(
-        "mistakes get a hint and nothing is sent", arguments: ["/frob", "/me", "/history x", "/history 0", "/who me"])
+        "mistakes get a hint and nothing is sent", arguments: ["/frob", "/me", "/history x", "/history 0", "/who me!"])
     func hints(line: String) {
         guard case .hint = UserInput.parse(line) else {
             Issue.record("\(line) was not answered with a hint")
@@ -222,7 +222,7 @@ struct OutputTests {
             .historyBegin(.join), .historyEnd(.join, count: 3), .gap(after: 4, resumedAfter: 9),
             .gap(after: 40, resumedAfter: 0), .who(["a", "b\u{1B}"]), .shutdown("bye"),
             .reconnecting(attempt: 2, seconds: 1.26, failure: "refused"), .disconnected(reason: "gone"),
-        ].flatMap(formatter.lines)
+        ].flatMap { formatter.lines($0) }
         #expect(!all.joined().unicodeScalars.contains { $0.value < 0x20 })
         #expect(all[0] == "*** joined room main as alice2 (alice was taken)")
         #expect(all[3] == "*** events 5-9 happened while you were away but are no longer in the server's history")

@@ -57,6 +57,20 @@ final class SessionHarness: Sendable {
         }
     }
 
+    /// Sends a join and waits for the server's answer.
+    func join(_ room: String) async throws {
+        send(.join(room: room))
+        try await waitFor("the answer to joining \(room)") {
+            if case .roomJoined(let joined, _, _) = $0 { return Room.key(joined) == Room.key(room) }
+            return false
+        }
+    }
+
+    /// The texts of messages shown of `room`.
+    func shownTexts(in room: String) -> [String] {
+        shownEvents.filter { $0.kind == .message && Room.key($0.room) == Room.key(room) }.map(\.text)
+    }
+
     /// Leaves and returns how the session ended (bounded).
     func quit(within seconds: Double = 15) async throws -> SessionEnd {
         commands.yield(.quit)
@@ -97,6 +111,32 @@ func talk(port: Int, as name: String, _ texts: [String], pauseEvery: Int = 10) a
         // Wait (bounded) for the last message to come back: it is recorded.
         let last = texts.last.map(TextSanitizer.clean)
         let deadline = ContinuousClock.now + .seconds(15)
+        while let message = try await chat.next() {
+            if case .event(let event, false) = message, event.user == chat.welcome.name, event.text == last {
+                break
+            }
+            guard ContinuousClock.now < deadline else { throw WaitFailure(description: "\(name)'s echo never came") }
+        }
+        try await chat.quit()
+    }
+}
+
+/// Another person in `room` (entered first unless it is the default room), saying `texts` there.
+func talk(port: Int, as name: String, in room: String, _ texts: [String], pauseEvery: Int = 10) async throws {
+    try await ChatConnection.withConnection(host: "127.0.0.1", port: port, name: name) { chat in
+        let deadline = ContinuousClock.now + .seconds(15)
+        if room != chat.welcome.room {
+            try await chat.send(.join(room: room))
+            while let message = try await chat.next() {
+                if case .joined = message { break }
+                guard ContinuousClock.now < deadline else { throw WaitFailure(description: "\(name) never joined") }
+            }
+        }
+        for (index, text) in texts.enumerated() {
+            try await chat.send(.say(text, room: room))
+            if index % pauseEvery == pauseEvery - 1 { try await Task.sleep(for: .milliseconds(3)) }
+        }
+        let last = texts.last.map(TextSanitizer.clean)
         while let message = try await chat.next() {
             if case .event(let event, false) = message, event.user == chat.welcome.name, event.text == last {
                 break
