@@ -27,6 +27,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var machine: ConnectionStateMachine
     private var door: any Door
     private var outlet: Outlet?
+    /// Named in the directory (a watcher is not).
+    private var isMember = false
     /// Set once the handler is added, and kept: completions that arrive after the close still
     /// run their actions (the leave, the end of the connection).
     private var channel: (any Channel)?
@@ -141,6 +143,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             nameTimer?.cancel()
             nameTimer = nil
         case .subscribePrivate(let name):
+            isMember = true
             let outlet = outlet(channel)
             outlet.subscribe(Room.privateName, hubKey: RoomHub.mailbox(name))
             server.hub.add(outlet, to: RoomHub.mailbox(name))
@@ -225,7 +228,8 @@ final class ConnectionHandler: ChannelInboundHandler {
                 for hubKey in outlet.hubKeys { server.hub.remove(outlet, from: hubKey) }
                 self.outlet = nil
             }
-            server.memberLeft()
+            // A watcher leaving empties no room.
+            if isMember { server.memberLeft() }
         case .closed(let reason):
             nameTimer?.cancel()
             stallTimer?.cancel()

@@ -12,8 +12,10 @@ public final class Hosting: Sendable {
     public init(host: String, port: Int, database: String, logLevel: Logger.Level) async throws {
         var logger = Logger(label: "chat-client --serve")
         logger.logLevel = logLevel
-        server = try await ChatServer(
-            configuration: ServerConfiguration(host: host, port: port, databasePath: database), logger: logger)
+        var configuration = ServerConfiguration(host: host, port: port, databasePath: database)
+        // A hosted room ends when its people are gone, even if the host's own client went first.
+        configuration.exitWhenEmpty = true
+        server = try await ChatServer(configuration: configuration, logger: logger)
         let server = server
         task = Task {
             do { try await server.run() } catch { logger.error("the server stopped: \(error)") }

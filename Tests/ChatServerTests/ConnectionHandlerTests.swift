@@ -138,7 +138,7 @@ struct ConnectionHandlerTests {
         let harness = try await HandlerHarness()
         try await harness.send(#"{"type":"hello","protocol":1,"name":"bot"}"#)
         try await harness.expect { $0.contains(#""type":"welcome""#) && $0.contains(#""name":"bot""#) }
-        try await harness.expect { $0 == #"{"type":"history_end"}"# }
+        try await harness.expect { $0 == #"{"type":"history_end","room":"main"}"# }
         try await harness.expect { $0.contains(#""kind":"join""#) }
         await harness.close()
     }
