@@ -40,7 +40,8 @@ public final class ChatCore: Sendable {
         let maxResume = configuration.maxResume
         return try store.read { reader in
             guard let resumeAfter else {
-                return CatchUp(room: room, events: try reader.recent(room: room, limit: wanted), gap: nil, resumeAfter: nil)
+                return CatchUp(
+                    room: room, events: try reader.recent(room: room, limit: wanted), gap: nil, resumeAfter: nil)
             }
             let last = try reader.lastEventID()
             if resumeAfter > last {

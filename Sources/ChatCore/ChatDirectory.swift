@@ -51,7 +51,8 @@ public final class ChatDirectory: Sendable {
             state.order.append(Room.key(name))
         }
         for event in topics {
-            state.rooms[Room.key(event.room)]?.topic = Topic(text: event.text, by: event.user, timeMillis: event.timeMillis)
+            state.rooms[Room.key(event.room)]?.topic = Topic(
+                text: event.text, by: event.user, timeMillis: event.timeMillis)
         }
         self.state = Mutex(state)
     }

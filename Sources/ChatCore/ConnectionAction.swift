@@ -31,12 +31,15 @@ public enum ConnectionAction: Sendable, Equatable {
     case movePrivate(from: String, to: String)
     /// Store the joins of a hello's rooms: `joinStored()` once all are, or `joinFailed(_:)`.
     case recordJoins([NewEvent])
-    /// Store the join of one more room: `roomJoinStored()` or `storeFailed(_:)` then `roomJoinFailed()`.
+    /// Store the join of one more room: `roomJoinStored()` or `roomJoinFailed(_:)`.
     case recordJoin(NewEvent)
     /// Store an event; if it fails, `storeFailed(_:)`.
     case record(NewEvent)
-    /// Store a part: `partStored()`, or `storeFailed(_:)` then `partFailed()`.
+    /// Store a part: `partStored()` or `partFailed(_:)`.
     case recordPart(NewEvent)
+    /// Store a topic, reading no more lines until it is committed (so that the next `/topic`
+    /// shows it): `topicStored()` or `topicFailed(_:)`.
+    case recordTopic(NewEvent)
     /// Store a rename in each room: `renameStored()` once all are, or `renameFailed(_:)`.
     case recordRename([NewEvent])
     /// Store the leaves of a quit: `leaveCommitted()` once committed (and fanned out).

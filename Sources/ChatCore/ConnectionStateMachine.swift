@@ -45,6 +45,8 @@ public struct ConnectionStateMachine {
         case parting(String)
         /// Taking a new name: the renames are being stored.
         case renaming(String)
+        /// A room's new topic is being stored.
+        case settingTopic(String)
     }
 
     /// A catch-up sent a page at a time, each read once the member is under its budget.
@@ -449,6 +451,20 @@ public struct ConnectionStateMachine {
         return [.send(.error(.notStored(reason)))] + resume()
     }
 
+    /// A topic is committed: the next line may ask for it.
+    public mutating func topicStored() -> [ConnectionAction] {
+        guard case .live(let member, waiting: .settingTopic) = state else { return [] }
+        state = .live(member, waiting: nil)
+        return resume()
+    }
+
+    /// A topic could not be stored: the room keeps its topic.
+    public mutating func topicFailed(_ reason: String) -> [ConnectionAction] {
+        guard case .live(let member, waiting: .settingTopic) = state else { return [] }
+        state = .live(member, waiting: nil)
+        return [.send(.error(.notStored(reason)))] + resume()
+    }
+
     /// The renames are committed: the member has its new name.
     public mutating func renameStored() -> [ConnectionAction] {
         guard case .live(var member, waiting: .renaming(let new)) = state else { return [] }
@@ -536,7 +552,8 @@ public struct ConnectionStateMachine {
             let rooms = enterable(join, name: name)
             let member = Member(
                 name: name, watching: join.watch, current: rooms.last?.room ?? directory.defaultRoom,
-                limiter: TokenBucket(rate: configuration.requestsPerSecond, burst: configuration.requestBurst, now: now()),
+                limiter: TokenBucket(
+                    rate: configuration.requestsPerSecond, burst: configuration.requestBurst, now: now()),
                 creations: TokenBucket(
                     rate: configuration.roomCreationsPerSecond, burst: configuration.roomCreationBurst, now: now()))
             let change = NameChange.from(typed: join.name, requested: requested, name: name)
@@ -676,7 +693,9 @@ public struct ConnectionStateMachine {
     private func check(_ text: String) -> Failure? {
         if text.trimmingWhitespace.isEmpty { return .emptyMessage }
         let bytes = text.utf8.count
-        if bytes > configuration.maxMessageBytes { return .lineTooLong(bytes: bytes, limit: configuration.maxMessageBytes) }
+        if bytes > configuration.maxMessageBytes {
+            return .lineTooLong(bytes: bytes, limit: configuration.maxMessageBytes)
+        }
         return nil
     }
 
@@ -717,7 +736,8 @@ public struct ConnectionStateMachine {
             return [.send(.topic(room: room, text: topic?.text ?? "", by: topic?.by, timeMillis: topic?.timeMillis))]
         case .topic(let room, let text?):
             guard let room = member.room(room) else { return [] }
-            return [.record(event(.topic, by: member.name, in: room, text: text))]
+            state = .live(member, waiting: .settingTopic(room))
+            return [.recordTopic(event(.topic, by: member.name, in: room, text: text))]
         case .history(let limit, let room):
             guard let room = member.room(room) else { return [] }
             state = .live(member, waiting: .history(room))

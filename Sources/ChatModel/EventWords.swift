@@ -29,7 +29,9 @@ public struct EventWords: Sendable, Equatable {
         switch event.kind {
         case .message:
             if let recipient = event.recipient {
-                pieces = [.name(event.user), .words(" to "), .name(recipient), .words(" (private): "), .text(event.text)]
+                pieces = [
+                    .name(event.user), .words(" to "), .name(recipient), .words(" (private): "), .text(event.text),
+                ]
             } else {
                 pieces = [.name(event.user), .words(": "), .text(event.text)]
             }

@@ -112,7 +112,9 @@ public enum ClientMessage: Sendable, Equatable {
         case "part": return .part(room: envelope.room)
         case "rooms": return .rooms
         case "topic": return .topic(room: envelope.room, text: envelope.text)
-        case "msg": return .msg(to: try envelope.required(envelope.to, "to"), text: try envelope.required(envelope.text, "text"))
+        case "msg":
+            return .msg(
+                to: try envelope.required(envelope.to, "to"), text: try envelope.required(envelope.text, "text"))
         case "nick": return .nick(try envelope.required(envelope.name, "name"))
         case "quit": return .quit
         default: throw ProtocolError(code: .unknownType, message: "unknown message type \"\(envelope.type)\"")
@@ -249,7 +251,10 @@ public enum ServerMessage: Sendable, Equatable {
                 room: try envelope.required(envelope.room, "room"), topic: envelope.topic ?? "",
                 names: envelope.names ?? [])
         case "rooms":
-            return .rooms((envelope.rooms ?? []).map { RoomSummary(name: $0.room, members: $0.members ?? 0, topic: $0.topic ?? "") })
+            return .rooms(
+                (envelope.rooms ?? []).map {
+                    RoomSummary(name: $0.room, members: $0.members ?? 0, topic: $0.topic ?? "")
+                })
         case "topic":
             return .topic(
                 room: try envelope.required(envelope.room, "room"), text: envelope.text ?? "", by: envelope.by,

@@ -3,8 +3,8 @@ import ChatModel
 import ChatProtocol
 import ChatStore
 import Dispatch
-import NIOCore
 import NIOConcurrencyHelpers
+import NIOCore
 import NIOPosix
 
 /// The server's end of one connection, on its event loop: it reads lines through its door,
@@ -175,6 +175,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             recordAll([event], channel: channel) { machine, failure in
                 failure.map { machine.partFailed($0.message) } ?? machine.partStored()
             }
+        case .recordTopic(let event):
+            recordAll([event], channel: channel) { machine, failure in
+                failure.map { machine.topicFailed($0.message) } ?? machine.topicStored()
+            }
         case .recordRename(let events):
             recordAll(events, channel: channel) { machine, failure in
                 failure.map { machine.renameFailed($0.message) } ?? machine.renameStored()
@@ -254,7 +258,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         if outlet == nil {
             let watching = if case .catchingUp(let member, _, _) = machine.state { member.watching } else { false }
             server.logger.info(
-                "\(ChatServer.describe(peer)) \(watching ? "watching as" : "joined as") \(machine.state.memberName ?? "?")")
+                "\(ChatServer.describe(peer)) \(watching ? "watching as" : "joined as") \(machine.state.memberName ?? "?")"
+            )
         }
         let outlet = outlet(channel)
         outlet.subscribe(Room.key(room), hubKey: Room.key(room))

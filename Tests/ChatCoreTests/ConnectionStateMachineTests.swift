@@ -62,7 +62,11 @@ struct ConnectionStateMachineTests {
         var machine = machine()
         _ = machine.start()
         let got7 = machine.lineRead(join("alice"))
-        #expect(got7 == [.cancelNameTimer, .subscribePrivate(name: "alice"), .enter(room: "main", resumeAfter: nil, history: nil)])
+        #expect(
+            got7 == [
+                .cancelNameTimer, .subscribePrivate(name: "alice"),
+                .enter(room: "main", resumeAfter: nil, history: nil),
+            ])
         // Lines read meanwhile wait, and so does reading.
         let got8 = machine.lineRead(.request(.say("early")))
         #expect(got8 == [])
@@ -387,7 +391,10 @@ struct CatchUpPagingTests {
             second == [
                 .send(.history(HistoryBlock(catchUpPage: [event(3), event(4)], total: 5, opens: false, closes: false)))
             ])
-        #expect(machine.writabilityChanged(true) == [.cancelStallTimer, .readCatchUpPage(room: "main", after: 4, through: 5)])
+        #expect(
+            machine.writabilityChanged(true) == [
+                .cancelStallTimer, .readCatchUpPage(room: "main", after: 4, through: 5),
+            ])
         let last = machine.catchUpPageRead([event(5)])
         #expect(
             last == [
@@ -404,7 +411,10 @@ struct CatchUpPagingTests {
         _ = machine.writabilityChanged(false)
         _ = machine.catchUpPageRead([event(2)])
         #expect(machine.stallTimerFired() == [.close])
-        #expect(machine.channelInactive() == [.cancelStallTimer, .goLive(room: "main", seenThrough: 3), .goLive(room: "", seenThrough: 0), joinEvent])
+        #expect(
+            machine.channelInactive() == [
+                .cancelStallTimer, .goLive(room: "main", seenThrough: 3), .goLive(room: "", seenThrough: 0), joinEvent,
+            ])
         let left = machine.joinStored()
         #expect(left.last == .closed(.tooSlow))
     }

@@ -128,6 +128,11 @@ final class CoreDriver {
             case .success: await apply { $0.partStored() }
             case .failure(let error): await apply { $0.partFailed(error.message) }
             }
+        case .recordTopic(let event):
+            switch await commit(event) {
+            case .success: await apply { $0.topicStored() }
+            case .failure(let error): await apply { $0.topicFailed(error.message) }
+            }
         case .recordRename(let events):
             switch await commitAll(events) {
             case nil: await apply { $0.renameStored() }

@@ -54,7 +54,8 @@ struct ProtocolTests {
             .event(event, history: false), .historyEnd(), .historyEnd(room: "dev"), .gap(after: 1, resumedAfter: 9),
             .gap(room: "dev", after: 1, resumedAfter: 9), .who(names: ["a", "b"]), .who(room: "dev", names: ["a"]),
             .joined(room: "dev", topic: "deploys", names: ["a", "b"]),
-            .rooms([RoomSummary(name: "main", members: 2, topic: ""), RoomSummary(name: "dev", members: 1, topic: "x")]),
+            .rooms([RoomSummary(name: "main", members: 2, topic: ""), RoomSummary(name: "dev", members: 1, topic: "x")]
+            ),
             .topic(room: "dev", text: "x", by: "a", timeMillis: 1_764_000_000_000),
             .topic(room: "dev", text: "", by: nil, timeMillis: nil), .renamed(from: "a", to: "b"),
             .notice(code: .rateLimited, message: "slow"), .error(code: .lineTooLong, message: "long"),

@@ -62,8 +62,11 @@ struct RoomsTests {
             try await alice.expect { $0 == "In the room (1): alice" }
             try await alice.send("/topic")
             try await alice.expect { $0 == "#main has no topic; /topic TEXT sets one." }
+            // The next line, sent at once, already sees the new topic.
             try await alice.send("/topic plans for friday")
+            try await alice.send("/topic")
             try await alice.expect { $0 == "alice set the topic: plans for friday" }
+            try await alice.expect { $0.hasPrefix("Topic of #main: plans for friday (set by alice, ") }
             try await alice.send("/rooms")
             try await alice.expect { $0 == "Rooms (1):" }
             try await alice.expect { $0 == "  #main (1 person): plans for friday" }

@@ -44,7 +44,8 @@ public struct EventWordsCase: Sendable, CustomStringConvertible {
                     recipient: "carol"),
                 sentence: "bob to carol (private): psst", arrow: "",
                 markdown: "**bob** to **carol** (private): psst",
-                html: #"<bdi class="user">bob</bdi> to <bdi class="user">carol</bdi> (private): <span class="text" dir="auto">psst</span>"#
+                html:
+                    #"<bdi class="user">bob</bdi> to <bdi class="user">carol</bdi> (private): <span class="text" dir="auto">psst</span>"#
             ),
         ]
         + LeaveReason.allCases.map { reason in

@@ -50,7 +50,8 @@ enum PlainTexts {
 
     static func joined(_ room: String, topic: String, names: [String]) -> String {
         let topicWords = topic.isEmpty ? "" : " Topic: \(topic)."
-        return "*** You are in \(Room.display(room)) now (\(names.count) here: \(names.joined(separator: ", "))).\(topicWords)"
+        return
+            "*** You are in \(Room.display(room)) now (\(names.count) here: \(names.joined(separator: ", "))).\(topicWords)"
             + " Lines you type go to \(Room.display(room)); /switch ROOM changes that."
     }
 
