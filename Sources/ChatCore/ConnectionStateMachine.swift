@@ -96,6 +96,8 @@ public struct ConnectionStateMachine {
     private var inputClosed = false
     private var writable = true
     private var nameTimerArmed = false
+    /// Lines came while naming (none of them named the connection yet).
+    private var linesWhileNaming = false
     /// The room being entered, and its catch-up's paging.
     private var entry: Entry?
     /// A hello's rooms still to enter, the history it asked for, where its private messages resume,
@@ -138,10 +140,9 @@ public struct ConnectionStateMachine {
     /// A line, as the door read it.
     public mutating func lineRead(_ input: DoorInput) -> [ConnectionAction] {
         var actions: [ConnectionAction] = []
-        if nameTimerArmed {
-            nameTimerArmed = false
-            actions.append(.cancelNameTimer)
-        }
+        // The name timer counts from the connect, not from the last line: it stops only once the
+        // newcomer is named (or gone), so a stream of lines that name nobody keeps no slot.
+        if state == .naming { linesWhileNaming = true }
         switch state {
         case .greeting, .quitting, .closed:
             return actions
@@ -153,7 +154,12 @@ public struct ConnectionStateMachine {
             queue.append(input)
             return actions
         case .naming, .live(_, waiting: nil):
-            return actions + handle(input)
+            actions += handle(input)
+            if nameTimerArmed, state != .naming {
+                nameTimerArmed = false
+                actions.insert(.cancelNameTimer, at: 0)
+            }
+            return actions
         }
     }
 
@@ -234,10 +240,16 @@ public struct ConnectionStateMachine {
         return actions + [.finish(.shutdown(message: message))]
     }
 
-    /// Nobody gave a name in time: the default one.
+    /// No name within the name timeout of the connect. Someone who sent no line at all (a person
+    /// at a keyboard who does not know to type a name) gets the default one; a connection that sent
+    /// lines and none named it (reserved names, junk, hellos refused) is closed: it was told why
+    /// each was refused, and joining it under a name it never asked for would put its lines in the
+    /// room.
     public mutating func nameTimerFired() -> [ConnectionAction] {
         guard nameTimerArmed, state == .naming else { return [] }
         nameTimerArmed = false
+        guard stopping == nil else { return [] }
+        guard !linesWhileNaming else { return [.send(.error(.noNameInTime))] + quitUnnamed() }
         return handle(.request(.join(JoinRequest(name: NameRules.defaultName))))
     }
 

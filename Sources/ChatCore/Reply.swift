@@ -117,6 +117,9 @@ public enum Failure: Sendable, Equatable {
     case unknownCommand(String)
     /// A request before the join.
     case joinFirst
+    /// Lines came, but none gave a usable name within the name timeout of the connect: the
+    /// connection closes.
+    case noNameInTime
     /// A second join.
     case alreadyJoined
     /// A watcher (`JoinRequest.watch`) sent a message or an action: watchers only receive.

@@ -114,6 +114,8 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case nameReserved = "name_reserved"
     /// The server is full.
     case serverFull = "server_full"
+    /// No usable hello came within the name timeout of the connect: the connection closes.
+    case nameTimeout = "name_timeout"
     /// The message could not be stored, so nobody saw it.
     case notStored = "not_stored"
     /// Too many messages: the server slows this connection down.

@@ -29,7 +29,7 @@ public final class ChatServer: Service, Sendable {
     /// The core, the fan-out and the doors, for every connection's handler.
     let services: ConnectionServices
     private let listener: NIOAsyncChannel<any Channel, Never>
-    private let connections = Connections()
+    private let connections: Connections
 
     /// Binds the listening socket, then opens the database (so that a server that cannot listen
     /// creates no file). Errors name the address or the database file, and the cause in plain words. `onListening` is called when `run` starts accepting.
@@ -39,12 +39,13 @@ public final class ChatServer: Service, Sendable {
         onListening: @escaping @Sendable (ChatServer) -> Void = { _ in }
     ) async throws {
         self.configuration = configuration
+        self.connections = Connections(limits: configuration.admissionLimits)
         self.logger = logger
         self.onListening = onListening
         // Bind first: a server that cannot listen creates no database.
         let listener: NIOAsyncChannel<any Channel, Never>
         do {
-            listener = try await Self.bind(configuration, group: group)
+            listener = try await Self.bind(configuration, group: group, logger: logger)
         } catch {
             throw ServerError.cannotListen(
                 host: configuration.host, port: configuration.port, cause: ErrorWording.listenFailure(error))
@@ -90,11 +91,12 @@ public final class ChatServer: Service, Sendable {
         }
         let connections = self.connections
         services = ConnectionServices(
-            core: core, hub: hub, doors: doors, configuration: configuration, logger: logger, memberLeft: memberLeft
-        ) { connection, peer, reason in
-            logger.info("\(Self.describe(peer)) disconnected (\(reason.words))")
-            connections.closed(connection)
-        }
+            core: core, hub: hub, doors: doors, configuration: configuration, logger: logger, memberLeft: memberLeft,
+            closed: { connection, peer, reason in
+                logger.info("\(Self.describe(peer)) disconnected (\(reason.words))")
+                connections.closed(connection)
+            },
+            joined: { connections.joined($0) })
         // Once the last member has left, the server stops (a classroom's room closes).
         emptied.withLockedValue { action in
             action = { [weak self] in
@@ -105,11 +107,19 @@ public final class ChatServer: Service, Sendable {
     }
 
     private static func bind(
-        _ configuration: ServerConfiguration, group: MultiThreadedEventLoopGroup
+        _ configuration: ServerConfiguration, group: MultiThreadedEventLoopGroup, logger: Logger
     ) async throws -> NIOAsyncChannel<any Channel, Never> {
         let queue = max(configuration.maxQueueBytes, 2 * configuration.maxFrameBytes)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptPause(logger: logger))
+                }
+            }
+            .keepalive(
+                idle: configuration.keepaliveIdleSeconds, interval: configuration.keepaliveIntervalSeconds,
+                probes: configuration.keepaliveProbes)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: queue / 2, high: queue))
@@ -164,14 +174,11 @@ public final class ChatServer: Service, Sendable {
     /// Serves an accepted connection on its event loop (see `ConnectionHandler`), or refuses it.
     private func accept(_ channel: any Channel) {
         let connection: Int64
-        switch connections.admit(channel, maxClients: configuration.maxClients) {
+        switch connections.admit(channel) {
         case .success(let admitted):
             connection = admitted
         case .failure(let refusal):
-            logger.info("\(Self.describe(channel.remoteAddress)) refused: server full or stopping")
-            var buffer = channel.allocator.buffer(capacity: 80)
-            buffer.writeLine(refusal == .stopping ? PlainTexts.shutdown : PlainTexts.full(configuration.maxClients))
-            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            refuse(channel, refusal)
             return
         }
         channel.eventLoop.execute { [services] in
@@ -183,6 +190,26 @@ public final class ChatServer: Service, Sendable {
                 services.closed(connection, channel.remoteAddress, .connectionLost)
             }
         }
+    }
+
+    /// Tells a refused connection why in one plain line, then closes it.
+    private func refuse(_ channel: any Channel, _ refusal: Connections.Refusal) {
+        let (line, why): (String, String)
+        switch refusal {
+        case .stopping: (line, why) = (PlainTexts.shutdown, "stopping")
+        case .limit(.full): (line, why) = (PlainTexts.full(configuration.maxClients), "server full (--max-clients)")
+        case .limit(.tooManyFromAddress):
+            (line, why) = (
+                PlainTexts.tooManyFromAddress(configuration.maxClientsPerAddress),
+                "too many from this address (--max-clients-per-address)"
+            )
+        case .limit(.tooManyNewcomers):
+            (line, why) = (PlainTexts.tooManyNewcomers, "too many not yet named (--max-unjoined)")
+        }
+        logger.info("\(Self.describe(channel.remoteAddress)) refused: \(why)")
+        var buffer = channel.allocator.buffer(capacity: 100)
+        buffer.writeLine(line)
+        channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Stops accepting, sends every client the shutdown notice and closes their connections

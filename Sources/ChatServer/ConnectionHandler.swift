@@ -29,6 +29,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var outlet: Outlet?
     /// Named in the directory (a watcher is not).
     private var isMember = false
+    /// Named (or a watcher's hello accepted): the server was told.
+    private var named = false
     /// Set once the handler is added, and kept: completions that arrive after the close still
     /// run their actions (the leave, the end of the connection).
     private var channel: (any Channel)?
@@ -110,8 +112,20 @@ final class ConnectionHandler: ChannelInboundHandler {
         while !deferred.isEmpty {
             let event = deferred.removeFirst()
             for action in event(&machine) { execute(action) }
+            if !named { noteNamed() }
         }
         executing = false
+    }
+
+    /// Tells the server once the connection is named (no longer a newcomer, for `Admission`).
+    private func noteNamed() {
+        switch machine.state {
+        case .catchingUp, .joining, .live:
+            named = true
+            server.joined(connection)
+        case .greeting, .naming, .quitting, .closed:
+            break
+        }
     }
 
     /// This handler, for completions that hop back to its event loop.

@@ -15,4 +15,6 @@ struct ConnectionServices: Sendable {
     let memberLeft: @Sendable () -> Void
     /// The connection is over.
     let closed: @Sendable (_ connection: Int64, _ peer: SocketAddress?, _ reason: LeaveReason) -> Void
+    /// The connection gave a name (or a watcher's hello): it is no longer a newcomer.
+    var joined: @Sendable (_ connection: Int64) -> Void = { _ in }
 }

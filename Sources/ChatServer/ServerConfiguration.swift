@@ -20,6 +20,27 @@ public struct ServerConfiguration: Sendable {
     public var history = 50
     /// Connections beyond this many get a polite refusal.
     public var maxClients = 1000
+    /// Connections one address may have at once (`--max-clients-per-address`); more are refused.
+    /// Loopback addresses are exempt unless `limitsLoopback`: on the default host (127.0.0.1)
+    /// every client is local, and behind a local proxy or SSH tunnel every client comes from
+    /// loopback, so the address tells nobody apart there.
+    public var maxClientsPerAddress = 20
+    /// Apply `maxClientsPerAddress` to loopback peers too (`--limit-loopback`).
+    public var limitsLoopback = false
+    /// Connections that have not yet given a name, at once (`--max-unjoined`); nil: a quarter of
+    /// `maxClients` (at least 16, at most `maxClients`). The rest of `maxClients` is kept for people
+    /// who have joined.
+    public var maxUnjoined: Int?
+    /// `maxUnjoined` as applied.
+    public var effectiveMaxUnjoined: Int {
+        min(maxClients, maxUnjoined ?? max(maxClients / 4, 16))
+    }
+    /// TCP keepalive on every connection: a peer whose machine vanished is dropped as
+    /// `connection lost` after `keepaliveIdleSeconds` without traffic and `keepaliveProbes`
+    /// unanswered probes `keepaliveIntervalSeconds` apart (60 + 6 × 10 s: about two minutes).
+    public var keepaliveIdleSeconds = 60
+    public var keepaliveIntervalSeconds = 10
+    public var keepaliveProbes = 6
     /// The longest message text a client may send, in UTF-8 bytes as stored, whatever its door;
     /// longer messages are refused, never broadcast. Lines may exceed it by a door's framing, up to
     /// `maxFrameBytes`.
@@ -36,7 +57,9 @@ public struct ServerConfiguration: Sendable {
     public var stallSeconds = defaultStallSeconds
     /// `stallSeconds` unless told otherwise (`chat-server --stall-timeout`).
     public static let defaultStallSeconds = 5.0
-    /// How long a newcomer may take to give a name before getting a default one, in seconds.
+    /// How long after connecting a newcomer may take to give a name, in seconds: then one that
+    /// sent nothing gets the default name, and one that sent only lines that named nobody
+    /// (reserved names, junk) is closed.
     public var nameTimeoutSeconds = 30.0
     /// Messages per second one client may send, sustained (0 = no limit). Beyond it, like IRC's
     /// fake lag, the server reads that client's lines more slowly; nothing is dropped.
@@ -58,6 +81,13 @@ public struct ServerConfiguration: Sendable {
     public var maxRoomsPerMember = 20
     /// Stop (cleanly, the session closed) once the last member has left.
     public var exitWhenEmpty = false
+
+    /// The limits `Admission` applies.
+    var admissionLimits: Admission.Limits {
+        Admission.Limits(
+            maxClients: maxClients, maxPerAddress: maxClientsPerAddress, maxUnjoined: effectiveMaxUnjoined,
+            limitsLoopback: limitsLoopback)
+    }
 
     /// The room's rules, for the core.
     var core: CoreConfiguration {

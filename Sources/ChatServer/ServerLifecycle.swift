@@ -49,16 +49,21 @@ final class Connections: Sendable {
     private struct State {
         var lifecycle = Lifecycle.initial
         var channels: [Int64: any Channel] = [:]
+        var admission: Admission
         var next: Int64 = 1
         /// `run` waiting for the last connection to close.
         var drained: CheckedContinuation<Void, Never>?
     }
-    private let state = NIOLockedValueBox(State())
+    private let state: NIOLockedValueBox<State>
+
+    init(limits: Admission.Limits) {
+        state = NIOLockedValueBox(State(admission: Admission(limits: limits)))
+    }
 
     /// Why a connection was refused.
-    enum Refusal: Error {
-        case full
+    enum Refusal: Error, Equatable {
         case stopping
+        case limit(Admission.Refusal)
     }
 
     /// `run` starts (see `Lifecycle.run`).
@@ -67,16 +72,23 @@ final class Connections: Sendable {
         try result.get()
     }
 
-    /// Registers a new connection and returns its number.
-    func admit(_ channel: any Channel, maxClients: Int) -> Result<Int64, Refusal> {
+    /// Registers a new connection and returns its number, or refuses it (see `Admission`).
+    func admit(_ channel: any Channel) -> Result<Int64, Refusal> {
         state.withLockedValue { state in
             guard state.lifecycle.isAccepting else { return .failure(.stopping) }
-            guard state.channels.count < maxClients else { return .failure(.full) }
             let connection = state.next
+            if let refusal = state.admission.admit(connection, from: channel.remoteAddress) {
+                return .failure(.limit(refusal))
+            }
             state.next += 1
             state.channels[connection] = channel
             return .success(connection)
         }
+    }
+
+    /// A connection gave its name: it no longer counts as a newcomer.
+    func joined(_ connection: Int64) {
+        state.withLockedValue { $0.admission.joined(connection) }
     }
 
     /// Shutdown begins: the connections to tell; nil when it already had.
@@ -91,6 +103,7 @@ final class Connections: Sendable {
     func closed(_ connection: Int64) {
         let drained = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             state.channels.removeValue(forKey: connection)
+            state.admission.closed(connection)
             guard state.channels.isEmpty, let drained = state.drained else { return nil }
             state.drained = nil
             return drained

@@ -41,6 +41,19 @@ public struct ServerCommand: AsyncParsableCommand {
     var maxClients = 1000
 
     @Option(
+        parsing: .unconditional,
+        help: "Connections one address may have at once (loopback is exempt unless --limit-loopback).")
+    var maxClientsPerAddress = 20
+
+    @Flag(help: "Apply --max-clients-per-address to loopback clients too (127.0.0.0/8, ::1).")
+    var limitLoopback = false
+
+    @Option(
+        parsing: .unconditional,
+        help: "Connections that have not given a name yet, at once (default: a quarter of --max-clients, at least 16).")
+    var maxUnjoined: Int?
+
+    @Option(
         name: [.customLong("max-message-bytes"), .customLong("max-line-bytes")], parsing: .unconditional,
         help:
             "Longest message text a client may send, in UTF-8 bytes, whatever its door (--max-line-bytes: the old name)."
@@ -57,7 +70,11 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Messages one client may send in a burst.")
     var burst = 1000
 
-    @Option(parsing: .unconditional, help: "Seconds a newcomer has to give a name before getting a default one.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Seconds from connecting a newcomer has to give a name: then one that sent nothing gets a default name, one that sent only refused names or junk is closed."
+    )
     var nameTimeout = 30.0
 
     @Option(
@@ -107,6 +124,10 @@ public struct ServerCommand: AsyncParsableCommand {
         guard maxRooms >= 1, maxRoomsPerMember >= 1 else {
             throw ValidationError("--max-rooms and --max-rooms-per-member must be at least 1")
         }
+        guard maxClientsPerAddress >= 1, (maxUnjoined ?? 1) >= 1 else {
+            throw ValidationError("--max-clients-per-address and --max-unjoined must be at least 1")
+        }
+        guard nameTimeout > 0 else { throw ValidationError("--name-timeout must be more than 0 seconds") }
         guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be more than 0 seconds") }
         guard history >= 0, maxClients > 0, maxMessageBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
             throw ValidationError(
@@ -126,6 +147,9 @@ public struct ServerCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration(host: host, port: port, databasePath: database)
         configuration.history = history
         configuration.maxClients = maxClients
+        configuration.maxClientsPerAddress = maxClientsPerAddress
+        configuration.limitsLoopback = limitLoopback
+        configuration.maxUnjoined = maxUnjoined
         configuration.maxMessageBytes = maxMessageBytes
         configuration.maxQueueBytes = maxQueueBytes
         configuration.messagesPerSecond = rate

@@ -40,7 +40,7 @@ struct ConnectionStateMachineTests {
         #expect(got2 == [])
     }
 
-    @Test("name timeout: the default name; a line before it cancels the timer")
+    @Test("name timeout: the default name for a silent newcomer; lines that name nobody do not stop the timer")
     func nameTimeout() {
         var silent = machine()
         _ = silent.start()
@@ -49,12 +49,24 @@ struct ConnectionStateMachineTests {
         var speaker = machine()
         _ = speaker.start()
         let got4 = speaker.lineRead(join("Server"))
-        #expect(got4 == [.cancelNameTimer, .send(.error(.nameReserved("Server")))])
+        #expect(got4 == [.send(.error(.nameReserved("Server")))])
         #expect(speaker.state == .naming)
-        let got5 = speaker.nameTimerFired()
-        #expect(got5 == [])
         let got6 = speaker.readComplete()
         #expect(got6 == [.read])
+        // Junk keeps coming; the timer, armed at the connect, still fires: the connection closes.
+        let got5 = speaker.lineRead(.rejected(.invalid(code: "malformed", message: "junk")))
+        #expect(got5 == [.send(.error(.invalid(code: "malformed", message: "junk")))])
+        let got7 = speaker.nameTimerFired()
+        #expect(got7 == [.send(.error(.noNameInTime)), .close])
+        #expect(speaker.state == .quitting(name: nil))
+        #expect(speaker.nameTimerFired() == [])
+        // A name given before the timeout stops it, even after refused ones.
+        var late = machine()
+        _ = late.start()
+        _ = late.lineRead(join("Server"))
+        let got8 = late.lineRead(join("carol"))
+        #expect(got8.first == .cancelNameTimer)
+        #expect(late.nameTimerFired() == [])
     }
 
     @Test("catching up: welcome and history, live from what it held, the join stored, then live")

@@ -14,12 +14,21 @@ package final class ServerProcess: @unchecked Sendable {
 
     package static var executable: URL { productsDirectory.appendingPathComponent("chat-server") }
 
-    /// Starts `chat-server --port 0` on `database` and waits (at most 20 s) for `listening on`.
-    package init(database: String, arguments: [String] = []) throws {
+    /// Starts `chat-server --port 0` on `database` and waits (at most 20 s) for `listening on`;
+    /// `openFiles` runs it with that limit on open file descriptors (`ulimit -n`, through `sh`,
+    /// which then becomes the server: same pid).
+    package init(database: String, arguments: [String] = [], openFiles: Int? = nil) throws {
         logPath = database + ".\(UUID().uuidString.prefix(8)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = Self.executable
-        process.arguments = ["--host", "127.0.0.1", "--port", "0", "--database", database] + arguments
+        let serverArguments = ["--host", "127.0.0.1", "--port", "0", "--database", database] + arguments
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments =
+                ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", Self.executable.path] + serverArguments
+        } else {
+            process.executableURL = Self.executable
+            process.arguments = serverArguments
+        }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: logPath)
@@ -43,6 +52,17 @@ package final class ServerProcess: @unchecked Sendable {
     }
 
     package var pid: Int32 { process.processIdentifier }
+
+    /// CPU time the process has used so far (user and system), in seconds, from `/proc/PID/stat`.
+    package var cpuSeconds: Double {
+        let text = Self.read("/proc/\(pid)/stat")
+        // Fields after the command name (which is in parentheses and may hold spaces).
+        guard let end = text.lastIndex(of: ")") else { return -1 }
+        let fields = text[text.index(after: end)...].split(separator: " ")
+        // utime and stime are fields 14 and 15 of the line; 12 and 13 after the name.
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
     package var isRunning: Bool { process.isRunning }
 
     /// What the server logged so far.

@@ -12,14 +12,18 @@ package final class TestClient: Sendable {
 
     /// Connects; `counting` lines are counted as they arrive (see `counted`); `receiveBuffer`
     /// sets SO_RCVBUF before connecting, for clients that stop reading; `staysOpen` keeps the
-    /// socket open when the server ends its side, as `nc` does (by default it closes then).
+    /// socket open when the server ends its side, as `nc` does (by default it closes then);
+    /// `from` binds the client's end to that source address first (any of 127.0.0.0/8 on Linux, to
+    /// look like another machine to the server's per-address limit).
     package static func connect(
         port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        counting: (@Sendable (String) -> Bool)? = nil, receiveBuffer: Int? = nil, staysOpen: Bool = false
+        counting: (@Sendable (String) -> Bool)? = nil, receiveBuffer: Int? = nil, staysOpen: Bool = false,
+        from source: String? = nil
     ) async throws -> TestClient {
         let inbox = Inbox(counting: counting)
         var bootstrap = ClientBootstrap(group: group).channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.allowRemoteHalfClosure, value: staysOpen)
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
         if let receiveBuffer {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
         }

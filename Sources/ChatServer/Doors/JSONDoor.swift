@@ -100,6 +100,7 @@ struct JSONDoor: Door {
         case .emptyMessage: return .emptyMessage
         case .unknownCommand: return .unknownType
         case .joinFirst, .alreadyJoined: return .badSequence
+        case .noNameInTime: return .nameTimeout
         case .watchOnly: return .watchOnly
         case .invalid(let code, _): return ErrorCode(rawValue: code) ?? .malformed
         case .badRoomName: return .badRoomName
@@ -115,6 +116,7 @@ struct JSONDoor: Door {
     private static func message(_ failure: Failure) -> String {
         switch failure {
         case .nameReserved(let name): return "the name \(name) is reserved; send another hello"
+        case .noNameInTime: return "no usable hello in time; goodbye"
         default: return PlainTexts.words(failure)
         }
     }

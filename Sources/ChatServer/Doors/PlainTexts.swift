@@ -86,6 +86,11 @@ enum PlainTexts {
         "notice: you are sending more than \(Int(rate)) messages a second; your messages are being slowed down."
     }
     static func full(_ limit: Int) -> String { "Sorry, the room is full (\(limit) people). Please try again later." }
+    static func tooManyFromAddress(_ limit: Int) -> String {
+        "Sorry, your address already has \(limit) connections here, the most allowed. Close one and try again."
+    }
+    static let tooManyNewcomers = "Sorry, too many people are joining right now. Please try again in a minute."
+    static let noNameInTime = "error: no usable name was given in time. Goodbye!"
     static let shutdown = "*** The server is shutting down. Goodbye!"
     static let goodbye = "Goodbye!"
     static func joinNotStored(_ reason: String) -> String {
@@ -103,6 +108,7 @@ enum PlainTexts {
         case .emptyMessage: return "an empty message is not sent"
         case .unknownCommand(let command): return unknownCommand(command)
         case .joinFirst: return "send hello first"
+        case .noNameInTime: return noNameInTime
         case .alreadyJoined: return "already joined: hello comes once"
         case .watchOnly: return "you are watching: messages and actions are not sent (quit and join to talk)"
         case .invalid(_, let message): return message
