@@ -7,22 +7,27 @@ import NIOCore
     import Darwin
 #endif
 
-/// On the listening channel: says once when accepting fails for want of file descriptors (or
-/// kernel memory), and once when it works again.
+/// On the listening channel: when accepting fails for want of file descriptors (or kernel
+/// memory), stops accepting for `pause` and then tries again, saying so once, and once more when
+/// it works again. Meanwhile new connections wait in the kernel's listen backlog.
 ///
-/// The pause itself is NIO's: its `ServerBootstrap` puts an `AcceptBackoffHandler` on the
-/// listening channel, which stops accepting for a second after an accept fails and then tries
-/// again, so a server at its open-file limit does not spin on `accept` (the connections wait in
-/// the kernel's backlog meanwhile). This handler sits before it and lets the error through.
+/// NIO's own `AcceptBackoffHandler` (which its `ServerBootstrap` adds) does not stop the spin: the
+/// failed accept leaves the channel's read pending and its socket registered for reading, so
+/// epoll reports it readable at once and `accept` fails again, a core's worth of times a second
+/// (measured: `FairLimitsTests`). Turning `autoRead` off takes the socket out of epoll's read set;
+/// turning it on again after the pause puts it back.
 final class AcceptPause: ChannelInboundHandler {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel
 
     private let logger: Logger
+    private let pause: TimeAmount
     private var paused = false
+    private var resume: Scheduled<Void>?
 
-    init(logger: Logger) {
+    init(logger: Logger, pause: TimeAmount = .milliseconds(1000)) {
         self.logger = logger
+        self.pause = pause
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -34,13 +39,27 @@ final class AcceptPause: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? IOError, Self.isExhaustion(error.errnoCode), !paused {
+        guard let ioError = error as? IOError, Self.isExhaustion(ioError.errnoCode) else {
+            return context.fireErrorCaught(error)
+        }
+        if !paused {
             paused = true
             logger.warning(
-                "cannot accept connections: \(error) (the open-file limit, ulimit -n, is reached?); pausing accepts until connections close"
+                "cannot accept connections: \(ioError) (the open-file limit, ulimit -n?); pausing accepts until connections close"
             )
         }
-        context.fireErrorCaught(error)
+        guard resume == nil, let options = context.channel.syncOptions else { return }
+        try? options.setOption(.autoRead, value: false)
+        let channel = context.channel
+        let this = NIOLoopBound(self, eventLoop: context.eventLoop)
+        resume = context.eventLoop.scheduleTask(in: pause) {
+            this.value.resume = nil
+            try? channel.syncOptions?.setOption(.autoRead, value: true)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        resume?.cancel()
     }
 
     /// Out of descriptors or memory: waiting helps; accepting again at once would not.

@@ -143,11 +143,19 @@ struct FairLimitsTests {
         try await eventually(within: 10, "the log to say accepting is paused: \(server.log)") {
             server.log.contains("cannot accept connections")
         }
-        let before = server.cpuSeconds
-        try await Task.sleep(for: .seconds(4))  // a measurement window, not a synchronisation
-        let used = server.cpuSeconds - before
-        // Spinning on accept costs a whole core (about 4 s here); waiting costs next to nothing.
-        #expect(used >= 0 && used < 0.8, "chat-server used \(used) s of CPU in 4 s at its open-file limit")
+        // Spinning on accept costs a whole core for as long as the limit lasts (3 s of CPU in 3 s,
+        // still over 0.5 s on two cores shared by a busy build); waiting costs next to nothing. The
+        // server's own start may still be burning CPU at first, so the best of a few windows counts.
+        var windows: [Double] = []
+        for _ in 0..<5 {
+            let before = server.cpuSeconds
+            try await Task.sleep(for: .seconds(3))  // a measurement window, not a synchronisation
+            let window = server.cpuSeconds - before
+            windows.append(window)
+            if window < 0.3 { break }
+        }
+        let used = windows.min() ?? -1
+        #expect(used >= 0 && used < 0.3, "chat-server's CPU in 3 s windows at its open-file limit: \(windows)")
         #expect(server.log.components(separatedBy: "cannot accept connections").count == 2, "\(server.log)")
         for client in clients { await client.close() }
         // Descriptors come back: it accepts again and a newcomer joins.
@@ -159,6 +167,8 @@ struct FairLimitsTests {
         try await alice.expect { $0 == "alice: back" }
         await alice.close()
         #expect(try await server.stop() == 0)
-        figure("open-file-limit", "\(spare + 30) connections against \(spare) spare descriptors: \(used) s CPU in 4 s")
+        figure(
+            "open-file-limit",
+            "\(spare + 30) connections against \(spare) spare descriptors: \(windows) s of CPU in 3 s windows")
     }
 }
