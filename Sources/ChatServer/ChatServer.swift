@@ -119,7 +119,8 @@ public final class ChatServer: Service, Sendable {
             }
             .keepalive(
                 idle: configuration.keepaliveIdleSeconds, interval: configuration.keepaliveIntervalSeconds,
-                probes: configuration.keepaliveProbes)
+                probes: configuration.keepaliveProbes
+            )
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: queue / 2, high: queue))

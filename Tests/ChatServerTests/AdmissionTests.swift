@@ -20,7 +20,9 @@ struct AdmissionTests {
         #expect(admission.admit(5, from: try Self.peer("10.0.0.1")) == nil)
         #expect(admission.connections(from: "10.0.0.1") == 2)
         // Loopback is exempt unless told otherwise.
-        for connection in Int64(10)..<20 { #expect(admission.admit(connection, from: try Self.peer("127.0.0.1")) == nil) }
+        for connection in Int64(10)..<20 {
+            #expect(admission.admit(connection, from: try Self.peer("127.0.0.1")) == nil)
+        }
         #expect(admission.admit(30, from: try Self.peer("::1")) == nil)
     }
 

@@ -31,7 +31,9 @@ struct FairLimitsTests {
             // In waves of 100, so the test's own connects do not overrun the listen backlog.
             for _ in 0..<10 {
                 let wave = try await withThrowingTaskGroup(of: (TestClient, String?).self) { group in
-                    for _ in 0..<100 { group.addTask { try await Self.firstLine(port: server.port, from: "127.0.0.2") } }
+                    for _ in 0..<100 {
+                        group.addTask { try await Self.firstLine(port: server.port, from: "127.0.0.2") }
+                    }
                     return try await group.reduce(into: []) { $0.append($1) }
                 }
                 for (client, line) in wave {
@@ -124,6 +126,21 @@ struct FairLimitsTests {
             // The one that never finished a line is treated as silent: the default name.
             try await partial.expect { $0.hasPrefix("Hello USR") }
             await partial.close()
+        }
+    }
+
+    @Test("accepted connections have TCP keepalive, its first probe after 60 s idle (ss shows the timer)")
+    func keepalive() async throws {
+        let ss = try #require(findExecutable("ss"), "ss (iproute2) shows a socket's keepalive timer")
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        try await withServer(.testing(database: dir.file("chat.sqlite"))) { server in
+            let alice = try await TestClient.join(port: server.port, as: "alice")
+            let shown = try await runProcess(ss, ["-tnoH", "state", "established", "( sport = :\(server.port) )"])
+            // `timer:(keepalive,59sec,0)`: the server's end; the kernel's default would be 2 hours.
+            #expect(shown.output.contains("timer:(keepalive,"), "\(shown.output)")
+            #expect(shown.output.contains("sec,0)"), "the first probe within a minute: \(shown.output)")
+            await alice.close()
         }
     }
 
