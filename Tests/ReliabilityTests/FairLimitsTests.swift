@@ -67,6 +67,25 @@ struct FairLimitsTests {
         }
     }
 
+    @Test("chat-server --max-clients-per-address 1 --limit-loopback: a second connection from 127.0.0.1 is refused")
+    func commandLine() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try ServerProcess(
+            database: dir.file("chat.sqlite"), arguments: ["--max-clients-per-address", "1", "--limit-loopback"])
+        let alice = try await TestClient.join(port: server.port, as: "alice")
+        let (second, refusal) = try await Self.firstLine(port: server.port)
+        #expect(
+            refusal == "Sorry, your address already has 1 connection here, the most allowed. Close one and try again.")
+        #expect(try await second.expectClosed() == [])
+        let (other, line) = try await Self.firstLine(port: server.port, from: "127.0.0.3")
+        #expect(line == Self.greeting)
+        await other.close()
+        await alice.close()
+        #expect(try await server.stop() == 0)
+        #expect(server.log.contains("refused: too many from this address (--max-clients-per-address)"))
+    }
+
     @Test("newcomers that have not named themselves fill only their share; members keep the rest")
     func unjoinedShare() async throws {
         let dir = TemporaryDirectory()

@@ -87,7 +87,8 @@ enum PlainTexts {
     }
     static func full(_ limit: Int) -> String { "Sorry, the room is full (\(limit) people). Please try again later." }
     static func tooManyFromAddress(_ limit: Int) -> String {
-        "Sorry, your address already has \(limit) connections here, the most allowed. Close one and try again."
+        let connections = limit == 1 ? "1 connection" : "\(limit) connections"
+        return "Sorry, your address already has \(connections) here, the most allowed. Close one and try again."
     }
     static let tooManyNewcomers = "Sorry, too many people are joining right now. Please try again in a minute."
     static let noNameInTime = "error: no usable name was given in time. Goodbye!"
