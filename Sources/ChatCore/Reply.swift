@@ -139,6 +139,9 @@ public enum Failure: Sendable, Equatable {
     case noSuchName(String)
     /// The name asked for is someone else's.
     case nameTaken(String)
+    /// The name asked for looks like `holder`'s, someone else's (same `NameRules.skeleton`,
+    /// other letters: another alphabet's lookalikes, another case).
+    case nameLooksLike(String, holder: String)
     /// `/msg` and `/nick` need an argument: the usage.
     case usage(String)
 }
