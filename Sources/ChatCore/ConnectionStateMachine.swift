@@ -669,12 +669,7 @@ public struct ConnectionStateMachine {
             if NameRules.isReserved(name) { return [.send(.error(.nameReserved(name)))] }
             if name == member.name { return [] }
             if let holder = directory.person(name), NameRules.skeleton(holder) != NameRules.skeleton(member.name) {
-                return [
-                    .send(
-                        .error(
-                            holder.lowercased() == name.lowercased()
-                                ? .nameTaken(name) : .nameLooksLike(name, holder: holder)))
-                ]
+                return [.send(.error(.taken(name, holder: holder)))]
             }
         case .who, .help, .rooms:
             break
@@ -767,12 +762,7 @@ public struct ConnectionStateMachine {
             let new = NameRules.normalize(typed)
             guard directory.rename(connection, from: member.name, to: new) != nil else {
                 let holder = directory.person(new) ?? new
-                return [
-                    .send(
-                        .error(
-                            holder.lowercased() == new.lowercased()
-                                ? .nameTaken(new) : .nameLooksLike(new, holder: holder)))
-                ]
+                return [.send(.error(.taken(new, holder: holder)))]
             }
             state = .live(member, waiting: .renaming(new))
             return [.recordRename(member.rooms.map { event(.rename, by: member.name, in: $0, text: new) })]

@@ -146,3 +146,11 @@ public enum Failure: Sendable, Equatable {
     case usage(String)
 }
 extension Failure: Error {}
+
+extension Failure {
+    /// `name` is `holder`'s: `nameTaken` when `holder` spells it so (in any case), else
+    /// `nameLooksLike`.
+    static func taken(_ name: String, holder: String) -> Failure {
+        holder.lowercased() == name.lowercased() ? .nameTaken(name) : .nameLooksLike(name, holder: holder)
+    }
+}

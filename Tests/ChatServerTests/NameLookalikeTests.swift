@@ -65,6 +65,7 @@ struct NameLookalikeTests {
                     #expect(notices == [told])
                     try await chat.quit()
                 }
+                try await waitUntilAlone(alice)
             }
             await alice.close()
         }
@@ -159,5 +160,15 @@ struct NameLookalikeTests {
             try await alice.send("/who")
             try await alice.expect { $0 == "In the room (2): alice, bob" || $0 == "In the room (3): alice, bob, carol" }
         }
+    }
+
+    /// Waits until `alice` is alone in the room: the one before has left, and its name is free.
+    private func waitUntilAlone(_ alice: TestClient) async throws {
+        for _ in 0..<100 {
+            try await alice.send("/who")
+            if try await alice.expect({ $0.hasPrefix("In the room (") }) == "In the room (1): alice" { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw WaitFailure(description: "the one before never left")
     }
 }
