@@ -129,6 +129,7 @@ let package = Package(
             ],
             path: "Tests/ChatTestSupport"
         ),
+        .testTarget(name: "ChatModelTests", dependencies: ["ChatModel"]),
         .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatModel", "CSQLite"]),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "ChatStore", "ChatModel", "ChatTestSupport"]),
         .testTarget(

@@ -1,8 +1,8 @@
 import ChatModel
 import Synchronization
 
-/// Who is here and where: the names of the server (unique without regard to case, whichever room
-/// their holder is in), its rooms (made by their first join, kept when empty), who is in each,
+/// Who is here and where: the names of the server (unique by `NameRules.skeleton`, so without
+/// regard to case or lookalike letters, whichever room their holder is in), its rooms (made by their first join, kept when empty), who is in each,
 /// and each room's topic. Shared by every connection; each call takes its lock once.
 public final class ChatDirectory: Sendable {
     /// The room every newcomer starts in.
@@ -18,7 +18,7 @@ public final class ChatDirectory: Sendable {
     }
 
     private struct State {
-        /// By name key: the name as given, its connection.
+        /// By name key (`NameRules.skeleton`): the name as given, its connection.
         var people: [String: (name: String, connection: Int64)] = [:]
         /// By name key: the token that resumes the name's private messages.
         var tokens: [String: String] = [:]
@@ -60,31 +60,35 @@ public final class ChatDirectory: Sendable {
     // MARK: Names
 
     /// Admits `connection` under `requested` (already clean and not reserved), or under
-    /// `requested2`, `requested3`, ... when taken. `token` is the one the client was given last
-    /// time: when it matches the name's, the name's private messages may be resumed.
+    /// `requested2`, `requested3`, ... when someone present has a name with its skeleton
+    /// (`lookalike`: that name). `token` is the one the client was given last time: when it
+    /// matches the name's, the name's private messages may be resumed.
     public func admit(
         _ connection: Int64, as requested: String, token presented: String? = nil
-    ) -> (name: String, token: String, resumesPrivate: Bool) {
+    ) -> (name: String, token: String, resumesPrivate: Bool, lookalike: String?) {
         state.withLock { state in
-            let name = NameRules.unique(requested) { state.people[$0.lowercased()] != nil }
-            let key = name.lowercased()
+            let lookalike = state.people[NameRules.skeleton(requested)]?.name
+            let name = NameRules.unique(requested) { state.people[NameRules.skeleton($0)] != nil }
+            let key = NameRules.skeleton(name)
             state.people[key] = (name, connection)
-            if let presented, state.tokens[key] == presented { return (name, presented, true) }
+            if let presented, state.tokens[key] == presented { return (name, presented, true, lookalike) }
             let token = makeToken()
             state.tokens[key] = token
-            return (name, token, false)
+            return (name, token, false, lookalike)
         }
     }
 
     /// Gives `connection`, called `old`, the name `new` (clean and not reserved) in every room it
-    /// is in; nil when someone else has it. Changing only the case of one's own name is allowed.
+    /// is in; nil when someone else has a name with its skeleton. Changing one's own name to one
+    /// with the same skeleton (another case) is allowed.
     public func rename(_ connection: Int64, from old: String, to new: String) -> String? {
         state.withLock { state in
-            let key = new.lowercased()
+            let key = NameRules.skeleton(new)
             if let holder = state.people[key], holder.connection != connection { return nil }
-            state.people[old.lowercased()] = nil
+            let oldKey = NameRules.skeleton(old)
+            state.people[oldKey] = nil
             state.people[key] = (new, connection)
-            state.tokens[key] = state.tokens.removeValue(forKey: old.lowercased()) ?? makeToken()
+            state.tokens[key] = state.tokens.removeValue(forKey: oldKey) ?? makeToken()
             for roomKey in state.order where state.rooms[roomKey]?.members[connection] != nil {
                 state.rooms[roomKey]?.members[connection] = new
             }
@@ -95,14 +99,17 @@ public final class ChatDirectory: Sendable {
     /// Takes `connection` out of every room, and frees `name` if it holds it.
     public func remove(_ connection: Int64, named name: String) {
         state.withLock { state in
-            if state.people[name.lowercased()]?.connection == connection { state.people[name.lowercased()] = nil }
+            let key = NameRules.skeleton(name)
+            if state.people[key]?.connection == connection { state.people[key] = nil }
             for key in state.order { state.rooms[key]?.members[connection] = nil }
         }
     }
 
-    /// The name as given of whoever is called `name` (any case), nil when nobody is.
+    /// The name as given of whoever has a name with `name`'s skeleton (any case, any lookalike),
+    /// nil when nobody does.
     public func person(_ name: String) -> String? {
-        state.withLock { $0.people[name.lowercased()]?.name }
+        let key = NameRules.skeleton(name)
+        return state.withLock { $0.people[key]?.name }
     }
 
     /// People on the server.

@@ -556,10 +556,11 @@ public struct ConnectionStateMachine {
             let requested = normalized.isEmpty ? NameRules.defaultName : normalized
             var name = requested
             var resumesPrivate = false
+            var holder: String?
             if !join.watch {
                 // A watcher takes no name: the one asked for (cleaned) is only for its welcome and
                 // the log, so it is never numbered nor refused as reserved.
-                (name, token, resumesPrivate) = directory.admit(connection, as: requested, token: join.token)
+                (name, token, resumesPrivate, holder) = directory.admit(connection, as: requested, token: join.token)
             }
             let rooms = enterable(join, name: name)
             let member = Member(
@@ -568,7 +569,7 @@ public struct ConnectionStateMachine {
                     rate: configuration.requestsPerSecond, burst: configuration.requestBurst, now: now()),
                 creations: TokenBucket(
                     rate: configuration.roomCreationsPerSecond, burst: configuration.roomCreationBurst, now: now()))
-            let change = NameChange.from(typed: join.name, requested: requested, name: name)
+            let change = NameChange.from(typed: join.name, requested: requested, name: name, holder: holder)
             state = .catchingUp(member, requested: requested, change: change)
             helloHistory = join.history
             privateAfter = resumesPrivate ? join.privateAfter : nil
@@ -679,8 +680,8 @@ public struct ConnectionStateMachine {
             if name.isEmpty { return [.send(.error(.usage("/nick NAME")))] }
             if NameRules.isReserved(name) { return [.send(.error(.nameReserved(name)))] }
             if name == member.name { return [] }
-            if let holder = directory.person(name), holder.lowercased() != member.name.lowercased() {
-                return [.send(.error(.nameTaken(name)))]
+            if let holder = directory.person(name), NameRules.skeleton(holder) != NameRules.skeleton(member.name) {
+                return [.send(.error(.taken(name, holder: holder)))]
             }
         case .who, .help, .rooms:
             break
@@ -772,7 +773,8 @@ public struct ConnectionStateMachine {
         case .rename(let typed):
             let new = NameRules.normalize(typed)
             guard directory.rename(connection, from: member.name, to: new) != nil else {
-                return [.send(.error(.nameTaken(new)))]
+                let holder = directory.person(new) ?? new
+                return [.send(.error(.taken(new, holder: holder)))]
             }
             state = .live(member, waiting: .renaming(new))
             return [.recordRename(member.rooms.map { event(.rename, by: member.name, in: $0, text: new) })]

@@ -8,32 +8,45 @@ public struct NameChange: Sendable, Equatable {
         case kept
         /// Nothing was left: the default name.
         case noName
-        /// Cut to `NameRules.maxLength`, inner spaces made `_`, or unsafe characters dropped.
+        /// Changed by `NameRules.clean` (`adjustments` says how).
         case rewritten
     }
 
     public var cleaning: Cleaning
+    /// What cleaning changed: invisible characters removed, compatibility forms made plain, ...
+    public var adjustments: Set<NameAdjustment>
     /// The name asked of the room, after cleaning.
     public var requested: String
     /// The name given.
     public var name: String
+    /// The name of the member present whose name looks like `requested` (same
+    /// `NameRules.skeleton`) but is spelled otherwise: why `requested` was numbered. Nil when it was
+    /// taken as spelled (in any case), or not taken.
+    public var lookalike: String?
 
     /// True when `requested` was taken and `name` is numbered.
     public var taken: Bool { name != requested }
 
-    public init(cleaning: Cleaning, requested: String, name: String) {
+    public init(
+        cleaning: Cleaning, adjustments: Set<NameAdjustment> = [], requested: String, name: String,
+        lookalike: String? = nil
+    ) {
         self.cleaning = cleaning
+        self.adjustments = adjustments
         self.requested = requested
         self.name = name
+        self.lookalike = lookalike
     }
 
-    /// The change from `typed` to `name` (by way of `requested`), or nil when the member got what
-    /// they typed.
-    public static func from(typed: String, requested: String, name: String) -> NameChange? {
+    /// The change from `typed` to `name` (by way of `requested`; `holder` is who had a name with
+    /// its skeleton), or nil when the member got what they typed.
+    public static func from(typed: String, requested: String, name: String, holder: String? = nil) -> NameChange? {
         let trimmed = typed.trimmingWhitespace
-        let cleaning: Cleaning =
-            String(trimmed) == requested ? .kept : (NameRules.normalize(typed).isEmpty ? .noName : .rewritten)
-        let change = NameChange(cleaning: cleaning, requested: requested, name: name)
+        let cleaned = NameRules.clean(typed)
+        let cleaning: Cleaning = String(trimmed) == requested ? .kept : (cleaned.name.isEmpty ? .noName : .rewritten)
+        let change = NameChange(
+            cleaning: cleaning, adjustments: cleaning == .kept ? [] : cleaned.changes, requested: requested,
+            name: name, lookalike: name != requested && holder?.lowercased() != requested.lowercased() ? holder : nil)
         return cleaning == .kept && !change.taken ? nil : change
     }
 }

@@ -142,7 +142,18 @@ public enum Failure: Sendable, Equatable {
     case noSuchName(String)
     /// The name asked for is someone else's.
     case nameTaken(String)
+    /// The name asked for looks like `holder`'s, someone else's (same `NameRules.skeleton`,
+    /// other letters: another alphabet's lookalikes, another case).
+    case nameLooksLike(String, holder: String)
     /// `/msg` and `/nick` need an argument: the usage.
     case usage(String)
 }
 extension Failure: Error {}
+
+extension Failure {
+    /// `name` is `holder`'s: `nameTaken` when `holder` spells it so (in any case), else
+    /// `nameLooksLike`.
+    static func taken(_ name: String, holder: String) -> Failure {
+        holder.lowercased() == name.lowercased() ? .nameTaken(name) : .nameLooksLike(name, holder: holder)
+    }
+}

@@ -105,11 +105,14 @@ struct ConnectionStateMachineTests {
         "a name not given as typed: the welcome, then a notice of what changed and why",
         arguments: [
             ("", NameChange(cleaning: .noName, requested: "USR", name: "USR")),
-            ("alice smith", NameChange(cleaning: .rewritten, requested: "alice_smith", name: "alice_smith")),
+            (
+                "alice smith",
+                NameChange(cleaning: .rewritten, adjustments: [.spaces], requested: "alice_smith", name: "alice_smith")
+            ),
             (
                 String(repeating: "x", count: 30),
                 NameChange(
-                    cleaning: .rewritten, requested: String(repeating: "x", count: 24),
+                    cleaning: .rewritten, adjustments: [.tooLong], requested: String(repeating: "x", count: 24),
                     name: String(repeating: "x", count: 24))
             ),
             ("bob", NameChange(cleaning: .kept, requested: "bob", name: "bob2")),

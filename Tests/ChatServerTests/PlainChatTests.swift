@@ -71,14 +71,17 @@ struct PlainChatTests {
             let empty = try await TestClient.join(port: server.port, as: "   ")
             try await empty.expect { $0 == "You gave no name, so you are USR." }
             let spaced = try await TestClient.join(port: server.port, as: "alice smith")
-            try await spaced.expect { $0 == "Names are at most 24 characters, without spaces: you are alice_smith." }
+            try await spaced.expect {
+                $0 == "Names are at most 24 characters (64 bytes), without spaces: you are alice_smith."
+            }
             let long = try await TestClient.join(port: server.port, as: "abcdefghijklmnopqrstuvwxyz")
             try await long.expect {
-                $0 == "Names are at most 24 characters, without spaces: you are abcdefghijklmnopqrstuvwx."
+                $0 == "Names are at most 24 characters (64 bytes), without spaces: you are abcdefghijklmnopqrstuvwx."
             }
             let both = try await TestClient.join(port: server.port, as: "alice  smith")
             try await both.expect {
-                $0 == "Names are at most 24 characters, without spaces, and alice_smith is taken: you are alice_smith2."
+                $0
+                    == "Names are at most 24 characters (64 bytes), without spaces, and alice_smith is taken: you are alice_smith2."
             }
             let again = try await TestClient.join(port: server.port, as: "")
             try await again.expect { $0 == "You gave no name, and USR is taken, so you are USR2." }

@@ -108,14 +108,15 @@ struct JSONDoor: Door {
         case .tooManyRooms, .tooManyRoomsForMember, .roomsTooFast: return .roomLimit
         case .lastRoom: return .lastRoom
         case .noSuchName: return .noSuchName
-        case .nameTaken: return .nameTaken
+        case .nameTaken, .nameLooksLike: return .nameTaken
         case .usage: return .malformed
         }
     }
 
     private static func message(_ failure: Failure) -> String {
         switch failure {
-        case .nameReserved(let name): return "the name \(name) is reserved; send another hello"
+        case .nameReserved(let name):
+            return "the name \(name) is reserved\(PlainTexts.reservedBecause(name)); send another hello"
         case .noNameInTime: return "no usable hello in time; goodbye"
         default: return PlainTexts.words(failure)
         }

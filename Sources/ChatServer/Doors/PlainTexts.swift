@@ -13,19 +13,48 @@ enum PlainTexts {
     /// Why the member is not called what they typed, and what they are called.
     static func nameChanged(_ change: NameChange) -> String {
         let name = change.name
-        let requested = change.requested
+        let taken = change.lookalike.map { lookalike(change.requested, holder: $0) } ?? "\(change.requested) is taken"
         switch (change.cleaning, change.taken) {
-        case (.kept, _): return "The name \(requested) is taken; you are \(name)."
-        case (.noName, false): return "You gave no name, so you are \(name)."
-        case (.noName, true): return "You gave no name, and \(requested) is taken, so you are \(name)."
-        case (.rewritten, false): return "\(nameRule): you are \(name)."
-        case (.rewritten, true): return "\(nameRule), and \(requested) is taken: you are \(name)."
+        case (.kept, _): return "The name \(taken); you are \(name)."
+        case (.noName, false):
+            if change.adjustments.isEmpty { return "You gave no name, so you are \(name)." }
+            return "Nothing was left of the name you gave once \(cleaning(change.adjustments)), so you are \(name)."
+        case (.noName, true): return "You gave no name, and \(taken), so you are \(name)."
+        case (.rewritten, false): return "\(capitalized(cleaning(change.adjustments))): you are \(name)."
+        case (.rewritten, true): return "\(capitalized(cleaning(change.adjustments))), and \(taken): you are \(name)."
         }
     }
-    private static let nameRule = "Names are at most \(NameRules.maxLength) characters, without spaces"
+
+    /// What cleaning did to a name, in words: `invisible characters were removed`.
+    static func cleaning(_ adjustments: Set<NameAdjustment>) -> String {
+        var words: [String] = []
+        if adjustments.contains(.invisible) { words.append("invisible characters were removed") }
+        if adjustments.contains(.controls) { words.append("control characters were removed") }
+        if adjustments.contains(.compatibility) {
+            words.append("letters in special forms (full-width, circled, mathematical) were made plain")
+        }
+        if adjustments.contains(.marks) { words.append("stacked accents were removed") }
+        if adjustments.contains(.spaces) || adjustments.contains(.tooLong) || words.isEmpty { words.append(nameRule) }
+        return words.joined(separator: "; ")
+    }
+    private static let nameRule =
+        "names are at most \(NameRules.maxLength) characters (\(NameRules.maxBytes) bytes), without spaces"
+
+    /// `аlice looks like alice, who is here`, and why.
+    static func lookalike(_ name: String, holder: String) -> String {
+        "\(name) looks like \(holder), who is here (names that look alike count as the same name)"
+    }
+
+    private static func capitalized(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() }
 
     static func reserved(_ name: String) -> String {
-        "The name \(name) is reserved; please choose another:"
+        "The name \(name) is reserved\(reservedBecause(name)); please choose another:"
+    }
+
+    /// ` (it looks like server)` when `name` is reserved for looking like a reserved name.
+    static func reservedBecause(_ name: String) -> String {
+        guard let like = NameRules.reservedName(like: name), like != name.lowercased() else { return "" }
+        return " (it looks like \(like))"
     }
 
     static let nameTooLong = "That name is far too long; please choose another:"
@@ -125,6 +154,8 @@ enum PlainTexts {
             return "error: \(Room.display(room)) is your only room; /join another first, or /quit to leave."
         case .noSuchName(let name): return "error: nobody called \(name) is here; the message was not sent."
         case .nameTaken(let name): return "error: the name \(name) is taken; you keep your name."
+        case .nameLooksLike(let name, let holder):
+            return "error: the name \(lookalike(name, holder: holder)); you keep your name."
         case .usage(let usage): return "usage: \(usage)"
         }
     }
