@@ -71,4 +71,19 @@ public struct EventFilter: Sendable, Hashable {
         let clause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return (clause, texts, integers)
     }
+
+    /// Binds the clause's parameters to `statement`, numbered from 1 in the order the clause names
+    /// them: integers first, then texts.
+    func bindParameters(to statement: Statement) {
+        let (_, texts, integers) = sql
+        var index: Int32 = 1
+        for value in integers {
+            statement.bind(value, at: index)
+            index += 1
+        }
+        for value in texts {
+            statement.bind(value, at: index)
+            index += 1
+        }
+    }
 }

@@ -149,20 +149,10 @@ public final class EventReader {
 
     /// One page of events: a query run to its end, so its read transaction ends with it.
     private func page(_ filter: EventFilter) throws(StoreError) -> [Event] {
-        let (clause, texts, integers) = filter.sql
-        var sql = Self.columns + clause + " ORDER BY e.id"
+        var sql = Self.columns + filter.sql.clause + " ORDER BY e.id"
         if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
         let stmt = try database.prepare(sql)
-        // Parameters are numbered in the order the clause names them: integers first, then texts.
-        var index: Int32 = 1
-        for value in integers {
-            stmt.bind(value, at: index)
-            index += 1
-        }
-        for value in texts {
-            stmt.bind(value, at: index)
-            index += 1
-        }
+        filter.bindParameters(to: stmt)
         return try rows(stmt)
     }
 

@@ -60,21 +60,13 @@ extension EventReader {
     public func rooms(selectedBy filter: EventFilter) throws(StoreError) -> [String] {
         var unlimited = filter
         unlimited.limit = nil
-        let (clause, texts, integers) = unlimited.sql
+        let clause = unlimited.sql.clause
         // Without conditions, the rooms table answers at once (a room exists once it has an event).
         let stmt = try database.prepare(
             clause.isEmpty
                 ? "SELECT name FROM rooms ORDER BY name"
                 : "SELECT DISTINCT r.name FROM events e JOIN rooms r ON r.id = e.room_id" + clause + " ORDER BY r.name")
-        var index: Int32 = 1
-        for value in integers {
-            stmt.bind(value, at: index)
-            index += 1
-        }
-        for value in texts {
-            stmt.bind(value, at: index)
-            index += 1
-        }
+        unlimited.bindParameters(to: stmt)
         var names: [String] = []
         while try stmt.step() {
             let name = stmt.string(0)
