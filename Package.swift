@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "chat-bench",
             dependencies: [
-                "ChatModel", "ChatStore", "ChatProtocol", "ChatServer",
+                "ChatModel", "ChatStore", "ChatProtocol", "ChatCore", "ChatServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

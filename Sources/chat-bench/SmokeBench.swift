@@ -10,6 +10,13 @@ struct SmokeBench: AsyncParsableCommand {
     func run() async throws {
         print(try await StoreBench.measure(events: 5000, producers: 4, runs: 1))
         for line in try await HistoryBench.measure(sizes: [1000, 5000], queries: 50) { print(line) }
+        let rooms = Scratch()
+        defer { rooms.remove() }
+        for line in try await RoomsHistoryBench.measure(
+            path: rooms.file("rooms.sqlite"), events: 5000, rooms: 10, queries: 50)
+        {
+            print(line)
+        }
         print(try await ExportBench.measure(events: 5000))
         print(try await StartupBench.measure(events: 5000))
         let scratch = Scratch()
