@@ -9,7 +9,8 @@ struct ChatBench: AsyncParsableCommand {
         commandName: "chat-bench",
         abstract: "Benchmarks of chatroom, each with a baseline from the same run.",
         subcommands: [
-            StoreBench.self, HistoryBench.self, RoomsHistoryBench.self, ExportBench.self, StartupBench.self, LoadBench.self, SmokeBench.self,
+            StoreBench.self, HistoryBench.self, RoomsHistoryBench.self, ExportBench.self, StartupBench.self,
+            LoadBench.self, SmokeBench.self,
         ])
 }
 

@@ -31,7 +31,9 @@ struct RoomsHistoryBench: AsyncParsableCommand {
 
     func run() async throws {
         defer {
-            if remove { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) } }
+            if remove {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+            }
         }
         for line in try await Self.measure(path: database, events: events, rooms: rooms, queries: queries) {
             print(line)
@@ -49,7 +51,8 @@ struct RoomsHistoryBench: AsyncParsableCommand {
             let seconds = now() - start
             lines.append(
                 String(
-                    format: "rooms-history: built %@ with events %d..<%d over %d rooms in %.1f s (%@)", path, Int(have), events,
+                    format: "rooms-history: built %@ with events %d..<%d over %d rooms in %.1f s (%@)", path, Int(have),
+                    events,
                     rooms, seconds, rate(events - Int(have), seconds)))
         } else {
             lines.append("rooms-history: reusing \(path) (\(have) events)")
@@ -68,7 +71,8 @@ struct RoomsHistoryBench: AsyncParsableCommand {
             let s = base.first { $0.0 == name }!.1
             lines.append(
                 String(
-                    format: "rooms-history: %@ events=%d rooms=%d p50=%.1fus p99=%.1fus | 10k/1 room p50=%.1fus p99=%.1fus RATIO p50/p50_10k=%.2f",
+                    format:
+                        "rooms-history: %@ events=%d rooms=%d p50=%.1fus p99=%.1fus | 10k/1 room p50=%.1fus p99=%.1fus RATIO p50/p50_10k=%.2f",
                     name, events, rooms, b.p50, b.p99, s.p50, s.p99, b.p50 / s.p50))
         }
         return lines
@@ -103,8 +107,14 @@ struct RoomsHistoryBench: AsyncParsableCommand {
         return [
             ("reader.recent(50)", try time { try reader.recent(room: $0, limit: 50).count }),
             ("catchUp(join,50)", try time { try core.catchUp(room: $0, resumeAfter: nil, history: 50).events.count }),
-            ("catchUp(resume ~100 missed)", try time { try core.catchUp(room: $0, resumeAfter: recentGap, history: nil).events.count }),
-            ("catchUp(resume whole room)", try time { try core.catchUp(room: $0, resumeAfter: 0, history: nil).events.count }),
+            (
+                "catchUp(resume ~100 missed)",
+                try time { try core.catchUp(room: $0, resumeAfter: recentGap, history: nil).events.count }
+            ),
+            (
+                "catchUp(resume whole room)",
+                try time { try core.catchUp(room: $0, resumeAfter: 0, history: nil).events.count }
+            ),
             ("reader.count(whole room)", try time { try reader.count(room: $0, after: 0, through: last) }),
         ]
     }
