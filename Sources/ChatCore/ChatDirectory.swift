@@ -1,5 +1,5 @@
 import ChatModel
-import Synchronization
+import ChatStore
 
 /// Who is here and where: the names of the server (unique by `NameRules.skeleton`, so without
 /// regard to case or lookalike letters, whichever room their holder is in), its rooms (made by their first join, kept when empty), who is in each,
@@ -7,7 +7,8 @@ import Synchronization
 public final class ChatDirectory: Sendable {
     /// The room every newcomer starts in.
     public let defaultRoom: String
-    private let state: Mutex<State>
+    /// Behind the store's `Locked` rather than `Mutex`, which ThreadSanitizer cannot see.
+    private let state: Locked<State>
     private let makeToken: @Sendable () -> String
 
     /// A room's topic: its text (empty: none), who set it and when.
@@ -54,7 +55,7 @@ public final class ChatDirectory: Sendable {
             state.rooms[Room.key(event.room)]?.topic = Topic(
                 text: event.text, by: event.user, timeMillis: event.timeMillis)
         }
-        self.state = Mutex(state)
+        self.state = Locked(state)
     }
 
     // MARK: Names

@@ -5,15 +5,15 @@ import Foundation
 /// (`Mutex` itself is built on futexes on Linux, which ThreadSanitizer does not see, so it reports
 /// races on the data the mutex protects; `NSCondition` is a pthread mutex and condition variable,
 /// which it understands.)
-final class Locked<Value>: @unchecked Sendable {  // `value` is only reached under `condition`
+package final class Locked<Value>: @unchecked Sendable {  // `value` is only reached under `condition`
     private let condition = NSCondition()
     private var value: Value
 
-    init(_ value: sending Value) {
+    package init(_ value: sending Value) {
         self.value = value
     }
 
-    func withLock<Result, Failure: Error>(
+    package func withLock<Result, Failure: Error>(
         _ body: (inout sending Value) throws(Failure) -> sending Result
     ) throws(Failure) -> sending Result {
         condition.lock()
@@ -22,7 +22,7 @@ final class Locked<Value>: @unchecked Sendable {  // `value` is only reached und
     }
 
     /// Waits until `isReady` holds or `deadline` passes, then runs `body`, all under the lock.
-    func withLock<Result>(
+    package func withLock<Result>(
         when isReady: (Value) -> Bool, before deadline: Date? = nil, _ body: (inout sending Value) -> sending Result
     ) -> sending Result {
         condition.lock()
@@ -38,7 +38,7 @@ final class Locked<Value>: @unchecked Sendable {  // `value` is only reached und
     }
 
     /// Wakes every thread waiting in `withLock(when:)`, to check again.
-    func broadcast() {
+    package func broadcast() {
         condition.broadcast()
     }
 }
