@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Layers, arrows only downward (docs/ARCHITECTURE.md; scripts/check-architecture enforces it):
@@ -43,12 +45,21 @@ let package = Package(
                 "ChatModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The chat core: membership, names, the rate limit, the order of events, catch-up and each
         // connection's life as a state machine. Typed requests in, replies and actions out; no
         // sockets, no wire formats, no NIO.
-        .target(name: "ChatCore", dependencies: ["ChatModel", "ChatStore"]),
+        // Passwords are hashed here (scrypt from swift-crypto's CryptoExtras), off the event loops.
+        .target(
+            name: "ChatCore",
+            dependencies: [
+                "ChatModel", "ChatStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         // The doors (plain text, JSON lines) and the NIO server that runs them over the core.
         .target(
             name: "ChatServer",
@@ -57,6 +68,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -108,6 +108,8 @@ public struct ConnectionStateMachine {
     private var token: String?
     private var helloFailures: [Failure] = []
     private let connection: Int64
+    /// Where the connection comes from (set by `start(peer:)`).
+    public private(set) var peer = Peer.unknown
     private let directory: ChatDirectory
     private let configuration: CoreConfiguration
     private let session: Int64
@@ -130,8 +132,9 @@ public struct ConnectionStateMachine {
     // MARK: Events from the channel
 
     /// The connection is up: greet, start the name timer, read.
-    public mutating func start() -> [ConnectionAction] {
+    public mutating func start(peer: Peer = .unknown) -> [ConnectionAction] {
         guard state == .greeting else { return [] }
+        self.peer = peer
         state = .naming
         nameTimerArmed = true
         return [.send(.greeting), .armNameTimer, .read]

@@ -12,9 +12,23 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable {
     case topic
     /// Someone changed their name from `user` to `text`; recorded in every room they are in.
     case rename
+    /// An operator (`user`) put `target` out of the server; `text` is the reason. The target's
+    /// leaves follow (reason `kicked`).
+    case kick
+    /// An operator (`user`) banned `target` (a name or an address); `text` says for how long and why.
+    case ban
+    /// An operator (`user`) lifted the ban on `target`.
+    case unban
+    /// An operator (`user`) muted `target`: its messages are refused; `text` says for how long and why.
+    case mute
+    /// An operator (`user`) gave `target` its voice back.
+    case unmute
 
     /// A join or a leave: someone came or went, rather than said or did something.
     public var isPresence: Bool { self == .join || self == .leave }
+
+    /// An operator's act on someone (`Event.target`): kick, ban, unban, mute, unmute.
+    public var isModeration: Bool { [.kick, .ban, .unban, .mute, .unmute].contains(self) }
 }
 
 /// Why someone left a room.
@@ -29,6 +43,10 @@ public enum LeaveReason: String, Sendable, Codable, CaseIterable, Hashable {
     case tooSlow = "too_slow"
     /// The server stopped.
     case serverShutdown = "server_shutdown"
+    /// An operator put them out (`/kick`).
+    case kicked
+    /// An operator banned them (`/ban`).
+    case banned
 
     /// Words for a person: `connection lost`.
     public var words: String { String(rawValue.map { $0 == "_" ? " " : $0 }) }
@@ -44,13 +62,17 @@ public struct NewEvent: Sendable, Hashable {
     public var reason: LeaveReason?
     /// For private messages: who it is for (`room` is then `Room.privateName`).
     public var recipient: String?
+    /// For moderation: whom it is done to (a name, or an address for a ban).
+    public var target: String?
     /// A time to record instead of now (imports and tests); never earlier than the previous event's.
     public var timeMillis: Int64?
 
     public init(
         kind: EventKind, room: String = Room.defaultName, user: String, text: String = "",
-        connection: Int64? = nil, reason: LeaveReason? = nil, recipient: String? = nil, timeMillis: Int64? = nil
+        connection: Int64? = nil, reason: LeaveReason? = nil, recipient: String? = nil, target: String? = nil,
+        timeMillis: Int64? = nil
     ) {
+        self.target = target
         self.timeMillis = timeMillis
         self.recipient = recipient
         self.kind = kind
@@ -81,13 +103,16 @@ public struct Event: Sendable, Hashable, Codable {
     public var reason: LeaveReason?
     /// For private messages: who it is for; only they and the sender see it.
     public var recipient: String?
+    /// For moderation: whom it was done to (a name, or an address for a ban).
+    public var target: String?
 
     public init(
         id: Int64, kind: EventKind, room: String = Room.defaultName, user: String, text: String = "",
         timeMillis: Int64, session: Int64, connection: Int64? = nil, reason: LeaveReason? = nil,
-        recipient: String? = nil
+        recipient: String? = nil, target: String? = nil
     ) {
         self.recipient = recipient
+        self.target = target
         self.id = id
         self.kind = kind
         self.room = room

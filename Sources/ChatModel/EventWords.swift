@@ -48,6 +48,16 @@ public struct EventWords: Sendable, Equatable {
             pieces = [.name(event.user), .words(" set the topic: "), .text(event.text)]
         case .rename:
             pieces = [.name(event.user), .words(" is now known as "), .name(event.text)]
+        case .kick, .ban, .unban, .mute, .unmute:
+            let target = Piece.name(event.target ?? "?")
+            switch event.kind {
+            case .kick: pieces = [.name(event.user), .words(" put "), target, .words(" out")]
+            case .ban: pieces = [.name(event.user), .words(" banned "), target]
+            case .unban: pieces = [.name(event.user), .words(" lifted the ban on "), target]
+            case .mute: pieces = [.name(event.user), .words(" muted "), target]
+            default: pieces = [.name(event.user), .words(" gave "), target, .words(" their voice back")]
+            }
+            if !event.text.isEmpty { pieces += [.words(": "), .text(event.text)] }
         }
     }
 

@@ -57,6 +57,7 @@ public struct EventKey: Hashable, Sendable, CustomStringConvertible {
         case .join, .leave: "\(kind.rawValue) \(user)"
         case .topic: "topic \(user) \(quoted(text))"
         case .rename: "rename \(user) \(text)"
+        case .kick, .ban, .unban, .mute, .unmute: "\(kind.rawValue) by \(user): \(quoted(text))"
         }
     }
 }

@@ -1,4 +1,4 @@
-import Synchronization
+import ChatStore
 
 /// Where an interactive replay's commands arrive (from the keyboard, a signal or a test) together
 /// with its own timer's wake-ups and ticks, in order, so the player waits on one thing.
@@ -16,7 +16,8 @@ public final class PlayerInbox: Sendable {
         var waiter: CheckedContinuation<Signal, Never>?
     }
 
-    private let state = Mutex(State())
+    /// Behind the store's `Locked` rather than `Mutex`, which ThreadSanitizer cannot see.
+    private let state = Locked(State())
 
     public init() {}
 

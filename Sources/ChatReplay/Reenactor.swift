@@ -263,6 +263,10 @@ public struct Reenactor: Sendable {
                             // The same rename recorded in another of its rooms.
                             try await step(participant, event, by(previous.name, .rename, in: event.room))
                         }
+                    case .kick, .ban, .unban, .mute, .unmute:
+                        // An operator's act needs an operator's account on the live server: the
+                        // re-enactment's guests cannot do it. The kicked member's leaves follow as quits.
+                        return
                     case .leave where event.reason == .part:
                         guard participants[key] != nil else { return }
                         await issue(.part(event.room), key)

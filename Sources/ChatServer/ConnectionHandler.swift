@@ -44,9 +44,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var executing = false
     private var deferred: [(inout ConnectionStateMachine) -> [ConnectionAction]] = []
 
-    init(services server: ConnectionServices, connection: Int64) {
+    /// The connection is TLS (its port's pipeline decrypts before this handler).
+    private let encrypted: Bool
+
+    init(services server: ConnectionServices, connection: Int64, encrypted: Bool = false) {
         self.server = server
         self.connection = connection
+        self.encrypted = encrypted
         self.door = server.doors.fallback
         self.machine = ConnectionStateMachine(
             connection: connection, directory: server.core.directory, session: server.core.session,
@@ -57,8 +61,11 @@ final class ConnectionHandler: ChannelInboundHandler {
         channel = context.channel
         peer = context.channel.remoteAddress
         if context.channel.isActive {
-            server.logger.info("\(ChatServer.describe(peer)) connected")
-            apply { $0.start() }
+            server.logger.info("\(ChatServer.describe(peer)) connected\(encrypted ? " (TLS)" : "")")
+            let about = Peer(
+                address: peer?.ipAddress ?? "", isLoopback: peer.map(Admission.isLoopback) ?? false,
+                encrypted: encrypted)
+            apply { $0.start(peer: about) }
         } else {
             apply { $0.channelInactive() }
         }

@@ -2,7 +2,6 @@ import ChatCore
 import ChatModel
 import ChatStore
 import ChatTestSupport
-import Synchronization
 
 /// A real core on a temporary database, with the committed batches it fanned out.
 final class CoreHarness: Sendable {
@@ -44,7 +43,7 @@ final class CoreHarness: Sendable {
 }
 
 private final class Batches: Sendable {
-    let events = Mutex<[[Event]]>([])
+    let events = Locked<[[Event]]>([])
 }
 
 /// Plays a door's channel handler for one `ConnectionStateMachine`: executes its actions against

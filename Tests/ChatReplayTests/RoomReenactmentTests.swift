@@ -4,7 +4,6 @@ import ChatServer
 import ChatStore
 import ChatTestSupport
 import Foundation
-import Synchronization
 import Testing
 
 @testable import ChatReplay
@@ -231,7 +230,7 @@ import Testing
 
 /// A count shared with the waits of a recording.
 final class Counter: Sendable {
-    private let value = Mutex(0)
+    private let value = Locked(0)
 
     func add(_ more: Int) -> Int {
         value.withLock {

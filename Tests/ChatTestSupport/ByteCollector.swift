@@ -1,10 +1,10 @@
+import ChatStore
 import Foundation
-import Synchronization
 
 /// Bytes read from a descriptor on a thread of their own, until end of file.
 package final class ByteCollector: Sendable {
-    private let bytes = Mutex<[UInt8]>([])
-    private let done = Mutex(false)
+    private let bytes = Locked<[UInt8]>([])
+    private let done = Locked(false)
 
     package init(descriptor: Int32) {
         let thread = Thread { [self] in
