@@ -335,6 +335,8 @@ public final class ClientSession: Sendable {
                         state.withLockedValue { $0.name = to }
                         await output(.renamed(from: from, to: to))
                     case .notice(_, let message): await output(.serverNotice(message))
+                    case .registered(let name):
+                        await output(.serverNotice("the name \(name) is registered to you now"))
                     case .error(_, let message): await output(.serverError(message))
                     case .shutdown(let message):
                         announcedShutdown = RoomClosing.isFinal(message) ? .final : .server

@@ -8,10 +8,16 @@ import ChatStore
 public final class ChatCore: Sendable {
     public let directory: ChatDirectory
     public let configuration: CoreConfiguration
+    /// Registered names, bans and mutes.
+    public let accounts: Accounts
     private let store: EventStore
     private let writer: EventWriter
 
-    public init(store: EventStore, writer: EventWriter, directory: ChatDirectory, configuration: CoreConfiguration) {
+    public init(
+        store: EventStore, writer: EventWriter, directory: ChatDirectory, configuration: CoreConfiguration,
+        accounts: Accounts = .none
+    ) {
+        self.accounts = accounts
         self.store = store
         self.writer = writer
         self.directory = directory

@@ -113,6 +113,12 @@ public final class ChatDirectory: Sendable {
         return state.withLock { $0.people[key]?.name }
     }
 
+    /// The connection of whoever has a name with `name`'s skeleton, nil when nobody does.
+    public func connection(of name: String) -> Int64? {
+        let key = NameRules.skeleton(name)
+        return state.withLock { $0.people[key]?.connection }
+    }
+
     /// People on the server.
     public var count: Int { state.withLock { $0.people.count } }
 

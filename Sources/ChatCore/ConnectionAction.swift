@@ -58,6 +58,16 @@ public enum ConnectionAction: Sendable, Equatable {
     case cancelStallTimer
     /// Take `name` out of every room, the directory and the fan-out.
     case leaveServer(name: String)
+    /// Check a name and its password with `Accounts.login(name:password:peer:now:)` on the password
+    /// pool: `loginChecked(_:)`.
+    case logIn(name: String, password: String?)
+    /// Register `name` with `Accounts.register(name:password:invite:peer:)` on the password pool:
+    /// `registrationDone(_:)`.
+    case register(name: String, password: String, invite: String?)
+    /// An operator's act: store `sanction` first (`Accounts.impose`, or `Accounts.lift` for a
+    /// lifted one), then record `event`, then put out whoever `removes` names (their connections get
+    /// `removed(by:reason:why:)`): `moderationDone(_:)` with the first failure, if any.
+    case moderate(Moderation)
     /// The connection is over (`reason` for the log); forget it.
     case closed(LeaveReason)
 }

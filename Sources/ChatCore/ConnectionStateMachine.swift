@@ -20,8 +20,10 @@ public struct ConnectionStateMachine {
     public enum State: Sendable, Equatable {
         /// Not yet started.
         case greeting
-        /// Greeted; waiting for a name (or a hello).
+        /// Greeted; waiting for a name (or a hello), or for a registered name's password.
         case naming
+        /// The name given (`name`) is being checked against the accounts; lines wait.
+        case identifying(name: String)
         /// Named; the rooms of its hello are being entered (each room's catch-up read and sent).
         case catchingUp(Member, requested: String, change: NameChange?)
         /// Sent its catch-ups; its joins are being stored.
@@ -47,6 +49,10 @@ public struct ConnectionStateMachine {
         case renaming(String)
         /// A room's new topic is being stored.
         case settingTopic(String)
+        /// The member's name is being registered.
+        case registering
+        /// An operator's act is being stored and carried out.
+        case moderating
     }
 
     /// A catch-up sent a page at a time, each read once the member is under its budget.
@@ -75,6 +81,8 @@ public struct ConnectionStateMachine {
         public var rooms: [String] = []
         /// The room its lines go to.
         public var current: String
+        /// The role of its account; nil: a guest.
+        public var role: AccountRole?
         var limiter: TokenBucket
         /// New rooms it may make.
         var creations: TokenBucket
@@ -107,11 +115,16 @@ public struct ConnectionStateMachine {
     private var privateAfter: Int64?
     private var token: String?
     private var helloFailures: [Failure] = []
+    /// The hello whose name is being checked (`identifying`), or whose password is asked for.
+    private var pendingJoin: JoinRequest?
+    /// The name timeout passed while the name was being checked.
+    private var nameTimedOut = false
     private let connection: Int64
     /// Where the connection comes from (set by `start(peer:)`).
     public private(set) var peer = Peer.unknown
     private let directory: ChatDirectory
     private let configuration: CoreConfiguration
+    private let accounts: Accounts
     private let session: Int64
     private let now: () -> Double
 
@@ -120,8 +133,9 @@ public struct ConnectionStateMachine {
     ///   - now: monotonic seconds, for the rate limit.
     public init(
         connection: Int64, directory: ChatDirectory, session: Int64, configuration: CoreConfiguration,
-        now: @escaping () -> Double
+        accounts: Accounts = .none, now: @escaping () -> Double
     ) {
+        self.accounts = accounts
         self.connection = connection
         self.directory = directory
         self.session = session
@@ -135,6 +149,11 @@ public struct ConnectionStateMachine {
     public mutating func start(peer: Peer = .unknown) -> [ConnectionAction] {
         guard state == .greeting else { return [] }
         self.peer = peer
+        if let ban = accounts.ban(address: peer.address) {
+            stopping = .banned
+            state = .quitting(name: nil)
+            return [.finish(.error(.banned(Accounts.words(ban))))]
+        }
         state = .naming
         nameTimerArmed = true
         return [.send(.greeting), .armNameTimer, .read]
@@ -149,7 +168,7 @@ public struct ConnectionStateMachine {
         switch state {
         case .greeting, .quitting, .closed:
             return actions
-        case .catchingUp, .joining, .live(_, waiting: .some):
+        case .identifying, .catchingUp, .joining, .live(_, waiting: .some):
             queue.append(input)
             return actions
         case .live(_, waiting: nil) where !queue.isEmpty || !writable:
@@ -158,7 +177,8 @@ public struct ConnectionStateMachine {
             return actions
         case .naming, .live(_, waiting: nil):
             actions += handle(input)
-            if nameTimerArmed, state != .naming {
+            // The timer runs on while the name is checked: a login refused leaves it naming.
+            if nameTimerArmed, state != .naming, !state.isIdentifying {
                 nameTimerArmed = false
                 actions.insert(.cancelNameTimer, at: 0)
             }
@@ -184,6 +204,10 @@ public struct ConnectionStateMachine {
         case .greeting, .naming:
             state = .closed
             return actions + [.closed(stopping ?? .connectionLost)]
+        case .identifying:
+            // The check ends first (`loginChecked(_:)`).
+            inputClosed = true
+            return actions
         case .catchingUp, .live(_, waiting: .entering):
             inputClosed = true
             // A catch-up waiting for the member to drain ends: nobody is left to send it to.
@@ -249,10 +273,14 @@ public struct ConnectionStateMachine {
     /// each was refused, and joining it under a name it never asked for would put its lines in the
     /// room.
     public mutating func nameTimerFired() -> [ConnectionAction] {
+        if nameTimerArmed, case .identifying = state {
+            nameTimedOut = true
+            return []
+        }
         guard nameTimerArmed, state == .naming else { return [] }
         nameTimerArmed = false
         guard stopping == nil else { return [] }
-        guard !linesWhileNaming else { return [.send(.error(.noNameInTime))] + quitUnnamed() }
+        guard !linesWhileNaming, pendingJoin == nil else { return [.send(.error(.noNameInTime))] + quitUnnamed() }
         return handle(.request(.join(JoinRequest(name: NameRules.defaultName))))
     }
 
@@ -556,35 +584,112 @@ public struct ConnectionStateMachine {
         case .join(let join):
             let normalized = NameRules.normalize(join.name)
             if !join.watch, NameRules.isReserved(normalized) { return [.send(.error(.nameReserved(normalized)))] }
-            let requested = normalized.isEmpty ? NameRules.defaultName : normalized
-            var name = requested
-            var resumesPrivate = false
-            var holder: String?
-            if !join.watch {
-                // A watcher takes no name: the one asked for (cleaned) is only for its welcome and
-                // the log, so it is never numbered nor refused as reserved.
-                (name, token, resumesPrivate, holder) = directory.admit(connection, as: requested, token: join.token)
+            pendingJoin = nil
+            // A watcher takes no name, so it needs no account, unless the server admits none but
+            // registered names.
+            if join.watch && !accounts.requireAccount { return admit(join, role: nil) }
+            let name = normalized.isEmpty ? NameRules.defaultName : normalized
+            pendingJoin = join
+            state = .identifying(name: name)
+            if let outcome = accounts.outcomeWithoutLookup(name: name, password: join.password, peer: peer) {
+                return loginChecked(outcome)
             }
-            let rooms = enterable(join, name: name)
-            let member = Member(
-                name: name, watching: join.watch, current: rooms.last?.room ?? directory.defaultRoom,
-                limiter: TokenBucket(
-                    rate: configuration.requestsPerSecond, burst: configuration.requestBurst, now: now()),
-                creations: TokenBucket(
-                    rate: configuration.roomCreationsPerSecond, burst: configuration.roomCreationBurst, now: now()))
-            let change = NameChange.from(typed: join.name, requested: requested, name: name, holder: holder)
-            state = .catchingUp(member, requested: requested, change: change)
-            helloHistory = join.history
-            privateAfter = resumesPrivate ? join.privateAfter : nil
-            pendingRooms = Array(rooms.dropFirst())
-            let first = rooms.first ?? RoomResume(room: directory.defaultRoom, resumeAfter: join.resumeAfter)
-            let mailbox: [ConnectionAction] = join.watch ? [] : [.subscribePrivate(name: name)]
-            return mailbox + startEntry(first, first: true)
+            return [.logIn(name: name, password: join.password)]
+        case .password(let password):
+            guard var join = pendingJoin else { return [.send(.error(.joinFirst))] }
+            join.password = password
+            return introduce(.join(join))
         case .quit:
             return quitUnnamed()
         default:
             return [.send(.error(.joinFirst))]
         }
+    }
+
+    /// Whether the plain door's next line is a password (a registered name was given without one).
+    public var expectsPassword: Bool { state == .naming && pendingJoin != nil }
+
+    /// The name was checked against the accounts (`Accounts.login`).
+    public mutating func loginChecked(_ outcome: LoginOutcome) -> [ConnectionAction] {
+        guard case .identifying = state, var join = pendingJoin else { return [] }
+        state = .naming
+        var actions: [ConnectionAction]
+        switch outcome {
+        case .guest:
+            pendingJoin = nil
+            actions = admit(join, role: nil)
+        case .account(let name, let role):
+            pendingJoin = nil
+            join.name = name
+            actions = admit(join, role: role)
+        case .passwordNeeded(let account):
+            // The plain door's next line is the password; a JSON client sends its hello again.
+            join.password = nil
+            pendingJoin = join
+            actions = [.send(.passwordNeeded(name: account))]
+        case .refused(let failure):
+            pendingJoin = nil
+            actions = [.send(.error(failure))]
+        case .banned(let failure):
+            pendingJoin = nil
+            stopping = .banned
+            state = .quitting(name: nil)
+            let cancel: [ConnectionAction] = nameTimerArmed ? [.cancelNameTimer] : []
+            nameTimerArmed = false
+            return cancel + [.finish(.error(failure))]
+        }
+        if state != .naming {
+            if nameTimerArmed {
+                nameTimerArmed = false
+                actions.insert(.cancelNameTimer, at: 0)
+            }
+            return actions
+        }
+        if nameTimedOut || inputClosed {
+            nameTimerArmed = false
+            pendingJoin = nil
+            if inputClosed {
+                state = .closed
+                return actions + [.closed(stopping ?? .connectionLost)]
+            }
+            return actions + [.send(.error(.noNameInTime))] + quitUnnamed()
+        }
+        // Lines that came meanwhile, in order, until one starts another check.
+        while state == .naming, !queue.isEmpty { actions += handle(queue.removeFirst()) }
+        return actions + readComplete()
+    }
+
+    /// Admits a checked hello: its name (a guest's, or an account's with `role`) is taken and its
+    /// rooms are entered.
+    private mutating func admit(_ join: JoinRequest, role: AccountRole?) -> [ConnectionAction] {
+        let normalized = NameRules.normalize(join.name)
+        let requested = normalized.isEmpty ? NameRules.defaultName : normalized
+        var name = requested
+        var resumesPrivate = false
+        var holder: String?
+        if !join.watch {
+            // A watcher takes no name: the one asked for (cleaned) is only for its welcome and
+            // the log, so it is never numbered nor refused as reserved.
+            (name, token, resumesPrivate, holder) = directory.admit(connection, as: requested, token: join.token)
+        }
+        // An account's password is proof enough for its private messages.
+        if role != nil, name == requested { resumesPrivate = true }
+        let rooms = enterable(join, name: name)
+        var member = Member(
+            name: name, watching: join.watch, current: rooms.last?.room ?? directory.defaultRoom,
+            limiter: TokenBucket(
+                rate: configuration.requestsPerSecond, burst: configuration.requestBurst, now: now()),
+            creations: TokenBucket(
+                rate: configuration.roomCreationsPerSecond, burst: configuration.roomCreationBurst, now: now()))
+        member.role = role
+        let change = NameChange.from(typed: join.name, requested: requested, name: name, holder: holder)
+        state = .catchingUp(member, requested: requested, change: change)
+        helloHistory = join.history
+        privateAfter = resumesPrivate ? join.privateAfter : nil
+        pendingRooms = Array(rooms.dropFirst())
+        let first = rooms.first ?? RoomResume(room: directory.defaultRoom, resumeAfter: join.resumeAfter)
+        let mailbox: [ConnectionAction] = join.watch ? [] : [.subscribePrivate(name: name)]
+        return mailbox + startEntry(first, first: true)
     }
 
     /// The rooms a hello enters, spelled as the server does, each put in the directory (a
@@ -630,8 +735,29 @@ public struct ConnectionStateMachine {
     private mutating func ask(_ request: Request, from member: Member) -> [ConnectionAction] {
         var member = member
         switch request {
-        case .join:
+        case .join, .password:
             return [.send(.error(.alreadyJoined))]
+        case .register where member.watching:
+            return [.send(.error(.watchOnly))]
+        case .register:
+            if member.role != nil { return [.send(.error(.alreadyRegistered(member.name)))] }
+            if accounts.registration == .closed { return [.send(.error(.registrationClosed))] }
+            if !accounts.mayCarryPassword(peer) { return [.send(.error(.plaintextPassword))] }
+        case .kick, .ban, .unban, .mute, .unmute:
+            guard member.role == .operator, !member.watching else { return [.send(.error(.notOperator))] }
+            switch request {
+            case .kick(let name, _), .mute(let name, _, _), .unmute(let name):
+                if directory.person(name) == nil, case .kick = request { return [.send(.error(.noSuchName(name)))] }
+                if NameRules.normalize(name).isEmpty { return [.send(.error(.usage("/kick NAME [REASON]")))] }
+            default:
+                break
+            }
+        case .say where accounts.mute(of: member.name) != nil, .act where accounts.mute(of: member.name) != nil,
+            .privateMessage where accounts.mute(of: member.name) != nil,
+            .topic(_, .some) where accounts.mute(of: member.name) != nil,
+            .rename where accounts.mute(of: member.name) != nil:
+            let mute = accounts.mute(of: member.name).map(Accounts.words) ?? SanctionWords(untilMillis: nil, reason: "")
+            return [.send(.error(.muted(mute)))]
         case .quit where member.watching:
             // Nothing to record: out of the fan-out, then goodbye.
             state = .quitting(name: nil)
@@ -781,9 +907,96 @@ public struct ConnectionStateMachine {
             }
             state = .live(member, waiting: .renaming(new))
             return [.recordRename(member.rooms.map { event(.rename, by: member.name, in: $0, text: new) })]
-        case .switchTo, .join, .quit:
+        case .register(let password, let invite):
+            state = .live(member, waiting: .registering)
+            return [.register(name: member.name, password: password, invite: invite)]
+        case .kick(let typed, let reason):
+            guard let target = directory.person(typed) else { return [.send(.error(.noSuchName(typed)))] }
+            let removal = Moderation.Removal(name: target, reason: .kicked)
+            return moderate(.none, .kick, target: target, text: reason, removing: removal, by: member)
+        case .ban(let typed, let seconds, let reason):
+            let isAddress = ModerationTarget.isAddress(typed)
+            let target = isAddress ? typed : directory.person(typed) ?? NameRules.normalize(typed)
+            let change = Moderation.Change.impose(
+                .ban, name: isAddress ? nil : target, address: isAddress ? typed : nil, seconds: seconds, reason: reason
+            )
+            let present = isAddress || directory.person(target) != nil
+            let removal = Moderation.Removal(
+                name: isAddress ? nil : target, address: isAddress ? typed : nil, reason: .banned)
+            return moderate(
+                change, .ban, target: target, text: Self.sanctionText(seconds, reason),
+                removing: present ? removal : nil, by: member)
+        case .unban(let typed):
+            let isAddress = ModerationTarget.isAddress(typed)
+            let target = isAddress ? typed : NameRules.normalize(typed)
+            let change = Moderation.Change.lift(.ban, name: isAddress ? nil : target, address: isAddress ? typed : nil)
+            return moderate(change, .unban, target: target, text: "", removing: nil, by: member)
+        case .mute(let typed, let seconds, let reason):
+            let target = directory.person(typed) ?? NameRules.normalize(typed)
+            let change = Moderation.Change.impose(.mute, name: target, address: nil, seconds: seconds, reason: reason)
+            return moderate(
+                change, .mute, target: target, text: Self.sanctionText(seconds, reason), removing: nil, by: member)
+        case .unmute(let typed):
+            let target = directory.person(typed) ?? NameRules.normalize(typed)
+            let change = Moderation.Change.lift(.mute, name: target, address: nil)
+            return moderate(change, .unmute, target: target, text: "", removing: nil, by: member)
+        case .switchTo, .join, .quit, .password:
             return []
         }
+    }
+
+    /// An operator's act: stored, recorded in the operator's current room, then carried out.
+    private mutating func moderate(
+        _ change: Moderation.Change, _ kind: EventKind, target: String, text: String,
+        removing removal: Moderation.Removal?, by member: Member
+    ) -> [ConnectionAction] {
+        state = .live(member, waiting: .moderating)
+        let event = NewEvent(
+            kind: kind, room: member.current, user: member.name, text: text, connection: connection, target: target)
+        return [.moderate(Moderation(change: change, event: event, removes: removal))]
+    }
+
+    /// A ban's or a mute's text in its event: how long, and why.
+    static func sanctionText(_ seconds: Int?, _ reason: String) -> String {
+        let length = seconds.map { "for " + DurationWords.text(seconds: $0) } ?? ""
+        return [length, reason].filter { !$0.isEmpty }.joined(separator: ", ")
+    }
+
+    /// The name is registered now (or could not be).
+    public mutating func registrationDone(_ result: Result<String, Failure>) -> [ConnectionAction] {
+        guard case .live(var member, waiting: .registering) = state else { return [] }
+        switch result {
+        case .success(let name):
+            member.role = .member
+            state = .live(member, waiting: nil)
+            return [.send(.registered(name: name))] + resume()
+        case .failure(let failure):
+            state = .live(member, waiting: nil)
+            return [.send(.error(failure))] + resume()
+        }
+    }
+
+    /// An operator's act was carried out (or `failure` says why not).
+    public mutating func moderationDone(_ failure: Failure?) -> [ConnectionAction] {
+        guard case .live(let member, waiting: .moderating) = state else { return [] }
+        state = .live(member, waiting: nil)
+        return (failure.map { [.send(.error($0))] } ?? []) + resume()
+    }
+
+    /// An operator put this connection out (`reason`: kicked or banned): it is told, and closes;
+    /// its leaves carry the reason.
+    public mutating func removed(by: String, reason: LeaveReason, why: String) -> [ConnectionAction] {
+        switch state {
+        case .closed, .quitting: return []
+        default: break
+        }
+        if stopping == nil { stopping = reason }
+        var actions: [ConnectionAction] = []
+        if nameTimerArmed {
+            nameTimerArmed = false
+            actions.append(.cancelNameTimer)
+        }
+        return actions + [.finish(.removed(by: by, reason: reason, why: why))]
     }
 
     /// Leaves before joining: nothing to record.
@@ -809,12 +1022,18 @@ public struct ConnectionStateMachine {
 }
 
 extension ConnectionStateMachine.State {
+    /// A name is being checked against the accounts.
+    public var isIdentifying: Bool {
+        if case .identifying = self { return true }
+        return false
+    }
+
     /// The member's name, once it has one.
     public var memberName: String? {
         switch self {
         case .catchingUp(let member, _, _), .joining(let member), .live(let member, _): return member.name
         case .quitting(let name): return name
-        case .greeting, .naming, .closed: return nil
+        case .greeting, .naming, .identifying, .closed: return nil
         }
     }
 }

@@ -33,6 +33,13 @@ public enum Reply: Sendable, Equatable {
     case goodbye
     /// The server is stopping (`message` says why, when it is not the usual shutdown).
     case shutdown(message: String?)
+    /// `name` is registered: its password, please (the plain door's next line; a JSON hello
+    /// carries it).
+    case passwordNeeded(name: String)
+    /// The member's name is registered to it now.
+    case registered(name: String)
+    /// An operator put the member out of the server (kicked or banned); the connection closes.
+    case removed(by: String, reason: LeaveReason, why: String)
 }
 
 /// Events read from the record for one member.
@@ -147,6 +154,38 @@ public enum Failure: Sendable, Equatable {
     case nameLooksLike(String, holder: String)
     /// `/msg` and `/nick` need an argument: the usage.
     case usage(String)
+
+    // Accounts and moderation.
+    /// The password for the registered name was wrong; ask again.
+    case wrongPassword(String)
+    /// Too many wrong passwords (from this address or for this account): wait `seconds`.
+    case tooManyAttempts(seconds: Double)
+    /// A password was given for a name that is not registered.
+    case noSuchAccount(String)
+    /// `--require-account`: guests may not join.
+    case accountRequired
+    /// A password over a connection that is neither TLS nor loopback: refused, never checked.
+    case plaintextPassword
+    /// Banned from the server (until a time, or until lifted).
+    case banned(SanctionWords)
+    /// Muted: messages, actions, private messages, topics and renames are refused.
+    case muted(SanctionWords)
+    /// Only operators may do that.
+    case notOperator
+    /// `/register` is off on this server (`--registration closed`).
+    case registrationClosed
+    /// `/register` needs an invite token on this server.
+    case inviteNeeded
+    /// The invite token is unknown, used up or expired.
+    case badInvite
+    /// The password is shorter than `minimum` characters.
+    case passwordTooShort(minimum: Int)
+    /// The name is already registered (by someone else, or a lookalike of it).
+    case nameRegistered(String)
+    /// The member's name is registered already: it is theirs.
+    case alreadyRegistered(String)
+    /// The accounts could not be read or written.
+    case accountsUnavailable(String)
 }
 extension Failure: Error {}
 

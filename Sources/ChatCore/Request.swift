@@ -33,10 +33,23 @@ public enum Request: Sendable, Equatable {
     case privateMessage(to: String, text: String)
     /// Take another name.
     case rename(String)
-    // Extension points, not implemented yet: each is one more case here, one more branch in
-    // `ConnectionStateMachine.ask(_:from:)`, and one more parse in each door.
-    // - login(user: String, secret: String): before `join`, in the naming state.
-    // - search(String): a read on the thread pool, like `history`.
+    /// The password of the registered name just given (a plain door's line after the name).
+    case password(String)
+    /// Register the member's name with `password` (and an invite token when the server asks for one).
+    case register(password: String, invite: String?)
+    /// Operators: put `name` out of the server.
+    case kick(name: String, reason: String)
+    /// Operators: keep a name or an address out, for `seconds` (nil: until lifted).
+    case ban(target: String, seconds: Int?, reason: String)
+    /// Operators: lift the ban on a name or an address.
+    case unban(target: String)
+    /// Operators: refuse `name`'s messages for `seconds` (nil: until lifted).
+    case mute(name: String, seconds: Int?, reason: String)
+    /// Operators: give `name` its voice back.
+    case unmute(name: String)
+    // An extension point, not implemented yet: search(String), a read on the thread pool like
+    // `history`: one more case here, one more branch in `ConnectionStateMachine.ask(_:from:)`,
+    // and one more parse in each door.
 }
 
 /// A request to join: the name asked for, and how much of the record to catch up on.
@@ -58,11 +71,14 @@ public struct JoinRequest: Sendable, Equatable {
     /// the token a name is not proof enough to be sent anyone's private messages.
     public var privateAfter: Int64?
     public var token: String?
+    /// The password of a registered name.
+    public var password: String?
 
     public init(
         name: String, resumeAfter: Int64? = nil, history: Int? = nil, watch: Bool = false, rooms: [RoomResume] = [],
-        privateAfter: Int64? = nil, token: String? = nil
+        privateAfter: Int64? = nil, token: String? = nil, password: String? = nil
     ) {
+        self.password = password
         self.name = name
         self.resumeAfter = resumeAfter
         self.history = history

@@ -138,4 +138,38 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case noSuchName = "no_such_name"
     /// The name asked for (`nick`) is someone else's.
     case nameTaken = "name_taken"
+    /// The name is registered: send the hello again with its `password`.
+    case passwordRequired = "password_required"
+    /// The password was wrong.
+    case wrongPassword = "wrong_password"
+    /// Too many wrong passwords from this address or for this account: wait and try again.
+    case tooManyAttempts = "too_many_attempts"
+    /// A password was given for a name that is not registered.
+    case noSuchAccount = "no_such_account"
+    /// The server admits registered names only.
+    case accountRequired = "account_required"
+    /// A password over a connection that is neither TLS nor loopback: use TLS.
+    case plaintextPassword = "plaintext_password"
+    /// Banned from the server; the connection closes.
+    case banned
+    /// Put out by an operator; the connection closes.
+    case kicked
+    /// Muted: messages are refused for now.
+    case muted
+    /// Only operators may do that.
+    case notOperator = "not_operator"
+    /// Registration is closed on this server.
+    case registrationClosed = "registration_closed"
+    /// Registration needs an invite token.
+    case inviteNeeded = "invite_needed"
+    /// The invite token is unknown, used up or expired.
+    case badInvite = "bad_invite"
+    /// The password is too short.
+    case passwordTooShort = "password_too_short"
+    /// The name is registered by someone else (or a lookalike of it is).
+    case nameRegistered = "name_registered"
+    /// The member's name is registered already.
+    case alreadyRegistered = "already_registered"
+    /// The accounts could not be read or written.
+    case accountsUnavailable = "accounts_unavailable"
 }

@@ -9,9 +9,10 @@ public enum ClientMessage: Sendable, Equatable {
     /// `watch`: receive without joining (servers that do not know it join the client visibly).
     /// `rooms`: the rooms to be in, each with where to resume (a reconnect; the last one is the
     /// current room); `privateAfter` and `token` (the welcome's) resume private messages.
+    /// `password`: a registered name's (only over TLS or loopback, unless the server allows otherwise).
     case hello(
         name: String, resumeAfter: Int64? = nil, history: Int? = nil, watch: Bool = false, rooms: [RoomResume] = [],
-        privateAfter: Int64? = nil, token: String? = nil)
+        privateAfter: Int64? = nil, token: String? = nil, password: String? = nil)
     /// A message to a room (nil: the current one, the room last joined or switched to).
     case say(String, room: String? = nil)
     /// An action: `/me waves`.
@@ -34,12 +35,25 @@ public enum ClientMessage: Sendable, Equatable {
     case nick(String)
     /// Leaving on purpose.
     case quit
+    /// Register the member's name with a password (and an invite token when the server asks for one).
+    case register(password: String, invite: String? = nil)
+    /// Operators: put someone out of the server.
+    case kick(name: String, reason: String = "")
+    /// Operators: keep a name or an IP address out for `seconds` (nil: until lifted).
+    case ban(target: String, seconds: Int? = nil, reason: String = "")
+    /// Operators: lift a ban.
+    case unban(target: String)
+    /// Operators: refuse someone's messages for `seconds` (nil: until lifted).
+    case mute(name: String, seconds: Int? = nil, reason: String = "")
+    /// Operators: give someone their voice back.
+    case unmute(name: String)
 
     /// One JSON line, without the newline.
     public var json: String {
         var object = JSONObject()
         switch self {
-        case .hello(let name, let resumeAfter, let history, let watch, let rooms, let privateAfter, let token):
+        case .hello(
+            let name, let resumeAfter, let history, let watch, let rooms, let privateAfter, let token, let password):
             object.add("type", "hello")
             object.add("protocol", Int64(protocolVersion))
             object.add("name", name)
@@ -49,6 +63,7 @@ public enum ClientMessage: Sendable, Equatable {
             if !rooms.isEmpty { object.add("rooms", resumes: rooms) }
             object.add("private_after", privateAfter)
             if let token { object.add("token", token) }
+            if let password { object.add("password", password) }
         case .say(let text, let room):
             object.add("type", "say")
             object.add("text", text)
@@ -85,6 +100,30 @@ public enum ClientMessage: Sendable, Equatable {
             object.add("name", name)
         case .quit:
             object.add("type", "quit")
+        case .register(let password, let invite):
+            object.add("type", "register")
+            object.add("password", password)
+            if let invite { object.add("invite", invite) }
+        case .kick(let name, let reason):
+            object.add("type", "kick")
+            object.add("name", name)
+            if !reason.isEmpty { object.add("reason", reason) }
+        case .ban(let target, let seconds, let reason):
+            object.add("type", "ban")
+            object.add("target", target)
+            object.add("seconds", seconds.map(Int64.init))
+            if !reason.isEmpty { object.add("reason", reason) }
+        case .unban(let target):
+            object.add("type", "unban")
+            object.add("target", target)
+        case .mute(let name, let seconds, let reason):
+            object.add("type", "mute")
+            object.add("name", name)
+            object.add("seconds", seconds.map(Int64.init))
+            if !reason.isEmpty { object.add("reason", reason) }
+        case .unmute(let name):
+            object.add("type", "unmute")
+            object.add("name", name)
         }
         return object.string
     }
@@ -103,7 +142,7 @@ public enum ClientMessage: Sendable, Equatable {
             return .hello(
                 name: envelope.name ?? "", resumeAfter: envelope.resumeAfter, history: envelope.historyCount,
                 watch: envelope.watch ?? false, rooms: envelope.resumes ?? [], privateAfter: envelope.privateAfter,
-                token: envelope.token)
+                token: envelope.token, password: envelope.password)
         case "say": return .say(try envelope.required(envelope.text, "text"), room: envelope.room)
         case "me": return .me(try envelope.required(envelope.text, "text"), room: envelope.room)
         case "who": return .who(room: envelope.room)
@@ -117,6 +156,19 @@ public enum ClientMessage: Sendable, Equatable {
                 to: try envelope.required(envelope.to, "to"), text: try envelope.required(envelope.text, "text"))
         case "nick": return .nick(try envelope.required(envelope.name, "name"))
         case "quit": return .quit
+        case "register":
+            return .register(password: try envelope.required(envelope.password, "password"), invite: envelope.invite)
+        case "kick": return .kick(name: try envelope.required(envelope.name, "name"), reason: envelope.reason ?? "")
+        case "ban":
+            return .ban(
+                target: try envelope.required(envelope.target, "target"), seconds: envelope.seconds,
+                reason: envelope.reason ?? "")
+        case "unban": return .unban(target: try envelope.required(envelope.target, "target"))
+        case "mute":
+            return .mute(
+                name: try envelope.required(envelope.name, "name"), seconds: envelope.seconds,
+                reason: envelope.reason ?? "")
+        case "unmute": return .unmute(name: try envelope.required(envelope.name, "name"))
         default: throw ProtocolError(code: .unknownType, message: "unknown message type \"\(envelope.type)\"")
         }
     }
@@ -154,6 +206,8 @@ public enum ServerMessage: Sendable, Equatable {
     case error(code: ErrorCode, message: String)
     /// The server is stopping; the connection closes next.
     case shutdown(message: String)
+    /// The member's name is registered to it now.
+    case registered(name: String)
 
     /// One JSON line, without the newline.
     public var json: String {
@@ -213,6 +267,9 @@ public enum ServerMessage: Sendable, Equatable {
         case .shutdown(let message):
             object.add("type", "shutdown")
             object.add("message", message)
+        case .registered(let name):
+            object.add("type", "registered")
+            object.add("name", name)
         }
         return object.string
     }
@@ -267,6 +324,7 @@ public enum ServerMessage: Sendable, Equatable {
             return envelope.type == "notice"
                 ? .notice(code: code, message: message) : .error(code: code, message: message)
         case "shutdown": return .shutdown(message: envelope.message ?? "")
+        case "registered": return .registered(name: try envelope.required(envelope.name, "name"))
         default: throw ProtocolError(code: .unknownType, message: "unknown message type \"\(envelope.type)\"")
         }
     }
@@ -302,6 +360,11 @@ struct Envelope: Decodable {
     var by: String?
     var time: String?
     var from: String?
+    var password: String?
+    var invite: String?
+    var target: String?
+    var reason: String?
+    var seconds: Int?
 
     /// A room in the `rooms` answer.
     struct WireRoom: Decodable {
@@ -312,7 +375,7 @@ struct Envelope: Decodable {
 
     private enum CodingKeys: String, CodingKey {
         case type, `protocol`, name, history, text, limit, session, server, room, event, after, names, code, message
-        case watch, rooms, token, to, topic, by, time, from
+        case watch, rooms, token, to, topic, by, time, from, password, invite, target, reason, seconds
         case resumeAfter = "resume_after"
         case resumedAfter = "resumed_after"
         case maxMessageBytes = "max_message_bytes"
@@ -356,6 +419,11 @@ struct Envelope: Decodable {
         by = try container.decodeIfPresent(String.self, forKey: .by)
         time = try container.decodeIfPresent(String.self, forKey: .time)
         from = try container.decodeIfPresent(String.self, forKey: .from)
+        password = try container.decodeIfPresent(String.self, forKey: .password)
+        invite = try container.decodeIfPresent(String.self, forKey: .invite)
+        target = try container.decodeIfPresent(String.self, forKey: .target)
+        reason = try container.decodeIfPresent(String.self, forKey: .reason)
+        seconds = try container.decodeIfPresent(Int.self, forKey: .seconds)
     }
 
     var historyCount: Int?

@@ -30,6 +30,7 @@ public final class ChatServer: Service, Sendable {
     let services: ConnectionServices
     private let listener: NIOAsyncChannel<any Channel, Never>
     private let connections: Connections
+    private let passwordPool: NIOThreadPool
 
     /// Binds the listening socket, then opens the database (so that a server that cannot listen
     /// creates no file). Errors name the address or the database file, and the cause in plain words. `onListening` is called when `run` starts accepting.
@@ -64,7 +65,12 @@ public final class ChatServer: Service, Sendable {
         host = address?.ipAddress ?? configuration.host
         port = address?.port ?? configuration.port
         let directory: ChatDirectory
+        let accounts: Accounts
         do {
+            accounts = try Accounts(
+                book: AccountBook(path: configuration.databasePath), hasher: configuration.passwordHasher,
+                registration: configuration.registration, requireAccount: configuration.requireAccount,
+                allowPlaintextPasswords: configuration.allowPlaintextPasswords)
             directory = try ChatCore.directory(of: store, defaultRoom: configuration.defaultRoom)
             writer = try store.startSession(host: host, port: port, version: chatroomVersion) { events in
                 directory.committed(events)
@@ -77,7 +83,10 @@ public final class ChatServer: Service, Sendable {
         }
         self.store = store
         self.listener = listener
-        let core = ChatCore(store: store, writer: writer, directory: directory, configuration: configuration.core)
+        let core = ChatCore(
+            store: store, writer: writer, directory: directory, configuration: configuration.core, accounts: accounts)
+        passwordPool = NIOThreadPool(numberOfThreads: max(configuration.passwordThreads, 1))
+        passwordPool.start()
         let doors = DoorSet([
             JSONDoor(maxMessageBytes: configuration.maxMessageBytes),
             PlainDoor(maxMessageBytes: configuration.maxMessageBytes),
@@ -91,7 +100,8 @@ public final class ChatServer: Service, Sendable {
         }
         let connections = self.connections
         services = ConnectionServices(
-            core: core, hub: hub, doors: doors, configuration: configuration, logger: logger, memberLeft: memberLeft,
+            core: core, hub: hub, doors: doors, configuration: configuration, logger: logger,
+            passwordPool: passwordPool, registry: ConnectionRegistry(), memberLeft: memberLeft,
             closed: { connection, peer, reason in
                 logger.info("\(Self.describe(peer)) disconnected (\(reason.words))")
                 connections.closed(connection)
@@ -167,6 +177,7 @@ public final class ChatServer: Service, Sendable {
         }
         beginShutdown()
         await connections.allClosed()
+        try? await passwordPool.shutdownGracefully()
         try store.close()
         logger.info("session \(session) closed")
         if let failure { throw failure }

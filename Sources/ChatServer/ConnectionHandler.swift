@@ -54,7 +54,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.door = server.doors.fallback
         self.machine = ConnectionStateMachine(
             connection: connection, directory: server.core.directory, session: server.core.session,
-            configuration: server.core.configuration, now: Self.seconds)
+            configuration: server.core.configuration, accounts: server.core.accounts, now: Self.seconds)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -65,6 +65,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             let about = Peer(
                 address: peer?.ipAddress ?? "", isLoopback: peer.map(Admission.isLoopback) ?? false,
                 encrypted: encrypted)
+            let this = bound(context.channel)
+            server.registry.add(connection, address: about.address) { by, reason, why in
+                this.eventLoop.execute { this.value.apply { $0.removed(by: by, reason: reason, why: why) } }
+            }
             apply { $0.start(peer: about) }
         } else {
             apply { $0.channelInactive() }
@@ -74,9 +78,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = unwrapInboundIn(data)
         apply { [self] machine in
-            let naming = machine.state == .naming
-            if naming { door = server.doors.door(for: line) }
-            return machine.lineRead(door.decode(line, naming: naming))
+            let stage: DecodeStage =
+                machine.expectsPassword ? .password : machine.state == .naming ? .naming : .live
+            // The first line picks the door (a password line is not a first line).
+            if stage == .naming { door = server.doors.door(for: line) }
+            return machine.lineRead(door.decode(line, stage: stage))
         }
     }
 
@@ -130,7 +136,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .catchingUp, .joining, .live:
             named = true
             server.joined(connection)
-        case .greeting, .naming, .quitting, .closed:
+        case .greeting, .naming, .identifying, .quitting, .closed:
             break
         }
     }
@@ -255,7 +261,23 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             // A watcher leaving empties no room.
             if isMember { server.memberLeft() }
+        case .logIn(let name, let password):
+            logIn(name, password: password, channel: channel)
+        case .register(let name, let password, let invite):
+            let (accounts, peer) = (server.core.accounts, machine.peer)
+            let logger = server.logger
+            let done = server.passwordPool.runIfActive(eventLoop: channel.eventLoop) {
+                let result = accounts.register(name: name, password: password, invite: invite, peer: peer)
+                if case .success = result { logger.notice("\(name) registered their name from \(peer.address)") }
+                return result
+            }
+            whenRead(done, or: .failure(.accountsUnavailable("the server is stopping")), channel: channel) {
+                $0.registrationDone($1)
+            }
+        case .moderate(let moderation):
+            moderate(moderation, channel: channel)
         case .closed(let reason):
+            server.registry.forget(connection)
             nameTimer?.cancel()
             stallTimer?.cancel()
             server.closed(connection, peer, reason)
@@ -291,6 +313,74 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
         let empty = CatchUp(room: room, events: [], gap: nil, resumeAfter: resumeAfter)
         whenRead(read, or: empty, channel: channel) { $0.caughtUp($1) }
+    }
+
+    /// Checks a name (and its password) on the password pool; logs failures, never the password.
+    private func logIn(_ name: String, password: String?, channel: any Channel) {
+        let (accounts, peer, logger) = (server.core.accounts, machine.peer, server.logger)
+        let checked = server.passwordPool.runIfActive(eventLoop: channel.eventLoop) {
+            let outcome = accounts.login(name: name, password: password, peer: peer, now: Self.seconds())
+            switch outcome {
+            case .refused(.wrongPassword):
+                logger.warning(
+                    "wrong password for \(name) from \(peer.address) (\(accounts.throttle.totalFailures) since start)")
+            case .refused(.tooManyAttempts(let seconds)):
+                logger.warning("login for \(name) from \(peer.address) refused: backing off \(Int(seconds)) s")
+            case .banned:
+                logger.notice("\(name) from \(peer.address) refused: banned")
+            case .account(let account, _):
+                logger.info("\(account) logged in from \(peer.address)")
+            default:
+                break
+            }
+            return outcome
+        }
+        whenRead(checked, or: .refused(.accountsUnavailable("the server is stopping")), channel: channel) {
+            $0.loginChecked($1)
+        }
+    }
+
+    /// Carries out an operator's act: the ban or mute stored, its event committed, then whoever
+    /// it puts out told and closed.
+    private func moderate(_ moderation: Moderation, channel: any Channel) {
+        let (core, registry, logger) = (server.core, server.registry, server.logger)
+        let by = moderation.event.user
+        let stored = server.passwordPool.runIfActive(eventLoop: channel.eventLoop) { () -> Failure? in
+            switch moderation.change {
+            case .none:
+                return nil
+            case .impose(let kind, let name, let address, let seconds, let reason):
+                let result = core.accounts.impose(
+                    kind, name: name, address: address, seconds: seconds, reason: reason, by: by)
+                if case .failure(let failure) = result { return failure }
+                return nil
+            case .lift(let kind, let name, let address):
+                if case .failure(let failure) = core.accounts.lift(kind, name: name, address: address) {
+                    return failure
+                }
+                return nil
+            }
+        }
+        let this = bound(channel)
+        whenRead(stored, or: .accountsUnavailable("the server is stopping"), channel: channel) { machine, failure in
+            if let failure { return machine.moderationDone(failure) }
+            logger.notice(
+                "\(by) \(moderation.event.kind.rawValue) \(moderation.event.target ?? "?"): \(moderation.event.text)")
+            this.value.recordAll([moderation.event], channel: channel) { machine, failure in
+                if let failure { return machine.moderationDone(.notStored(failure.message)) }
+                if let removal = moderation.removes {
+                    let why = moderation.event.text
+                    if let name = removal.name, let connection = core.directory.connection(of: name) {
+                        registry.putOut(connection, by: by, reason: removal.reason, why: why)
+                    }
+                    if let address = removal.address {
+                        registry.putOut(address: address, by: by, reason: removal.reason, why: why)
+                    }
+                }
+                return machine.moderationDone(nil)
+            }
+            return []
+        }
     }
 
     /// Feeds what `read` read (or `fallback`, logged, when it failed) to the state machine.

@@ -2,6 +2,7 @@ import ChatCore
 import ChatModel
 import Logging
 import NIOCore
+import NIOPosix
 
 /// What a connection's handler works with: the core, the fan-out (`RoomHub`), the doors of its port and the
 /// server's settings. A server has one; a test can make its own, without sockets.
@@ -11,6 +12,11 @@ struct ConnectionServices: Sendable {
     let doors: DoorSet
     let configuration: ServerConfiguration
     let logger: Logger
+    /// Where passwords are hashed and checked: a few threads of their own, so that a flood of
+    /// logins delays logins, not catch-ups and history.
+    let passwordPool: NIOThreadPool
+    /// Every open connection, for operators who put someone out.
+    let registry: ConnectionRegistry
     /// A member left the server (its name is free; `core.directory.count` tells who is left).
     let memberLeft: @Sendable () -> Void
     /// The connection is over.

@@ -81,6 +81,16 @@ public struct ServerConfiguration: Sendable {
     public var maxRoomsPerMember = 20
     /// Stop (cleanly, the session closed) once the last member has left.
     public var exitWhenEmpty = false
+    /// Who may register a name in chat (`/register`).
+    public var registration = Registration.closed
+    /// Only registered names may join.
+    public var requireAccount = false
+    /// Take passwords over connections that are neither TLS nor loopback (they travel in clear).
+    public var allowPlaintextPasswords = false
+    /// How new passwords are hashed (tests use a low cost).
+    public var passwordHasher = PasswordHasher.standard
+    /// Threads that hash and check passwords: at most this many at once (scrypt takes 32 MiB each).
+    public var passwordThreads = 2
 
     /// The limits `Admission` applies.
     var admissionLimits: Admission.Limits {

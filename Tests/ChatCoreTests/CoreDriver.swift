@@ -160,6 +160,15 @@ final class CoreDriver {
             core.directory.remove(connection, named: name)
         case .closed(let reason):
             closed = reason
+        case .logIn(let name, let password):
+            let outcome = core.accounts.login(name: name, password: password, peer: machine.peer, now: 0)
+            await apply { $0.loginChecked(outcome) }
+        case .register(let name, let password, let invite):
+            let result = core.accounts.register(name: name, password: password, invite: invite, peer: machine.peer)
+            await apply { $0.registrationDone(result) }
+        case .moderate(let moderation):
+            let failure = await commitAll([moderation.event])
+            await apply { $0.moderationDone(failure.map { .notStored($0.message) }) }
         }
     }
 

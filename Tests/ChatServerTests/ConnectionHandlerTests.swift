@@ -39,7 +39,8 @@ final class HandlerHarness: Sendable {
         services = ConnectionServices(
             core: core, hub: hub,
             doors: DoorSet([JSONDoor(maxMessageBytes: 4096), PlainDoor(maxMessageBytes: 4096)]),
-            configuration: configuration, logger: Logger(label: "test"), memberLeft: {},
+            configuration: configuration, logger: Logger(label: "test"), passwordPool: .singleton,
+            registry: ConnectionRegistry(), memberLeft: {},
             closed: { _, _, reason in endings.withLockedValue { $0.append(reason) } })
         channel = NIOAsyncTestingChannel(loop: loop)
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()

@@ -10,10 +10,20 @@ protocol Door: Sendable {
     var format: WireFormat { get }
     /// Whether `line`, a newcomer's line, is spoken in this door's language.
     func accepts(_ line: ByteBufferView) -> Bool
-    /// What a line asks for; `naming` while the connection has not joined yet.
-    func decode(_ line: InboundLine, naming: Bool) -> DoorInput
+    /// What a line asks for, at `stage` of the connection.
+    func decode(_ line: InboundLine, stage: DecodeStage) -> DoorInput
     /// Appends `reply`'s lines to `buffer` (nothing, for a reply this door does not say).
     func encode(_ reply: Reply, into buffer: inout ByteBuffer)
+}
+
+/// Where a connection is, for reading its next line.
+enum DecodeStage: Sendable, Equatable {
+    /// Not joined yet: the line names the newcomer.
+    case naming
+    /// A registered name was given: the line is its password.
+    case password
+    /// Joined.
+    case live
 }
 
 /// The doors of one port, in the order they are asked; the last one takes every other line.

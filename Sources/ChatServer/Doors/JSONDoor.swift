@@ -14,7 +14,8 @@ struct JSONDoor: Door {
         line.first == UInt8(ascii: "{") && line.dropFirst().first == UInt8(ascii: "\"")
     }
 
-    func decode(_ line: InboundLine, naming: Bool) -> DoorInput {
+    func decode(_ line: InboundLine, stage: DecodeStage) -> DoorInput {
+        let naming = stage != .live
         guard case .line(let buffer) = line else {
             guard case .overlong(let count) = line else { return .nothing }
             return .rejected(naming ? .nameTooLong : .lineTooLong(bytes: count, limit: maxMessageBytes))
@@ -27,12 +28,13 @@ struct JSONDoor: Door {
             return error.code == .unsupportedProtocol ? .fatal(failure) : .rejected(failure)
         }
         switch message {
-        case .hello(let name, let resumeAfter, let history, let watch, let rooms, let privateAfter, let token):
+        case .hello(
+            let name, let resumeAfter, let history, let watch, let rooms, let privateAfter, let token, let password):
             return .request(
                 .join(
                     JoinRequest(
                         name: name, resumeAfter: resumeAfter, history: history, watch: watch, rooms: rooms,
-                        privateAfter: privateAfter, token: token)))
+                        privateAfter: privateAfter, token: token, password: password)))
         case .say(let text, let room): return .request(.say(TextSanitizer.clean(text), room: room))
         case .me(let text, let room): return .request(.act(TextSanitizer.clean(text), room: room))
         case .who(let room): return .request(.who(room: room))
@@ -44,6 +46,14 @@ struct JSONDoor: Door {
         case .msg(let to, let text): return .request(.privateMessage(to: to, text: TextSanitizer.clean(text)))
         case .nick(let name): return .request(.rename(name))
         case .quit: return .request(.quit)
+        case .register(let password, let invite): return .request(.register(password: password, invite: invite))
+        case .kick(let name, let reason): return .request(.kick(name: name, reason: TextSanitizer.clean(reason)))
+        case .ban(let target, let seconds, let reason):
+            return .request(.ban(target: target, seconds: seconds, reason: TextSanitizer.clean(reason)))
+        case .unban(let target): return .request(.unban(target: target))
+        case .mute(let name, let seconds, let reason):
+            return .request(.mute(name: name, seconds: seconds, reason: TextSanitizer.clean(reason)))
+        case .unmute(let name): return .request(.unmute(name: name))
         }
     }
 
@@ -89,6 +99,19 @@ struct JSONDoor: Door {
             break
         case .shutdown(let message):
             buffer.writeLine(ServerMessage.shutdown(message: message ?? "the server is shutting down").json)
+        case .passwordNeeded(let name):
+            buffer.writeLine(
+                ServerMessage.error(
+                    code: .passwordRequired, message: "\(name) is a registered name: send hello with its password"
+                ).json)
+        case .registered(let name):
+            buffer.writeLine(ServerMessage.registered(name: name).json)
+        case .removed(let by, let reason, let why):
+            buffer.writeLine(
+                ServerMessage.error(
+                    code: reason == .banned ? .banned : .kicked,
+                    message: PlainTexts.removed(by: by, reason: reason, why: why)
+                ).json)
         }
     }
 
@@ -110,6 +133,21 @@ struct JSONDoor: Door {
         case .noSuchName: return .noSuchName
         case .nameTaken, .nameLooksLike: return .nameTaken
         case .usage: return .malformed
+        case .wrongPassword: return .wrongPassword
+        case .tooManyAttempts: return .tooManyAttempts
+        case .noSuchAccount: return .noSuchAccount
+        case .accountRequired: return .accountRequired
+        case .plaintextPassword: return .plaintextPassword
+        case .banned: return .banned
+        case .muted: return .muted
+        case .notOperator: return .notOperator
+        case .registrationClosed: return .registrationClosed
+        case .inviteNeeded: return .inviteNeeded
+        case .badInvite: return .badInvite
+        case .passwordTooShort: return .passwordTooShort
+        case .nameRegistered: return .nameRegistered
+        case .alreadyRegistered: return .alreadyRegistered
+        case .accountsUnavailable: return .accountsUnavailable
         }
     }
 
@@ -118,6 +156,9 @@ struct JSONDoor: Door {
         case .nameReserved(let name):
             return "the name \(name) is reserved\(PlainTexts.reservedBecause(name)); send another hello"
         case .noNameInTime: return "no usable hello in time; goodbye"
+        case .wrongPassword(let name): return "wrong password for \(name)"
+        case .tooManyAttempts(let seconds):
+            return "too many wrong passwords; try again in \(Int(seconds.rounded(.up))) s"
         default: return PlainTexts.words(failure)
         }
     }

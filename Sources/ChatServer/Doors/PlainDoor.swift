@@ -11,7 +11,8 @@ struct PlainDoor: Door {
 
     func accepts(_ line: ByteBufferView) -> Bool { true }
 
-    func decode(_ line: InboundLine, naming: Bool) -> DoorInput {
+    func decode(_ line: InboundLine, stage: DecodeStage) -> DoorInput {
+        let naming = stage != .live
         guard case .line(let buffer) = line else {
             guard case .overlong(let count) = line else { return .nothing }
             return .rejected(naming ? .nameTooLong : .lineTooLong(bytes: count, limit: maxMessageBytes))
@@ -19,6 +20,12 @@ struct PlainDoor: Door {
         let text = TextSanitizer.clean(bytes: buffer.readableBytesView)
         let trimmed = text.trimmingWhitespace
         let isQuit = PlainTexts.quitCommands.contains(trimmed.lowercased())
+        if stage == .password {
+            // As typed, but for the line's end: a password may have spaces at either end.
+            let password = String(decoding: buffer.readableBytesView, as: UTF8.self)
+            return .request(
+                isQuit ? .quit : .password(password.hasSuffix("\r") ? String(password.dropLast()) : password))
+        }
         if naming { return .request(isQuit ? .quit : .join(JoinRequest(name: text))) }
         if trimmed.isEmpty { return .nothing }
         guard trimmed.hasPrefix("/") || trimmed.hasPrefix("{") else { return .request(.say(text)) }
@@ -41,10 +48,44 @@ struct PlainDoor: Door {
             let parts = argument?.split(separator: " ", maxSplits: 1) ?? []
             guard parts.count == 2 else { return .rejected(.usage("/msg NAME TEXT")) }
             return .request(.privateMessage(to: String(parts[0]), text: String(parts[1])))
+        case "/register":
+            let parts = argument?.split(separator: " ").map(String.init) ?? []
+            guard (1...2).contains(parts.count) else { return .rejected(.usage("/register PASSWORD [INVITE]")) }
+            return .request(.register(password: parts[0], invite: parts.count == 2 ? parts[1] : nil))
+        case "/kick":
+            guard let (target, _, reason) = Self.moderation(argument, timed: false) else {
+                return .rejected(.usage("/kick NAME [REASON]"))
+            }
+            return .request(.kick(name: target, reason: reason))
+        case "/ban", "/mute":
+            guard let (target, seconds, reason) = Self.moderation(argument, timed: true) else {
+                return .rejected(
+                    .usage("\(command) \(command == "/ban" ? "NAME|ADDRESS" : "NAME") [DURATION] [REASON]"))
+            }
+            if command == "/ban" { return .request(.ban(target: target, seconds: seconds, reason: reason)) }
+            return .request(.mute(name: target, seconds: seconds, reason: reason))
+        case "/unban":
+            return argument.map { DoorInput.request(.unban(target: $0)) } ?? .rejected(.usage("/unban NAME|ADDRESS"))
+        case "/unmute":
+            return argument.map { DoorInput.request(.unmute(name: $0)) } ?? .rejected(.usage("/unmute NAME"))
         default:
             if trimmed.hasPrefix("{") { return .request(.say(text)) }
             return .rejected(.unknownCommand(command))
         }
+    }
+
+    /// `NAME [DURATION] [REASON]`: the target, the seconds (when `timed` and a duration follows the
+    /// name: `30m`, `2h`, `7d`), and the reason.
+    private static func moderation(_ argument: String?, timed: Bool) -> (String, Int?, String)? {
+        guard let words = argument?.split(separator: " ", maxSplits: 2).map(String.init), let target = words.first
+        else { return nil }
+        var rest = Array(words.dropFirst())
+        var seconds: Int?
+        if timed, let first = rest.first, let parsed = DurationWords.seconds(first) {
+            seconds = parsed
+            rest.removeFirst()
+        }
+        return (target, seconds, rest.joined(separator: " "))
     }
 
     func encode(_ reply: Reply, into buffer: inout ByteBuffer) {
@@ -86,6 +127,12 @@ struct PlainDoor: Door {
             buffer.writeLine(PlainTexts.goodbye)
         case .shutdown(let message):
             buffer.writeLine(message.map { "*** \($0). Goodbye!" } ?? PlainTexts.shutdown)
+        case .passwordNeeded(let name):
+            buffer.writeLine(PlainTexts.passwordNeeded(name))
+        case .registered(let name):
+            buffer.writeLine(PlainTexts.registered(name))
+        case .removed(let by, let reason, let why):
+            buffer.writeLine(PlainTexts.removed(by: by, reason: reason, why: why))
         }
     }
 }

@@ -68,7 +68,8 @@ enum PlainTexts {
         Commands: /who [ROOM] (who is here), /me ACTION (say what you do), /history [N] (recent events), \
         /join ROOM (enter or create a room; lines then go there), /switch ROOM, /part [ROOM] (leave a room), \
         /rooms (every room), /topic [TEXT] (show or set the topic), /msg NAME TEXT (private message), \
-        /nick NAME (new name), /quit or {quit} or {exit} (leave). Anything else is a message to the room.
+        /nick NAME (new name), /quit or {quit} or {exit} (leave). Anything else is a message to the room. \
+        \(accountHelp)
         """
 
     /// Who is in a room; the default room keeps the words of the one-room server.
@@ -129,6 +130,7 @@ enum PlainTexts {
 
     /// The words for a failure.
     static func words(_ failure: Failure) -> String {
+        if let words = accountWords(failure) { return words }
         switch failure {
         case .nameReserved(let name): return reserved(name)
         case .nameTooLong: return nameTooLong
@@ -157,6 +159,7 @@ enum PlainTexts {
         case .nameLooksLike(let name, let holder):
             return "error: the name \(lookalike(name, holder: holder)); you keep your name."
         case .usage(let usage): return "usage: \(usage)"
+        default: return "error: \(failure)"
         }
     }
 }

@@ -1,0 +1,228 @@
+import ChatModel
+import ChatStore
+
+/// Who may register a name.
+public enum Registration: String, Sendable, CaseIterable {
+    /// Only the operator, with `chat-server account add`.
+    case closed
+    /// Anyone with an invite token (`chat-server invite create`): `/register PASSWORD TOKEN`.
+    case invite
+    /// Anyone: `/register PASSWORD`.
+    case open
+}
+
+/// What a name and a password are worth.
+public enum LoginOutcome: Sendable, Equatable {
+    /// Not a registered name: joins as a guest.
+    case guest
+    /// The password is right: joins as `name` (the account's spelling) with `role`.
+    case account(name: String, role: AccountRole)
+    /// A registered name, and no password: ask for it.
+    case passwordNeeded(account: String)
+    /// Refused; the person is told why.
+    case refused(Failure)
+    /// Banned: told, and the connection closes.
+    case banned(Failure)
+}
+
+/// Registered names, their passwords, bans and mutes, for every door. `login` and `register`
+/// block (a database read, and scrypt's 0.1 s and 32 MiB): the server runs them on a small pool of
+/// their own, never on an event loop. Bans and mutes are kept in memory too, so the checks on
+/// every connect and message do not touch the database.
+public final class Accounts: Sendable {
+    /// The fewest characters a password may have.
+    public static let minPasswordLength = 8
+
+    public let registration: Registration
+    /// Guests are refused: only registered names may join.
+    public let requireAccount: Bool
+    /// Passwords are taken over connections that are neither TLS nor loopback.
+    public let allowPlaintextPasswords: Bool
+    /// Failed logins, backed off per address and per account.
+    public let throttle = LoginThrottle()
+    private let book: AccountBook?
+    private let hasher: PasswordHasher
+    private let sanctions: Locked<[Sanction]>
+    private let clock: @Sendable () -> Int64
+
+    /// - Parameters:
+    ///   - book: the accounts of the database; nil: no accounts (everyone is a guest).
+    ///   - clock: the time in milliseconds since 1970, for bans and mutes.
+    public init(
+        book: AccountBook?, hasher: PasswordHasher = .standard, registration: Registration = .closed,
+        requireAccount: Bool = false, allowPlaintextPasswords: Bool = false,
+        clock: @escaping @Sendable () -> Int64 = currentTimeMillis
+    ) throws(StoreError) {
+        self.book = book
+        self.hasher = hasher
+        self.registration = registration
+        self.requireAccount = requireAccount
+        self.allowPlaintextPasswords = allowPlaintextPasswords
+        self.clock = clock
+        sanctions = Locked(try book?.sanctions(activeAtMillis: clock()) ?? [])
+    }
+
+    /// No accounts: everyone is a guest (tests of the core that need none).
+    public static let none = try! Accounts(book: nil)
+
+    /// Whether a password may be sent on a connection from `peer`.
+    public func mayCarryPassword(_ peer: Peer) -> Bool { peer.keepsSecrets || allowPlaintextPasswords }
+
+    // MARK: Checks in memory (any thread)
+
+    /// The ban that keeps out the name `name` (by skeleton) or the address, if any.
+    public func ban(name: String? = nil, address: String?) -> Sanction? {
+        let now = clock()
+        let skeleton = name.map(NameRules.skeleton)
+        return sanctions.withLock { sanctions in
+            sanctions.first {
+                $0.kind == .ban && $0.isActive(atMillis: now)
+                    && ((skeleton != nil && $0.nameSkeleton == skeleton) || (address != nil && $0.address == address))
+            }
+        }
+    }
+
+    /// The mute on `name`, if any.
+    public func mute(of name: String) -> Sanction? {
+        let now = clock()
+        let skeleton = NameRules.skeleton(name)
+        return sanctions.withLock { sanctions in
+            sanctions.first { $0.kind == .mute && $0.isActive(atMillis: now) && $0.nameSkeleton == skeleton }
+        }
+    }
+
+    /// The outcome of a login that needs no lookup (no accounts at all, no password, guests
+    /// welcome, no ban): a guest. Nil when `login` must run.
+    public func outcomeWithoutLookup(name: String, password: String?, peer: Peer) -> LoginOutcome? {
+        guard book == nil, password == nil, !requireAccount, ban(name: name, address: peer.address) == nil else {
+            return nil
+        }
+        return .guest
+    }
+
+    // MARK: Blocking work (off the event loops)
+
+    /// Checks `name` and `password` from `peer`. `now`: monotonic seconds, for the back-off.
+    public func login(name: String, password: String?, peer: Peer, now: Double) -> LoginOutcome {
+        if let ban = ban(name: name, address: peer.address) { return .banned(.banned(Self.words(ban))) }
+        let account: Account?
+        do {
+            account = try book?.account(skeleton: NameRules.skeleton(name))
+        } catch {
+            return .refused(.accountsUnavailable(error.message))
+        }
+        guard let account else {
+            if password != nil { return .refused(.noSuchAccount(name)) }
+            return requireAccount ? .refused(.accountRequired) : .guest
+        }
+        guard let password else { return .passwordNeeded(account: account.name) }
+        guard mayCarryPassword(peer) else { return .refused(.plaintextPassword) }
+        let wait = throttle.wait(address: peer.address, account: account.skeleton, now: now)
+        if wait > 0 { return .refused(.tooManyAttempts(seconds: wait)) }
+        guard PasswordHasher.verify(password, against: account.passwordHash) else {
+            throttle.failed(address: peer.address, account: account.skeleton, now: now)
+            return .refused(.wrongPassword(account.name))
+        }
+        throttle.succeeded(address: peer.address, account: account.skeleton)
+        try? book?.noteLogin(skeleton: account.skeleton, atMillis: clock())
+        if hasher.needsRehash(account.passwordHash), let stronger = try? hasher.hash(password) {
+            _ = try? book?.setPasswordHash(stronger, skeleton: account.skeleton)
+        }
+        return .account(name: account.name, role: account.role)
+    }
+
+    /// Registers the guest name `name` with `password` (and an invite token when registration
+    /// asks for one). The name as registered, or why not.
+    public func register(name: String, password: String, invite: String?, peer: Peer) -> Result<String, Failure> {
+        guard let book else { return .failure(.registrationClosed) }
+        guard mayCarryPassword(peer) else { return .failure(.plaintextPassword) }
+        guard password.count >= Self.minPasswordLength else {
+            return .failure(.passwordTooShort(minimum: Self.minPasswordLength))
+        }
+        let skeleton = NameRules.skeleton(name)
+        do {
+            if try book.account(skeleton: skeleton) != nil { return .failure(.nameRegistered(name)) }
+            switch registration {
+            case .closed:
+                return .failure(.registrationClosed)
+            case .invite:
+                guard let invite, !invite.isEmpty else { return .failure(.inviteNeeded) }
+                guard try book.redeemInvite(tokenHash: InviteToken.hash(invite), atMillis: clock()) else {
+                    return .failure(.badInvite)
+                }
+            case .open:
+                break
+            }
+            let hash: String
+            do {
+                hash = try hasher.hash(password)
+            } catch {
+                return .failure(.accountsUnavailable("cannot hash the password"))
+            }
+            try book.add(
+                Account(name: name, skeleton: skeleton, passwordHash: hash, role: .member, createdMillis: clock()))
+            return .success(name)
+        } catch {
+            return .failure(.accountsUnavailable(error.message))
+        }
+    }
+
+    /// Stores a ban or a mute by `by` and applies it at once: on a name (its skeleton) or an address,
+    /// for `seconds` (nil: until lifted).
+    public func impose(
+        _ kind: Sanction.Kind, name: String?, address: String?, seconds: Int?, reason: String, by: String
+    ) -> Result<Sanction, Failure> {
+        let now = clock()
+        var stored = Sanction(
+            kind: kind, nameSkeleton: name.map(NameRules.skeleton), address: address,
+            untilMillis: seconds.map { now + Int64($0) * 1000 }, reason: reason, by: by, createdMillis: now)
+        if let book {
+            do {
+                stored = try book.add(stored)
+            } catch {
+                return .failure(.accountsUnavailable(error.message))
+            }
+        }
+        sanctions.withLock { [stored] in $0.append(stored) }
+        return .success(stored)
+    }
+
+    /// Lifts the bans or mutes of `kind` on a name or an address; how many were lifted.
+    public func lift(_ kind: Sanction.Kind, name: String?, address: String?) -> Result<Int, Failure> {
+        let now = clock()
+        let skeleton = name.map(NameRules.skeleton)
+        if let book {
+            do {
+                _ = try book.lift(kind, nameSkeleton: skeleton, address: address, atMillis: now)
+            } catch {
+                return .failure(.accountsUnavailable(error.message))
+            }
+        }
+        let lifted = sanctions.withLock { sanctions in
+            let before = sanctions.count
+            sanctions.removeAll {
+                $0.kind == kind && $0.isActive(atMillis: now)
+                    && ((skeleton != nil && $0.nameSkeleton == skeleton) || (address != nil && $0.address == address))
+            }
+            return before - sanctions.count
+        }
+        return .success(lifted)
+    }
+
+    /// How long a sanction lasts and why, for the person under it.
+    static func words(_ sanction: Sanction) -> SanctionWords {
+        SanctionWords(untilMillis: sanction.untilMillis, reason: sanction.reason)
+    }
+}
+
+/// A ban's or a mute's end and reason, as the person under it is told.
+public struct SanctionWords: Sendable, Equatable {
+    /// Nil: until an operator lifts it.
+    public var untilMillis: Int64?
+    public var reason: String
+
+    public init(untilMillis: Int64?, reason: String) {
+        self.untilMillis = untilMillis
+        self.reason = reason
+    }
+}
