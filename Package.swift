@@ -134,7 +134,7 @@ let package = Package(
         .target(
             name: "ChatTestSupport",
             dependencies: [
-                "ChatServer", "ChatStore", "ChatProtocol", "ChatModel",
+                "ChatServer", "ChatCore", "ChatStore", "ChatProtocol", "ChatModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

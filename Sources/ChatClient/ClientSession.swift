@@ -341,7 +341,7 @@ public final class ClientSession: Sendable {
                     case .shutdown(let message):
                         announcedShutdown = RoomClosing.isFinal(message) ? .final : .server
                         await output(.shutdown(message))
-                    case .welcome: break
+                    case .welcome, .ping, .pong: break
                     }
                 }
                 await reader.interrupted(session: self)

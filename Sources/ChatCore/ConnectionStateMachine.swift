@@ -735,6 +735,8 @@ public struct ConnectionStateMachine {
     private mutating func ask(_ request: Request, from member: Member) -> [ConnectionAction] {
         var member = member
         switch request {
+        case .ping:
+            return [.send(.pong)]
         case .join, .password:
             return [.send(.error(.alreadyJoined))]
         case .register where member.watching:
@@ -940,7 +942,7 @@ public struct ConnectionStateMachine {
             let target = directory.person(typed) ?? NameRules.normalize(typed)
             let change = Moderation.Change.lift(.mute, name: target, address: nil)
             return moderate(change, .unmute, target: target, text: "", removing: nil, by: member)
-        case .switchTo, .join, .quit, .password:
+        case .switchTo, .join, .quit, .password, .ping:
             return []
         }
     }
@@ -981,6 +983,18 @@ public struct ConnectionStateMachine {
         guard case .live(let member, waiting: .moderating) = state else { return [] }
         state = .live(member, waiting: nil)
         return (failure.map { [.send(.error($0))] } ?? []) + resume()
+    }
+
+    /// Nothing came from the member for `seconds` (the idle timer of a door that can ping): past
+    /// half of `CoreConfiguration.idleSeconds` it is pinged; past all of it, closed as lost.
+    public mutating func idle(for seconds: Double) -> [ConnectionAction] {
+        let limit = configuration.idleSeconds
+        guard limit > 0, case .live = state, stopping == nil else { return [] }
+        if seconds >= limit {
+            stopping = .connectionLost
+            return [.close]
+        }
+        return seconds >= limit / 2 ? [.send(.ping)] : []
     }
 
     /// An operator put this connection out (`reason`: kicked or banned): it is told, and closes;

@@ -26,6 +26,9 @@ public struct CoreConfiguration: Sendable {
     /// in a loop is refused before it fills the server.
     public var roomCreationsPerSecond = 0.2
     public var roomCreationBurst = 5
+    /// A member of a door that can ping (the structured one) from whom nothing came for half
+    /// this many seconds is pinged; for all of it, its connection is closed as lost. 0: never.
+    public var idleSeconds = 300.0
     /// The most events `history` sends.
     public static let maxHistory = 1000
 

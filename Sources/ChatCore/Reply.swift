@@ -40,6 +40,10 @@ public enum Reply: Sendable, Equatable {
     case registered(name: String)
     /// An operator put the member out of the server (kicked or banned); the connection closes.
     case removed(by: String, reason: LeaveReason, why: String)
+    /// Are you there? (Doors that can ask: the structured one.)
+    case ping
+    /// The answer to the member's ping.
+    case pong
 }
 
 /// Events read from the record for one member.

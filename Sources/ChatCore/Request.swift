@@ -47,6 +47,8 @@ public enum Request: Sendable, Equatable {
     case mute(name: String, seconds: Int?, reason: String)
     /// Operators: give `name` its voice back.
     case unmute(name: String)
+    /// Are you there? Answered with `Reply.pong`.
+    case ping
     // An extension point, not implemented yet: search(String), a read on the thread pool like
     // `history`: one more case here, one more branch in `ConnectionStateMachine.ask(_:from:)`,
     // and one more parse in each door.

@@ -165,11 +165,16 @@ public struct ChatConnection: ~Copyable {
     }
 
     /// The next message from the server; nil when the server closed the connection.
-    /// Lines that are not protocol messages are skipped.
+    /// Lines that are not protocol messages are skipped; the server's pings are answered here.
     public mutating func next() async throws -> ServerMessage? {
         while let input = try await iterator.next() {
             guard case .line(let buffer) = input else { continue }
-            if let message = try? ServerMessage.decode(buffer.readableBytesView) { return message }
+            guard let message = try? ServerMessage.decode(buffer.readableBytesView) else { continue }
+            if message == .ping {
+                try await send(.pong)
+                continue
+            }
+            return message
         }
         return nil
     }

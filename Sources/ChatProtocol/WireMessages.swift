@@ -47,6 +47,10 @@ public enum ClientMessage: Sendable, Equatable {
     case mute(name: String, seconds: Int? = nil, reason: String = "")
     /// Operators: give someone their voice back.
     case unmute(name: String)
+    /// Are you there? The server answers `pong`.
+    case ping
+    /// The answer to the server's `ping`.
+    case pong
 
     /// One JSON line, without the newline.
     public var json: String {
@@ -124,6 +128,10 @@ public enum ClientMessage: Sendable, Equatable {
         case .unmute(let name):
             object.add("type", "unmute")
             object.add("name", name)
+        case .ping:
+            object.add("type", "ping")
+        case .pong:
+            object.add("type", "pong")
         }
         return object.string
     }
@@ -169,6 +177,8 @@ public enum ClientMessage: Sendable, Equatable {
                 name: try envelope.required(envelope.name, "name"), seconds: envelope.seconds,
                 reason: envelope.reason ?? "")
         case "unmute": return .unmute(name: try envelope.required(envelope.name, "name"))
+        case "ping": return .ping
+        case "pong": return .pong
         default: throw ProtocolError(code: .unknownType, message: "unknown message type \"\(envelope.type)\"")
         }
     }
@@ -208,6 +218,11 @@ public enum ServerMessage: Sendable, Equatable {
     case shutdown(message: String)
     /// The member's name is registered to it now.
     case registered(name: String)
+    /// Nothing came from the client for a while: answer `pong` (`ChatConnection` does), or be
+    /// closed once the idle timeout passes.
+    case ping
+    /// The answer to the client's `ping`.
+    case pong
 
     /// One JSON line, without the newline.
     public var json: String {
@@ -270,6 +285,10 @@ public enum ServerMessage: Sendable, Equatable {
         case .registered(let name):
             object.add("type", "registered")
             object.add("name", name)
+        case .ping:
+            object.add("type", "ping")
+        case .pong:
+            object.add("type", "pong")
         }
         return object.string
     }
@@ -325,6 +344,8 @@ public enum ServerMessage: Sendable, Equatable {
                 ? .notice(code: code, message: message) : .error(code: code, message: message)
         case "shutdown": return .shutdown(message: envelope.message ?? "")
         case "registered": return .registered(name: try envelope.required(envelope.name, "name"))
+        case "ping": return .ping
+        case "pong": return .pong
         default: throw ProtocolError(code: .unknownType, message: "unknown message type \"\(envelope.type)\"")
         }
     }

@@ -36,6 +36,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var channel: (any Channel)?
     private var peer: SocketAddress?
     private var nameTimer: Scheduled<Void>?
+    /// Pings idle members of a door that can ping (see `ConnectionStateMachine.idle(for:)`).
+    private var idleTimer: RepeatedTask?
+    /// When the last line came (monotonic seconds).
+    private var lastInput = ConnectionHandler.seconds()
     private var stallTimer: Scheduled<Void>?
     /// The write of the catch-up page sent last, until the next page is asked for.
     private var pageWritten: EventLoopFuture<Void>?
@@ -77,11 +81,15 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = unwrapInboundIn(data)
+        lastInput = Self.seconds()
         apply { [self] machine in
             let stage: DecodeStage =
                 machine.expectsPassword ? .password : machine.state == .naming ? .naming : .live
             // The first line picks the door (a password line is not a first line).
-            if stage == .naming { door = server.doors.door(for: line) }
+            if stage == .naming {
+                door = server.doors.door(for: line)
+                if door.pings, let channel { armIdleTimer(channel) }
+            }
             return machine.lineRead(door.decode(line, stage: stage))
         }
     }
@@ -278,6 +286,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             moderate(moderation, channel: channel)
         case .closed(let reason):
             server.registry.forget(connection)
+            idleTimer?.cancel()
             nameTimer?.cancel()
             stallTimer?.cancel()
             server.closed(connection, peer, reason)
@@ -313,6 +322,18 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
         let empty = CatchUp(room: room, events: [], gap: nil, resumeAfter: resumeAfter)
         whenRead(read, or: empty, channel: channel) { $0.caughtUp($1) }
+    }
+
+    /// Checks how long the member has been quiet, a quarter of the idle limit at a time.
+    private func armIdleTimer(_ channel: any Channel) {
+        let limit = server.core.configuration.idleSeconds
+        guard idleTimer == nil, limit > 0 else { return }
+        let this = bound(channel)
+        let every = TimeAmount.seconds(limit / 4)
+        idleTimer = channel.eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { _ in
+            let quiet = Self.seconds() - this.value.lastInput
+            this.value.apply { $0.idle(for: quiet) }
+        }
     }
 
     /// Checks a name (and its password) on the password pool; logs failures, never the password.

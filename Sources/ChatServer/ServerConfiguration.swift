@@ -81,6 +81,9 @@ public struct ServerConfiguration: Sendable {
     public var maxRoomsPerMember = 20
     /// Stop (cleanly, the session closed) once the last member has left.
     public var exitWhenEmpty = false
+    /// A structured-protocol member from whom nothing came for half this many seconds is pinged;
+    /// for all of it, closed as lost (0: never). Plain members are left to TCP keepalive.
+    public var idleTimeoutSeconds = 300.0
     /// Who may register a name in chat (`/register`).
     public var registration = Registration.closed
     /// Only registered names may join.
@@ -110,6 +113,7 @@ public struct ServerConfiguration: Sendable {
         core.defaultRoom = defaultRoom
         core.maxRooms = maxRooms
         core.maxRoomsPerMember = maxRoomsPerMember
+        core.idleSeconds = idleTimeoutSeconds
         return core
     }
 

@@ -70,7 +70,8 @@ public final class AccountBook: Sendable {
     }
     public func remove(skeleton: String) throws(StoreError) -> Bool { true }
     public func noteLogin(skeleton: String, atMillis: Int64) throws(StoreError) {}
-    public func addInvite(tokenHash: String, uses: Int, expiresMillis: Int64?, createdMillis: Int64) throws(StoreError) {
+    public func addInvite(tokenHash: String, uses: Int, expiresMillis: Int64?, createdMillis: Int64) throws(StoreError)
+    {
         state.withLock { $0.invites[tokenHash] = (uses, expiresMillis) }
     }
     public func redeemInvite(tokenHash: String, atMillis: Int64) throws(StoreError) -> Bool {

@@ -1,3 +1,4 @@
+import ChatCore
 import ChatModel
 import ChatServer
 import ChatStore
@@ -9,6 +10,7 @@ extension ServerConfiguration {
     package static func testing(database: String) -> ServerConfiguration {
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, databasePath: database)
         configuration.nameTimeoutSeconds = 5
+        configuration.passwordHasher = .testing
         return configuration
     }
 }
@@ -60,6 +62,7 @@ package final class RunningServer: Sendable {
     ) async throws {
         var configuration = ServerConfiguration(host: "127.0.0.1", port: port, databasePath: database)
         configuration.nameTimeoutSeconds = 5
+        configuration.passwordHasher = .testing
         configure(&configuration)
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical
@@ -88,6 +91,19 @@ package func withRunningServer<T: Sendable>(
         try? await server.stop()
         throw error
     }
+}
+
+/// Registers `name` with `password` in `database` (as `chat-server account add` does), at the
+/// tests' low scrypt cost.
+package func addAccount(
+    _ name: String, password: String, role: AccountRole = .member, database: String
+) throws {
+    let book = try AccountBook(path: database)
+    defer { book.close() }
+    try book.add(
+        Account(
+            name: name, skeleton: NameRules.skeleton(name), passwordHash: try PasswordHasher.testing.hash(password),
+            role: role, createdMillis: currentTimeMillis()))
 }
 
 /// The events recorded in `database`, read as a tool would.

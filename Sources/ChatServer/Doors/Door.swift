@@ -8,6 +8,8 @@ import NIOCore
 protocol Door: Sendable {
     /// The encoding of committed events this door's members get (encoded once per batch).
     var format: WireFormat { get }
+    /// Whether its clients answer a ping (then idle members are pinged, and closed when silent).
+    var pings: Bool { get }
     /// Whether `line`, a newcomer's line, is spoken in this door's language.
     func accepts(_ line: ByteBufferView) -> Bool
     /// What a line asks for, at `stage` of the connection.

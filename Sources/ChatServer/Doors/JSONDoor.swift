@@ -9,6 +9,7 @@ struct JSONDoor: Door {
     /// The limit on a message's text, for the words of a line too long to carry any.
     let maxMessageBytes: Int
     var format: WireFormat { .json }
+    var pings: Bool { true }
 
     func accepts(_ line: ByteBufferView) -> Bool {
         line.first == UInt8(ascii: "{") && line.dropFirst().first == UInt8(ascii: "\"")
@@ -54,6 +55,9 @@ struct JSONDoor: Door {
         case .mute(let name, let seconds, let reason):
             return .request(.mute(name: name, seconds: seconds, reason: TextSanitizer.clean(reason)))
         case .unmute(let name): return .request(.unmute(name: name))
+        case .ping: return .request(.ping)
+        // Its arrival is what counts (the idle timer); nothing to do.
+        case .pong: return .nothing
         }
     }
 
@@ -106,6 +110,10 @@ struct JSONDoor: Door {
                 ).json)
         case .registered(let name):
             buffer.writeLine(ServerMessage.registered(name: name).json)
+        case .ping:
+            buffer.writeLine(ServerMessage.ping.json)
+        case .pong:
+            buffer.writeLine(ServerMessage.pong.json)
         case .removed(let by, let reason, let why):
             buffer.writeLine(
                 ServerMessage.error(

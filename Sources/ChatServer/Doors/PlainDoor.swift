@@ -8,6 +8,7 @@ struct PlainDoor: Door {
     /// The limit on a message's text, for the words of a line too long to carry any.
     let maxMessageBytes: Int
     var format: WireFormat { .plain }
+    var pings: Bool { false }
 
     func accepts(_ line: ByteBufferView) -> Bool { true }
 
@@ -133,6 +134,9 @@ struct PlainDoor: Door {
             buffer.writeLine(PlainTexts.registered(name))
         case .removed(let by, let reason, let why):
             buffer.writeLine(PlainTexts.removed(by: by, reason: reason, why: why))
+        case .ping, .pong:
+            // People with nc cannot answer; TCP keepalive finds their dead connections.
+            break
         }
     }
 }
