@@ -68,7 +68,7 @@ public final class LoginThrottle: Sendable {
     }
 
     /// The wait after `failures` wrong passwords in a row.
-    static func delay(after failures: Int) -> Double {
+    public static func delay(after failures: Int) -> Double {
         guard failures >= freeFailures else { return 0 }
         return min(maxWait, Double(1 << min(failures - freeFailures, 20)))
     }
