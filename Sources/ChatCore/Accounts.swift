@@ -131,6 +131,16 @@ public final class Accounts: Sendable {
         return .account(name: account.name, role: account.role)
     }
 
+    /// Whether names must be looked up (`isRegistered(_:)`) before a guest takes them.
+    public var hasAccounts: Bool { book != nil }
+
+    /// Whether `name` (by skeleton) is registered; a failed read counts as registered (refuse
+    /// rather than hand a name out). Blocks.
+    public func isRegistered(_ name: String) -> Bool {
+        guard let book else { return false }
+        return (try? book.account(skeleton: NameRules.skeleton(name))) != .some(nil)
+    }
+
     /// Registers the guest name `name` with `password` (and an invite token when registration
     /// asks for one). The name as registered, or why not.
     public func register(name: String, password: String, invite: String?, peer: Peer) -> Result<String, Failure> {

@@ -61,6 +61,9 @@ public enum ConnectionAction: Sendable, Equatable {
     /// Check a name and its password with `Accounts.login(name:password:peer:now:)` on the password
     /// pool: `loginChecked(_:)`.
     case logIn(name: String, password: String?)
+    /// Check with `Accounts.isRegistered(_:)` on the password pool whether a new name is someone's
+    /// account: `nameChecked(registered:)`.
+    case checkName(String)
     /// Register `name` with `Accounts.register(name:password:invite:peer:)` on the password pool:
     /// `registrationDone(_:)`.
     case register(name: String, password: String, invite: String?)

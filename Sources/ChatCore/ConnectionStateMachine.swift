@@ -51,6 +51,8 @@ public struct ConnectionStateMachine {
         case settingTopic(String)
         /// The member's name is being registered.
         case registering
+        /// A new name is being checked against the accounts (`/nick`).
+        case checkingName(String)
         /// An operator's act is being stored and carried out.
         case moderating
     }
@@ -903,12 +905,12 @@ public struct ConnectionStateMachine {
             return [.recordPart(event(.leave, by: member.name, in: room, reason: .part))]
         case .rename(let typed):
             let new = NameRules.normalize(typed)
-            guard directory.rename(connection, from: member.name, to: new) != nil else {
-                let holder = directory.person(new) ?? new
-                return [.send(.error(.taken(new, holder: holder)))]
+            // Another name (not another case of one's own) may be somebody's account: looked up first.
+            if accounts.hasAccounts, NameRules.skeleton(new) != NameRules.skeleton(member.name) {
+                state = .live(member, waiting: .checkingName(new))
+                return [.checkName(new)]
             }
-            state = .live(member, waiting: .renaming(new))
-            return [.recordRename(member.rooms.map { event(.rename, by: member.name, in: $0, text: new) })]
+            return rename(member, to: new)
         case .register(let password, let invite):
             state = .live(member, waiting: .registering)
             return [.register(name: member.name, password: password, invite: invite)]
@@ -945,6 +947,26 @@ public struct ConnectionStateMachine {
         case .switchTo, .join, .quit, .password, .ping:
             return []
         }
+    }
+
+    /// Takes the name `new` in the directory and stores the renames.
+    private mutating func rename(_ member: Member, to new: String) -> [ConnectionAction] {
+        guard directory.rename(connection, from: member.name, to: new) != nil else {
+            let holder = directory.person(new) ?? new
+            return [.send(.error(.taken(new, holder: holder)))]
+        }
+        state = .live(member, waiting: .renaming(new))
+        return [.recordRename(member.rooms.map { event(.rename, by: member.name, in: $0, text: new) })]
+    }
+
+    /// The name a `/nick` asked for was looked up: somebody's account is refused.
+    public mutating func nameChecked(registered: Bool) -> [ConnectionAction] {
+        guard case .live(let member, waiting: .checkingName(let new)) = state else { return [] }
+        state = .live(member, waiting: nil)
+        if registered { return [.send(.error(.nameRegistered(new)))] + resume() }
+        let actions = rename(member, to: new)
+        if case .live(_, waiting: nil) = state { return actions + resume() }
+        return actions
     }
 
     /// An operator's act: stored, recorded in the operator's current room, then carried out.

@@ -284,6 +284,12 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
         case .moderate(let moderation):
             moderate(moderation, channel: channel)
+        case .checkName(let name):
+            let accounts = server.core.accounts
+            let checked = server.passwordPool.runIfActive(eventLoop: channel.eventLoop) {
+                accounts.isRegistered(name)
+            }
+            whenRead(checked, or: true, channel: channel) { $0.nameChecked(registered: $1) }
         case .closed(let reason):
             server.registry.forget(connection)
             idleTimer?.cancel()

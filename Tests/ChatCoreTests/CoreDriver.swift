@@ -166,6 +166,9 @@ final class CoreDriver {
         case .register(let name, let password, let invite):
             let result = core.accounts.register(name: name, password: password, invite: invite, peer: machine.peer)
             await apply { $0.registrationDone(result) }
+        case .checkName(let name):
+            let registered = core.accounts.isRegistered(name)
+            await apply { $0.nameChecked(registered: registered) }
         case .moderate(let moderation):
             let failure = await commitAll([moderation.event])
             await apply { $0.moderationDone(failure.map { .notStored($0.message) }) }

@@ -61,6 +61,24 @@ struct AccountsTests {
         #expect(try recordedEvents(database).filter { $0.kind == .join }.isEmpty)
     }
 
+    @Test("/nick to a registered name, or a lookalike of it, is refused; the guest keeps its name")
+    func nickToRegistered() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let database = dir.file("chat.sqlite")
+        try addAccount("alice", password: Self.password, database: database)
+        try await withServer(database: database) { server in
+            let mallory = try await TestClient.join(port: server.port, as: "mallory")
+            for typed in ["alice", "\u{0430}lice"] {
+                try await mallory.send("/nick \(typed)")
+                try await mallory.expect { $0 == "error: \(typed) is registered already (or a name that looks like it)." }
+            }
+            try await mallory.send("/nick mal")
+            try await mallory.expect { $0 == "mallory is now known as mal" }
+        }
+        #expect(try recordedEvents(database).filter { $0.kind == .rename }.map(\.text) == ["mal"])
+    }
+
     @Test("JSON door: password_required, wrong_password, then the welcome; the hello may come again")
     func jsonLogin() async throws {
         let dir = TemporaryDirectory()
