@@ -47,6 +47,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// channel) waits its turn, so the actions of one event never interleave with another's.
     private var executing = false
     private var deferred: [(inout ConnectionStateMachine) -> [ConnectionAction]] = []
+    /// Lines read while a name is being checked: how to read them (a password, another name, a
+    /// message) is known only once the check is done. At most one read's worth: no read is asked
+    /// for meanwhile.
+    private var heldLines: [InboundLine] = []
 
     /// The connection is TLS (its port's pipeline decrypts before this handler).
     private let encrypted: Bool
@@ -80,9 +84,17 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let line = unwrapInboundIn(data)
         lastInput = Self.seconds()
+        read(unwrapInboundIn(data))
+    }
+
+    /// Decodes `line` for where the connection is, and feeds it to the state machine.
+    private func read(_ line: InboundLine) {
         apply { [self] machine in
+            if machine.state.isIdentifying {
+                heldLines.append(line)
+                return []
+            }
             let stage: DecodeStage =
                 machine.expectsPassword ? .password : machine.state == .naming ? .naming : .live
             // The first line picks the door (a password line is not a first line).
@@ -136,6 +148,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             if !named { noteNamed() }
         }
         executing = false
+        // The check of a name is over: the lines that waited for it are read.
+        while !heldLines.isEmpty, !machine.state.isIdentifying, !executing {
+            read(heldLines.removeFirst())
+        }
     }
 
     /// Tells the server once the connection is named (no longer a newcomer, for `Admission`).

@@ -41,6 +41,20 @@ struct AccountsTests {
         }
     }
 
+    @Test("a name and its password in one write (a script, a paste): the password is read as one")
+    func nameAndPasswordTogether() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let database = dir.file("chat.sqlite")
+        try addAccount("alice", password: Self.password, database: database)
+        try await withServer(database: database) { server in
+            let alice = try await TestClient.connect(port: server.port)
+            try await alice.send(bytes: Array("alice\n\(Self.password)\nhello\n".utf8))
+            try await alice.expect { $0.hasPrefix("Hello alice!") }
+            try await alice.expect { $0 == "alice: hello" }
+        }
+    }
+
     @Test("a guest can never take a registered name, not by a lookalike, not while its holder is away")
     func lookalikesAskThePassword() async throws {
         let dir = TemporaryDirectory()
