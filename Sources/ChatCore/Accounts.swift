@@ -43,6 +43,11 @@ public final class Accounts: Sendable {
     private let book: AccountBook?
     private let hasher: PasswordHasher
     private let sanctions: Locked<[Sanction]>
+    /// Registrations per address (not loopback) in the current hour: each costs a password hash,
+    /// so one address may not keep the password threads busy with them.
+    private let registrations = Locked([String: (count: Int, since: Int64)]())
+    /// Registrations one address may make an hour.
+    public static let registrationsPerHour = 5
     private let clock: @Sendable () -> Int64
 
     /// - Parameters:
@@ -152,6 +157,11 @@ public final class Accounts: Sendable {
         let skeleton = NameRules.skeleton(name)
         do {
             if try book.account(skeleton: skeleton) != nil { return .failure(.nameRegistered(name)) }
+            // Loopback is exempt, as from the per-address connection limit: behind a local proxy
+            // everyone is loopback.
+            if !peer.isLoopback, registration != .closed, let wait = registrationWait(peer.address) {
+                return .failure(.registeringTooFast(seconds: wait))
+            }
             switch registration {
             case .closed:
                 return .failure(.registrationClosed)
@@ -174,6 +184,22 @@ public final class Accounts: Sendable {
             return .success(name)
         } catch {
             return .failure(.accountsUnavailable(error.message))
+        }
+    }
+
+    /// Counts a registration from `address`; the seconds to wait when it is one too many this hour.
+    private func registrationWait(_ address: String) -> Double? {
+        let now = clock()
+        return registrations.withLock { counts in
+            var entry = counts[address] ?? (0, now)
+            if now - entry.since >= 3_600_000 { entry = (0, now) }
+            guard entry.count < Self.registrationsPerHour else {
+                return Double(entry.since + 3_600_000 - now) / 1000
+            }
+            entry.count += 1
+            counts[address] = entry
+            if counts.count > 10_000 { counts = counts.filter { now - $0.value.since < 3_600_000 } }
+            return nil
         }
     }
 

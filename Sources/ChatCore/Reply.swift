@@ -182,6 +182,8 @@ public enum Failure: Sendable, Equatable {
     case inviteNeeded
     /// The invite token is unknown, used up or expired.
     case badInvite
+    /// Too many registrations from this address this hour: wait `seconds`.
+    case registeringTooFast(seconds: Double)
     /// The password is shorter than `minimum` characters.
     case passwordTooShort(minimum: Int)
     /// The name is already registered (by someone else, or a lookalike of it).

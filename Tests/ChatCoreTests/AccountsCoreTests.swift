@@ -125,4 +125,31 @@ struct AccountsCoreTests {
         #expect(restarted.ban(name: "eve", address: nil) != nil)
         #expect(restarted.ban(name: "mallory", address: nil) == nil)
     }
+
+    @Test("registrations from one address: 5 an hour, then refused with the wait; loopback is exempt")
+    func registrationsPerAddress() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let accounts = try Accounts(
+            book: AccountBook(path: dir.file("chat.sqlite")), hasher: .testing, registration: .open)
+        for index in 0..<Accounts.registrationsPerHour {
+            #expect(
+                accounts.register(name: "user\(index)", password: Self.password, invite: nil, peer: Self.tls)
+                    == .success("user\(index)"))
+        }
+        guard
+            case .failure(.registeringTooFast(let seconds)) = accounts.register(
+                name: "one-more", password: Self.password, invite: nil, peer: Self.tls)
+        else {
+            Issue.record("the sixth registration from one address in an hour is refused")
+            return
+        }
+        #expect(seconds > 3500 && seconds <= 3600)
+        #expect(
+            accounts.register(name: "local", password: Self.password, invite: nil, peer: Self.local)
+                == .success("local"))
+        #expect(
+            accounts.register(name: "plain", password: Self.password, invite: nil, peer: Self.network)
+                == .failure(.plaintextPassword))
+    }
 }

@@ -42,6 +42,9 @@ extension PlainTexts {
             return "error: registration is closed on this server; ask an operator (chat-server account add)."
         case .inviteNeeded: return "error: registering needs an invite: /register PASSWORD INVITE"
         case .badInvite: return "error: that invite is unknown, used up or expired."
+        case .registeringTooFast(let seconds):
+            return
+                "error: too many names registered from your address this hour; try again in \(Int(seconds.rounded(.up) / 60) + 1) min."
         case .passwordTooShort(let minimum): return "error: a password needs at least \(minimum) characters."
         case .nameRegistered(let name): return "error: \(name) is registered already (or a name that looks like it)."
         case .alreadyRegistered(let name): return "error: \(name) is registered already: it is yours."

@@ -142,7 +142,7 @@ struct JSONDoor: Door {
         case .nameTaken, .nameLooksLike: return .nameTaken
         case .usage: return .malformed
         case .wrongPassword: return .wrongPassword
-        case .tooManyAttempts: return .tooManyAttempts
+        case .tooManyAttempts, .registeringTooFast: return .tooManyAttempts
         case .noSuchAccount: return .noSuchAccount
         case .accountRequired: return .accountRequired
         case .plaintextPassword: return .plaintextPassword
