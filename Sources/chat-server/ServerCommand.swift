@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatCore
 import ChatModel
 import ChatProtocol
 import ChatServer
@@ -113,6 +114,20 @@ public struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Stop (cleanly, the session closed) once the last member has left.")
     var exitWhenEmpty = false
 
+    @Option(help: "Who may register a name in chat: closed (chat-server account add only), invite or open.")
+    var registration = Registration.closed
+
+    @Flag(help: "Admit registered names only: guests are refused.")
+    var requireAccount = false
+
+    @Flag(help: "Take passwords over connections that are neither TLS nor loopback (they travel in clear).")
+    var allowPlaintextPasswords = false
+
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds before a JSON client that neither sends nor answers a ping is closed (0: never).")
+    var idleTimeout = 300.0
+
     public init() {}
 
     public func validate() throws {
@@ -127,6 +142,7 @@ public struct ServerCommand: AsyncParsableCommand {
         guard maxClientsPerAddress >= 1, (maxUnjoined ?? 1) >= 1 else {
             throw ValidationError("--max-clients-per-address and --max-unjoined must be at least 1")
         }
+        guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more seconds") }
         guard nameTimeout > 0 else { throw ValidationError("--name-timeout must be more than 0 seconds") }
         guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be more than 0 seconds") }
         guard history >= 0, maxClients > 0, maxMessageBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
@@ -162,6 +178,10 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.maxRooms = maxRooms
         configuration.maxRoomsPerMember = maxRoomsPerMember
         configuration.exitWhenEmpty = exitWhenEmpty
+        configuration.registration = registration
+        configuration.requireAccount = requireAccount
+        configuration.allowPlaintextPasswords = allowPlaintextPasswords
+        configuration.idleTimeoutSeconds = idleTimeout
 
         // Under load the writer thread keeps a core busy committing; connections on every core
         // as well would make the two take turns (measured in BENCHMARKS.md).
@@ -193,6 +213,7 @@ public struct ServerCommand: AsyncParsableCommand {
 }
 
 extension EventStore.Durability: ExpressibleByArgument {}
+extension Registration: ExpressibleByArgument {}
 
 /// `--log-level`: swift-log's levels, by their names.
 enum LogLevel: String, CaseIterable, ExpressibleByArgument {
