@@ -647,7 +647,9 @@ public struct ConnectionStateMachine {
             }
             return actions
         }
-        if nameTimedOut || inputClosed {
+        // The name timer fired meanwhile, or already had (a silent newcomer's default name was
+        // refused): no more tries.
+        if nameTimedOut || inputClosed || !nameTimerArmed {
             nameTimerArmed = false
             pendingJoin = nil
             if inputClosed {
