@@ -152,4 +152,43 @@ struct AccountsCoreTests {
             accounts.register(name: "plain", password: Self.password, invite: nil, peer: Self.network)
                 == .failure(.plaintextPassword))
     }
+
+    @Test("the state machine: a name is checked while lines wait; a password is asked; refusals go back to naming")
+    func identifying() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let accounts = try Accounts(book: AccountBook(path: dir.file("chat.sqlite")))
+        var machine = ConnectionStateMachine(
+            connection: 1, directory: ChatDirectory(), session: 1, configuration: CoreConfiguration(),
+            accounts: accounts
+        ) { 0 }
+        _ = machine.start(peer: Self.local)
+        #expect(machine.lineRead(.request(.join(JoinRequest(name: "alice")))) == [.logIn(name: "alice", password: nil)])
+        #expect(machine.state == .identifying(name: "alice"))
+        #expect(machine.lineRead(.request(.say("early"))) == [])
+        #expect(machine.readComplete() == [])
+        let asked = machine.loginChecked(.passwordNeeded(account: "alice"))
+        // The line that came early is handled in order: not a password line, so it is refused.
+        #expect(asked == [.send(.passwordNeeded(name: "alice")), .send(.error(.joinFirst)), .read])
+        #expect(machine.expectsPassword)
+        #expect(machine.lineRead(.request(.password("secret"))) == [.logIn(name: "alice", password: "secret")])
+        #expect(
+            machine.loginChecked(.refused(.wrongPassword("alice"))) == [.send(.error(.wrongPassword("alice"))), .read])
+        #expect(!machine.expectsPassword && machine.state == .naming)
+        // The name timer fires during a check: the refusal that follows closes the connection.
+        _ = machine.lineRead(.request(.join(JoinRequest(name: "alice", password: "again"))))
+        #expect(machine.nameTimerFired() == [])
+        #expect(
+            machine.loginChecked(.refused(.wrongPassword("alice")))
+                == [.send(.error(.wrongPassword("alice"))), .send(.error(.noNameInTime)), .close])
+        // A banned name is told and closed.
+        var banned = ConnectionStateMachine(
+            connection: 2, directory: ChatDirectory(), session: 1, configuration: CoreConfiguration(),
+            accounts: accounts
+        ) { 0 }
+        _ = banned.start(peer: Self.local)
+        _ = banned.lineRead(.request(.join(JoinRequest(name: "mallory"))))
+        let words = SanctionWords(untilMillis: nil, reason: "spam")
+        #expect(banned.loginChecked(.banned(.banned(words))) == [.cancelNameTimer, .finish(.error(.banned(words)))])
+    }
 }
