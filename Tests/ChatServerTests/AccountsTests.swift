@@ -14,13 +14,23 @@ import Testing
 struct AccountsTests {
     static let password = "correct horse battery"
 
-    @Test("plain door: a registered name is asked its password; a wrong one is refused, the right one joins")
-    func plainLogin() async throws {
+    /// Runs a server (`configure`d) on a database where `alice` is registered with `password`.
+    func withAlice(
+        _ configure: (inout ServerConfiguration) -> Void = { _ in },
+        _ body: @Sendable (ChatServer, _ database: String) async throws -> Void
+    ) async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let database = dir.file("chat.sqlite")
         try addAccount("alice", password: Self.password, database: database)
-        try await withServer(database: database) { server in
+        var configuration = ServerConfiguration.testing(database: database)
+        configure(&configuration)
+        try await withServer(configuration) { try await body($0, database) }
+    }
+
+    @Test("plain door: a registered name is asked its password; a wrong one is refused, the right one joins")
+    func plainLogin() async throws {
+        try await withAlice { server, _ in
             let bob = try await TestClient.join(port: server.port, as: "bob")
             let alice = try await TestClient.connect(port: server.port)
             try await alice.send("alice")
@@ -43,11 +53,7 @@ struct AccountsTests {
 
     @Test("a name and its password in one write (a script, a paste): the password is read as one")
     func nameAndPasswordTogether() async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let database = dir.file("chat.sqlite")
-        try addAccount("alice", password: Self.password, database: database)
-        try await withServer(database: database) { server in
+        try await withAlice { server, database in
             let alice = try await TestClient.connect(port: server.port)
             try await alice.send(bytes: Array("alice\n\(Self.password)\nhello\n".utf8))
             try await alice.expect { $0.hasPrefix("Hello alice!") }
@@ -57,11 +63,7 @@ struct AccountsTests {
 
     @Test("a guest can never take a registered name, not by a lookalike, not while its holder is away")
     func lookalikesAskThePassword() async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let database = dir.file("chat.sqlite")
-        try addAccount("alice", password: Self.password, database: database)
-        try await withServer(database: database) { server in
+        try await withAlice { server, _ in
             for typed in ["alice", "ALICE", "\u{0430}lice", "ali\u{200B}ce", "ａｌｉｃｅ"] {
                 let guest = try await TestClient.connect(port: server.port)
                 try await guest.send(typed)
@@ -71,35 +73,29 @@ struct AccountsTests {
                 try await guest.send("{quit}")
                 _ = try await guest.expectClosed()
             }
+            #expect(try recordedEvents(database).filter { $0.kind == .join }.isEmpty)
         }
-        #expect(try recordedEvents(database).filter { $0.kind == .join }.isEmpty)
     }
 
     @Test("/nick to a registered name, or a lookalike of it, is refused; the guest keeps its name")
     func nickToRegistered() async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let database = dir.file("chat.sqlite")
-        try addAccount("alice", password: Self.password, database: database)
-        try await withServer(database: database) { server in
+        try await withAlice { server, _ in
             let mallory = try await TestClient.join(port: server.port, as: "mallory")
             for typed in ["alice", "\u{0430}lice"] {
                 try await mallory.send("/nick \(typed)")
-                try await mallory.expect { $0 == "error: \(typed) is registered already (or a name that looks like it)." }
+                try await mallory.expect {
+                    $0 == "error: \(typed) is registered already (or a name that looks like it)."
+                }
             }
             try await mallory.send("/nick mal")
             try await mallory.expect { $0 == "mallory is now known as mal" }
+            #expect(try recordedEvents(database).filter { $0.kind == .rename }.map(\.text) == ["mal"])
         }
-        #expect(try recordedEvents(database).filter { $0.kind == .rename }.map(\.text) == ["mal"])
     }
 
     @Test("JSON door: password_required, wrong_password, then the welcome; the hello may come again")
     func jsonLogin() async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let database = dir.file("chat.sqlite")
-        try addAccount("alice", password: Self.password, database: database)
-        try await withServer(database: database) { server in
+        try await withAlice { server, _ in
             let client = try await TestClient.connect(port: server.port)
             try await client.send(ClientMessage.hello(name: "alice").json)
             try await client.expect { $0.contains(#""code":"password_required""#) }
@@ -116,11 +112,7 @@ struct AccountsTests {
 
     @Test("wrong passwords back off: after three, the next waits; a right one after the wait still works")
     func backOff() async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let database = dir.file("chat.sqlite")
-        try addAccount("alice", password: Self.password, database: database)
-        try await withServer(database: database) { server in
+        try await withAlice { server, database in
             let client = try await TestClient.connect(port: server.port)
             for _ in 0..<3 {
                 try await client.send(ClientMessage.hello(name: "alice", password: "wrong one").json)
@@ -202,13 +194,7 @@ struct AccountsTests {
 
     @Test("--require-account: a guest is refused in both doors; a registered name joins")
     func requireAccount() async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let database = dir.file("chat.sqlite")
-        try addAccount("alice", password: Self.password, database: database)
-        var configuration = ServerConfiguration.testing(database: database)
-        configuration.requireAccount = true
-        try await withServer(configuration) { server in
+        try await withAlice({ $0.requireAccount = true }) { server, _ in
             let guest = try await TestClient.connect(port: server.port)
             try await guest.send("mallory")
             try await guest.expect { $0.hasPrefix("error: this server is for registered names only") }
