@@ -63,7 +63,7 @@ struct AccountsTests {
 
     @Test("a guest can never take a registered name, not by a lookalike, not while its holder is away")
     func lookalikesAskThePassword() async throws {
-        try await withAlice { server, _ in
+        try await withAlice { server, database in
             for typed in ["alice", "ALICE", "\u{0430}lice", "ali\u{200B}ce", "ａｌｉｃｅ"] {
                 let guest = try await TestClient.connect(port: server.port)
                 try await guest.send(typed)
@@ -79,7 +79,7 @@ struct AccountsTests {
 
     @Test("/nick to a registered name, or a lookalike of it, is refused; the guest keeps its name")
     func nickToRegistered() async throws {
-        try await withAlice { server, _ in
+        try await withAlice { server, database in
             let mallory = try await TestClient.join(port: server.port, as: "mallory")
             for typed in ["alice", "\u{0430}lice"] {
                 try await mallory.send("/nick \(typed)")
