@@ -53,7 +53,7 @@ struct AccountsTests {
 
     @Test("a name and its password in one write (a script, a paste): the password is read as one")
     func nameAndPasswordTogether() async throws {
-        try await withAlice { server, database in
+        try await withAlice { server, _ in
             let alice = try await TestClient.connect(port: server.port)
             try await alice.send(bytes: Array("alice\n\(Self.password)\nhello\n".utf8))
             try await alice.expect { $0.hasPrefix("Hello alice!") }
@@ -112,7 +112,7 @@ struct AccountsTests {
 
     @Test("wrong passwords back off: after three, the next waits; a right one after the wait still works")
     func backOff() async throws {
-        try await withAlice { server, database in
+        try await withAlice { server, _ in
             let client = try await TestClient.connect(port: server.port)
             for _ in 0..<3 {
                 try await client.send(ClientMessage.hello(name: "alice", password: "wrong one").json)
