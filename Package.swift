@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "chat-server",
             dependencies: [
-                "ChatServer", "ChatStore", "ChatProtocol", "ChatModel",
+                "ChatServer", "ChatCore", "ChatStore", "ChatProtocol", "ChatModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
