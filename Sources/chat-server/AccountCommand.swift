@@ -85,16 +85,17 @@ struct AccountCommand: ParsableCommand {
                     throw CommandFailure(
                         existing.name == cleaned.name
                             ? "the name \(cleaned.name) is already registered"
-                            : "the name \(cleaned.name) is already registered (as \(existing.name), which looks the same)")
+                            : "the name \(cleaned.name) is already registered (as \(existing.name), which looks the same)"
+                    )
                 }
                 let password = try PasswordInput.read(for: cleaned.name, fromStdin: passwordStdin, confirm: true)
                 let hash = try PasswordInput.hasher.hash(password)
-                do throws(StoreError) {
+                do {
                     try book.add(
                         Account(
                             name: cleaned.name, skeleton: skeleton, passwordHash: hash,
                             role: isOperator ? .operator : .member, createdMillis: currentTimeMillis()))
-                } catch where error.kind == .alreadyRegistered {
+                } catch let error as StoreError where error.kind == .alreadyRegistered {
                     throw CommandFailure(error.message)
                 }
                 if cleaned.name != name {

@@ -61,7 +61,7 @@ struct InviteCommand: ParsableCommand {
                 try book.addInvite(
                     tokenHash: InviteToken.hash(token), uses: uses, expiresMillis: now + duration, createdMillis: now)
                 print(token)
-                fflush(stdout)
+                fflush(nil)
                 let times = uses == 1 ? "once" : "\(uses) times"
                 FileHandle.standardError.write(
                     Data(

@@ -180,7 +180,8 @@ struct AccountCLITests {
         for taken in ["alice", "ALICE", "\u{0430}lice"] {
             let refused = try await Self.chatServer(["account", "add", taken, "--db", db], input: Self.password + "\n")
             #expect(refused.status == 1, "\(taken)")
-            #expect(refused.errors.hasPrefix("chat-server: the name \(taken) is already registered"), "\(refused.errors)")
+            #expect(
+                refused.errors.hasPrefix("chat-server: the name \(taken) is already registered"), "\(refused.errors)")
             #expect(refused.output.isEmpty)
         }
         for command in [["op"], ["deop"], ["remove"], ["passwd", "--password-stdin"]] {

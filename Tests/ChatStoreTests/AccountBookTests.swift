@@ -57,7 +57,8 @@ struct AccountBookTests {
         // The role is checked by the schema too.
         #expect(throws: (any Error).self) {
             try RawDatabase(directory.database).execute(
-                "INSERT INTO accounts (name, skeleton, password_hash, role, created_ms) VALUES ('x', 'x', 'h', 'god', 1)")
+                "INSERT INTO accounts (name, skeleton, password_hash, role, created_ms) VALUES ('x', 'x', 'h', 'god', 1)"
+            )
         }
 
         book.close()
@@ -74,14 +75,16 @@ struct AccountBookTests {
 
         #expect(try book.redeemInvite(tokenHash: "once", atMillis: 5_000))
         #expect(try !book.redeemInvite(tokenHash: "once", atMillis: 5_000))
-        #expect(try (0..<4).map { _ in try book.redeemInvite(tokenHash: "thrice", atMillis: 9_999_999) } == [
-            true, true, true, false,
-        ])
+        #expect(
+            try (0..<4).map { _ in try book.redeemInvite(tokenHash: "thrice", atMillis: 9_999_999) } == [
+                true, true, true, false,
+            ])
         #expect(try book.redeemInvite(tokenHash: "short", atMillis: 1_999))
         #expect(try !book.redeemInvite(tokenHash: "short", atMillis: 2_000))  // expired at 2 000
         #expect(try !book.redeemInvite(tokenHash: "unknown", atMillis: 1_000))
-        #expect(storeError { try book.addInvite(tokenHash: "none", uses: 0, expiresMillis: nil, createdMillis: 1) }?
-            .kind == .invalidArgument)
+        #expect(
+            storeError { try book.addInvite(tokenHash: "none", uses: 0, expiresMillis: nil, createdMillis: 1) }?
+                .kind == .invalidArgument)
     }
 
     @Test func sanctionsAreActiveUntilTheyEndOrAreLifted() throws {
@@ -110,12 +113,14 @@ struct AccountBookTests {
         #expect(try book.lift(.ban, nameSkeleton: "mallory", address: "192.0.2.7", atMillis: 40_000) == 0)
         // A lifted one keeps its record, ended at the lift.
         let raw = try RawDatabase(directory.database, flags: SQLITE_OPEN_READONLY)
-        #expect(try raw.rows("SELECT until_ms, reason, by FROM sanctions ORDER BY id") == [
-            ["20000", "spam", "alice"], ["30000", "", "alice"], ["10000", "", "alice"],
-        ])
+        #expect(
+            try raw.rows("SELECT until_ms, reason, by FROM sanctions ORDER BY id") == [
+                ["20000", "spam", "alice"], ["30000", "", "alice"], ["10000", "", "alice"],
+            ])
 
-        #expect(storeError { _ = try book.add(Sanction(kind: .ban, by: "alice", createdMillis: 1)) }?.kind
-            == .invalidArgument)
+        #expect(
+            storeError { _ = try book.add(Sanction(kind: .ban, by: "alice", createdMillis: 1)) }?.kind
+                == .invalidArgument)
         #expect(
             storeError { _ = try book.add(Sanction(kind: .mute, address: "192.0.2.7", by: "a", createdMillis: 1)) }?
                 .kind == .invalidArgument)
@@ -173,6 +178,7 @@ struct AccountBookTests {
         // A file of another program, or from a newer chatroom, is refused.
         let newer = directory.file("newer.sqlite")
         try RawDatabase(newer, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE).execute("PRAGMA user_version = 99")
-        #expect(storeError { _ = try AccountBook(path: newer) }?.kind == .newerSchema(found: 99, supported: Schema.version))
+        #expect(
+            storeError { _ = try AccountBook(path: newer) }?.kind == .newerSchema(found: 99, supported: Schema.version))
     }
 }

@@ -240,7 +240,9 @@ import Testing
             ])
         #expect(try view.value("SELECT recipient FROM event_log WHERE id = 3") == "bob")
 
-        let ndjson = try runChatReplay(["export", "--all", "--include-private", "--format", "ndjson", "--database", path])
+        let ndjson = try runChatReplay([
+            "export", "--all", "--include-private", "--format", "ndjson", "--database", path,
+        ])
         #expect(ndjson.status == 0, "\(ndjson.stderr)")
         let objects = try ndjson.stdout.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
