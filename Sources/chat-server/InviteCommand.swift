@@ -22,7 +22,7 @@ struct InviteCommand: ParsableCommand {
         @Option(parsing: .unconditional, help: "How many registrations the token allows.")
         var uses = 1
 
-        @Option(help: "How long it is good for: a number and s, m, h or d (30m, 12h, 7d).")
+        @Option(parsing: .unconditional, help: "How long it is good for: a number and s, m, h or d (30m, 12h, 7d).")
         var expires = "7d"
 
         @OptionGroup var options: DatabaseOption
