@@ -169,6 +169,52 @@ struct AccountCLITests {
         #expect(noUses.status != 0 && noUses.errors.contains("--uses must be at least 1"), "\(noUses.errors)")
     }
 
+    @Test("on a terminal the password is asked twice without echo, and must match")
+    func passwordFromTheTerminal() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        func run(_ arguments: [String], typing answers: [String]) async throws -> (Int32, String) {
+            let terminal = try PseudoTerminal()
+            let process = Process()
+            process.executableURL = ServerProcess.executable
+            process.arguments = arguments + ["--db", db]
+            process.environment = ProcessInfo.processInfo.environment.merging(["CHATROOM_TEST_SCRYPT_LOGN": "8"]) {
+                $1
+            }
+            let handle = FileHandle(fileDescriptor: terminal.slave, closeOnDealloc: false)
+            process.standardInput = handle
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            close(terminal.slave)
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let screen = ByteCollector(descriptor: terminal.master)
+            for (index, answer) in answers.enumerated() {
+                let prompt = index == 0 ? "Password for " : "Again: "
+                try await screen.waitFor(prompt) { $0.contains(prompt) }
+                terminal.type(answer + "\r")
+            }
+            try await eventually(within: 20, "the exit; screen: \(screen.text)") { !process.isRunning }
+            try await eventually(within: 5, "the end of the output") { screen.finished || !screen.text.isEmpty }
+            return (process.terminationStatus, screen.text)
+        }
+        let (added, screen) = try await run(["account", "add", "dave"], typing: [Self.password, Self.password])
+        #expect(added == 0, "\(screen)")
+        #expect(screen.contains("Password for dave: ") && screen.contains("Again: "), "\(screen)")
+        #expect(screen.contains("account dave added"), "\(screen)")
+        #expect(!screen.contains(Self.password), "the password was echoed: \(screen)")
+        let (mismatch, other) = try await run(
+            ["account", "passwd", "dave"], typing: [Self.password, "not the same one"])
+        #expect(mismatch == 1)
+        #expect(other.contains("the passwords do not match") && !other.contains("not the same"), "\(other)")
+        let book = try AccountBook(path: db)
+        defer { book.close() }
+        #expect(
+            PasswordHasher.verify(Self.password, against: try #require(try book.account(skeleton: "dave")).passwordHash)
+        )
+    }
+
     @Test("clear errors: a taken name (a lookalike too), an unknown account, a short password, reserved")
     func errors() async throws {
         let dir = TemporaryDirectory()
