@@ -6,7 +6,8 @@ import ChatModel
 ///      "time":"2026-11-22T10:01:02.123Z","session":1,"connection":3}
 ///
 /// `connection` is left out when unknown, `reason` appears on leaves only, `recipient` on private
-/// messages only (their `room` is empty).
+/// messages only (their `room` is empty), `target` on moderation events only (kick, ban, unban,
+/// mute, unmute: whom it was done to).
 public enum EventJSON {
     /// The event as one JSON object, keys in a fixed order.
     public static func encode(_ event: Event) -> String {
@@ -46,6 +47,10 @@ public enum EventJSON {
             out.append(contentsOf: #","recipient":"#.utf8)
             JSONString.append(recipient, to: &out)
         }
+        if let target = event.target {
+            out.append(contentsOf: #","target":"#.utf8)
+            JSONString.append(target, to: &out)
+        }
         out.append(UInt8(ascii: "}"))
     }
 
@@ -70,6 +75,7 @@ public enum EventJSON {
         var connection: Int64?
         var reason: LeaveReason?
         var recipient: String?
+        var target: String?
 
         var event: Event {
             get throws(ProtocolError) {
@@ -79,7 +85,7 @@ public enum EventJSON {
                 return Event(
                     id: id, kind: kind, room: room ?? Room.defaultName, user: user, text: text ?? "",
                     timeMillis: millis, session: session ?? 0, connection: connection, reason: reason,
-                    recipient: recipient)
+                    recipient: recipient, target: target)
             }
         }
     }

@@ -19,8 +19,8 @@ final class BatchCommitter {
         lastTime = try database.integer("SELECT coalesce(max(time_ms), 0) FROM events")
         insert = try database.prepare(
             """
-            INSERT INTO events (session_id, room_id, kind, user, text, time_ms, connection, reason, recipient)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO events (session_id, room_id, kind, user, text, time_ms, connection, reason, recipient, target)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
     }
 
@@ -89,11 +89,12 @@ final class BatchCommitter {
         insert.bind(event.connection, at: 7)
         insert.bind(event.reason?.rawValue, at: 8)
         insert.bind(event.recipient, at: 9)
+        insert.bind(event.target, at: 10)
         try insert.step()
         return Event(
             id: database.lastInsertedRowID, kind: event.kind, room: event.room, user: event.user, text: event.text,
             timeMillis: time, session: session, connection: event.connection, reason: event.reason,
-            recipient: event.recipient)
+            recipient: event.recipient, target: event.target)
     }
 
     private func roomID(_ name: String) throws(StoreError) -> Int64 {

@@ -96,6 +96,9 @@ final class Database {
 
     var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    var changes: Int { Int(sqlite3_changes64(handle)) }
+
     func error(_ code: Int32, sql: String?) -> StoreError {
         StoreError.sqlite(code, db: handle, path: path, sql: sql)
     }

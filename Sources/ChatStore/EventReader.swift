@@ -24,7 +24,7 @@ public final class EventReader {
     }
 
     private static let columns = """
-        SELECT e.id, e.kind, r.name, e.user, e.text, e.time_ms, e.session_id, e.connection, e.reason, e.recipient
+        SELECT e.id, e.kind, r.name, e.user, e.text, e.time_ms, e.session_id, e.connection, e.reason, e.recipient, e.target
         FROM events e JOIN rooms r ON r.id = e.room_id
         """
 
@@ -251,6 +251,6 @@ public final class EventReader {
             id: stmt.int64(0), kind: EventKind(rawValue: stmt.string(1)) ?? .message, room: stmt.string(2),
             user: stmt.string(3), text: stmt.string(4), timeMillis: stmt.int64(5), session: stmt.int64(6),
             connection: stmt.optionalInt64(7), reason: stmt.optionalString(8).flatMap(LeaveReason.init(rawValue:)),
-            recipient: stmt.optionalString(9))
+            recipient: stmt.optionalString(9), target: stmt.optionalString(10))
     }
 }

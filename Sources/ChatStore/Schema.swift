@@ -51,12 +51,49 @@ enum Schema {
                    e.connection, e.reason, e.recipient
             FROM events e JOIN rooms r ON r.id = e.room_id JOIN sessions s ON s.id = e.session_id;
         """,
+        // 3: accounts, invites and sanctions (registered names, operators, bans and mutes), and the
+        // target of moderation events (kick, ban, unban, mute, unmute). Old rows keep a NULL target.
+        """
+        ALTER TABLE events ADD COLUMN target TEXT;
+        DROP VIEW event_log;
+        CREATE VIEW event_log AS
+            SELECT e.id, s.id AS session, nullif(r.name, '') AS room, e.kind, e.user, e.text,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', e.time_ms / 1000.0, 'unixepoch') AS time,
+                   e.connection, e.reason, e.recipient, e.target
+            FROM events e JOIN rooms r ON r.id = e.room_id JOIN sessions s ON s.id = e.session_id;
+        CREATE TABLE accounts (
+            name           TEXT NOT NULL,
+            skeleton       TEXT PRIMARY KEY,
+            password_hash  TEXT NOT NULL,
+            role           TEXT NOT NULL CHECK (role IN ('member', 'operator')),
+            created_ms     INTEGER NOT NULL,
+            last_login_ms  INTEGER
+        );
+        CREATE TABLE invites (
+            token_hash  TEXT PRIMARY KEY,
+            uses_left   INTEGER NOT NULL,
+            expires_ms  INTEGER,
+            created_ms  INTEGER NOT NULL
+        );
+        CREATE TABLE sanctions (
+            id             INTEGER PRIMARY KEY,
+            kind           TEXT NOT NULL CHECK (kind IN ('ban', 'mute')),
+            name_skeleton  TEXT,
+            address        TEXT,
+            until_ms       INTEGER,
+            reason         TEXT NOT NULL DEFAULT '',
+            by             TEXT NOT NULL,
+            created_ms     INTEGER NOT NULL
+        );
+        CREATE INDEX sanctions_by_name ON sanctions(name_skeleton) WHERE name_skeleton IS NOT NULL;
+        CREATE INDEX sanctions_by_address ON sanctions(address) WHERE address IS NOT NULL;
+        """,
     ]
 
     static var version: Int { migrations.count }
 
     /// The database's schema version; an error when a newer chatroom wrote it.
-    private static func versionNotNewer(_ db: Database) throws(StoreError) -> Int {
+    static func versionNotNewer(_ db: Database) throws(StoreError) -> Int {
         let found = Int(try db.integer("PRAGMA user_version"))
         guard found <= version else {
             throw StoreError(

@@ -17,6 +17,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         case busy
         case closed
         case notFound
+        /// An account of that name (or one that looks the same: same skeleton) is already registered.
+        case alreadyRegistered
+        /// A value the store cannot record (a sanction on nobody, a mute on an address).
+        case invalidArgument
         case sqlite(code: Int32)
     }
 

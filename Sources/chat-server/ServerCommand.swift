@@ -10,11 +10,11 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// `chat-server`: the command line over `ChatServer`.
+/// `chat-server serve` (the default subcommand: plain `chat-server`): the command line over `ChatServer`.
 public struct ServerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "chat-server",
-        abstract: "A chat room that records everything in SQLite.",
+        commandName: "serve",
+        abstract: "Run the chat server (the default: `chat-server` alone runs it).",
         discussion: """
             People chat with `nc HOST PORT` (plain text lines) or with chat-client. Every message, \
             join and leave is stored before anyone sees it. Ctrl+C or SIGTERM tells everyone and stops. \
@@ -32,7 +32,8 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "TCP port; 0 picks a free one.")
     var port = ServerConfiguration.defaultPort
 
-    @Option(help: "SQLite database file, created on first start.")
+    @Option(
+        name: [.customLong("database"), .customLong("db")], help: "SQLite database file, created on first start.")
     var database = EventStore.defaultPath
 
     @Option(parsing: .unconditional, help: "Events of history a newcomer gets; 0 turns it off.")

@@ -162,6 +162,97 @@ import Testing
     }
 }
 
+/// A database of schema version 2 (private messages, topics, renames) opened by this one: its
+/// events keep a NULL target, the accounts, invites and sanctions tables appear empty, and
+/// moderation events with a target follow, through the reader, the `event_log` view and exports.
+@Suite struct MigrationFromVersion2Tests {
+    /// Schema 2 as it shipped (the second entry of `Schema.migrations` at commit fad6c2c), copied.
+    static let version2Step = """
+        ALTER TABLE events ADD COLUMN recipient TEXT;
+        CREATE INDEX events_private_to ON events(recipient, id) WHERE recipient IS NOT NULL;
+        CREATE INDEX events_private_from ON events(user, id) WHERE recipient IS NOT NULL;
+        CREATE INDEX events_topics ON events(room_id, id) WHERE kind = 'topic';
+        DROP VIEW event_log;
+        CREATE VIEW event_log AS
+            SELECT e.id, s.id AS session, nullif(r.name, '') AS room, e.kind, e.user, e.text,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', e.time_ms / 1000.0, 'unixepoch') AS time,
+                   e.connection, e.reason, e.recipient
+            FROM events e JOIN rooms r ON r.id = e.room_id JOIN sessions s ON s.id = e.session_id;
+        """
+
+    /// Writes a version-2 file the way the previous release did: WAL, its schema, a clean session
+    /// with a room, a topic, a private message and a rename.
+    static func previousRelease(at path: String) throws {
+        let raw = try RawDatabase(path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        try raw.execute("PRAGMA journal_mode = WAL")
+        try raw.execute(
+            "BEGIN; " + MigrationTests.version1 + version2Step + " PRAGMA user_version = 2; COMMIT;")
+        try raw.execute(
+            """
+            INSERT INTO sessions (id, started_ms, ended_ms, state, host, port, version) VALUES
+                (1, 1764500000000, 1764500600000, 'clean', '127.0.0.1', 7070, '0.1.0');
+            INSERT INTO rooms (id, name) VALUES (1, 'main'), (2, 'dev'), (3, '');
+            INSERT INTO events (session_id, room_id, kind, user, text, time_ms, connection, reason, recipient) VALUES
+                (1, 1, 'join', 'alice', '', 1764500001000, 1, NULL, NULL),
+                (1, 2, 'topic', 'alice', 'deploys', 1764500002000, 1, NULL, NULL),
+                (1, 3, 'message', 'alice', 'psst', 1764500003000, 1, NULL, 'bob'),
+                (1, 1, 'rename', 'bob', 'robert', 1764500004000, 2, NULL, NULL),
+                (1, 1, 'leave', 'alice', '', 1764500005000, 1, 'quit', NULL);
+            """)
+    }
+
+    @Test func eventsKeepANullTargetAndModerationFollows() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.database
+        try Self.previousRelease(at: path)
+
+        let store = try EventStore(path: path)
+        let raw = try RawDatabase(path, flags: SQLITE_OPEN_READONLY)
+        #expect(try raw.value("PRAGMA user_version") == "3")
+        #expect(try raw.value("SELECT count(*) FROM events WHERE target IS NOT NULL") == "0")
+        #expect(try raw.value("SELECT count(*) FROM events WHERE recipient = 'bob'") == "1")
+        for table in ["accounts", "invites", "sanctions"] {
+            #expect(try raw.value("SELECT count(*) FROM \(table)") == "0", "\(table)")
+        }
+        let old = try store.read { try $0.events(EventFilter(includePrivate: true)) }
+        #expect(old.map(\.text) == ["", "deploys", "psst", "robert", ""])
+        #expect(old.allSatisfy { $0.target == nil })
+        #expect(old[2].recipient == "bob" && old[4].reason == .quit)
+
+        // Moderation after it: the target is stored, read back, in the view and in exports.
+        let writer = try store.startSession(host: "127.0.0.1", port: 7070, version: "test") { _ in }
+        let kick = try await writer.append(
+            NewEvent(kind: .kick, user: "alice", text: "flooding", connection: 1, target: "mallory"))
+        let ban = try await writer.append(
+            NewEvent(kind: .ban, user: "alice", text: "for 1 h", connection: 1, target: "192.0.2.7"))
+        let leave = try await writer.append(
+            NewEvent(kind: .leave, user: "mallory", connection: 3, reason: .kicked))
+        try store.close()
+        #expect(kick.target == "mallory" && ban.target == "192.0.2.7" && leave.target == nil)
+
+        let reader = try EventReader(path: path)
+        #expect(try reader.recent(limit: 3) == [kick, ban, leave])
+        #expect(try reader.recent(limit: 3).map(\.target) == ["mallory", "192.0.2.7", nil])
+        let view = try RawDatabase(path, flags: SQLITE_OPEN_READONLY)
+        #expect(
+            try view.rows("SELECT kind, user, target, recipient FROM event_log WHERE id > 5 ORDER BY id") == [
+                ["kick", "alice", "mallory", nil], ["ban", "alice", "192.0.2.7", nil], ["leave", "mallory", nil, nil],
+            ])
+        #expect(try view.value("SELECT recipient FROM event_log WHERE id = 3") == "bob")
+
+        let ndjson = try runChatReplay([
+            "export", "--all", "--include-private", "--format", "ndjson", "--database", path,
+        ])
+        #expect(ndjson.status == 0, "\(ndjson.stderr)")
+        let objects = try ndjson.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.count == 8)
+        #expect(objects.map { $0["target"] as? String } == [nil, nil, nil, nil, nil, "mallory", "192.0.2.7", nil])
+        #expect(objects[2]["recipient"] as? String == "bob")
+    }
+}
+
 /// Runs the built `chat-replay` (next to the test bundle), waiting at most 60 s.
 func runChatReplay(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
