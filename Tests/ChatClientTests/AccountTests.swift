@@ -176,6 +176,86 @@ struct AccountTests {
         }
     }
 
+    @Test("/register alone in a terminal: the new password twice, without echo; Ctrl+C at the login prompt leaves")
+    func terminalRegister() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        try await withRunningServer(database: db, Self.openRegistration) { server in
+            let alice = try TerminalClient(["--port", "\(server.port)", "--name", "alice"])
+            try await alice.waitForScreen("alice's prompt") { $0.cursorLine == "[#main] alice>" }
+            alice.type("/register\r")
+            try await alice.waitForScreen("the first prompt") { $0.cursorLine == "New password:" }
+            alice.type("sesame123\r")
+            try await alice.waitForScreen("the second prompt") { $0.cursorLine == "The same password again:" }
+            alice.type("sesame124\r")
+            try await alice.waitForLine(endingWith: "the two passwords differ: not registered (/register tries again)")
+            alice.type("/register\r")
+            try await alice.waitForScreen("the first prompt again") { $0.cursorLine == "New password:" }
+            alice.type("sesame123\r")
+            alice.type("sesame123\r")
+            try await alice.waitForScreen("the notice") { screen in
+                screen.lines.contains { $0.contains("the name alice is registered to you now") }
+            }
+            alice.type("\u{1B}[A")
+            try await alice.waitForScreen("the last line typed, recalled") {
+                $0.cursorLine == "[#main] alice> /register"
+            }
+            alice.type("\u{03}")
+            #expect(try await alice.exitStatus() == 0)
+            #expect(!alice.output.text.contains("sesame12"))
+
+            // Now the name is asked for its password; Ctrl+C there leaves quietly.
+            let again = try TerminalClient(["--port", "\(server.port)", "--name", "alice"])
+            try await again.waitForScreen("the password prompt") { $0.cursorLine == "Password for alice:" }
+            again.type("\u{03}")
+            #expect(try await again.exitStatus() == 0)
+        }
+    }
+
+    @Test("after /register the client logs in with the new password when it reconnects")
+    func registeredThenDropped() async throws {
+        let server = try HostileServer { connection in
+            guard let hello = connection.readFirstLine() else { return }
+            connection.welcome(name: "alice")
+            guard !hello.contains("password") else { return connection.readUntilQuit() }
+            // The second line recorded is the register; the answer says it worked.
+            if connection.readFirstLine() != nil { connection.send(#"{"type":"registered","name":"alice"}"#) }
+            connection.drain()
+        }
+        defer { server.stop() }
+        let alice = SessionHarness(port: server.port, name: "alice")
+        defer { alice.cancel() }
+        try await alice.waitFor("the welcome") { if case .joined = $0 { return true } else { return false } }
+        alice.send(.register(password: "sesame123"))
+        try await alice.waitFor("the notice") { output in
+            if case .serverNotice(let words) = output { return words.contains("registered to you now") }
+            return false
+        }
+        #expect(server.firstLines.count == 2)
+        #expect(server.firstLines.last == ClientMessage.register(password: "sesame123").json)
+        alice.session.dropConnection()
+        try await eventually(within: 15, "a hello with the password") { server.firstLines.count == 3 }
+        #expect(server.firstLines[2].contains(#""password":"sesame123""#))
+        #expect(try await alice.quit() == .quit)
+    }
+
+    @Test("kicked in a terminal: the server's words, status 1, no reconnection")
+    func kickedTerminal() async throws {
+        let server = try HostileServer { connection in
+            guard connection.readFirstLine() != nil else { return }
+            connection.welcome(name: "bob")
+            connection.send(
+                #"{"type":"error","code":"kicked","message":"*** root put you out of this server (spam). Goodbye!"}"#)
+        }
+        defer { server.stop() }
+        let bob = try TerminalClient(["--port", "\(server.port)", "--name", "bob"])
+        #expect(try await bob.exitStatus() == 1)
+        #expect(bob.output.text.contains("root put you out of this server (spam)"))
+        #expect(bob.output.text.contains("put out of the server by an operator; not reconnecting"))
+        #expect(server.connections == 1)
+    }
+
     @Test(
         "an operator's kick over JSON: the pipe client shows it, exits non-zero and does not come back",
         .disabled("needs the accounts-store merge: the stub AccountBook is in memory per instance"))
