@@ -121,7 +121,12 @@ public struct PipeClient: Sendable {
         } catch {
             gate?.end()
             if interrupted.withLockedValue({ $0 }) { return 0 }
-            FileHandle.standardError.write(Data("chat-client: \(ClientSession.describe(error))\n".utf8))
+            var words = ClientSession.describe(error)
+            if case ConnectionError.refused(.passwordRequired, _) = error {
+                words =
+                    "\(options.name) is a registered name and no password came (--password-stdin, or the input line after the server asks)"
+            }
+            FileHandle.standardError.write(Data("chat-client: \(words)\n".utf8))
             return 1
         }
     }

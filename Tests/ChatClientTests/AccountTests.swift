@@ -146,6 +146,11 @@ struct AccountTests {
             try await piped.output.waitFor("the message") { $0.contains("alice: the password went first\n") }
             try piped.closeInput()
             #expect(try await piped.exitStatus() == 0)
+            // No password at all: a clear word, status 1.
+            let none = try ClientProcess(["--port", "\(server.port)", "--name", "alice"])
+            try none.closeInput()
+            #expect(try await none.exitStatus() == 1)
+            #expect(none.errors.text.contains("alice is a registered name and no password came"), "\(none.errors.text)")
             let texts = try recordedEvents(db).map(\.text)
             #expect(!texts.contains { $0.contains("sesame123") || $0.contains("not the one") || $0 == "never sent" })
         }
