@@ -431,9 +431,12 @@ public final class ClientSession: Sendable {
                             .serverNotice(
                                 "the name \(name) is registered to you now: the client logs in with its password when it reconnects"
                             ))
-                    case .error(let code, let message):
-                        if code == .kicked || code == .banned { announcedShutdown = .removed(message) }
-                        await output(.serverError(message))
+                    case .error(let code, let message) where code == .kicked || code == .banned:
+                        // Put out: the server's own words (`*** root put you out ...`), not an error line.
+                        announcedShutdown = .removed(message)
+                        let words = message.hasPrefix("*** ") ? String(message.dropFirst(4)) : message
+                        await output(.serverNotice(words))
+                    case .error(_, let message): await output(.serverError(message))
                     case .shutdown(let message):
                         announcedShutdown = RoomClosing.isFinal(message) ? .final : .server
                         await output(.shutdown(message))

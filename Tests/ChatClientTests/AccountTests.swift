@@ -99,7 +99,8 @@ struct AccountTests {
         defer { server.stop() }
         let bob = try ClientProcess(["--port", "\(server.port)", "--name", "bob"])
         #expect(try await bob.exitStatus() == 1)
-        #expect(bob.output.text.contains("root put you out of this server (spam)"))
+        #expect(bob.output.text.contains("*** root put you out of this server (spam). Goodbye!\n"))
+        #expect(!bob.output.text.contains("error:"), "\(bob.output.text)")
         #expect(bob.errors.text.contains("put out of the server by an operator; not reconnecting"))
         #expect(!bob.output.text.contains("reconnect"), "\(bob.output.text)")
         #expect(server.connections == 1)
