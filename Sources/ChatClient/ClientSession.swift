@@ -25,11 +25,29 @@ public struct ClientOptions: Sendable {
     public var quitGrace = 2.0
     /// Called before each reconnection attempt (tests hold reconnection here).
     public var beforeReconnect: @Sendable () async -> Void = {}
+    /// Asked for the password of a registered name when the server wants it (never before): the
+    /// password, or nil to give up (the session then ends with the server's refusal). It is kept
+    /// in memory for reconnections, which log in again without asking.
+    public var askPassword: @Sendable (PasswordRequest) async -> String? = { _ in nil }
 
     public init(host: String = "127.0.0.1", port: Int = chatroomDefaultPort, name: String) {
         self.host = host
         self.port = port
         self.name = name
+    }
+}
+
+/// The server wants the password of a registered name.
+public struct PasswordRequest: Sendable, Equatable {
+    /// The name, as the hello gave it.
+    public var name: String
+    /// The server's words when it refused the last password (wrong, too many attempts); nil the
+    /// first time it asks.
+    public var refusal: String?
+
+    public init(name: String, refusal: String? = nil) {
+        self.name = name
+        self.refusal = refusal
     }
 }
 
@@ -43,6 +61,9 @@ public enum SessionEnd: Sendable, Equatable {
     case connectionLost
     /// The host of a `--serve` room left: the room is gone, so there is nothing to reconnect to.
     case roomClosed
+    /// An operator put us out (kicked or banned; `message` is the server's words): the client
+    /// does not reconnect.
+    case removed(message: String)
 }
 
 /// One person in the room across connections: connects, shows every event once and in order,
@@ -77,6 +98,11 @@ public final class ClientSession: Sendable {
         var serverHasRooms = false
         /// The room of the latest welcome: the one room of a server without rooms.
         var welcomeRoom = Room.defaultName
+        /// The password the server asked for, and the name it is for: sent in every hello for
+        /// that name from then on. Only in memory, never shown.
+        var password: (name: String, secret: String)?
+        /// The password of a `register` sent, kept when the server says `registered`.
+        var registering: String?
     }
 
     /// Warnings about bad event ids shown before the client stops reporting them one by one.
@@ -161,6 +187,7 @@ public final class ClientSession: Sendable {
         let queued = slot.current == nil && everWelcomed
         guard let sender = await slot.wait() else { return }
         if let refusal = refusal(of: message) { return await output(.info(refusal)) }
+        if case .register(let password, _) = message { state.withLockedValue { $0.registering = password } }
         do {
             try await sender.send(message)
             if queued { state.withLockedValue { $0.sentQueued += 1 } }
@@ -228,6 +255,14 @@ public final class ClientSession: Sendable {
                     connected = true
                     backoff.reset()
                 }
+            } catch ConnectionError.refused(let code, let message) where Self.accountCodes.contains(code) {
+                if try await passwordAgain(code: code, message: message, welcomedBefore: connected) {
+                    if quitting { return .quit }
+                    continue
+                }
+                if quitting { return .quit }
+                retrying = true
+                failure = message
             } catch {
                 // A first connection that cannot be made, or is refused, is a mistake to report
                 // (wrong address, not a chatroom server); a server that accepted and then fell
@@ -243,6 +278,7 @@ public final class ClientSession: Sendable {
                 await output(.roomClosed)
                 return .roomClosed
             }
+            if case .removed(let message) = announcedShutdown { return .removed(message: message) }
             guard options.reconnect else {
                 if let failure { await output(.disconnected(reason: failure)) }
                 return announcedShutdown == nil ? .connectionLost : .serverShutdown
@@ -255,9 +291,59 @@ public final class ClientSession: Sendable {
         }
     }
 
-    /// A shutdown the server announced: the server may come back, or (a host left) the room is gone.
-    private enum Shutdown {
+    /// A shutdown the server announced: the server may come back, or (a host left) the room is
+    /// gone; or an operator put us out (`kicked`, `banned`): no reconnecting either.
+    private enum Shutdown: Equatable {
         case server, final
+        case removed(String)
+    }
+
+    /// Refusals of a hello about accounts.
+    static let accountCodes: Set<ErrorCode> = [
+        .passwordRequired, .wrongPassword, .tooManyAttempts, .noSuchAccount, .accountRequired, .plaintextPassword,
+        .banned,
+    ]
+
+    /// After a refusal of the hello about accounts: true to say hello again at once (with the
+    /// password now asked for), false to retry after the usual delay (too many attempts, after a
+    /// welcome). Throws the refusal when there is no going on: no password given, or a refusal
+    /// that another try would not change (banned, guests not taken, no encryption).
+    private func passwordAgain(code: ErrorCode, message: String, welcomedBefore: Bool) async throws -> Bool {
+        let refusal = ConnectionError.refused(code: code, message: message)
+        let (name, sent) = state.withLockedValue { ($0.name, Self.password(for: $0.name, in: $0)) }
+        let ask: PasswordRequest
+        switch code {
+        case .passwordRequired:
+            // Asked again although the hello carried one: not a server to argue with.
+            guard sent == nil else { throw refusal }
+            ask = PasswordRequest(name: name)
+        case .wrongPassword:
+            ask = PasswordRequest(name: name, refusal: message)
+        case .tooManyAttempts:
+            if welcomedBefore && sent != nil { return false }
+            ask = PasswordRequest(name: name, refusal: message)
+        case .noSuchAccount where sent != nil:
+            // The account is gone: carry on as a guest.
+            state.withLockedValue { $0.password = nil }
+            return true
+        default:
+            throw refusal
+        }
+        state.withLockedValue { $0.password = nil }
+        guard let password = await options.askPassword(ask) else {
+            if quitting { return true }
+            throw refusal
+        }
+        state.withLockedValue { $0.password = (name, password) }
+        return true
+    }
+
+    /// The password known for `name` (a hello for another name, after `/nick`, carries none).
+    private static func password(for name: String, in state: State) -> String? {
+        guard let password = state.password, NameRules.skeleton(password.name) == NameRules.skeleton(name) else {
+            return nil
+        }
+        return password.secret
     }
 
     /// The hello for a first connection, or (`resumed`) for a reconnection.
@@ -265,7 +351,8 @@ public final class ClientSession: Sendable {
         state.withLockedValue { state in
             HelloPlan(
                 name: state.name, marks: state.marks, resumed: resumed,
-                roomsByName: state.serverHasRooms && !options.watch, welcomeRoom: state.welcomeRoom)
+                roomsByName: state.serverHasRooms && !options.watch, welcomeRoom: state.welcomeRoom,
+                password: Self.password(for: state.name, in: state))
         }
     }
 
@@ -277,7 +364,7 @@ public final class ClientSession: Sendable {
         return try await ChatConnection.withConnection(
             host: options.host, port: options.port, name: hello.name, resumeAfter: hello.resumeAfter,
             watch: options.watch, rooms: hello.rooms, privateAfter: hello.privateAfter, token: hello.token,
-            connectTimeout: timeout, welcomeTimeout: welcomeTimeout
+            password: hello.password, connectTimeout: timeout, welcomeTimeout: welcomeTimeout
         ) { chat in
             onWelcome()
             let welcome = chat.welcome
@@ -336,7 +423,19 @@ public final class ClientSession: Sendable {
                         await output(.renamed(from: from, to: to))
                     case .notice(_, let message): await output(.serverNotice(message))
                     case .registered(let name):
-                        await output(.serverNotice("the name \(name) is registered to you now"))
+                        state.withLockedValue { state in
+                            if let secret = state.registering { state.password = (name, secret) }
+                            state.registering = nil
+                        }
+                        await output(
+                            .serverNotice(
+                                "the name \(name) is registered to you now: the client logs in with its password when it reconnects"
+                            ))
+                    case .error(let code, let message) where code == .kicked || code == .banned:
+                        // Put out: the server's own words (`*** root put you out ...`), not an error line.
+                        announcedShutdown = .removed(message)
+                        let words = message.hasPrefix("*** ") ? String(message.dropFirst(4)) : message
+                        await output(.serverNotice(words))
                     case .error(_, let message): await output(.serverError(message))
                     case .shutdown(let message):
                         announcedShutdown = RoomClosing.isFinal(message) ? .final : .server
@@ -350,7 +449,9 @@ public final class ClientSession: Sendable {
                 }
             } catch {
                 await reader.interrupted(session: self)
-                if !quitting { await output(.disconnected(reason: Self.describe(error))) }
+                if !quitting, announcedShutdown == nil || announcedShutdown == .server {
+                    await output(.disconnected(reason: Self.describe(error)))
+                }
             }
             return announcedShutdown
         }

@@ -10,10 +10,17 @@ struct HelloPlan: Equatable {
     var rooms: [RoomResume] = []
     var privateAfter: Int64?
     var token: String?
+    /// The name's password: only once the server asked for it (or the name was registered).
+    var password: String?
 
-    /// - Parameter roomsByName: resume room by room (the server has rooms and this is a member).
-    init(name: String, marks: RoomMarks, resumed: Bool, roomsByName: Bool, welcomeRoom: String) {
+    /// - Parameters:
+    ///   - roomsByName: resume room by room (the server has rooms and this is a member).
+    ///   - password: the password known for `name`, if any.
+    init(
+        name: String, marks: RoomMarks, resumed: Bool, roomsByName: Bool, welcomeRoom: String, password: String? = nil
+    ) {
         self.name = name
+        self.password = password
         guard resumed else { return }
         if roomsByName {
             rooms = marks.resumes

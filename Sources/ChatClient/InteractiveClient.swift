@@ -11,6 +11,24 @@ enum ScreenEvent: Sendable {
     case resized
     case interrupted
     case ended(Result<SessionEnd, any Error>)
+    /// The session needs the password of a registered name: ask, without echo, and resume with it
+    /// (nil: the person gave up).
+    case passwordWanted(PasswordRequest, CheckedContinuation<String?, Never>)
+}
+
+/// A line typed without echo: a password. Its editor keeps no history and is never drawn.
+private struct SecretPrompt {
+    enum Purpose {
+        /// The server asked for the name's password: the session waits for it.
+        case login(CheckedContinuation<String?, Never>)
+        /// `/register`: the new password, then again (`first` is the first answer).
+        case register(first: String?)
+    }
+
+    var purpose: Purpose
+    /// What the input line shows instead of the typed text.
+    var label: String
+    var editor = LineEditor()
 }
 
 /// The chat in a terminal: incoming lines appear above the line being typed, which is redrawn
@@ -88,6 +106,8 @@ private struct Screen {
     var myName = ""
     /// The rooms, the current one and the unread counts of the others.
     var tabs = RoomTabs()
+    /// A password being typed (not shown, not kept in the history).
+    var secret: SecretPrompt?
 
     init(options: ClientOptions, color: Bool, sink: AsyncStream<ScreenEvent>.Continuation) {
         self.options = options
@@ -118,11 +138,16 @@ private struct Screen {
             case .resized:
                 statusRows = nil
                 Terminal.write(input.resize(to: Terminal.width) + drawInput())
+            case .passwordWanted(let request, let continuation):
+                askPassword(request, continuation)
             case .ended(let result):
                 switch result {
                 case .success(.connectionLost):
                     return finish(1, error: "chat-client: lost the connection to \(options.host):\(options.port)")
+                case .success(.removed):
+                    return finish(1, error: "chat-client: put out of the server by an operator; not reconnecting")
                 case .success: return finish(0)
+                case .failure where leaving: return finish(0)
                 case .failure(ConnectionError.refused(.nameReserved, _)) where askedName:
                     session = nil
                     show(.info("the name \(options.name) is reserved; what is your name?"))
@@ -136,8 +161,58 @@ private struct Screen {
         return finish(0)
     }
 
+    /// The server wants the name's password: show its words (a refused password), then ask.
+    mutating func askPassword(_ request: PasswordRequest, _ continuation: CheckedContinuation<String?, Never>) {
+        guard !leaving else { return continuation.resume(returning: nil) }
+        if case .login(let waiting) = secret?.purpose { waiting.resume(returning: nil) }
+        if let refusal = request.refusal { show(.serverError(refusal)) }
+        let name = TextSanitizer.clean(request.name)
+        show(.info("\(name) is a registered name: type its password (it is not shown), or Ctrl+C to leave"))
+        secret = SecretPrompt(purpose: .login(continuation), label: "Password for \(name): ")
+        redraw()
+    }
+
+    /// A key while a password is typed: nothing is echoed, Enter hands it over.
+    mutating func pressSecret(_ key: Key, _ prompt: SecretPrompt) -> Int32? {
+        var prompt = prompt
+        let action = prompt.editor.handle(key)
+        secret = prompt
+        switch action {
+        case .quit:
+            guard case .login = prompt.purpose else {
+                secret = nil
+                show(.info("not registered"))
+                return nil
+            }
+            return quit()
+        case .submit(let line):
+            guard !line.isEmpty else { return nil }
+            switch prompt.purpose {
+            case .login(let continuation):
+                secret = nil
+                continuation.resume(returning: line)
+            case .register(first: nil):
+                secret = SecretPrompt(purpose: .register(first: line), label: "The same password again: ")
+            case .register(first: let first?):
+                secret = nil
+                if first == line {
+                    send(.register(password: line))
+                } else {
+                    show(.info("the two passwords differ: not registered (/register tries again)"))
+                }
+            }
+            redraw()
+        case .clearScreen:
+            Terminal.write("\u{1B}[H\u{1B}[2J")
+            redraw()
+        case .none, .redraw: break
+        }
+        return nil
+    }
+
     /// Handles a key; an exit status when the client is done.
     mutating func press(_ key: Key) -> Int32? {
+        if let secret { return pressSecret(key, secret) }
         if case .altDigit(let number) = key {
             if let room = tabs.room(number: number) { switchTo(room) }
             return nil
@@ -157,9 +232,16 @@ private struct Screen {
                 redraw()
                 return nil
             }
-            switch UserInput.parse(line, room: tabs.target) {
+            let parsed = UserInput.parse(line, room: tabs.target)
+            // A password typed on the line is not one to recall.
+            if case .send(.register) = parsed { editor.forgetLastLine() }
+            switch parsed {
             case .nothing: break
             case .send(let message): send(message)
+            case .registerPrompt:
+                show(
+                    .info("a password for \(myName.isEmpty ? options.name : myName) (it is not shown; Ctrl+C cancels)"))
+                secret = SecretPrompt(purpose: .register(first: nil), label: "New password: ")
             case .join(let room):
                 if tabs.marks.contains(room) { switchTo(room) } else { send(.join(room: room)) }
             case .switchTo(let room):
@@ -201,6 +283,13 @@ private struct Screen {
 
     /// Ctrl+C, Ctrl+D, end of input, a signal: leave at once; nil while the goodbye is under way.
     mutating func quit() -> Int32? {
+        if case .login(let continuation) = secret?.purpose {
+            // The session waits for the password: it gives up, then leaves.
+            secret = nil
+            leaving = true
+            continuation.resume(returning: nil)
+        }
+        secret = nil
         guard let session else { return 0 }
         if !leaving {
             leaving = true
@@ -215,6 +304,10 @@ private struct Screen {
         let sink = sink
         let shown = shown
         let queued = queued
+        var options = options
+        options.askPassword = { request in
+            await withCheckedContinuation { continuation in sink.yield(.passwordWanted(request, continuation)) }
+        }
         let session = ClientSession(options: options) { output in
             _ = await shown.take()
             sink.yield(.output(output))
@@ -282,7 +375,10 @@ private struct Screen {
         guard !leaving else { return "\r\u{1B}[2K" }
         let prompt: String
         let styled: String
-        if session == nil {
+        if let secret {
+            // Nothing typed is drawn: an empty editor, the cursor right after the label.
+            return input.draw(prompt: secret.label, editor: LineEditor())
+        } else if session == nil {
             prompt = "name: "
             styled = prompt
         } else {

@@ -37,6 +37,11 @@ public struct LineEditor: Sendable, Equatable {
     /// The line as text.
     public var text: String { String(buffer) }
 
+    /// Drops the newest line of the history (one that held a password).
+    public mutating func forgetLastLine() {
+        if !history.isEmpty { history.removeLast() }
+    }
+
     public mutating func handle(_ key: Key) -> Action {
         switch key {
         case .character(let character):

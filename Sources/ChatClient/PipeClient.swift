@@ -20,12 +20,20 @@ public struct PipeClient: Sendable {
     public var formatter: OutputFormatter
     /// Lines to show before connecting (hosting).
     public var intro: [ClientOutput] = []
+    /// `--password-stdin`: the first input line (after the name's, when the name is read too) is
+    /// the password, sent only if the server asks for it. Without it, when the server asks before
+    /// the welcome, the next input line is the password.
+    public var passwordFromStdin: Bool
 
-    public init(options: ClientOptions, listen: Bool, formatter: OutputFormatter, intro: [ClientOutput] = []) {
+    public init(
+        options: ClientOptions, listen: Bool, formatter: OutputFormatter, intro: [ClientOutput] = [],
+        passwordFromStdin: Bool = false
+    ) {
         self.options = options
         self.listen = listen
         self.formatter = formatter
         self.intro = intro
+        self.passwordFromStdin = passwordFromStdin && !listen
     }
 
     /// Runs until input ends, a signal, or the server is gone for good; the exit status.
@@ -40,7 +48,9 @@ public struct PipeClient: Sendable {
         let sessionBox = NIOLockedValueBox<ClientSession?>(nil)
         let rooms = NIOLockedValueBox(PipeRooms())
         let interrupted = NIOLockedValueBox(false)
+        let gate: PasswordGate? = listen || passwordFromStdin ? nil : PasswordGate()
         let watcher = SignalWatcher([SIGINT, SIGTERM, SIGHUP]) { _ in
+            gate?.end()
             let session = sessionBox.withLockedValue { box -> ClientSession? in
                 interrupted.withLockedValue { $0 = true }
                 return box
@@ -53,10 +63,13 @@ public struct PipeClient: Sendable {
             if options.name.isEmpty { options.name = "listener" }
             options.watch = true
         } else {
-            let (names, nameSink) = AsyncStream.makeStream(of: String?.self)
-            Self.forward(needsName: options.name.isEmpty, to: sink, credits: credits, names: nameSink, rooms: rooms)
-            if options.name.isEmpty {
-                var iterator = names.makeAsyncIterator()
+            let (firstLines, firstSink) = AsyncStream.makeStream(of: String?.self)
+            let needsName = options.name.isEmpty
+            Self.forward(
+                firstLines: (needsName ? 1 : 0) + (passwordFromStdin ? 1 : 0), to: sink, credits: credits,
+                firstSink: firstSink, rooms: rooms, gate: gate)
+            var iterator = firstLines.makeAsyncIterator()
+            if needsName {
                 guard let first = await iterator.next(), let name = first else {
                     if interrupted.withLockedValue({ $0 }) { return 0 }
                     FileHandle.standardError.write(Data("chat-client: no name given (use --name)\n".utf8))
@@ -64,9 +77,24 @@ public struct PipeClient: Sendable {
                 }
                 options.name = NameRules.normalize(name)
             }
+            if passwordFromStdin {
+                guard let line = await iterator.next(), let password = line else {
+                    if interrupted.withLockedValue({ $0 }) { return 0 }
+                    FileHandle.standardError.write(Data("chat-client: --password-stdin: no password line\n".utf8))
+                    return 1
+                }
+                // Asked for once; a refused password ends the client with the server's words.
+                options.askPassword = { request in request.refusal == nil ? password : nil }
+            } else if let gate {
+                options.askPassword = { request in
+                    guard request.refusal == nil else { return nil }
+                    return await gate.ask()
+                }
+            }
         }
         let notices = NIOLockedValueBox(ReconnectNotices())
         let session = ClientSession(options: options) { output in
+            if case .joined = output { gate?.open() }
             guard notices.withLockedValue({ $0.shows(output) }) else { return }
             let labels = rooms.withLockedValue { rooms in
                 rooms.apply(output)
@@ -84,30 +112,44 @@ public struct PipeClient: Sendable {
                 FileHandle.standardError.write(Data("chat-client: lost the connection to \(address)\n".utf8))
                 return 1
             }
+            if case .removed = end {
+                let words = "chat-client: put out of the server by an operator; not reconnecting\n"
+                FileHandle.standardError.write(Data(words.utf8))
+                return 1
+            }
             return 0
         } catch {
-            FileHandle.standardError.write(Data("chat-client: \(ClientSession.describe(error))\n".utf8))
+            gate?.end()
+            if interrupted.withLockedValue({ $0 }) { return 0 }
+            var words = ClientSession.describe(error)
+            if case ConnectionError.refused(.passwordRequired, _) = error {
+                words =
+                    "\(options.name) is a registered name and no password came (--password-stdin, or the input line after the server asks)"
+            }
+            FileHandle.standardError.write(Data("chat-client: \(words)\n".utf8))
             return 1
         }
     }
 
-    /// Reads standard input on its own task: the first line is the name when one is needed, the
-    /// others become messages, to the room `rooms` says; hints for mistyped commands go to
+    /// Reads standard input on its own task: the first `firstLines` lines (the name, the
+    /// password) go to `firstSink`, the others become messages, to the room `rooms` says (through
+    /// `gate` when there is one: a line may be the password); hints for mistyped commands go to
     /// standard error.
     /// Each message waits for a credit, so at most `maxQueuedLines` wait for the connection.
     private static func forward(
-        needsName: Bool, to sink: AsyncStream<ClientMessage>.Continuation, credits: Credits,
-        names: AsyncStream<String?>.Continuation, rooms: NIOLockedValueBox<PipeRooms>
+        firstLines: Int, to sink: AsyncStream<ClientMessage>.Continuation, credits: Credits,
+        firstSink: AsyncStream<String?>.Continuation, rooms: NIOLockedValueBox<PipeRooms>, gate: PasswordGate?
     ) {
         Task {
             var splitter = LineSplitter()
-            var needsName = needsName
+            var firstLines = firstLines
             func handle(_ line: String) async -> Bool {
-                if needsName {
-                    needsName = false
-                    names.yield(line)
+                if firstLines > 0 {
+                    firstLines -= 1
+                    firstSink.yield(line)
                     return true
                 }
+                if let gate, await gate.offer(line) { return true }
                 switch rooms.withLockedValue({ $0.input(line) }) {
                 case .send(let message):
                     guard await credits.take() else { return false }
@@ -118,6 +160,8 @@ public struct PipeClient: Sendable {
                 case .help:
                     FileHandle.standardError.write(Data(UserInput.helpLines.joined(separator: "\n").utf8 + [10]))
                 case .hint(let hint): FileHandle.standardError.write(Data("chat-client: \(hint)\n".utf8))
+                case .registerPrompt:
+                    FileHandle.standardError.write(Data("chat-client: usage: /register PASSWORD [INVITE]\n".utf8))
                 case .nothing, .join, .switchTo: break  // a join or switch comes as .send
                 }
                 return true
@@ -136,7 +180,8 @@ public struct PipeClient: Sendable {
             }
             if let last = splitter.finish() { _ = await handle(last) }
             reportDropped()
-            if needsName { names.yield(nil) }
+            if firstLines > 0 { firstSink.yield(nil) }
+            gate?.end()
             sink.finish()
         }
     }

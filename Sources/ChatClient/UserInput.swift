@@ -13,6 +13,8 @@ public enum UserInput: Sendable, Equatable {
     case quit
     /// `/help`: shown locally.
     case help
+    /// `/register` alone: the interactive client asks for the new password twice, without echo.
+    case registerPrompt
     /// A mistyped command: the hint is shown, nothing is sent.
     case hint(String)
     /// An empty line.
@@ -33,6 +35,12 @@ public enum UserInput: Sendable, Equatable {
         "/nick NAME      change your name",
         "/me ACTION      say what you do: /me waves",
         "/history [N]    the last N events again (default \(defaultHistory))",
+        "/register       keep your name: asks for a password, not shown (or /register PASSWORD [INVITE])",
+        "/kick NAME [REASON]               operators: put someone out of the server",
+        "/ban NAME|IP [DURATION] [REASON]  operators: keep out (DURATION like 30m 2h 7d; none: until lifted)",
+        "/unban NAME|IP                    operators: lift a ban",
+        "/mute NAME [DURATION] [REASON]    operators: refuse someone's messages",
+        "/unmute NAME                      operators: lift a mute",
         "/quit           leave (also {quit}, {exit}, Ctrl+C, Ctrl+D)",
         "/help           this list;  //text sends /text as a message",
         "keys: ← → Home End (Ctrl+A/E), Backspace, Delete, Ctrl+U/K/W erase, ↑ ↓ recall earlier lines",
@@ -78,9 +86,51 @@ public enum UserInput: Sendable, Equatable {
                 return .hint("usage: /nick NAME, for example /nick alice")
             }
             return .send(.nick(argument))
+        case "/register": return register(argument)
+        case "/kick":
+            let (name, reason) = firstWord(argument)
+            guard let name else { return .hint("usage: /kick NAME [REASON], for example /kick bob spam") }
+            return .send(.kick(name: name, reason: reason))
+        case "/ban", "/mute":
+            let (target, rest) = firstWord(argument)
+            guard let target else {
+                let what = command == "/ban" ? "NAME|ADDRESS" : "NAME"
+                return .hint(
+                    "usage: \(command) \(what) [DURATION] [REASON], DURATION like 30m 2h 7d (none: until lifted)")
+            }
+            let (word, afterWord) = firstWord(rest)
+            let seconds = word.flatMap(DurationWords.seconds)
+            let reason = seconds == nil ? rest : afterWord
+            return .send(
+                command == "/ban"
+                    ? .ban(target: target, seconds: seconds, reason: reason)
+                    : .mute(name: target, seconds: seconds, reason: reason))
+        case "/unban", "/unmute":
+            guard !argument.isEmpty, !argument.contains(" ") else {
+                return .hint("usage: \(command) \(command == "/unban" ? "NAME|ADDRESS" : "NAME")")
+            }
+            return .send(command == "/unban" ? .unban(target: argument) : .unmute(name: argument))
         default:
             return .hint("unknown command \(TextSanitizer.clean(String(parts[0]))): not sent; /help lists commands")
         }
+    }
+
+    /// `/register` alone (ask for the password), or `/register PASSWORD [INVITE]`.
+    private static func register(_ argument: String) -> UserInput {
+        let words = argument.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        switch words.count {
+        case 0: return .registerPrompt
+        case 1: return .send(.register(password: words[0]))
+        case 2: return .send(.register(password: words[0], invite: words[1]))
+        default: return .hint("usage: /register PASSWORD [INVITE] (a password without spaces; /register alone asks)")
+        }
+    }
+
+    /// The first word of `text` (nil when there is none) and the rest, trimmed.
+    private static func firstWord(_ text: String) -> (String?, String) {
+        let words = text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard let first = words.first else { return (nil, "") }
+        return (String(first), words.count > 1 ? words[1].trimming(" \t") : "")
     }
 
     /// `make` with the room named in `argument` (nil when there is none), or a hint when it is

@@ -86,11 +86,12 @@ public struct ChatConnection: ~Copyable {
     ///   - rooms: the rooms to be in again after a drop, each with the last event id seen of it;
     ///     the last one is the current room. Empty: the server's default room.
     ///   - privateAfter, token: the last private message seen, and the previous welcome's token.
+    ///   - password: the name's password, when the server asked for it (`password_required`).
     ///   - welcomeTimeout: how long the server may take to welcome us once connected.
     public static func withConnection<T>(
         host: String, port: Int, name: String, resumeAfter: Int64? = nil, history: Int? = nil,
         watch: Bool = false, rooms: [RoomResume] = [], privateAfter: Int64? = nil, token: String? = nil,
-        connectTimeout: TimeAmount = .seconds(2), welcomeTimeout: TimeAmount = .seconds(10),
+        password: String? = nil, connectTimeout: TimeAmount = .seconds(2), welcomeTimeout: TimeAmount = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (inout ChatConnection) async throws -> T
     ) async throws -> T {
@@ -122,7 +123,7 @@ public struct ChatConnection: ~Copyable {
             let allocator = channel.channel.allocator
             let hello = ClientMessage.hello(
                 name: name, resumeAfter: resumeAfter, history: history, watch: watch, rooms: rooms,
-                privateAfter: privateAfter, token: token)
+                privateAfter: privateAfter, token: token, password: password)
             try await outbound.write(Self.line(hello.json, allocator))
             // Plain text before the welcome: the greeting, or why we are refused. Only the first
             // few lines are kept, clipped; a server that goes on and on is given up on.

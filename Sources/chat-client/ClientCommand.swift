@@ -41,6 +41,14 @@ public struct ClientCommand: AsyncParsableCommand {
     @Option(help: "Seconds the server may take to welcome the client once connected.")
     var welcomeTimeout = 10.0
 
+    @Flag(
+        help: """
+            Read the password of a registered name from the first line of standard input (after the \
+            name's line without --name); it is sent only if the server asks for it. In a terminal the \
+            client asks for it without echo instead.
+            """)
+    var passwordStdin = false
+
     @Flag(help: "Only receive, as a watcher (not in the member list): print the room, send nothing.")
     var listen = false
 
@@ -102,7 +110,9 @@ public struct ClientCommand: AsyncParsableCommand {
             let formatter = OutputFormatter(styled: styled, color: color, timestamps: timestamps)
             if listen && Terminal.isTerminal(STDIN_FILENO) { _ = Terminal.disableEcho() }
             defer { Terminal.restore() }
-            status = await PipeClient(options: options, listen: listen, formatter: formatter, intro: intro).run()
+            status = await PipeClient(
+                options: options, listen: listen, formatter: formatter, intro: intro, passwordFromStdin: passwordStdin
+            ).run()
         }
         if let hosting { await hosting.close() }
         if status != 0 { throw ExitCode(status) }
