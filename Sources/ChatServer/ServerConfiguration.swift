@@ -81,6 +81,8 @@ public struct ServerConfiguration: Sendable {
     public var maxRoomsPerMember = 20
     /// Stop (cleanly, the session closed) once the last member has left.
     public var exitWhenEmpty = false
+    /// A second port for the same doors inside TLS; nil: plain only.
+    public var tls: TLSSettings?
 
     /// The limits `Admission` applies.
     var admissionLimits: Admission.Limits {

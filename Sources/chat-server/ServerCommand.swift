@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import UnixSignals
 
 /// `chat-server`: the command line over `ChatServer`.
 public struct ServerCommand: AsyncParsableCommand {
@@ -22,6 +23,7 @@ public struct ServerCommand: AsyncParsableCommand {
             Examples:
               chat-server
               chat-server --host 0.0.0.0 --port 7070 --database class.sqlite
+              chat-server --tls-port 7443 --tls-cert server.pem --tls-key server.key
             """,
         version: chatroomVersion)
 
@@ -113,6 +115,8 @@ public struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Stop (cleanly, the session closed) once the last member has left.")
     var exitWhenEmpty = false
 
+    @OptionGroup(title: "TLS") var tls: TLSOptions
+
     public init() {}
 
     public func validate() throws {
@@ -127,6 +131,7 @@ public struct ServerCommand: AsyncParsableCommand {
         guard maxClientsPerAddress >= 1, (maxUnjoined ?? 1) >= 1 else {
             throw ValidationError("--max-clients-per-address and --max-unjoined must be at least 1")
         }
+        try tls.validate()
         guard nameTimeout > 0 else { throw ValidationError("--name-timeout must be more than 0 seconds") }
         guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be more than 0 seconds") }
         guard history >= 0, maxClients > 0, maxMessageBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
@@ -162,6 +167,10 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.maxRooms = maxRooms
         configuration.maxRoomsPerMember = maxRoomsPerMember
         configuration.exitWhenEmpty = exitWhenEmpty
+        configuration.tls = tls.settings
+        // Trapped before the server starts, so a SIGHUP right after `listening on` reloads.
+        var hangups: UnixSignalsSequence?
+        if tls.settings != nil { hangups = await UnixSignalsSequence(trapping: .sighup) }
 
         // Under load the writer thread keeps a core busy committing; connections on every core
         // as well would make the two take turns (measured in BENCHMARKS.md).
@@ -171,6 +180,7 @@ public struct ServerCommand: AsyncParsableCommand {
         do {
             server = try await ChatServer(configuration: configuration, logger: logger, group: loops) { server in
                 print("listening on \(server.host):\(server.port)")
+                if let tlsPort = server.tlsPort { print("listening for TLS on \(server.host):\(tlsPort)") }
                 fflush(nil)
             }
         } catch {
@@ -178,9 +188,19 @@ public struct ServerCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.info("session \(server.session) recording to \(configuration.databasePath)")
+        var services = [
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: server, successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
+        if let hangups {
+            services.append(
+                .init(
+                    service: CertificateReload(server: server, signals: hangups, logger: logger),
+                    successTerminationBehavior: .ignore))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
