@@ -283,7 +283,7 @@ public final class ChatServer: Service, Sendable {
         do {
             try certificates.reload()
         } catch {
-            logger.error("TLS: cannot reload the certificate, still serving the previous one: \(error)")
+            logger.error("cannot reload: \(error); still serving the previous certificate")
             throw error
         }
         logger.notice("TLS: certificate reloaded from \(certificates.settings.certificatePath)")
