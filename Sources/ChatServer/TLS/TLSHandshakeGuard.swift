@@ -44,8 +44,15 @@ final class TLSHandshakeGuard: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard !completed, case NIOSSLError.handshakeFailed = error else { return context.fireErrorCaught(error) }
-        logger.info("\(ChatServer.describe(context.channel.remoteAddress)) TLS handshake failed: \(error)")
+        logger.info("\(ChatServer.describe(context.channel.remoteAddress)) TLS handshake failed: \(Self.reason(error))")
         context.close(promise: nil)
+    }
+
+    /// BoringSSL's reason (`TLSV1_ALERT_UNKNOWN_CA`) without its file and line, or the whole error.
+    static func reason(_ error: any Error) -> String {
+        let text = "\(error)"
+        guard let start = text.range(of: "OPENSSL_internal:") else { return text }
+        return String(text[start.upperBound...].prefix { $0 != " " && $0 != ")" })
     }
 
     private func arm(_ context: ChannelHandlerContext) {
