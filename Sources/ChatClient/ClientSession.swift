@@ -19,6 +19,8 @@ public struct ClientOptions: Sendable {
     public var welcomeTimeout = 10.0
     /// Reconnect when the server goes away.
     public var reconnect = true
+    /// Speak TLS (`--tls`, `--tls-ca`); every reconnection does too.
+    public var tls: ClientTLS?
     /// Delays between reconnection attempts.
     public var backoff = Backoff()
     /// After saying goodbye, how long to wait for the server to close the connection, in seconds.
@@ -364,7 +366,7 @@ public final class ClientSession: Sendable {
         return try await ChatConnection.withConnection(
             host: options.host, port: options.port, name: hello.name, resumeAfter: hello.resumeAfter,
             watch: options.watch, rooms: hello.rooms, privateAfter: hello.privateAfter, token: hello.token,
-            password: hello.password, connectTimeout: timeout, welcomeTimeout: welcomeTimeout
+            password: hello.password, connectTimeout: timeout, welcomeTimeout: welcomeTimeout, tls: options.tls
         ) { chat in
             onWelcome()
             let welcome = chat.welcome

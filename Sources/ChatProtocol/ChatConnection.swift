@@ -1,6 +1,7 @@
 import ChatModel
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Why a connection could not be made or was refused.
 public enum ConnectionError: Error, CustomStringConvertible, Sendable {
@@ -14,6 +15,11 @@ public enum ConnectionError: Error, CustomStringConvertible, Sendable {
     case closedBeforeWelcome(host: String, port: Int, said: String)
     /// The server refused the hello.
     case refused(code: ErrorCode, message: String)
+    /// TLS failed with `host:port` (an untrusted or mismatched certificate, not a TLS port);
+    /// nothing was sent. Never followed by a plain connection.
+    case tls(host: String, port: Int, problem: String)
+    /// TLS cannot be set up on this side (an unreadable CA file).
+    case tlsSetup(String)
 
     public var description: String {
         switch self {
@@ -26,6 +32,8 @@ public enum ConnectionError: Error, CustomStringConvertible, Sendable {
         case .closedBeforeWelcome(let host, let port, let said):
             return "\(host):\(port) closed the connection" + (said.isEmpty ? "" : ": \(said)")
         case .refused(let code, let message): return "the server refused: \(message) (\(code.rawValue))"
+        case .tls(_, _, let problem): return "TLS: \(problem)"
+        case .tlsSetup(let problem): return "TLS: \(problem)"
         }
     }
 }
@@ -88,25 +96,40 @@ public struct ChatConnection: ~Copyable {
     ///   - privateAfter, token: the last private message seen, and the previous welcome's token.
     ///   - password: the name's password, when the server asked for it (`password_required`).
     ///   - welcomeTimeout: how long the server may take to welcome us once connected.
+    ///   - tls: speak TLS; the hello is sent only once the server's certificate is verified.
     public static func withConnection<T>(
         host: String, port: Int, name: String, resumeAfter: Int64? = nil, history: Int? = nil,
         watch: Bool = false, rooms: [RoomResume] = [], privateAfter: Int64? = nil, token: String? = nil,
         password: String? = nil, connectTimeout: TimeAmount = .seconds(2), welcomeTimeout: TimeAmount = .seconds(10),
+        tls: ClientTLS? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (inout ChatConnection) async throws -> T
     ) async throws -> T {
         let channel: NIOAsyncChannel<InboundLine, ByteBuffer>
+        let handshake: EventLoopFuture<Void>?
         do {
-            channel = try await ClientBootstrap(group: group)
+            let connected = try await ClientBootstrap(group: group)
                 .connectTimeout(connectTimeout)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes)))
-                        return try NIOAsyncChannel<InboundLine, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        let handlers = channel.pipeline.syncOperations
+                        var handshake: EventLoopFuture<Void>?
+                        if let tls {
+                            let done = channel.eventLoop.makePromise(of: Void.self)
+                            try handlers.addHandler(try tls.handler(host: host))
+                            try handlers.addHandler(TLSHandshakeWait(done: done))
+                            handshake = done.futureResult
+                        }
+                        try handlers.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes)))
+                        return (
+                            try NIOAsyncChannel<InboundLine, ByteBuffer>(wrappingChannelSynchronously: channel),
+                            handshake
+                        )
                     }
                 }
+            channel = connected.0
+            handshake = connected.1
         } catch {
             throw ConnectionError.cannotConnect(
                 host: host, port: port, cause: ErrorWording.connectFailure(error, host: host, port: port))
@@ -119,6 +142,16 @@ public struct ChatConnection: ~Copyable {
         }
         defer { timer.cancel() }
         return try await channel.executeThenClose { inbound, outbound in
+            if let handshake, let tls {
+                do {
+                    try await handshake.get()
+                } catch let error as ConnectionError {
+                    throw error
+                } catch {
+                    throw ConnectionError.tls(
+                        host: host, port: port, problem: tls.describe(error, host: host, port: port))
+                }
+            }
             var iterator = inbound.makeAsyncIterator()
             let allocator = channel.channel.allocator
             let hello = ClientMessage.hello(

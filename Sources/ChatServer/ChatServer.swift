@@ -6,6 +6,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// The chat server: one room, every event committed to SQLite before anyone sees it.
@@ -19,6 +20,8 @@ public final class ChatServer: Service, Sendable {
     public let host: String
     /// The port actually bound (the one picked when asked for port 0).
     public let port: Int
+    /// The TLS port actually bound, when `configuration.tls` asked for one.
+    public let tlsPort: Int?
     /// The session (server run) this server records.
     public var session: Int64 { writer.session }
 
@@ -29,6 +32,8 @@ public final class ChatServer: Service, Sendable {
     /// The core, the fan-out and the doors, for every connection's handler.
     let services: ConnectionServices
     private let listener: NIOAsyncChannel<any Channel, Never>
+    private let tlsListener: NIOAsyncChannel<any Channel, Never>?
+    private let certificates: ServerCertificates?
     private let connections: Connections
     private let passwordPool: NIOThreadPool
 
@@ -43,13 +48,21 @@ public final class ChatServer: Service, Sendable {
         self.connections = Connections(limits: configuration.admissionLimits)
         self.logger = logger
         self.onListening = onListening
-        // Bind first: a server that cannot listen creates no database.
-        let listener: NIOAsyncChannel<any Channel, Never>
-        do {
-            listener = try await Self.bind(configuration, group: group, logger: logger)
-        } catch {
-            throw ServerError.cannotListen(
-                host: configuration.host, port: configuration.port, cause: ErrorWording.listenFailure(error))
+        // The certificate first, then bind: a server that cannot listen creates no database.
+        let certificates = try configuration.tls.map { settings throws(ServerError) in
+            try ServerCertificates(settings)
+        }
+        self.certificates = certificates
+        let listener = try await Self.bind(configuration, port: configuration.port, group: group, logger: logger)
+        var tlsListener: NIOAsyncChannel<any Channel, Never>?
+        if let certificates {
+            do {
+                tlsListener = try await Self.bind(
+                    configuration, port: certificates.settings.port, tls: certificates, group: group, logger: logger)
+            } catch {
+                try? await listener.channel.close()
+                throw error
+            }
         }
         let store: EventStore
         do {
@@ -58,12 +71,15 @@ public final class ChatServer: Service, Sendable {
                 maxPageCount: configuration.maxPageCount)
         } catch {
             try? await listener.channel.close()
+            try? await tlsListener?.channel.close()
             throw error
         }
         let hub = RoomHub()
         let address = listener.channel.localAddress
         host = address?.ipAddress ?? configuration.host
         port = address?.port ?? configuration.port
+        tlsPort = tlsListener.map { $0.channel.localAddress?.port ?? certificates?.settings.port ?? 0 }
+        self.tlsListener = tlsListener
         let directory: ChatDirectory
         let accounts: Accounts
         do {
@@ -78,6 +94,7 @@ public final class ChatServer: Service, Sendable {
             }
         } catch {
             try? await listener.channel.close()
+            try? await tlsListener?.channel.close()
             try? store.close()
             throw error
         }
@@ -116,11 +133,38 @@ public final class ChatServer: Service, Sendable {
         }
     }
 
+    /// Binds `port` (errors worded: `ServerError.cannotListen`); with `tls`, each connection's
+    /// pipeline starts with TLS (`PlainTextOnTLSPort`, `NIOSSLServerHandler`, `TLSHandshakeGuard`).
     private static func bind(
+        _ configuration: ServerConfiguration, port: Int, tls: ServerCertificates? = nil,
+        group: MultiThreadedEventLoopGroup, logger: Logger
+    ) async throws(ServerError) -> NIOAsyncChannel<any Channel, Never> {
+        do {
+            return try await bootstrap(configuration, group: group, logger: logger)
+                .bind(host: configuration.host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let handlers = channel.pipeline.syncOperations
+                        if let tls {
+                            try handlers.addHandler(PlainTextOnTLSPort(logger: logger))
+                            try handlers.addHandler(NIOSSLServerHandler(context: tls.context))
+                            try handlers.addHandler(
+                                TLSHandshakeGuard(logger: logger, timeoutSeconds: tls.settings.handshakeTimeoutSeconds))
+                        }
+                        try handlers.addHandler(
+                            ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxFrameBytes)))
+                        return channel
+                    }
+                }
+        } catch {
+            throw .cannotListen(host: configuration.host, port: port, cause: ErrorWording.listenFailure(error))
+        }
+    }
+
+    private static func bootstrap(
         _ configuration: ServerConfiguration, group: MultiThreadedEventLoopGroup, logger: Logger
-    ) async throws -> NIOAsyncChannel<any Channel, Never> {
+    ) -> ServerBootstrap {
         let queue = max(configuration.maxQueueBytes, 2 * configuration.maxFrameBytes)
-        return try await ServerBootstrap(group: group)
+        return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -147,14 +191,6 @@ public final class ChatServer: Service, Sendable {
             .childChannelOption(
                 .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
             )
-            .bind(host: configuration.host, port: configuration.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let handlers = channel.pipeline.syncOperations
-                    try handlers.addHandler(
-                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxFrameBytes)))
-                    return channel
-                }
-            }
     }
 
     /// Serves until graceful shutdown (SIGINT, SIGTERM through a `ServiceGroup`) or cancellation,
@@ -165,9 +201,18 @@ public final class ChatServer: Service, Sendable {
         var failure: (any Error)?
         do {
             try await withTaskCancellationOrGracefulShutdownHandler {
-                try await listener.executeThenClose { inbound in
-                    onListening(self)
-                    for try await channel in inbound { accept(channel) }
+                try await withThrowingDiscardingTaskGroup { group in
+                    if let tlsListener {
+                        group.addTask {
+                            try await tlsListener.executeThenClose { inbound in
+                                for try await channel in inbound { self.accept(channel, encrypted: true) }
+                            }
+                        }
+                    }
+                    try await listener.executeThenClose { inbound in
+                        onListening(self)
+                        for try await channel in inbound { accept(channel, encrypted: false) }
+                    }
                 }
             } onCancelOrGracefulShutdown: {
                 self.beginShutdown()
@@ -183,20 +228,23 @@ public final class ChatServer: Service, Sendable {
         if let failure { throw failure }
     }
 
-    /// Serves an accepted connection on its event loop (see `ConnectionHandler`), or refuses it.
-    private func accept(_ channel: any Channel) {
+    /// Serves an accepted connection on its event loop (see `ConnectionHandler`), or refuses it;
+    /// the same for both ports (the same limits), `encrypted` for the TLS one.
+    private func accept(_ channel: any Channel, encrypted: Bool) {
         let connection: Int64
         switch connections.admit(channel) {
         case .success(let admitted):
             connection = admitted
         case .failure(let refusal):
             refuse(channel, refusal)
+            // The refusal goes out once the handshake is done, which needs reads.
+            if encrypted { channel.read() }
             return
         }
         channel.eventLoop.execute { [services] in
             do {
                 try channel.pipeline.syncOperations.addHandler(
-                    ConnectionHandler(services: services, connection: connection))
+                    ConnectionHandler(services: services, connection: connection, encrypted: encrypted))
             } catch {
                 channel.close(promise: nil)
                 services.closed(connection, channel.remoteAddress, .connectionLost)
@@ -231,11 +279,25 @@ public final class ChatServer: Service, Sendable {
         guard let channels = connections.beginShutdown() else { return }
         logger.info("shutting down: telling \(channels.count) connections")
         listener.channel.close(promise: nil)
+        tlsListener?.channel.close(promise: nil)
         for channel in channels {
             channel.eventLoop.execute {
                 channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.ShutdownBegun(message: message))
             }
         }
+    }
+
+    /// Reads the TLS certificate and key files again: new connections get the new ones (open
+    /// ones keep theirs). On failure the previous ones stay in use, and the error says why.
+    public func reloadCertificates() throws(ServerError) {
+        guard let certificates else { throw .tls("this server has no TLS port") }
+        do {
+            try certificates.reload()
+        } catch {
+            logger.error("cannot reload: \(error); still serving the previous certificate")
+            throw error
+        }
+        logger.notice("TLS: certificate reloaded from \(certificates.settings.certificatePath)")
     }
 
     static func describe(_ address: SocketAddress?) -> String {
@@ -251,12 +313,15 @@ public enum ServerError: Error, CustomStringConvertible {
     case alreadyRunning
     /// `run` was called after the server had stopped: a server runs once.
     case alreadyStopped
+    /// The TLS certificate or key cannot be used (at start, or on reload).
+    case tls(String)
 
     public var description: String {
         switch self {
         case .cannotListen(let host, let port, let cause): return "cannot listen on \(host):\(port): \(cause)"
         case .alreadyRunning: return "the server is already running: run() was called twice"
         case .alreadyStopped: return "the server has stopped: a server runs once; make a new one"
+        case .tls(let problem): return "TLS: \(problem)"
         }
     }
 }

@@ -94,6 +94,8 @@ public struct ServerConfiguration: Sendable {
     public var passwordHasher = PasswordHasher.standard
     /// Threads that hash and check passwords: at most this many at once (scrypt takes 32 MiB each).
     public var passwordThreads = 2
+    /// A second port for the same doors inside TLS; nil: plain only.
+    public var tls: TLSSettings?
 
     /// The limits `Admission` applies.
     var admissionLimits: Admission.Limits {

@@ -23,6 +23,7 @@ public struct ClientCommand: AsyncParsableCommand {
               chat-client --name alice
               chat-client --host 192.168.1.20 --port 7070
               chat-client --serve --name alice
+              chat-client --tls --tls-ca ca.pem --port 7443
             """,
         version: chatroomVersion)
 
@@ -67,6 +68,12 @@ public struct ClientCommand: AsyncParsableCommand {
     @Option(help: "With --serve: the SQLite database file.")
     var database: String?
 
+    @Flag(help: "Connect with TLS, verifying the server's certificate against the system's roots.")
+    var tls = false
+
+    @Option(help: "Connect with TLS, trusting the CA certificates of this PEM file (implies --tls).")
+    var tlsCa: String?
+
     public init() {}
 
     public func validate() throws {
@@ -76,6 +83,9 @@ public struct ClientCommand: AsyncParsableCommand {
         guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
         guard welcomeTimeout > 0 else { throw ValidationError("--welcome-timeout must be positive") }
         guard database == nil || serve else { throw ValidationError("--database goes with --serve") }
+        guard !serve || !(tls || tlsCa != nil) else {
+            throw ValidationError("--serve hosts a plain room: --tls and --tls-ca are for connecting to a TLS port")
+        }
     }
 
     public func run() async throws {
@@ -86,6 +96,14 @@ public struct ClientCommand: AsyncParsableCommand {
         options.connectTimeout = connectTimeout
         options.welcomeTimeout = welcomeTimeout
         options.reconnect = !noReconnect
+        if tls || tlsCa != nil {
+            do {
+                options.tls = try ClientTLS(caFile: tlsCa)
+            } catch {
+                FileHandle.standardError.write(Data("chat-client: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
         var intro: [ClientOutput] = []
         var hosting: Hosting?
         if serve {

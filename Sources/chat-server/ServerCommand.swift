@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import UnixSignals
 
 /// `chat-server serve` (the default subcommand: plain `chat-server`): the command line over `ChatServer`.
 public struct ServerCommand: AsyncParsableCommand {
@@ -23,6 +24,7 @@ public struct ServerCommand: AsyncParsableCommand {
             Examples:
               chat-server
               chat-server --host 0.0.0.0 --port 7070 --database class.sqlite
+              chat-server --tls-port 7443 --tls-cert server.pem --tls-key server.key
             """,
         version: chatroomVersion)
 
@@ -129,6 +131,8 @@ public struct ServerCommand: AsyncParsableCommand {
         help: "Seconds before a JSON client that neither sends nor answers a ping is closed (0: never).")
     var idleTimeout = 300.0
 
+    @OptionGroup(title: "TLS") var tls: TLSOptions
+
     public init() {}
 
     public func validate() throws {
@@ -144,6 +148,7 @@ public struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("--max-clients-per-address and --max-unjoined must be at least 1")
         }
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more seconds") }
+        try tls.validate()
         guard nameTimeout > 0 else { throw ValidationError("--name-timeout must be more than 0 seconds") }
         guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be more than 0 seconds") }
         guard history >= 0, maxClients > 0, maxMessageBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
@@ -183,6 +188,10 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.requireAccount = requireAccount
         configuration.allowPlaintextPasswords = allowPlaintextPasswords
         configuration.idleTimeoutSeconds = idleTimeout
+        configuration.tls = tls.settings
+        // Trapped before the server starts, so a SIGHUP right after `listening on` reloads.
+        var hangups: UnixSignalsSequence?
+        if tls.settings != nil { hangups = await UnixSignalsSequence(trapping: .sighup) }
 
         // Under load the writer thread keeps a core busy committing; connections on every core
         // as well would make the two take turns (measured in BENCHMARKS.md).
@@ -192,6 +201,7 @@ public struct ServerCommand: AsyncParsableCommand {
         do {
             server = try await ChatServer(configuration: configuration, logger: logger, group: loops) { server in
                 print("listening on \(server.host):\(server.port)")
+                if let tlsPort = server.tlsPort { print("listening for TLS on \(server.host):\(tlsPort)") }
                 fflush(nil)
             }
         } catch {
@@ -199,9 +209,19 @@ public struct ServerCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.info("session \(server.session) recording to \(configuration.databasePath)")
+        var services = [
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: server, successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
+        if let hangups {
+            services.append(
+                .init(
+                    service: CertificateReload(server: server, signals: hangups, logger: logger),
+                    successTerminationBehavior: .ignore))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {

@@ -194,7 +194,8 @@ struct AccountsTests {
 
     @Test("--require-account: a guest is refused in both doors; a registered name joins")
     func requireAccount() async throws {
-        try await withAlice({ $0.requireAccount = true }) { server, _ in
+        let requiring: (inout ServerConfiguration) -> Void = { $0.requireAccount = true }
+        try await withAlice(requiring) { server, _ in
             let guest = try await TestClient.connect(port: server.port)
             try await guest.send("mallory")
             try await guest.expect { $0.hasPrefix("error: this server is for registered names only") }

@@ -4,6 +4,8 @@ import Foundation
 package final class ServerProcess: @unchecked Sendable {
     package let process = Process()
     package let port: Int
+    /// The TLS port, when started with `--tls-port` (its second line, `listening for TLS on`).
+    package let tlsPort: Int?
     /// Where the server's stderr (its log) goes.
     package let logPath: String
 
@@ -36,7 +38,8 @@ package final class ServerProcess: @unchecked Sendable {
         let reading = output.fileHandleForReading
         var text = ""
         let deadline = Date().addingTimeInterval(20)
-        while !text.contains("\n") {
+        let lines = arguments.contains("--tls-port") ? 2 : 1
+        while text.filter({ $0 == "\n" }).count < lines {
             guard Date() < deadline else { throw WaitFailure(description: "chat-server did not start: \(text)") }
             let data = reading.availableData
             if data.isEmpty { break }
@@ -49,6 +52,9 @@ package final class ServerProcess: @unchecked Sendable {
                 description: "unexpected first line from chat-server: \(text); log: \(Self.read(logPath))")
         }
         self.port = port
+        let tlsLine = text.split(separator: "\n").dropFirst().first
+        tlsPort = tlsLine.flatMap { $0.hasPrefix("listening for TLS on ") ? $0.split(separator: ":").last : nil }
+            .flatMap { Int($0) }
     }
 
     package var pid: Int32 { process.processIdentifier }

@@ -3,6 +3,7 @@ import ChatProtocol
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A raw line client, as `nc` would be: it sends bytes and collects every line the server sends.
 /// Every wait has a deadline.
@@ -14,11 +15,12 @@ package final class TestClient: Sendable {
     /// sets SO_RCVBUF before connecting, for clients that stop reading; `staysOpen` keeps the
     /// socket open when the server ends its side, as `nc` does (by default it closes then);
     /// `from` binds the client's end to that source address first (any of 127.0.0.0/8 on Linux, to
-    /// look like another machine to the server's per-address limit).
+    /// look like another machine to the server's per-address limit); `tls` speaks TLS with that
+    /// client context (the server's certificate checked against 127.0.0.1).
     package static func connect(
         port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         counting: (@Sendable (String) -> Bool)? = nil, receiveBuffer: Int? = nil, staysOpen: Bool = false,
-        from source: String? = nil
+        from source: String? = nil, tls: NIOSSLContext? = nil
     ) async throws -> TestClient {
         let inbox = Inbox(counting: counting)
         var bootstrap = ClientBootstrap(group: group).channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -31,6 +33,10 @@ package final class TestClient: Sendable {
             try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: nil))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maxLineBytes: 1 << 20)))
                     try channel.pipeline.syncOperations.addHandler(inbox)
