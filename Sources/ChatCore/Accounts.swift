@@ -43,6 +43,10 @@ public final class Accounts: Sendable {
     private let book: AccountBook?
     private let hasher: PasswordHasher
     private let sanctions: Locked<[Sanction]>
+    /// The skeletons of the names known to be registered (at start, registered since, logged in
+    /// since): when the database cannot be read, these are still refused to guests, and other
+    /// names are let in as guests, so a broken file does not keep everyone out.
+    private let known: Locked<Set<String>>
     /// Registrations per address (not loopback) in the current hour: each costs a password hash,
     /// so one address may not keep the password threads busy with them.
     private let registrations = Locked([String: (count: Int, since: Int64)]())
@@ -65,6 +69,7 @@ public final class Accounts: Sendable {
         self.allowPlaintextPasswords = allowPlaintextPasswords
         self.clock = clock
         sanctions = Locked(try book?.sanctions(activeAtMillis: clock()) ?? [])
+        known = Locked(Set(try book?.accounts().map(\.skeleton) ?? []))
     }
 
     /// No accounts: everyone is a guest (tests of the core that need none).
@@ -114,12 +119,17 @@ public final class Accounts: Sendable {
         do {
             account = try book?.account(skeleton: NameRules.skeleton(name))
         } catch {
-            return .refused(.accountsUnavailable(error.message))
+            let registered = known.withLock { $0.contains(NameRules.skeleton(name)) }
+            guard password == nil, !registered, !requireAccount else {
+                return .refused(.accountsUnavailable(error.message))
+            }
+            return .guest
         }
         guard let account else {
             if password != nil { return .refused(.noSuchAccount(name)) }
             return requireAccount ? .refused(.accountRequired) : .guest
         }
+        known.withLock { _ = $0.insert(account.skeleton) }
         guard let password else { return .passwordNeeded(account: account.name) }
         guard mayCarryPassword(peer) else { return .refused(.plaintextPassword) }
         let wait = throttle.wait(address: peer.address, account: account.skeleton, now: now)
@@ -139,11 +149,16 @@ public final class Accounts: Sendable {
     /// Whether names must be looked up (`isRegistered(_:)`) before a guest takes them.
     public var hasAccounts: Bool { book != nil }
 
-    /// Whether `name` (by skeleton) is registered; a failed read counts as registered (refuse
-    /// rather than hand a name out). Blocks.
+    /// Whether `name` (by skeleton) is registered; when the database cannot be read, whether it is
+    /// known to be. Blocks.
     public func isRegistered(_ name: String) -> Bool {
         guard let book else { return false }
-        return (try? book.account(skeleton: NameRules.skeleton(name))) != .some(nil)
+        let skeleton = NameRules.skeleton(name)
+        do {
+            return try book.account(skeleton: skeleton) != nil
+        } catch {
+            return known.withLock { $0.contains(skeleton) }
+        }
     }
 
     /// Registers the guest name `name` with `password` (and an invite token when registration
@@ -181,6 +196,7 @@ public final class Accounts: Sendable {
             }
             try book.add(
                 Account(name: name, skeleton: skeleton, passwordHash: hash, role: .member, createdMillis: clock()))
+            known.withLock { _ = $0.insert(skeleton) }
             return .success(name)
         } catch {
             return .failure(.accountsUnavailable(error.message))

@@ -191,4 +191,36 @@ struct AccountsCoreTests {
         let words = SanctionWords(untilMillis: nil, reason: "spam")
         #expect(banned.loginChecked(.banned(.banned(words))) == [.cancelNameTimer, .finish(.error(.banned(words)))])
     }
+
+    @Test("a database that cannot be read: guests still get in, names known to be registered do not")
+    func unreadableAccounts() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("chat.sqlite")
+        try addAccount("alice", password: Self.password, database: path)
+        let book = try AccountBook(path: path)
+        let accounts = try Accounts(book: book, hasher: .testing, registration: .open)
+        #expect(
+            accounts.register(name: "carol", password: Self.password, invite: nil, peer: Self.local)
+                == .success("carol"))
+        book.close()
+        #expect(accounts.login(name: "bob", password: nil, peer: Self.local, now: 0) == .guest)
+        for name in ["alice", "ALICE", "carol"] {
+            guard
+                case .refused(.accountsUnavailable) = accounts.login(
+                    name: name, password: nil, peer: Self.local, now: 0)
+            else {
+                Issue.record("\(name) is known to be registered: refused while the accounts cannot be read")
+                continue
+            }
+        }
+        guard
+            case .refused(.accountsUnavailable) = accounts.login(
+                name: "bob", password: "whatever1", peer: Self.local, now: 0)
+        else {
+            Issue.record("a password cannot be checked: refused")
+            return
+        }
+        #expect(accounts.isRegistered("alice") && accounts.isRegistered("carol") && !accounts.isRegistered("bob"))
+    }
 }
