@@ -93,12 +93,13 @@ public final class Accounts: Sendable {
     }
 
     /// The mute on `name`, if any.
+    /// Asked for every message: the name's skeleton is worked out only when some mute exists.
     public func mute(of name: String) -> Sanction? {
         let now = clock()
+        let mutes = sanctions.withLock { $0.filter { $0.kind == .mute && $0.isActive(atMillis: now) } }
+        guard !mutes.isEmpty else { return nil }
         let skeleton = NameRules.skeleton(name)
-        return sanctions.withLock { sanctions in
-            sanctions.first { $0.kind == .mute && $0.isActive(atMillis: now) && $0.nameSkeleton == skeleton }
-        }
+        return mutes.first { $0.nameSkeleton == skeleton }
     }
 
     /// The outcome of a login that needs no lookup (no accounts at all, no password, guests

@@ -738,6 +738,9 @@ public struct ConnectionStateMachine {
     /// Checks what a live member asks, takes a token for it, and does it (or waits for the rate limit).
     private mutating func ask(_ request: Request, from member: Member) -> [ConnectionAction] {
         var member = member
+        if request.isSpeech, let mute = accounts.mute(of: member.name) {
+            return [.send(.error(.muted(Accounts.words(mute))))]
+        }
         switch request {
         case .ping:
             return [.send(.pong)]
@@ -758,12 +761,6 @@ public struct ConnectionStateMachine {
             default:
                 break
             }
-        case .say where accounts.mute(of: member.name) != nil, .act where accounts.mute(of: member.name) != nil,
-            .privateMessage where accounts.mute(of: member.name) != nil,
-            .topic(_, .some) where accounts.mute(of: member.name) != nil,
-            .rename where accounts.mute(of: member.name) != nil:
-            let mute = accounts.mute(of: member.name).map(Accounts.words) ?? SanctionWords(untilMillis: nil, reason: "")
-            return [.send(.error(.muted(mute)))]
         case .quit where member.watching:
             // Nothing to record: out of the fan-out, then goodbye.
             state = .quitting(name: nil)

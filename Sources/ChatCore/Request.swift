@@ -54,6 +54,16 @@ public enum Request: Sendable, Equatable {
     // and one more parse in each door.
 }
 
+extension Request {
+    /// What a mute refuses: messages, actions, private messages, a new topic, a new name.
+    var isSpeech: Bool {
+        switch self {
+        case .say, .act, .privateMessage, .topic(_, .some), .rename: true
+        default: false
+        }
+    }
+}
+
 /// A request to join: the name asked for, and how much of the record to catch up on.
 public struct JoinRequest: Sendable, Equatable {
     /// The name as typed; the core cleans it (`NameRules`).
