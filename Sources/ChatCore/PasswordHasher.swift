@@ -111,10 +111,15 @@ public struct PasswordHasher: Sendable, Equatable {
         return text
     }
 
+    /// The bytes of canonical unpadded base64: a text whose unused low bits are not zero (so that
+    /// two texts would give the same bytes) is refused.
     static func unbase64(_ text: Substring) -> [UInt8]? {
         guard !text.contains("=") else { return nil }
         let padded = String(text) + String(repeating: "=", count: (4 - text.utf8.count % 4) % 4)
-        return Data(base64Encoded: padded).map { Array($0) }
+        guard let bytes = Data(base64Encoded: padded).map(Array.init), base64(bytes) == text else {
+            return nil
+        }
+        return bytes
     }
 }
 

@@ -75,7 +75,9 @@ struct PasswordHasherTests {
             "$scrypt$ln=8,r=8,p=1$\(parts[3])$\(parts[4])==",  // padded
             "$scrypt$ln=8,r=8,p=1$\(parts[3])$\(parts[4])$",
             "$scrypt$ln=8,r=8,p=1$!!!$\(parts[4])",
-            good.dropLast() + (good.last == "A" ? "B" : "A"),  // another hash
+            "$scrypt$ln=8,r=8,p=1$\(parts[3])$\(flipped(parts[4], at: 0))",  // another hash
+            // The same bytes spelt another way: the last character's unused bits set.
+            "$scrypt$ln=8,r=8,p=1$\(parts[3])$\(withUnusedBitsSet(parts[4]))",
         ]
         for stored in malformed {
             #expect(!PasswordHasher.verify("correct horse", against: String(stored)), "\(stored)")
@@ -103,4 +105,23 @@ struct PasswordHasherTests {
         #expect(InviteToken.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(InviteToken.hash(tokens[0]).count == 64 && InviteToken.hash(tokens[0]) != tokens[0])
     }
+}
+
+private let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+/// `text` with the character at `offset` replaced by another base64 character.
+private func flipped(_ text: String, at offset: Int) -> String {
+    var characters = Array(text)
+    let index = base64Alphabet.firstIndex(of: characters[offset])!
+    characters[offset] = base64Alphabet[index ^ 1]
+    return String(characters)
+}
+
+/// The unpadded base64 of a 32-byte key with the last character's two unused bits set: the same
+/// bytes to a lenient decoder.
+private func withUnusedBitsSet(_ text: String) -> String {
+    var characters = Array(text)
+    let index = base64Alphabet.firstIndex(of: characters[characters.count - 1])!
+    characters[characters.count - 1] = base64Alphabet[index | 0b11]
+    return String(characters)
 }
