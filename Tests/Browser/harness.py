@@ -192,6 +192,8 @@ class Browser:
                          "--disable-gpu", "--no-first-run", "--disable-extensions"):
             options.add_argument(argument)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        # An alert stays open and every command fails on it, instead of being dismissed unseen.
+        options.unhandled_prompt_behavior = "ignore"
         self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
         self.driver.set_page_load_timeout(WAIT)
         self.driver.set_script_timeout(WAIT)
@@ -208,7 +210,18 @@ class Browser:
                                  f"errors {self.errors()}") from None
 
     def find(self, selector):
-        return self.driver.find_element(By.CSS_SELECTOR, selector)
+        element = self.driver.find_element(By.CSS_SELECTOR, selector)
+        if element is None:  # what chromedriver answers while an alert is open
+            raise AssertionError(f"{self.person}'s browser: an alert is open ({self.open_alert()!r}), "
+                                 f"no {selector} to be found")
+        return element
+
+    def open_alert(self):
+        """The text of the open alert, or None."""
+        try:
+            return self.driver.switch_to.alert.text
+        except NoAlertPresentException:
+            return None
 
     def displayed(self, selector):
         elements = self.driver.find_elements(By.CSS_SELECTOR, selector)
@@ -283,13 +296,6 @@ class Browser:
         entry.send_keys(Keys.DELETE)
         if entry.get_attribute("value"):
             entry.clear()
-
-    def alert_present(self):
-        try:
-            self.driver.switch_to.alert
-            return True
-        except NoAlertPresentException:
-            return False
 
     def screenshot(self, name):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
