@@ -244,8 +244,11 @@ class WebChatTests(WebChatTestCase):
                    "<b>bold?</b> &amp; <a href=\"javascript:alert(1)\">link</a>"]
         for text in hostile:
             alice.say(text)
-        for browser in (bob, alice):
-            browser.wait_texts(hostile)
+        for browser in (bob, alice):  # three messages from alice, whatever they show: then compare
+            browser.wait(lambda b=browser: len([m for m in b.messages() if m[1] == "alice"]) >= len(hostile),
+                         "alice's three messages")
+            self.assertEqual([m[2] for m in browser.messages() if m[1] == "alice"], hostile,
+                             f"{browser.person}'s browser does not show the typed text as it was typed")
         time.sleep(0.5)  # give an onerror handler (if the page ever let one in) the time to fire
         for browser in (bob, alice):
             with self.assertRaises(NoAlertPresentException, msg=f"an alert in {browser.person}'s browser"):
