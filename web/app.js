@@ -59,7 +59,6 @@
     password_required: "This name is registered. Type its password, then press Join.",
     wrong_password: "That password is not right for this name. Try again, or choose another name.",
     account_required: "This server admits registered names only. Ask its operator for an account.",
-    name_reserved: "That name is reserved. Please choose another.",
     no_such_account: "Nobody registered this name, so it needs no password: leave the password empty.",
   };
 
@@ -276,6 +275,9 @@
     const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("#rooms li");
     const refocus = focused ? focused.dataset.room : null;
     ui.rooms.replaceChildren(...items);
+    let elsewhere = 0;
+    for (const conv of state.conversations.values()) if (conv.key !== state.current) elsewhere += conv.unread;
+    ui.panelToggle.textContent = "Rooms & people" + (elsewhere > 0 ? " (" + elsewhere + " new)" : "");
     if (refocus !== null) {
       const again = [...ui.rooms.children].find((li) => li.dataset.room === refocus);
       if (again) again.querySelector("button").focus();
@@ -340,8 +342,7 @@
     if (!conv) conv = state.conversations.get(state.current);
     if (!conv) return;
     const li = el("li", "note" + (className ? " " + className : ""));
-    li.append(timeElement(null), document.createTextNode(text));
-    li.firstChild.classList.add("note-time");
+    li.append(timeElement(null), " ", text);
     addItem(conv, li);
   }
 
@@ -636,8 +637,10 @@
     return "";
   }
 
+  // The server's words as a sentence: a capital first, a full stop last.
   function capitalise(text) {
-    const s = String(text || "");
+    let s = String(text || "").trim().replace(/:$/, ".");
+    if (s && !/[.!?…)]$/.test(s)) s += ".";
     return s.charAt(0).toUpperCase() + s.slice(1);
   }
 
@@ -1024,8 +1027,12 @@
     if (TEXT_REFUSALS.has(code)) {
       const refused = refusePending(code);
       if (refused) {
-        const back = putBack(refused.text, prefixFor(refused));
-        showError(words + (back ? " Your text is back in the box." : ""), back ? null : prefixFor(refused) + refused.text);
+        const conv = state.conversations.get(refused.key);
+        const prefix = prefixFor(refused);
+        // A private talk opened by this /msg and refused at once: nothing to keep.
+        if (conv && conv.isPrivate && conv.items.length === 0) removeConversation(conv.key);
+        const back = putBack(refused.text, prefix);
+        showError(words + (back ? " Your text is back in the box." : ""), back ? null : prefix + refused.text);
         return;
       }
     }

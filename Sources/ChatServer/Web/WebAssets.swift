@@ -26,7 +26,7 @@ enum WebAssets {
             <p class="intro">Choose a name to join the chat. Everyone in the room sees it.</p>
             <label for="name">Your name</label>
             <input id="name" name="name" type="text" autocomplete="username" autocapitalize="off" spellcheck="false" required aria-describedby="name-hint">
-            <p id="name-hint" class="hint">Letters and digits, no spaces needed (at most 24 characters).</p>
+            <p id="name-hint" class="hint">Any name you like, up to 24 characters.</p>
             <label for="password">Password <span class="optional">(only if your name is registered)</span></label>
             <input id="password" name="password" type="password" autocomplete="current-password" aria-describedby="password-hint">
             <p id="password-hint" class="hint">Leave it empty to join as a guest.</p>
@@ -150,7 +150,6 @@ enum WebAssets {
             password_required: "This name is registered. Type its password, then press Join.",
             wrong_password: "That password is not right for this name. Try again, or choose another name.",
             account_required: "This server admits registered names only. Ask its operator for an account.",
-            name_reserved: "That name is reserved. Please choose another.",
             no_such_account: "Nobody registered this name, so it needs no password: leave the password empty.",
           };
 
@@ -367,6 +366,9 @@ enum WebAssets {
             const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("#rooms li");
             const refocus = focused ? focused.dataset.room : null;
             ui.rooms.replaceChildren(...items);
+            let elsewhere = 0;
+            for (const conv of state.conversations.values()) if (conv.key !== state.current) elsewhere += conv.unread;
+            ui.panelToggle.textContent = "Rooms & people" + (elsewhere > 0 ? " (" + elsewhere + " new)" : "");
             if (refocus !== null) {
               const again = [...ui.rooms.children].find((li) => li.dataset.room === refocus);
               if (again) again.querySelector("button").focus();
@@ -431,8 +433,7 @@ enum WebAssets {
             if (!conv) conv = state.conversations.get(state.current);
             if (!conv) return;
             const li = el("li", "note" + (className ? " " + className : ""));
-            li.append(timeElement(null), document.createTextNode(text));
-            li.firstChild.classList.add("note-time");
+            li.append(timeElement(null), " ", text);
             addItem(conv, li);
           }
 
@@ -727,8 +728,10 @@ enum WebAssets {
             return "";
           }
 
+          // The server's words as a sentence: a capital first, a full stop last.
           function capitalise(text) {
-            const s = String(text || "");
+            let s = String(text || "").trim().replace(/:$/, ".");
+            if (s && !/[.!?…)]$/.test(s)) s += ".";
             return s.charAt(0).toUpperCase() + s.slice(1);
           }
 
@@ -1115,8 +1118,12 @@ enum WebAssets {
             if (TEXT_REFUSALS.has(code)) {
               const refused = refusePending(code);
               if (refused) {
-                const back = putBack(refused.text, prefixFor(refused));
-                showError(words + (back ? " Your text is back in the box." : ""), back ? null : prefixFor(refused) + refused.text);
+                const conv = state.conversations.get(refused.key);
+                const prefix = prefixFor(refused);
+                // A private talk opened by this /msg and refused at once: nothing to keep.
+                if (conv && conv.isPrivate && conv.items.length === 0) removeConversation(conv.key);
+                const back = putBack(refused.text, prefix);
+                showError(words + (back ? " Your text is back in the box." : ""), back ? null : prefix + refused.text);
                 return;
               }
             }
