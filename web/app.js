@@ -9,6 +9,7 @@
   const ui = {
     status: $("status"),
     statusText: $("status-text"),
+    statusAnnounce: $("status-announce"),
     reconnectNow: $("reconnect-now"),
     signinScreen: $("signin-screen"),
     signin: $("signin"),
@@ -1200,8 +1201,18 @@
     state.countdownTimer = null;
   }
 
+  const ANNOUNCEMENTS = {
+    connected: "Connected.",
+    disconnected: "Disconnected. Reconnecting by itself; what you type is kept.",
+    connecting: "",
+  };
+
   function setStatus(kind, text, offerNow) {
-    if (ui.status.dataset.state !== kind) ui.status.dataset.state = kind;
+    if (ui.status.dataset.state !== kind) {
+      ui.status.dataset.state = kind;
+      // Screen readers hear the change of state once, not every second of the countdown.
+      if (state.phase !== "signin" || kind === "connected") ui.statusAnnounce.textContent = ANNOUNCEMENTS[kind] || "";
+    }
     if (ui.statusText.textContent !== text) ui.statusText.textContent = text;
     ui.reconnectNow.hidden = !offerNow;
   }
@@ -1317,6 +1328,10 @@
       state.stayAtBottom = isAtBottom();
       if (state.stayAtBottom) ui.jumpDown.hidden = true;
     });
+    // The log shrinks when a topic or an error line appears above or below it: stay at the end.
+    if (typeof ResizeObserver === "function") {
+      new ResizeObserver(() => { if (state.stayAtBottom) scrollToBottom(); }).observe(ui.messages);
+    }
     ui.jumpDown.addEventListener("click", () => {
       scrollToBottom();
       state.stayAtBottom = true;

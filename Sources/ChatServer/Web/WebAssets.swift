@@ -18,7 +18,8 @@ enum WebAssets {
         <script src="/app.js" defer></script>
         </head>
         <body class="signed-out">
-        <div id="status" data-state="disconnected" role="status" aria-live="polite"><span id="status-text">Not connected</span> <button type="button" id="reconnect-now" class="link-button" hidden>Reconnect now</button></div>
+        <div id="status" data-state="disconnected"><span id="status-text">Not connected</span> <button type="button" id="reconnect-now" class="link-button" hidden>Reconnect now</button></div>
+        <p id="status-announce" class="visually-hidden" role="status" aria-live="polite"></p>
 
         <main id="signin-screen">
           <form id="signin" autocomplete="on" novalidate>
@@ -100,6 +101,7 @@ enum WebAssets {
           const ui = {
             status: $("status"),
             statusText: $("status-text"),
+            statusAnnounce: $("status-announce"),
             reconnectNow: $("reconnect-now"),
             signinScreen: $("signin-screen"),
             signin: $("signin"),
@@ -1291,8 +1293,18 @@ enum WebAssets {
             state.countdownTimer = null;
           }
 
+          const ANNOUNCEMENTS = {
+            connected: "Connected.",
+            disconnected: "Disconnected. Reconnecting by itself; what you type is kept.",
+            connecting: "",
+          };
+
           function setStatus(kind, text, offerNow) {
-            if (ui.status.dataset.state !== kind) ui.status.dataset.state = kind;
+            if (ui.status.dataset.state !== kind) {
+              ui.status.dataset.state = kind;
+              // Screen readers hear the change of state once, not every second of the countdown.
+              if (state.phase !== "signin" || kind === "connected") ui.statusAnnounce.textContent = ANNOUNCEMENTS[kind] || "";
+            }
             if (ui.statusText.textContent !== text) ui.statusText.textContent = text;
             ui.reconnectNow.hidden = !offerNow;
           }
@@ -1408,6 +1420,10 @@ enum WebAssets {
               state.stayAtBottom = isAtBottom();
               if (state.stayAtBottom) ui.jumpDown.hidden = true;
             });
+            // The log shrinks when a topic or an error line appears above or below it: stay at the end.
+            if (typeof ResizeObserver === "function") {
+              new ResizeObserver(() => { if (state.stayAtBottom) scrollToBottom(); }).observe(ui.messages);
+            }
             ui.jumpDown.addEventListener("click", () => {
               scrollToBottom();
               state.stayAtBottom = true;
