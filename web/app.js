@@ -27,6 +27,8 @@
     joinRoom: $("join-room"),
     roomInput: $("room-input"),
     roomDirectory: $("room-directory"),
+    otherRooms: $("other-rooms"),
+    otherRoomsHeading: $("other-rooms-heading"),
     members: $("members"),
     memberCount: $("member-count"),
     messages: $("messages"),
@@ -79,6 +81,7 @@
     lastRoom: null, // key of the last room (not private) on screen: the hello's current room
     privateAfter: 0,
     privateSeen: new Set(),
+    directory: [], // the server's rooms, from the last `rooms` answer
     pending: [], // texts sent and not yet echoed: {kind, key, text, sentAt}
     wantJoin: new Set(), // rooms the user asked to join (their `joined` makes them current)
     wantWho: new Set(), // rooms whose `who` answer the user asked to see
@@ -279,10 +282,34 @@
     let elsewhere = 0;
     for (const conv of state.conversations.values()) if (conv.key !== state.current) elsewhere += conv.unread;
     ui.panelToggle.textContent = "Rooms & people" + (elsewhere > 0 ? " (" + elsewhere + " new)" : "");
+    renderOtherRooms();
     if (refocus !== null) {
       const again = [...ui.rooms.children].find((li) => li.dataset.room === refocus);
       if (again) again.querySelector("button").focus();
     }
+  }
+
+  // Rooms of the server one is not in, from the last `rooms` answer: a click joins.
+  function renderOtherRooms() {
+    const others = (state.directory || []).filter((r) => !state.conversations.has(roomKey(r.room)));
+    ui.otherRooms.replaceChildren(...others.slice(0, 50).map((r) => {
+      const li = el("li");
+      li.dataset.room = r.room;
+      const button = el("button", null, "#" + r.room);
+      button.type = "button";
+      button.title = "Join #" + r.room + (r.topic ? ": " + r.topic : "");
+      button.append(el("span", "quiet", "(" + r.members + ")"));
+      button.addEventListener("click", () => {
+        if (!connectedForChat()) {
+          showError("Not connected right now: join the room once the connection is back.");
+          return;
+        }
+        joinRoom(r.room);
+      });
+      li.append(button);
+      return li;
+    }));
+    ui.otherRoomsHeading.hidden = others.length === 0;
   }
 
   function renderMembers() {
@@ -492,6 +519,9 @@
 
     const talk = event.kind === "message" || event.kind === "action";
     if (talk && !mine && conv.key !== state.current && (!history || conv.countHistory)) {
+      if (conv.isPrivate && conv.unread === 0 && !history) {
+        addNote(null, event.user + " sent you a private message: open " + conv.label + " in the list of rooms to read it.");
+      }
       conv.unread++;
       renderRooms();
       updateTitle();
@@ -505,11 +535,13 @@
     if (event.kind === "join") {
       conv.members.add(event.user);
       changed = true;
+      if (sameName(event.user, state.name)) send({ type: "rooms" });
     } else if (event.kind === "leave") {
       for (const m of conv.members) if (sameName(m, event.user)) conv.members.delete(m);
       changed = true;
       if (sameName(event.user, state.name) && event.reason === "part") {
         removeConversation(conv.key);
+        send({ type: "rooms" });
         return "gone";
       }
     } else if (event.kind === "rename") {
@@ -880,6 +912,8 @@
       }
       case "rooms": {
         const rooms = message.rooms || [];
+        state.directory = rooms;
+        renderOtherRooms();
         ui.roomDirectory.replaceChildren(...rooms.map((r) => {
           const option = el("option");
           option.value = r.room;
@@ -1258,6 +1292,8 @@
     ui.messages.replaceChildren();
     ui.rooms.replaceChildren();
     ui.members.replaceChildren();
+    state.directory = [];
+    renderOtherRooms();
     clearErrors();
     ui.chat.hidden = true;
     ui.signinScreen.hidden = false;

@@ -61,6 +61,8 @@ enum WebAssets {
                 </div>
                 <datalist id="room-directory"></datalist>
               </form>
+              <h3 id="other-rooms-heading" hidden>Other rooms</h3>
+              <ul id="other-rooms" aria-labelledby="other-rooms-heading"></ul>
             </section>
             <section aria-labelledby="members-heading">
               <h2 id="members-heading">People here <span id="member-count" class="count"></span></h2>
@@ -119,6 +121,8 @@ enum WebAssets {
             joinRoom: $("join-room"),
             roomInput: $("room-input"),
             roomDirectory: $("room-directory"),
+            otherRooms: $("other-rooms"),
+            otherRoomsHeading: $("other-rooms-heading"),
             members: $("members"),
             memberCount: $("member-count"),
             messages: $("messages"),
@@ -171,6 +175,7 @@ enum WebAssets {
             lastRoom: null, // key of the last room (not private) on screen: the hello's current room
             privateAfter: 0,
             privateSeen: new Set(),
+            directory: [], // the server's rooms, from the last `rooms` answer
             pending: [], // texts sent and not yet echoed: {kind, key, text, sentAt}
             wantJoin: new Set(), // rooms the user asked to join (their `joined` makes them current)
             wantWho: new Set(), // rooms whose `who` answer the user asked to see
@@ -371,10 +376,34 @@ enum WebAssets {
             let elsewhere = 0;
             for (const conv of state.conversations.values()) if (conv.key !== state.current) elsewhere += conv.unread;
             ui.panelToggle.textContent = "Rooms & people" + (elsewhere > 0 ? " (" + elsewhere + " new)" : "");
+            renderOtherRooms();
             if (refocus !== null) {
               const again = [...ui.rooms.children].find((li) => li.dataset.room === refocus);
               if (again) again.querySelector("button").focus();
             }
+          }
+
+          // Rooms of the server one is not in, from the last `rooms` answer: a click joins.
+          function renderOtherRooms() {
+            const others = (state.directory || []).filter((r) => !state.conversations.has(roomKey(r.room)));
+            ui.otherRooms.replaceChildren(...others.slice(0, 50).map((r) => {
+              const li = el("li");
+              li.dataset.room = r.room;
+              const button = el("button", null, "#" + r.room);
+              button.type = "button";
+              button.title = "Join #" + r.room + (r.topic ? ": " + r.topic : "");
+              button.append(el("span", "quiet", "(" + r.members + ")"));
+              button.addEventListener("click", () => {
+                if (!connectedForChat()) {
+                  showError("Not connected right now: join the room once the connection is back.");
+                  return;
+                }
+                joinRoom(r.room);
+              });
+              li.append(button);
+              return li;
+            }));
+            ui.otherRoomsHeading.hidden = others.length === 0;
           }
 
           function renderMembers() {
@@ -584,6 +613,9 @@ enum WebAssets {
 
             const talk = event.kind === "message" || event.kind === "action";
             if (talk && !mine && conv.key !== state.current && (!history || conv.countHistory)) {
+              if (conv.isPrivate && conv.unread === 0 && !history) {
+                addNote(null, event.user + " sent you a private message: open " + conv.label + " in the list of rooms to read it.");
+              }
               conv.unread++;
               renderRooms();
               updateTitle();
@@ -597,11 +629,13 @@ enum WebAssets {
             if (event.kind === "join") {
               conv.members.add(event.user);
               changed = true;
+              if (sameName(event.user, state.name)) send({ type: "rooms" });
             } else if (event.kind === "leave") {
               for (const m of conv.members) if (sameName(m, event.user)) conv.members.delete(m);
               changed = true;
               if (sameName(event.user, state.name) && event.reason === "part") {
                 removeConversation(conv.key);
+                send({ type: "rooms" });
                 return "gone";
               }
             } else if (event.kind === "rename") {
@@ -972,6 +1006,8 @@ enum WebAssets {
               }
               case "rooms": {
                 const rooms = message.rooms || [];
+                state.directory = rooms;
+                renderOtherRooms();
                 ui.roomDirectory.replaceChildren(...rooms.map((r) => {
                   const option = el("option");
                   option.value = r.room;
@@ -1350,6 +1386,8 @@ enum WebAssets {
             ui.messages.replaceChildren();
             ui.rooms.replaceChildren();
             ui.members.replaceChildren();
+            state.directory = [];
+            renderOtherRooms();
             clearErrors();
             ui.chat.hidden = true;
             ui.signinScreen.hidden = false;
@@ -1712,6 +1750,21 @@ enum WebAssets {
           text-align: center;
         }
 
+        #sidebar h3 { font-size: 0.85rem; color: var(--muted); font-weight: normal; margin: 0.8rem 0 0.2rem; }
+
+        #other-rooms li button {
+          width: 100%;
+          text-align: left;
+          background: none;
+          border: 1px dashed var(--line);
+          color: var(--fg);
+          padding: 0.25rem 0.5rem;
+          margin: 2px 0;
+          font-size: 0.9rem;
+        }
+
+        #other-rooms .quiet { margin-left: 0.3rem; }
+
         #join-room { margin-top: 0.6rem; }
         #join-room label { font-size: 0.85rem; color: var(--muted); }
         .inline-form { display: flex; gap: 0.3rem; margin-top: 0.2rem; }
@@ -1744,15 +1797,15 @@ enum WebAssets {
 
         #messages > li { padding: 0.15rem 0.8rem; }
 
-        li.event {
+        li.event, li.note {
           padding-left: 4rem !important;
           text-indent: -3.2rem;
           white-space: pre-wrap;
         }
 
-        li.event > * { text-indent: 0; }
+        li.event > *, li.note > * { text-indent: 0; }
 
-        li.event .time {
+        #messages .time {
           display: inline-block;
           width: 3.2rem;
           color: var(--muted);
@@ -1791,6 +1844,7 @@ enum WebAssets {
         }
 
         li.note { font-style: italic; }
+        li.note .time { font-style: normal; }
         li.note.warning { color: var(--warn-fg); }
 
         #messages a { color: var(--accent); }
