@@ -151,7 +151,12 @@ enum WebAssets {
             "name_reserved", "password_required", "wrong_password", "no_such_account", "account_required",
             "plaintext_password", "banned", "kicked", "unsupported_protocol", "name_timeout",
           ]);
-          // Errors to a hello worth retrying by itself after a pause when reconnecting.
+          // (Other errors to a reconnect's hello, as server_full, are tried again by themselves.)
+          // Words for web users where the server's assume a terminal.
+          const FRIENDLY_CHAT_WORDS = {
+            last_room: "This is your only room, so you cannot leave it: join another room first, or press Leave at the top to leave the chat.",
+          };
+          // Words for the sign-in screen, plainer than the server's.
           const FRIENDLY_SIGNIN_WORDS = {
             password_required: "This name is registered. Type its password, then press Join.",
             wrong_password: "That password is not right for this name. Try again, or choose another name.",
@@ -766,7 +771,7 @@ enum WebAssets {
 
           // The server's words as a sentence: a capital first, a full stop last.
           function capitalise(text) {
-            let s = String(text || "").trim().replace(/:$/, ".");
+            let s = String(text || "").trim().replace(/^error:\s*/i, "").replace(/:$/, ".");
             if (s && !/[.!?…)]$/.test(s)) s += ".";
             return s.charAt(0).toUpperCase() + s.slice(1);
           }
@@ -1166,7 +1171,7 @@ enum WebAssets {
               }
             }
             if (code === "not_in_room" || code === "bad_room_name" || code === "room_limit") state.wantJoin.clear();
-            showError(words);
+            showError(FRIENDLY_CHAT_WORDS[code] || words);
           }
 
           function onHelloError(code, words) {
