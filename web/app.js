@@ -983,7 +983,7 @@
     try { localStorage.setItem(NAME_KEY, ui.name.value.trim() || message.name); } catch (_) { /* private mode */ }
     ui.me.textContent = state.name;
     ui.signinError.textContent = "";
-    ui.join.disabled = false;
+    setJoining(false);
     document.body.classList.remove("signed-out");
     ui.signinScreen.hidden = true;
     ui.chat.hidden = false;
@@ -1082,10 +1082,12 @@
 
   function onHelloError(code, words) {
     const friendly = FRIENDLY_SIGNIN_WORDS[code];
-    const text = friendly || words;
+    // The protocol's words speak to programs ("send another hello"): not to people.
+    const plain = words.replace(/[;,]?\s*send (another|the) hello[^.]*\.?$/i, ".");
+    const text = friendly || (code === "name_reserved" ? plain + " Please choose another name." : plain);
     if (!state.everWelcomed) {
       ui.signinError.textContent = text;
-      ui.join.disabled = false;
+      setJoining(false);
       if (code === "password_required" || code === "wrong_password") {
         ui.password.focus();
         ui.password.select();
@@ -1210,7 +1212,7 @@
       if (!ui.signinError.textContent) {
         ui.signinError.textContent = "Could not reach the chat server. Check your connection and try again.";
       }
-      ui.join.disabled = false;
+      setJoining(false);
       setStatus("disconnected", "Not connected");
       return;
     }
@@ -1305,7 +1307,7 @@
     document.body.classList.add("signed-out");
     setStatus("disconnected", "Not connected");
     ui.signinError.textContent = message || "";
-    ui.join.disabled = false;
+    setJoining(false);
     document.title = "chatroom";
     ui.name.focus();
   }
@@ -1324,8 +1326,13 @@
     state.name = name;
     state.password = ui.password.value;
     state.everWelcomed = false;
-    ui.join.disabled = true;
+    setJoining(true);
     connect();
+  }
+
+  function setJoining(busy) {
+    ui.join.disabled = busy;
+    ui.join.textContent = busy ? "Joining…" : "Join the chat";
   }
 
   function closePanel() {

@@ -1077,7 +1077,7 @@ enum WebAssets {
             try { localStorage.setItem(NAME_KEY, ui.name.value.trim() || message.name); } catch (_) { /* private mode */ }
             ui.me.textContent = state.name;
             ui.signinError.textContent = "";
-            ui.join.disabled = false;
+            setJoining(false);
             document.body.classList.remove("signed-out");
             ui.signinScreen.hidden = true;
             ui.chat.hidden = false;
@@ -1176,10 +1176,12 @@ enum WebAssets {
 
           function onHelloError(code, words) {
             const friendly = FRIENDLY_SIGNIN_WORDS[code];
-            const text = friendly || words;
+            // The protocol's words speak to programs ("send another hello"): not to people.
+            const plain = words.replace(/[;,]?\s*send (another|the) hello[^.]*\.?$/i, ".");
+            const text = friendly || (code === "name_reserved" ? plain + " Please choose another name." : plain);
             if (!state.everWelcomed) {
               ui.signinError.textContent = text;
-              ui.join.disabled = false;
+              setJoining(false);
               if (code === "password_required" || code === "wrong_password") {
                 ui.password.focus();
                 ui.password.select();
@@ -1304,7 +1306,7 @@ enum WebAssets {
               if (!ui.signinError.textContent) {
                 ui.signinError.textContent = "Could not reach the chat server. Check your connection and try again.";
               }
-              ui.join.disabled = false;
+              setJoining(false);
               setStatus("disconnected", "Not connected");
               return;
             }
@@ -1399,7 +1401,7 @@ enum WebAssets {
             document.body.classList.add("signed-out");
             setStatus("disconnected", "Not connected");
             ui.signinError.textContent = message || "";
-            ui.join.disabled = false;
+            setJoining(false);
             document.title = "chatroom";
             ui.name.focus();
           }
@@ -1418,8 +1420,13 @@ enum WebAssets {
             state.name = name;
             state.password = ui.password.value;
             state.everWelcomed = false;
-            ui.join.disabled = true;
+            setJoining(true);
             connect();
+          }
+
+          function setJoining(busy) {
+            ui.join.disabled = busy;
+            ui.join.textContent = busy ? "Joining…" : "Join the chat";
           }
 
           function closePanel() {
