@@ -288,6 +288,7 @@ enum WebAssets {
                 members: new Set(),
                 topic: "",
                 historyShown: false, // a history block is open (separator owed at its end)
+                lastDay: null, // the local day of the last event shown
                 countHistory: false, // catch-up after a reconnect counts as unread
               };
               state.conversations.set(key, conv);
@@ -481,6 +482,28 @@ enum WebAssets {
             addItem(conv, li);
           }
 
+          function dayOf(date) {
+            return date.getFullYear() + "-" + (date.getMonth() + 1) + "-" + date.getDate();
+          }
+
+          // A line with the date where the days change (and above the first event when it is not today's),
+          // since the times shown are hours and minutes only.
+          function markDay(conv, iso) {
+            const date = new Date(iso);
+            if (isNaN(date.getTime())) return;
+            const day = dayOf(date);
+            if (day === conv.lastDay) return;
+            const first = !conv.lastDay;
+            conv.lastDay = day;
+            if (first && day === dayOf(new Date())) return;
+            const words = day === dayOf(new Date()) ? "Today" : date.toLocaleDateString(undefined, {
+              weekday: "long", year: "numeric", month: "long", day: "numeric",
+            });
+            const li = el("li", "separator day", words);
+            li.setAttribute("role", "separator");
+            addItem(conv, li);
+          }
+
           function eventWords(event) {
             // The words of docs/PROTOCOL.md (EventWords): one shape for every door.
             const parts = [];
@@ -614,6 +637,7 @@ enum WebAssets {
             }
             if (history) conv.historyShown = true;
 
+            markDay(conv, event.time);
             addItem(conv, renderEvent(event, history));
 
             const talk = event.kind === "message" || event.kind === "action";
