@@ -319,13 +319,16 @@ enum WebAssets {
             renderRooms();
           }
 
-          function switchTo(key) {
+          // `historyComing`: the log stays quiet for screen readers until history_end.
+          function switchTo(key, historyComing) {
             if (!key || !state.conversations.has(key)) return;
             state.current = key;
             const conv = state.conversations.get(key);
             if (!conv.isPrivate) state.lastRoom = key;
             conv.unread = 0;
+            quietLog();
             ui.messages.replaceChildren(...conv.items);
+            if (!historyComing) setTimeout(speakLog, 0);
             state.stayAtBottom = true;
             scrollToBottom();
             ui.jumpDown.hidden = true;
@@ -434,6 +437,11 @@ enum WebAssets {
           }
 
           // ---- The log -----------------------------------------------------------------------------
+
+          // A screen reader hears new lines as they come (aria-live), not a whole log put on screen at
+          // once (a room switched to, a history block).
+          function quietLog() { ui.messages.setAttribute("aria-live", "off"); }
+          function speakLog() { ui.messages.setAttribute("aria-live", "polite"); }
 
           function isAtBottom() {
             const m = ui.messages;
@@ -1029,7 +1037,7 @@ enum WebAssets {
                 const conv = roomConversation(message.room);
                 conv.members = new Set(message.names || []);
                 conv.topic = message.topic || "";
-                if (state.wantJoin.delete(conv.key)) switchTo(conv.key);
+                if (state.wantJoin.delete(conv.key)) switchTo(conv.key, true); // its history comes next
                 else if (conv.key === state.current) { renderMembers(); renderHeader(); }
                 break;
               }
@@ -1106,10 +1114,11 @@ enum WebAssets {
             ui.signinScreen.hidden = true;
             ui.chat.hidden = false;
             setStatus("connected", "Connected");
+            quietLog(); // until the history (or catch-up) has come: history_end
 
             const room = message.room || "main";
             const conv = roomConversation(room);
-            if (first || !state.current) switchTo(conv.key);
+            if (first || !state.current) switchTo(conv.key, true);
             else renderRooms();
             if (first) ui.entry.focus();
             // Who is here, the topic, and the rooms there are (for the join box).
@@ -1122,6 +1131,7 @@ enum WebAssets {
           }
 
           function onHistoryEnd(message) {
+            speakLog();
             const isPrivate = message.room === "";
             const conv = isPrivate ? null : state.conversations.get(roomKey(message.room || currentRoomName() || "main"));
             const convs = isPrivate ? [...state.conversations.values()].filter((c) => c.isPrivate) : conv ? [conv] : [];
