@@ -1014,6 +1014,7 @@
     if (typeof message.max_message_bytes === "number") state.maxMessageBytes = message.max_message_bytes;
     try { localStorage.setItem(NAME_KEY, ui.name.value.trim() || message.name); } catch (_) { /* private mode */ }
     ui.me.textContent = state.name;
+    ui.password.value = ""; // kept in memory only, for reconnecting
     ui.signinError.textContent = "";
     setJoining(false);
     document.body.classList.remove("signed-out");
