@@ -94,7 +94,7 @@ enum WebAssets {
     static let appJS = ##"""
         // chatroom's web window: one page, no framework. It speaks the JSON-lines protocol of
         // docs/PROTOCOL.md ("Structured mode"), one message per WebSocket text frame, at /chat.
-        // Text from others only ever goes into the page through textContent (never innerHTML).
+        // Text from others only ever goes into the page as text (textContent, text nodes), never as markup.
         "use strict";
 
         (() => {
