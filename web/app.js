@@ -765,7 +765,7 @@
       }
       case "join":
       case "j": {
-        if (!args[0]) { showError("Which room? Type /join followed by its name, for example /join #games."); return false; }
+        if (!roomOf(args[0])) { showError("Which room? Type /join followed by its name, for example /join #games."); return false; }
         return joinRoom(roomOf(args[0]));
       }
       case "part":
