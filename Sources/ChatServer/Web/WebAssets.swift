@@ -803,7 +803,7 @@ enum WebAssets {
 
           // The server's words as a sentence: a capital first, a full stop last.
           function capitalise(text) {
-            let s = String(text || "").trim().replace(/^error:\s*/i, "").replace(/:$/, ".");
+            let s = String(text || "").trim().replace(/^(\*\*\*\s*)?(error:\s*)?/i, "").replace(/:$/, ".");
             if (s && !/[.!?…)]$/.test(s)) s += ".";
             return s.charAt(0).toUpperCase() + s.slice(1);
           }
