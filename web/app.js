@@ -711,6 +711,13 @@
   function capitalise(text) {
     let s = String(text || "").trim().replace(/^(\*\*\*\s*)?(error:\s*)?/i, "").replace(/:$/, ".");
     if (s && !/[.!?…)]$/.test(s)) s += ".";
+    // "reg put you out": a name keeps its case.
+    const first = s.split(/[\s:;,]/, 1)[0];
+    if (sameName(first, state.name)) return s;
+    for (const conv of state.conversations.values()) {
+      if (sameName(first, conv.room)) return s;
+      for (const member of conv.members) if (member === first) return s;
+    }
     return s.charAt(0).toUpperCase() + s.slice(1);
   }
 
