@@ -99,7 +99,8 @@ public struct ServerConfiguration: Sendable {
     /// The web window's port: the page, and its WebSocket at `/chat` (HTTPS and `wss://` when
     /// `tls` is set); 0 takes a free one, nil serves none (`chat-server` serves one by default).
     public var httpPort: Int?
-    /// The port `chat-server` serves the web window on when given none.
+    /// The port `chat-server` serves the web window on when given no port at all (the default
+    /// chat port + 10).
     public static let defaultHTTPPort = 7080
     /// Pages of other origins (`scheme://host:port`) whose WebSocket may chat; the server's own
     /// page always may.

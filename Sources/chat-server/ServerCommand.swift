@@ -18,7 +18,7 @@ public struct ServerCommand: AsyncParsableCommand {
         abstract: "Run the chat server (the default: `chat-server` alone runs it).",
         discussion: """
             People chat with `nc HOST PORT` (plain text lines), with chat-client, or in a browser at \
-            http://HOST:7080/ (the web window). Every message, \
+            http://HOST:7080/ (the web window: --port + 10). Every message, \
             join and leave is stored before anyone sees it. Ctrl+C or SIGTERM tells everyone and stops. \
             chat-replay reads the database (sessions, exports, replay) while the server runs.
 
@@ -152,7 +152,7 @@ public struct ServerCommand: AsyncParsableCommand {
         }
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more seconds") }
         try tls.validate()
-        try web.validate()
+        try web.validate(chatPort: port)
         guard nameTimeout > 0 else { throw ValidationError("--name-timeout must be more than 0 seconds") }
         guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be more than 0 seconds") }
         guard history >= 0, maxClients > 0, maxMessageBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {

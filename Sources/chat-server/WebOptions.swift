@@ -7,7 +7,7 @@ struct WebOptions: ParsableArguments {
         parsing: .unconditional,
         help: ArgumentHelp(
             "Port of the web window: open http://HOST:PORT/ in a browser (0 picks a free one).",
-            discussion: "Default: \(ServerConfiguration.defaultHTTPPort), or a free one when --port is 0."))
+            discussion: "Default: --port + 10 (\(ServerConfiguration.defaultHTTPPort)), a free one when --port is 0."))
     var httpPort: Int?
 
     @Flag(help: "Serve no web window.")
@@ -19,7 +19,10 @@ struct WebOptions: ParsableArguments {
             valueName: "origin"))
     var allowOrigin: [String] = []
 
-    func validate() throws {
+    func validate(chatPort: Int) throws {
+        if !noWeb, httpPort == nil, chatPort + 10 > 65535 {
+            throw ValidationError("--port \(chatPort): give the web window a port with --http-port, or --no-web")
+        }
         if let httpPort, !(0...65535).contains(httpPort) {
             throw ValidationError("--http-port must be 0 to 65535")
         }
@@ -29,9 +32,10 @@ struct WebOptions: ParsableArguments {
         }
     }
 
-    /// The web window's port, for a server whose chat port is `chatPort`.
+    /// The web window's port, for a server whose chat port is `chatPort`: ten above it unless
+    /// told (so that a second server on the next port has its own).
     func port(chatPort: Int) -> Int? {
         guard !noWeb else { return nil }
-        return httpPort ?? (chatPort == 0 ? 0 : ServerConfiguration.defaultHTTPPort)
+        return httpPort ?? (chatPort == 0 ? 0 : chatPort + 10)
     }
 }
