@@ -1224,8 +1224,9 @@
         }
       }
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (state.socket !== socket) return;
+      refuseTooBig(event.code === 1009);
       onSocketGone(socket);
     });
     socket.addEventListener("error", () => { /* a close follows */ });
@@ -1238,6 +1239,25 @@
     if (socket && socket.readyState <= WebSocket.OPEN) {
       try { socket.close(); } catch (_) { /* already closing */ }
     }
+  }
+
+  // The server closes with 1009 a frame too big to be a line at all (6 times the message limit and
+  // 1024 bytes): a text sent was it. The browser often sees no code (the server stops reading and
+  // closes while the frame still goes out), so a pending text that big is taken as the reason too.
+  // It goes back to the user, with the reason, before the reconnect (which would call it "dropped").
+  function refuseTooBig(closedAsTooBig) {
+    const frameLimit = 6 * state.maxMessageBytes + 1024;
+    let index = state.pending.findIndex((p) => byteLength(JSON.stringify({ type: "say", text: p.text })) > frameLimit);
+    if (index < 0 && closedAsTooBig) {
+      index = state.pending.reduce((best, p, i, all) => (best < 0 || p.text.length > all[best].text.length ? i : best), -1);
+    }
+    if (index < 0) return;
+    const [refused] = state.pending.splice(index, 1);
+    const prefix = prefixFor(refused);
+    const back = putBack(refused.text, prefix);
+    showError("Your message was far too long to send (" + byteLength(refused.text) + " bytes; the limit is " +
+      state.maxMessageBytes + "); it was not sent." + (back ? " Your text is back in the box." : ""),
+      back ? null : prefix + refused.text);
   }
 
   function onSocketGone() {
