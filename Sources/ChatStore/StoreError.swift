@@ -41,7 +41,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var description: String {
         var text = "\(path): \(message)"
-        if let sql { text += " (while running: \(sql))" }
+        // One line, whatever the statement's layout.
+        if let sql { text += " (while running: \(sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")))" }
         return text
     }
 

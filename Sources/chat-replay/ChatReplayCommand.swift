@@ -18,7 +18,7 @@ public struct ChatReplayCommand: AsyncParsableCommand {
               chat-replay export --format html -o today.html
               chat-replay replay --follow
             """,
-        subcommands: [SessionsCommand.self, ExportCommand.self, ReplayCommand.self])
+        subcommands: [SessionsCommand.self, ExportCommand.self, ReplayCommand.self, BackupCommand.self])
 
     public init() {}
 

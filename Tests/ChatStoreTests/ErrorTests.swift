@@ -17,6 +17,16 @@ struct ErrorTests {
         #expect(error?.description.contains("\(plain) is not a directory") == true)
     }
 
+    @Test func anErrorIsOneLineWhateverTheStatementsLayout() {
+        let error = StoreError(
+            .corrupt, path: "chat.sqlite", message: "database is corrupt",
+            sql: "SELECT id FROM sanctions\n    WHERE until_ms IS NULL\n    ORDER BY id")
+        #expect(
+            error.description
+                == "chat.sqlite: database is corrupt (while running: SELECT id FROM sanctions WHERE until_ms IS NULL ORDER BY id)"
+        )
+    }
+
     @Test func parentDoesNotExist() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("missing/chat.sqlite")

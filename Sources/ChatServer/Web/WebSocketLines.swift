@@ -99,7 +99,7 @@ final class WebSocketLines: ChannelDuplexHandler {
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         if mode == .output, !closeSent {
             closeSent = true
-            context.write(wrapOutboundOut(closeFrame(.normalClosure, "goodbye", context)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(closeFrame(.normalClosure, "goodbye", context)), promise: nil)
         }
         context.close(mode: mode, promise: promise)
     }
