@@ -40,13 +40,15 @@ START = 20  # chat-server to print its two lines
 class ChatServer:
     """`chat-server --port P --database FILE` as a process: its two first lines give the ports."""
 
-    def __init__(self, database, port=0, http_port=None, extra=(), log_name="server"):
+    def __init__(self, database, port=0, http_port=None, extra=(), log_name="server", web=True):
         self.database = str(database)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.log_path = ARTIFACTS / f"{log_name}.log"
         arguments = [str(BINARY), "--host", "127.0.0.1", "--port", str(port), "--database", self.database]
         if http_port is not None:
             arguments += ["--http-port", str(http_port)]
+        if not web:
+            arguments += ["--no-web"]
         arguments += list(extra)
         self.arguments = arguments
         self.log = open(self.log_path, "ab")
@@ -56,7 +58,7 @@ class ChatServer:
         self.port = self.http_port = None
         deadline = time.monotonic() + START
         seen = []
-        while self.port is None or self.http_port is None:
+        while self.port is None or (web and self.http_port is None):
             remaining = deadline - time.monotonic()
             try:
                 line = self.lines.get(timeout=max(remaining, 0.01))
@@ -71,7 +73,7 @@ class ChatServer:
                 self.port = int(line.rsplit(":", 1)[1])
             elif line.startswith("web on "):
                 self.http_port = int(line.rstrip("/").rsplit(":", 1)[1])
-        self.url = f"http://127.0.0.1:{self.http_port}/"
+        self.url = f"http://127.0.0.1:{self.http_port}/" if web else None
 
     def _read_stdout(self):
         for raw in self.process.stdout:

@@ -34,9 +34,9 @@ class WebChatTestCase(unittest.TestCase):
         self.database = temporary_database(self.name)
         self.servers = 0
 
-    def start_server(self, port=0, http_port=None, extra=()):
+    def start_server(self, port=0, http_port=None, extra=(), web=True):
         self.servers += 1
-        server = ChatServer(self.database, port=port, http_port=http_port, extra=extra,
+        server = ChatServer(self.database, port=port, http_port=http_port, extra=extra, web=web,
                             log_name=f"{self.name}.server{self.servers}")
         self.addCleanup(server.stop)
         return server
@@ -198,10 +198,20 @@ class WebChatTests(WebChatTestCase):
         alice.screenshot("disconnected")
         self.assertEqual(alice.entry_value(), draft)
 
+        # While the browsers are away: a run of the server without its web port, on the same record,
+        # where carol says something. The browsers can only get it in their resume catch-up.
+        chat_only = self.start_server(port=port, web=False)
+        carol = self.plain_client(chat_only, "carol")
+        while_away = "carol while the browsers were away"
+        carol.send(while_away)
+        carol.wait_for(lambda line: line == "carol: " + while_away, "its own message while the browsers were away")
+        self.assertEqual(chat_only.stop(), 0, f"exit status after SIGTERM: {chat_only.log_tail()}")
+        carol.wait_closed()
+
         restarted = self.start_server(port=port, http_port=http_port)
         self.assertEqual((restarted.port, restarted.http_port), (port, http_port))
-        # The plain client is back first, and speaks at once: the browsers, still waiting out their
-        # reconnect delay as a rule, get this one in their catch-up (resume), not live.
+        # The plain client is back first, and speaks at once: the browsers, when still waiting out
+        # their reconnect delay, get this one in their catch-up too, else live.
         carol = self.plain_client(restarted, "carol")
         after = ["carol after the restart", "bob after the restart", draft]
         carol.send(after[0])
@@ -213,7 +223,7 @@ class WebChatTests(WebChatTestCase):
 
         bob.say(after[1])
         alice.find("#entry").send_keys(Keys.ENTER)
-        everything = before + [just_before] + after
+        everything = before + [just_before, while_away] + after
         for browser in (alice, bob):
             browser.wait_texts(everything, timeout=WAIT)
         alice.wait(lambda: alice.entry_value() == "", "#entry emptied once the draft was sent")
@@ -223,6 +233,9 @@ class WebChatTests(WebChatTestCase):
             self.assert_ids_unique_and_increasing(browser)
         ours = lambda b: [m for m in b.messages() if m[2] in everything]  # noqa: E731
         self.assertEqual(ours(alice), ours(bob), "the browsers differ after the restart")
+        for browser in (alice, bob):
+            shown = [e for e in browser.events() if e["text"] == while_away]
+            self.assertTrue(shown[0]["history"], f"{browser.person}'s browser: {while_away!r} not from the catch-up")
         caught_up = [b.person for b in (alice, bob)
                      if any(e["text"] == after[0] and e["history"] for e in b.events())]
         print(f"\n    (states when carol spoke after the restart: {states_then}; "
