@@ -281,6 +281,19 @@ package final class WebSocketTestClient: Sendable {
         }
     }
 
+    /// Reads until the connection ends, whatever comes; returns what came.
+    @discardableResult
+    package func readToEnd(within seconds: Double = 10) async throws -> [WebSocketFrame] {
+        let deadline = Date().addingTimeInterval(seconds)
+        var seen: [WebSocketFrame] = []
+        while true {
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { throw WaitFailure(description: "still open; saw \(seen.count) frames") }
+            guard let frame = try await next(within: left) else { return seen }
+            seen.append(frame)
+        }
+    }
+
     /// True once the connection is closed.
     package var isClosed: Bool { !channel.isActive }
 
@@ -375,8 +388,8 @@ package final class WebSocketTestClient: Sendable {
             }
             if let head, head.status == 101, responseWaiter == nil {
                 while failure == nil, parseFrame() {}
-                wakeFrameWaiter()
             }
+            wakeFrameWaiter()
         }
 
         /// The response head, then (for plain requests) its body: by Content-Length, chunked, or
