@@ -296,6 +296,32 @@ struct WebSocketTests {
         #expect(leave.reason == .tooSlow)
     }
 
+    @Test("a client that floods pings and never reads the pongs is cut off as too slow; the others go on")
+    func pingFlood() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        var configuration = ServerConfiguration.testingWeb(database: db)
+        configuration.maxQueueBytes = 65_536
+        configuration.stallSeconds = 1
+        try await withServer(configuration) { server in
+            let web = try #require(server.httpPort)
+            let plain = try await TestClient.join(port: server.port, as: "plain")
+            let flooder = try await WebSocketTestClient.join(port: web, as: "flooder", receiveBuffer: 4096)
+            try await flooder.stopReading()
+            // 4 MiB of pongs owed, far over what the queue and the kernel's buffers hold.
+            let ping = WebSocketTestClient.frame(opcode: 0x9, payload: [UInt8](repeating: 1, count: 125))
+            let batch = Array([[UInt8]](repeating: ping, count: 256).joined())
+            for _ in 0..<128 { flooder.queue(raw: batch) }
+            try await plain.expect(within: 30) { $0.hasPrefix("flooder left the chat") }
+            try await plain.send("still here")
+            try await plain.expect { $0 == "plain: still here" }
+            await flooder.close()
+        }
+        let leave = try #require(try recordedEvents(db).first { $0.kind == .leave && $0.user == "flooder" })
+        #expect(leave.reason == .tooSlow)
+    }
+
     @Test("GET / is the page with its Content-Security-Policy; an unknown path is 404")
     func page() async throws {
         let dir = TemporaryDirectory()
@@ -342,7 +368,8 @@ struct WebSocketTests {
                 if message == .ping { try await talker.send(.pong) }
                 if case .event(let event, _) = message, event.kind == .leave, event.user == "silent" { break }
             }
-            _ = try await silent.expectClose()
+            // Closed as lost, as a TCP member would be (no close frame: it is presumed gone).
+            try await silent.readToEnd()
             try await talker.send(.say("still here"))
             try await talker.expect { Self.event($0)?.text == "still here" }
             await talker.close()

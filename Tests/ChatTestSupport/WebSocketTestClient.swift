@@ -170,6 +170,12 @@ package final class WebSocketTestClient: Sendable {
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
+    /// Bytes as they are, queued without waiting for them to be written: for floods the server
+    /// may stop reading.
+    package func queue(raw bytes: [UInt8]) {
+        channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil)
+    }
+
     /// A frame's bytes: `opcode` is a raw value, so that reserved opcodes can be sent too.
     package static func frame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true, rsv: UInt8 = 0)
         -> [UInt8]
