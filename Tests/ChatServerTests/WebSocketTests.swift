@@ -189,12 +189,13 @@ struct WebSocketTests {
             try await client.send(.text, Array(text[..<cut]), fin: false)
             try await client.send(.continuation, [0x28] + Array(text[(cut + 1)...]))
         },
-        // Only the header and a little of the payload: the header alone must be refused, without
-        // the server buffering the rest.
+        // Only the header and a few bytes of the payload: the header alone must be refused,
+        // without the server buffering the rest. (Bytes the server has not read when it closes
+        // would make its kernel answer with a reset, which can lose the close frame in transit.)
         BadFrame(description: "one frame over the limit", code: 1009) { client, limit in
             let frame = WebSocketTestClient.frame(
                 opcode: 0x1, payload: [UInt8](repeating: UInt8(ascii: "a"), count: limit + 1))
-            try await client.send(raw: Array(frame.prefix(1024)))
+            try await client.send(raw: Array(frame.prefix(20)))
         },
         BadFrame(description: "a fragmented message over the limit", code: 1009) { client, limit in
             let half = [UInt8](repeating: UInt8(ascii: "a"), count: limit / 2 + 1)
