@@ -22,6 +22,12 @@ public final class ChatServer: Service, Sendable {
     public let port: Int
     /// The TLS port actually bound, when `configuration.tls` asked for one.
     public let tlsPort: Int?
+    /// The web window's port actually bound, when `configuration.httpPort` asked for one.
+    public let httpPort: Int?
+    /// The web window's address, when it is served (`https` with TLS).
+    public var webURL: String? {
+        httpPort.map { "\(certificates == nil ? "http" : "https")://\(Self.hostInURL(host)):\($0)/" }
+    }
     /// The session (server run) this server records.
     public var session: Int64 { writer.session }
 
@@ -33,6 +39,9 @@ public final class ChatServer: Service, Sendable {
     let services: ConnectionServices
     private let listener: NIOAsyncChannel<any Channel, Never>
     private let tlsListener: NIOAsyncChannel<any Channel, Never>?
+    private let webListener: NIOAsyncChannel<any Channel, Never>?
+    /// What a web connection's chat runs on: the JSON door only.
+    private let webServices: ConnectionServices
     private let certificates: ServerCertificates?
     private let connections: Connections
     private let passwordPool: NIOThreadPool
@@ -53,16 +62,32 @@ public final class ChatServer: Service, Sendable {
             try ServerCertificates(settings)
         }
         self.certificates = certificates
-        let listener = try await Self.bind(configuration, port: configuration.port, group: group, logger: logger)
+        let lines = { @Sendable (channel: any Channel) throws in
+            try channel.pipeline.syncOperations.addHandler(
+                ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxFrameBytes)))
+        }
+        let listener = try await Self.bind(
+            configuration, port: configuration.port, group: group, logger: logger, protocol: lines)
         var tlsListener: NIOAsyncChannel<any Channel, Never>?
-        if let certificates {
-            do {
+        var webListener: NIOAsyncChannel<any Channel, Never>?
+        do {
+            if let certificates {
                 tlsListener = try await Self.bind(
-                    configuration, port: certificates.settings.port, tls: certificates, group: group, logger: logger)
-            } catch {
-                try? await listener.channel.close()
-                throw error
+                    configuration, port: certificates.settings.port, tls: certificates, group: group, logger: logger,
+                    protocol: lines)
             }
+            if let httpPort = configuration.httpPort {
+                let policy = OriginPolicy(allowed: configuration.allowedOrigins)
+                webListener = try await Self.bind(
+                    configuration, port: httpPort, tls: certificates, group: group, logger: logger
+                ) { channel in
+                    try WebPort.configure(channel, maxLineBytes: configuration.maxFrameBytes, policy: policy)
+                }
+            }
+        } catch {
+            try? await listener.channel.close()
+            try? await tlsListener?.channel.close()
+            throw error
         }
         let store: EventStore
         do {
@@ -72,6 +97,7 @@ public final class ChatServer: Service, Sendable {
         } catch {
             try? await listener.channel.close()
             try? await tlsListener?.channel.close()
+            try? await webListener?.channel.close()
             throw error
         }
         let hub = RoomHub()
@@ -80,6 +106,8 @@ public final class ChatServer: Service, Sendable {
         port = address?.port ?? configuration.port
         tlsPort = tlsListener.map { $0.channel.localAddress?.port ?? certificates?.settings.port ?? 0 }
         self.tlsListener = tlsListener
+        httpPort = webListener.map { $0.channel.localAddress?.port ?? configuration.httpPort ?? 0 }
+        self.webListener = webListener
         let directory: ChatDirectory
         let accounts: Accounts
         do {
@@ -95,6 +123,7 @@ public final class ChatServer: Service, Sendable {
         } catch {
             try? await listener.channel.close()
             try? await tlsListener?.channel.close()
+            try? await webListener?.channel.close()
             try? store.close()
             throw error
         }
@@ -124,6 +153,9 @@ public final class ChatServer: Service, Sendable {
                 connections.closed(connection)
             },
             joined: { connections.joined($0) })
+        var webServices = services
+        webServices.doors = DoorSet([WebSocketDoor(json: JSONDoor(maxMessageBytes: configuration.maxMessageBytes))])
+        self.webServices = webServices
         // Once the last member has left, the server stops (a classroom's room closes).
         emptied.withLockedValue { action in
             action = { [weak self] in
@@ -133,11 +165,13 @@ public final class ChatServer: Service, Sendable {
         }
     }
 
-    /// Binds `port` (errors worded: `ServerError.cannotListen`); with `tls`, each connection's
-    /// pipeline starts with TLS (`PlainTextOnTLSPort`, `NIOSSLServerHandler`, `TLSHandshakeGuard`).
+    /// Binds `port` (errors worded: `ServerError.cannotListen`); each connection's pipeline gets
+    /// the handlers of its `protocol`, after TLS with `tls` (`PlainTextOnTLSPort`,
+    /// `NIOSSLServerHandler`, `TLSHandshakeGuard`).
     private static func bind(
         _ configuration: ServerConfiguration, port: Int, tls: ServerCertificates? = nil,
-        group: MultiThreadedEventLoopGroup, logger: Logger
+        group: MultiThreadedEventLoopGroup, logger: Logger,
+        protocol addProtocol: @escaping @Sendable (any Channel) throws -> Void
     ) async throws(ServerError) -> NIOAsyncChannel<any Channel, Never> {
         do {
             return try await bootstrap(configuration, group: group, logger: logger)
@@ -150,8 +184,7 @@ public final class ChatServer: Service, Sendable {
                             try handlers.addHandler(
                                 TLSHandshakeGuard(logger: logger, timeoutSeconds: tls.settings.handshakeTimeoutSeconds))
                         }
-                        try handlers.addHandler(
-                            ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxFrameBytes)))
+                        try addProtocol(channel)
                         return channel
                     }
                 }
@@ -209,6 +242,13 @@ public final class ChatServer: Service, Sendable {
                             }
                         }
                     }
+                    if let webListener {
+                        group.addTask {
+                            try await webListener.executeThenClose { inbound in
+                                for try await channel in inbound { self.acceptWeb(channel) }
+                            }
+                        }
+                    }
                     try await listener.executeThenClose { inbound in
                         onListening(self)
                         for try await channel in inbound { accept(channel, encrypted: false) }
@@ -252,23 +292,43 @@ public final class ChatServer: Service, Sendable {
         }
     }
 
+    /// Serves a web port's connection: its page, or its chat once it is a WebSocket (see
+    /// `WebEntrance`); the same limits as the chat ports.
+    private func acceptWeb(_ channel: any Channel) {
+        let policy = OriginPolicy(allowed: configuration.allowedOrigins)
+        let timeout = configuration.httpRequestTimeoutSeconds
+        var refusal: String?
+        var chat: (@Sendable (any Channel) throws -> Void)?
+        var ended: @Sendable () -> Void = {}
+        switch connections.admit(channel) {
+        case .success(let connection):
+            let (services, connections, encrypted) = (webServices, connections, certificates != nil)
+            chat = { channel in
+                try channel.pipeline.syncOperations.addHandlers(
+                    WebSocketLines(maxLineBytes: services.configuration.maxFrameBytes),
+                    ConnectionHandler(services: services, connection: connection, encrypted: encrypted))
+            }
+            ended = { connections.closed(connection) }
+        case .failure(let why):
+            logger.info("\(Self.describe(channel.remoteAddress)) refused (web): \(why.why(configuration))")
+            refusal = why.line(configuration)
+        }
+        channel.eventLoop.execute { [refusal, chat, ended] in
+            do {
+                try channel.pipeline.syncOperations.addHandler(
+                    WebEntrance(policy: policy, timeoutSeconds: timeout, refusal: refusal, chat: chat, ended: ended))
+            } catch {
+                channel.close(promise: nil)
+                ended()
+            }
+        }
+    }
+
     /// Tells a refused connection why in one plain line, then closes it.
     private func refuse(_ channel: any Channel, _ refusal: Connections.Refusal) {
-        let (line, why): (String, String)
-        switch refusal {
-        case .stopping: (line, why) = (PlainTexts.shutdown, "stopping")
-        case .limit(.full): (line, why) = (PlainTexts.full(configuration.maxClients), "server full (--max-clients)")
-        case .limit(.tooManyFromAddress):
-            (line, why) = (
-                PlainTexts.tooManyFromAddress(configuration.maxClientsPerAddress),
-                "too many from this address (--max-clients-per-address)"
-            )
-        case .limit(.tooManyNewcomers):
-            (line, why) = (PlainTexts.tooManyNewcomers, "too many not yet named (--max-unjoined)")
-        }
-        logger.info("\(Self.describe(channel.remoteAddress)) refused: \(why)")
+        logger.info("\(Self.describe(channel.remoteAddress)) refused: \(refusal.why(configuration))")
         var buffer = channel.allocator.buffer(capacity: 100)
-        buffer.writeLine(line)
+        buffer.writeLine(refusal.line(configuration))
         channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
     }
 
@@ -280,6 +340,7 @@ public final class ChatServer: Service, Sendable {
         logger.info("shutting down: telling \(channels.count) connections")
         listener.channel.close(promise: nil)
         tlsListener?.channel.close(promise: nil)
+        webListener?.channel.close(promise: nil)
         for channel in channels {
             channel.eventLoop.execute {
                 channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.ShutdownBegun(message: message))
@@ -298,6 +359,11 @@ public final class ChatServer: Service, Sendable {
             throw error
         }
         logger.notice("TLS: certificate reloaded from \(certificates.settings.certificatePath)")
+    }
+
+    /// `host` as a URL writes it (an IPv6 address in brackets).
+    static func hostInURL(_ host: String) -> String {
+        host.contains(":") ? "[\(host)]" : host
     }
 
     static func describe(_ address: SocketAddress?) -> String {

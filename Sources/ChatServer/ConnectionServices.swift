@@ -9,7 +9,7 @@ import NIOPosix
 struct ConnectionServices: Sendable {
     let core: ChatCore
     let hub: RoomHub
-    let doors: DoorSet
+    var doors: DoorSet
     let configuration: ServerConfiguration
     let logger: Logger
     /// Where passwords are hashed and checked: a few threads of their own, so that a flood of

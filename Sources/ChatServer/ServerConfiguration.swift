@@ -96,6 +96,16 @@ public struct ServerConfiguration: Sendable {
     public var passwordThreads = 2
     /// A second port for the same doors inside TLS; nil: plain only.
     public var tls: TLSSettings?
+    /// The web window's port: the page, and its WebSocket at `/chat` (HTTPS and `wss://` when
+    /// `tls` is set); 0 takes a free one, nil serves none (`chat-server` serves one by default).
+    public var httpPort: Int?
+    /// The port `chat-server` serves the web window on when given none.
+    public static let defaultHTTPPort = 7080
+    /// Pages of other origins (`scheme://host:port`) whose WebSocket may chat; the server's own
+    /// page always may.
+    public var allowedOrigins: [String] = []
+    /// How long a web connection may take to send a whole request.
+    public var httpRequestTimeoutSeconds = 10.0
 
     /// The limits `Admission` applies.
     var admissionLimits: Admission.Limits {

@@ -126,3 +126,25 @@ final class Connections: Sendable {
         state.withLockedValue { $0.lifecycle.stopped() }
     }
 }
+
+extension Connections.Refusal {
+    /// What the refused client is told.
+    func line(_ configuration: ServerConfiguration) -> String {
+        switch self {
+        case .stopping: PlainTexts.shutdown
+        case .limit(.full): PlainTexts.full(configuration.maxClients)
+        case .limit(.tooManyFromAddress): PlainTexts.tooManyFromAddress(configuration.maxClientsPerAddress)
+        case .limit(.tooManyNewcomers): PlainTexts.tooManyNewcomers
+        }
+    }
+
+    /// Why, for the log.
+    func why(_ configuration: ServerConfiguration) -> String {
+        switch self {
+        case .stopping: "stopping"
+        case .limit(.full): "server full (--max-clients)"
+        case .limit(.tooManyFromAddress): "too many from this address (--max-clients-per-address)"
+        case .limit(.tooManyNewcomers): "too many not yet named (--max-unjoined)"
+        }
+    }
+}

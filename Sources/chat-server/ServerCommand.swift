@@ -17,7 +17,8 @@ public struct ServerCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the chat server (the default: `chat-server` alone runs it).",
         discussion: """
-            People chat with `nc HOST PORT` (plain text lines) or with chat-client. Every message, \
+            People chat with `nc HOST PORT` (plain text lines), with chat-client, or in a browser at \
+            http://HOST:7080/ (the web window). Every message, \
             join and leave is stored before anyone sees it. Ctrl+C or SIGTERM tells everyone and stops. \
             chat-replay reads the database (sessions, exports, replay) while the server runs.
 
@@ -133,6 +134,8 @@ public struct ServerCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "TLS") var tls: TLSOptions
 
+    @OptionGroup(title: "Web window") var web: WebOptions
+
     public init() {}
 
     public func validate() throws {
@@ -149,6 +152,7 @@ public struct ServerCommand: AsyncParsableCommand {
         }
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more seconds") }
         try tls.validate()
+        try web.validate()
         guard nameTimeout > 0 else { throw ValidationError("--name-timeout must be more than 0 seconds") }
         guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be more than 0 seconds") }
         guard history >= 0, maxClients > 0, maxMessageBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
@@ -189,6 +193,8 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.allowPlaintextPasswords = allowPlaintextPasswords
         configuration.idleTimeoutSeconds = idleTimeout
         configuration.tls = tls.settings
+        configuration.httpPort = web.port(chatPort: port)
+        configuration.allowedOrigins = web.allowOrigin
         // Trapped before the server starts, so a SIGHUP right after `listening on` reloads.
         var hangups: UnixSignalsSequence?
         if tls.settings != nil { hangups = await UnixSignalsSequence(trapping: .sighup) }
@@ -202,6 +208,7 @@ public struct ServerCommand: AsyncParsableCommand {
             server = try await ChatServer(configuration: configuration, logger: logger, group: loops) { server in
                 print("listening on \(server.host):\(server.port)")
                 if let tlsPort = server.tlsPort { print("listening for TLS on \(server.host):\(tlsPort)") }
+                if let url = server.webURL { print("web on \(url)") }
                 fflush(nil)
             }
         } catch {
