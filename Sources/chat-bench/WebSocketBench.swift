@@ -126,7 +126,8 @@ struct WebSocketBench: AsyncParsableCommand {
         let residentOne = server.residentKiB
         var index = 1
         while index < clients {
-            let batch = min(50, clients - index)
+            // At most 16 connecting at once: the server admits at least that many newcomers.
+            let batch = min(16, clients - index)
             try await withThrowingTaskGroup(of: Channel.self) { group in
                 for offset in 0..<batch {
                     let number = index + offset
