@@ -136,7 +136,7 @@ let package = Package(
             ]
         ),
         // Helpers shared by the test targets: temporary directories, waits, in-process and
-        // spawned servers, a raw line client.
+        // spawned servers, a raw line client, a raw WebSocket client.
         .target(
             name: "ChatTestSupport",
             dependencies: [
@@ -145,6 +145,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                // SHA-1 for the WebSocket test client's check of `Sec-WebSocket-Accept`.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/ChatTestSupport"
         ),

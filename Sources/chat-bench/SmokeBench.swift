@@ -34,5 +34,12 @@ struct SmokeBench: AsyncParsableCommand {
             server.beginShutdown()
             try await group.waitForAll()
         }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("chat-server").path
+        for line in try await WebSocketBench.measure(
+            executable: executable, clients: 20, rounds: 5, burst: 10, runs: 1, timeout: 30)
+        {
+            print(line)
+        }
     }
 }

@@ -5,7 +5,7 @@ import NIOWebSocket
 /// Turns a WebSocket into the lines a door reads and writes: each text message (its fragments
 /// gathered, at most `maxLineBytes` bytes) is one line in, each line out is one text frame. Answers
 /// pings, and ends the connection with a close frame whose code says why: 1003 for binary data,
-/// 1007 for text that is not UTF-8, 1009 for a message over the limit, 1002 for a broken frame.
+/// 1007 for text that is not UTF-8, 1009 for a message over the limit, 1002 for a broken frame (reserved bits included).
 /// The frame decoder before it refuses single frames over the limit (1009) itself.
 final class WebSocketLines: ChannelDuplexHandler {
     typealias InboundIn = WebSocketFrame
@@ -26,6 +26,11 @@ final class WebSocketLines: ChannelDuplexHandler {
         let frame = unwrapInboundIn(data)
         guard !closeSent || frame.opcode == .connectionClose else { return }
         guard frame.maskKey != nil else { return fail(context, .protocolError, "client frames must be masked") }
+        // No extension is negotiated, so a reserved bit set is a broken frame (RFC 6455, 5.2): a
+        // compressed (RSV1) message must not be taken as text.
+        guard !frame.rsv1, !frame.rsv2, !frame.rsv3 else {
+            return fail(context, .protocolError, "reserved bits set: no extension was negotiated")
+        }
         switch frame.opcode {
         case .text:
             guard partial == nil else { return fail(context, .protocolError, "a new message before the last ended") }
