@@ -68,6 +68,14 @@ public struct ClientCommand: AsyncParsableCommand {
     @Option(help: "With --serve: the SQLite database file.")
     var database: String?
 
+    @Option(
+        parsing: .unconditional,
+        help: "With --serve: the web window's port (default: --port + 10, a free one with --port 0).")
+    var httpPort: Int?
+
+    @Flag(help: "With --serve: serve no web window.")
+    var noWeb = false
+
     @Flag(help: "Connect with TLS, verifying the server's certificate against the system's roots.")
     var tls = false
 
@@ -83,6 +91,12 @@ public struct ClientCommand: AsyncParsableCommand {
         guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
         guard welcomeTimeout > 0 else { throw ValidationError("--welcome-timeout must be positive") }
         guard database == nil || serve else { throw ValidationError("--database goes with --serve") }
+        guard (httpPort == nil && !noWeb) || serve else {
+            throw ValidationError("--http-port and --no-web go with --serve")
+        }
+        if let httpPort, !(0...65535).contains(httpPort) {
+            throw ValidationError("--http-port must be 0 to 65535")
+        }
         guard !serve || !(tls || tlsCa != nil) else {
             throw ValidationError("--serve hosts a plain room: --tls and --tls-ca are for connecting to a TLS port")
         }
@@ -109,12 +123,15 @@ public struct ClientCommand: AsyncParsableCommand {
         if serve {
             let path = database ?? EventStore.defaultPath
             do {
+                let web = noWeb ? nil : httpPort ?? (port == 0 ? 0 : min(port + 10, 65535))
                 let hosted = try await Hosting(
-                    host: host, port: port, database: path, logLevel: interactive ? .critical : .warning)
+                    host: host, port: port, database: path, httpPort: web,
+                    logLevel: interactive ? .critical : .warning)
                 hosting = hosted
                 options.host = hosted.clientHost
                 options.port = hosted.server.port
                 intro.append(.info("hosting on \(hosted.server.host):\(hosted.server.port), recording to \(path)"))
+                if let url = hosted.server.webURL { intro.append(.info("web window on \(url)")) }
             } catch {
                 FileHandle.standardError.write(Data("chat-client: \(error)\n".utf8))
                 throw ExitCode(1)

@@ -8,13 +8,15 @@ public final class Hosting: Sendable {
     public let server: ChatServer
     private let task: Task<Void, Never>
 
-    /// Opens the database, binds, and starts serving in a task of its own.
-    public init(host: String, port: Int, database: String, logLevel: Logger.Level) async throws {
+    /// Opens the database, binds (the web window too, on `httpPort`, unless nil), and starts
+    /// serving in a task of its own.
+    public init(host: String, port: Int, database: String, httpPort: Int?, logLevel: Logger.Level) async throws {
         var logger = Logger(label: "chat-client --serve")
         logger.logLevel = logLevel
         var configuration = ServerConfiguration(host: host, port: port, databasePath: database)
         // A hosted room ends when its people are gone, even if the host's own client went first.
         configuration.exitWhenEmpty = true
+        configuration.httpPort = httpPort
         server = try await ChatServer(configuration: configuration, logger: logger)
         let server = server
         task = Task {

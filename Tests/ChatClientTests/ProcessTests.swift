@@ -85,6 +85,14 @@ struct ProcessTests {
         let first = try #require(host.output.text.split(separator: "\n").first)
         #expect(first.hasPrefix("*** hosting on 127.0.0.1:"))
         let port = try #require(Int(first.split(separator: ",")[0].split(separator: ":").last ?? ""))
+        // The web window is served too: a browser's guest chats with the host.
+        let web = try #require(host.output.text.split(separator: "\n").first { $0.hasPrefix("*** web window on ") })
+        let webPort = try #require(Int(web.split(separator: ":").last?.dropLast() ?? ""))
+        let browser = try await WebSocketTestClient.connect(port: webPort)
+        try await browser.send(.hello(name: "browser"))
+        try await browser.send(.say("from a browser"))
+        try await host.output.waitFor("the browser's message") { $0.contains("browser: from a browser\n") }
+        await browser.close()
         let guest = Task {
             try await ChatConnection.withConnection(host: "127.0.0.1", port: port, name: "guest") { chat in
                 try await chat.send(.say("nice room"))
