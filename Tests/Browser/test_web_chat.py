@@ -315,6 +315,68 @@ class WebChatTests(WebChatTestCase):
         self.assertFalse(any("x" * 100 in line or wide in line for line in carol.lines()),
                          "the plain client got the refused message")
 
+    def test_g_rooms_unread_counts_private_messages_and_a_phone_in_the_dark(self):
+        """Rooms with unread counts and a private conversation, then the page on a phone-sized
+        window with the system's dark scheme."""
+        server = self.start_server()
+        alice = self.open_browser(server, "alice")
+        alice.sign_in("alice")
+        bob = self.open_browser(server, "bob")
+        bob.sign_in("bob")
+        carol = self.plain_client(server, "carol")
+        alice.wait_members(["alice", "bob", "carol"])
+
+        room = lambda browser, key: f'#rooms li[data-room="{key}"]'
+        unread = lambda browser, key: "".join(
+            e.text for e in browser.driver.find_elements(By.CSS_SELECTOR, room(browser, key) + " .unread"))
+
+        # alice joins #dev, where carol (plain) speaks; alice reads it there.
+        alice.say("/join dev")
+        alice.wait(lambda: alice.displayed(room(alice, "dev")), "#dev in the rooms list")
+        carol.send("/join dev")
+        carol.wait_for(lambda line: line.startswith("*** You are in #dev now"), "carol in #dev")
+        carol.send("hello dev")
+        alice.wait_text("hello dev")
+
+        # Back in #main, a message in #dev is counted as unread, not shown.
+        alice.find(room(alice, "main") + " button").click()
+        alice.wait(lambda: "hello dev" not in alice.texts(), "#main on screen")
+        carol.send("while you were away")
+        alice.wait(lambda: unread(alice, "dev") == "1", "an unread count of 1 on #dev")
+        self.assertNotIn("while you were away", alice.texts())
+
+        # A private message from bob: its own conversation, counted too.
+        bob.say("/msg alice psst, only you can read this")
+        alice.wait(lambda: alice.displayed(room(alice, "@bob")), "a conversation with bob in the list")
+        alice.wait(lambda: unread(alice, "@bob") == "1", "an unread count of 1 on @bob")
+        alice.screenshot("rooms-unread")
+        alice.find(room(alice, "@bob") + " button").click()
+        alice.wait_text("psst, only you can read this")
+        alice.wait(lambda: unread(alice, "@bob") == "", "the count gone once read")
+        alice.find(room(alice, "dev") + " button").click()
+        alice.wait_text("while you were away")
+        alice.wait(lambda: unread(alice, "dev") == "", "#dev's count gone once read")
+
+        # A phone-sized window in the dark: the page follows the system's scheme and still chats
+        # (in #main: bob's /msg put him in his conversation with alice).
+        bob.find(room(bob, "main") + " button").click()
+        background = "return getComputedStyle(document.body).backgroundColor"
+        light = bob.driver.execute_script(background)
+        bob.driver.set_window_size(390, 844)
+        bob.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+            "features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        bob.wait(lambda: bob.driver.execute_script(background) != light, "a dark background")
+        width = bob.driver.execute_script("return document.documentElement.clientWidth")
+        entry = bob.find("#entry")
+        self.assertTrue(entry.is_displayed(), "the entry field is hidden on a phone-sized window")
+        self.assertLessEqual(entry.rect["x"] + entry.rect["width"], width + 1, "the entry field overflows")
+        overflow = bob.driver.execute_script("return document.documentElement.scrollWidth")
+        self.assertLessEqual(overflow, width + 1, "the page scrolls sideways on a phone-sized window")
+        bob.say("typed on a phone")
+        alice.find(room(alice, "main") + " button").click()
+        alice.wait_text("typed on a phone")
+        bob.screenshot("phone-dark")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

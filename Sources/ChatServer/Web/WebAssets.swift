@@ -1758,7 +1758,7 @@ enum WebAssets {
         }
 
         .room-title { flex: 1; min-width: 0; }
-        .room-title h1 { font-size: 1.15rem; margin: 0; overflow-wrap: anywhere; }
+        .room-title h1 { font-size: 1.15rem; margin: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 
         .topic {
           margin: 0;
@@ -1992,6 +1992,7 @@ enum WebAssets {
           #chat.panel-open #sidebar { display: block; }
 
           .topbar { flex-wrap: wrap; gap: 0.4rem; }
+          .room-title { min-width: 6rem; }
           .whoami { font-size: 0.85rem; }
           .composer .hint .quiet { display: none; }
         }
