@@ -42,6 +42,8 @@ public final class ChatServer: Service, Sendable {
     private let webListener: NIOAsyncChannel<any Channel, Never>?
     /// What a web connection's chat runs on: the JSON door only.
     private let webServices: ConnectionServices
+    /// Which pages' WebSockets may chat (`configuration.allowedOrigins`).
+    private let webPolicy: OriginPolicy
     private let certificates: ServerCertificates?
     private let connections: Connections
     private let passwordPool: NIOThreadPool
@@ -54,6 +56,8 @@ public final class ChatServer: Service, Sendable {
         onListening: @escaping @Sendable (ChatServer) -> Void = { _ in }
     ) async throws {
         self.configuration = configuration
+        let webPolicy = OriginPolicy(allowed: configuration.allowedOrigins)
+        self.webPolicy = webPolicy
         self.connections = Connections(limits: configuration.admissionLimits)
         self.logger = logger
         self.onListening = onListening
@@ -77,11 +81,10 @@ public final class ChatServer: Service, Sendable {
                     protocol: lines)
             }
             if let httpPort = configuration.httpPort {
-                let policy = OriginPolicy(allowed: configuration.allowedOrigins)
                 webListener = try await Self.bind(
                     configuration, port: httpPort, tls: certificates, group: group, logger: logger
                 ) { channel in
-                    try WebPort.configure(channel, maxLineBytes: configuration.maxFrameBytes, policy: policy)
+                    try WebPort.configure(channel, maxLineBytes: configuration.maxFrameBytes, policy: webPolicy)
                 }
             }
         } catch {
@@ -295,8 +298,7 @@ public final class ChatServer: Service, Sendable {
     /// Serves a web port's connection: its page, or its chat once it is a WebSocket (see
     /// `WebEntrance`); the same limits as the chat ports.
     private func acceptWeb(_ channel: any Channel) {
-        let policy = OriginPolicy(allowed: configuration.allowedOrigins)
-        let timeout = configuration.httpRequestTimeoutSeconds
+        let (policy, timeout) = (webPolicy, configuration.httpRequestTimeoutSeconds)
         var refusal: String?
         var chat: (@Sendable (any Channel) throws -> Void)?
         var ended: @Sendable () -> Void = {}

@@ -102,6 +102,14 @@ public struct ServerConfiguration: Sendable {
     /// The port `chat-server` serves the web window on when given no port at all (the default
     /// chat port + 10).
     public static let defaultHTTPPort = 7080
+
+    /// The web window's port when none is given, for a server on `chatPort`: ten above it (so a
+    /// second server on the next port has its own), a free one for port 0, nil when that would
+    /// pass 65535.
+    public static func defaultHTTPPort(forChatPort chatPort: Int) -> Int? {
+        guard chatPort != 0 else { return 0 }
+        return chatPort + 10 <= 65535 ? chatPort + 10 : nil
+    }
     /// Pages of other origins (`scheme://host:port`) whose WebSocket may chat; the server's own
     /// page always may.
     public var allowedOrigins: [String] = []

@@ -94,6 +94,9 @@ public struct ClientCommand: AsyncParsableCommand {
         guard (httpPort == nil && !noWeb) || serve else {
             throw ValidationError("--http-port and --no-web go with --serve")
         }
+        if serve, !noWeb, httpPort == nil, ServerConfiguration.defaultHTTPPort(forChatPort: port) == nil {
+            throw ValidationError("--port \(port): give the web window a port with --http-port, or --no-web")
+        }
         if let httpPort, !(0...65535).contains(httpPort) {
             throw ValidationError("--http-port must be 0 to 65535")
         }
@@ -123,7 +126,7 @@ public struct ClientCommand: AsyncParsableCommand {
         if serve {
             let path = database ?? EventStore.defaultPath
             do {
-                let web = noWeb ? nil : httpPort ?? (port == 0 ? 0 : min(port + 10, 65535))
+                let web = noWeb ? nil : httpPort ?? ServerConfiguration.defaultHTTPPort(forChatPort: port)
                 let hosted = try await Hosting(
                     host: host, port: port, database: path, httpPort: web,
                     logLevel: interactive ? .critical : .warning)

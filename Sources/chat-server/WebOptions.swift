@@ -20,7 +20,7 @@ struct WebOptions: ParsableArguments {
     var allowOrigin: [String] = []
 
     func validate(chatPort: Int) throws {
-        if !noWeb, httpPort == nil, chatPort + 10 > 65535 {
+        if !noWeb, httpPort == nil, ServerConfiguration.defaultHTTPPort(forChatPort: chatPort) == nil {
             throw ValidationError("--port \(chatPort): give the web window a port with --http-port, or --no-web")
         }
         if let httpPort, !(0...65535).contains(httpPort) {
@@ -32,10 +32,10 @@ struct WebOptions: ParsableArguments {
         }
     }
 
-    /// The web window's port, for a server whose chat port is `chatPort`: ten above it unless
-    /// told (so that a second server on the next port has its own).
+    /// The web window's port, for a server whose chat port is `chatPort` (see
+    /// `ServerConfiguration.defaultHTTPPort(forChatPort:)`).
     func port(chatPort: Int) -> Int? {
         guard !noWeb else { return nil }
-        return httpPort ?? (chatPort == 0 ? 0 : chatPort + 10)
+        return httpPort ?? ServerConfiguration.defaultHTTPPort(forChatPort: chatPort)
     }
 }

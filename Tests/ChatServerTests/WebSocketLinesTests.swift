@@ -137,3 +137,14 @@ import Testing
         #expect(!policy.allows(origin: "http://127.0.0.1:7080", host: nil))
     }
 }
+
+@Suite struct WebPortDefaultTests {
+    @Test func theWebWindowIsTenAboveTheChatPortFreeWithPortZeroAndNoneAbove65535() {
+        #expect(ServerConfiguration.defaultHTTPPort(forChatPort: ServerConfiguration.defaultPort) == 7080)
+        #expect(ServerConfiguration.defaultHTTPPort == 7080)
+        #expect(ServerConfiguration.defaultHTTPPort(forChatPort: 7071) == 7081)
+        #expect(ServerConfiguration.defaultHTTPPort(forChatPort: 0) == 0)
+        #expect(ServerConfiguration.defaultHTTPPort(forChatPort: 65525) == 65535)
+        #expect(ServerConfiguration.defaultHTTPPort(forChatPort: 65530) == nil)
+    }
+}

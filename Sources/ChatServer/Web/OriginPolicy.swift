@@ -1,3 +1,5 @@
+import NIOHTTP1
+
 /// Which web pages may open a WebSocket to the chat: a browser names the page's origin, and
 /// another site's page (which could act in its visitor's name) is refused.
 struct OriginPolicy: Sendable {
@@ -16,6 +18,11 @@ struct OriginPolicy: Sendable {
         if allowed.contains(normalized) { return true }
         guard let host = host?.lowercased(), !host.isEmpty else { return false }
         return normalized == "http://\(host)" || normalized == "https://\(host)"
+    }
+
+    /// Whether `request`'s `Origin` and `Host` headers may chat (see `allows(origin:host:)`).
+    func allows(_ request: HTTPRequestHead) -> Bool {
+        allows(origin: request.headers.first(name: "origin"), host: request.headers.first(name: "host"))
     }
 
     private static func normalized(_ origin: String) -> String {

@@ -99,15 +99,13 @@ final class WebEntrance: ChannelInboundHandler, RemovableChannelHandler {
 
     private func answer(_ request: HTTPRequestHead, context: ChannelHandlerContext) {
         answered = true
-        let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
+        let path = request.path
         if let refusal { return respond(.serviceUnavailable, text: refusal, context: context) }
         if request.headers.contains(name: "upgrade") {
             guard path == WebPort.chatPath else {
                 return respond(.notFound, text: "the chat's WebSocket is at \(WebPort.chatPath)", context: context)
             }
-            let allowed = policy.allows(
-                origin: request.headers.first(name: "origin"), host: request.headers.first(name: "host"))
-            return allowed
+            return policy.allows(request)
                 ? respond(.badRequest, text: "not a WebSocket handshake this server takes", context: context)
                 : respond(
                     .forbidden, text: "pages from another site may not chat here (--allow-origin)", context: context)

@@ -2,6 +2,11 @@ import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 
+extension HTTPRequestHead {
+    /// The request's path, without its query.
+    var path: Substring { uri.prefix { $0 != "?" } }
+}
+
 /// The web port's pipeline: HTTP/1.1 for the page (`WebEntrance`), and at `/chat` the WebSocket
 /// upgrade for pages of an allowed origin, after which the connection is a JSON-lines chat
 /// (`WebSocketLines` before the `ConnectionHandler`).
@@ -15,10 +20,7 @@ enum WebPort {
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: maxLineBytes, automaticErrorHandling: true,
             shouldUpgrade: { channel, head in
-                let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-                let allowed =
-                    path == chatPath
-                    && policy.allows(origin: head.headers.first(name: "origin"), host: head.headers.first(name: "host"))
+                let allowed = head.path == chatPath && policy.allows(head)
                 return channel.eventLoop.makeSucceededFuture(allowed ? HTTPHeaders() : nil)
             },
             upgradePipelineHandler: { channel, _ in
