@@ -79,6 +79,20 @@ public final class ChatDirectory: Sendable {
         }
     }
 
+    /// Admits `connection` under exactly `requested` (already clean and not reserved) and returns
+    /// its token; nil when someone present has a name with its skeleton (an IRC client is told the
+    /// nick is taken, and picks another).
+    public func claim(_ connection: Int64, as requested: String) -> String? {
+        state.withLock { state in
+            let key = NameRules.skeleton(requested)
+            guard state.people[key] == nil else { return nil }
+            state.people[key] = (requested, connection)
+            let token = makeToken()
+            state.tokens[key] = token
+            return token
+        }
+    }
+
     /// Gives `connection`, called `old`, the name `new` (clean and not reserved) in every room it
     /// is in; nil when someone else has a name with its skeleton. Changing one's own name to one
     /// with the same skeleton (another case) is allowed.

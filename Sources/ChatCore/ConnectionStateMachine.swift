@@ -85,6 +85,8 @@ public struct ConnectionStateMachine {
         public var current: String
         /// The role of its account; nil: a guest.
         public var role: AccountRole?
+        /// Came in without a room (`JoinRequest.roomless`): may leave every room.
+        public var roomless = false
         var limiter: TokenBucket
         /// New rooms it may make.
         var creations: TokenBucket
@@ -92,7 +94,7 @@ public struct ConnectionStateMachine {
 
         /// The member's room called `typed` (any case, `#` optional); nil `typed`: the current one.
         func room(_ typed: String?) -> String? {
-            guard let typed else { return current }
+            guard let typed else { return rooms.isEmpty ? nil : current }
             guard case .success(let name) = Room.name(typed) else { return nil }
             return rooms.first { Room.key($0) == Room.key(name) }
         }
@@ -129,6 +131,10 @@ public struct ConnectionStateMachine {
     private let accounts: Accounts
     private let session: Int64
     private let now: () -> Double
+    /// Whether a newcomer that sends no line at all gets the default name at the name timeout
+    /// (a person at a keyboard); when false it is closed like one whose lines named nobody (a
+    /// client that always registers, like an IRC client).
+    public var namesSilentNewcomers = true
 
     /// - Parameters:
     ///   - session: the server run, for the welcome.
@@ -282,7 +288,9 @@ public struct ConnectionStateMachine {
         guard nameTimerArmed, state == .naming else { return [] }
         nameTimerArmed = false
         guard stopping == nil else { return [] }
-        guard !linesWhileNaming, pendingJoin == nil else { return [.send(.error(.noNameInTime))] + quitUnnamed() }
+        guard !linesWhileNaming, pendingJoin == nil, namesSilentNewcomers else {
+            return [.send(.error(.noNameInTime))] + quitUnnamed()
+        }
         return handle(.request(.join(JoinRequest(name: NameRules.defaultName))))
     }
 
@@ -294,12 +302,7 @@ public struct ConnectionStateMachine {
         var replies: [ConnectionAction] = []
         switch state {
         case .catchingUp(let member, let requested, let change) where entry.first:
-            let welcome = Reply.welcome(
-                name: member.name, requested: requested, session: session, room: member.current,
-                token: member.watching ? nil : token)
-            replies = [.send(welcome)] + (change.map { [.send(.notice(.nameChanged($0)))] } ?? [])
-            replies += helloFailures.map { .send(.error($0)) }
-            helloFailures = []
+            replies = welcome(member, requested: requested, change: change)
         case .catchingUp, .live(_, waiting: .entering):
             let topic = directory.topic(of: entry.room)?.text ?? ""
             replies = [.send(.joined(room: entry.room, topic: topic, names: directory.names(in: entry.room)))]
@@ -325,6 +328,18 @@ public struct ConnectionStateMachine {
         }
         self.entry = nil
         return replies + entered(entry.room, seenThrough: catchUp.seenThrough)
+    }
+
+    /// The welcome of a hello, the name it got if not the one asked for, and what it asked for
+    /// that could not be done.
+    private mutating func welcome(_ member: Member, requested: String, change: NameChange?) -> [ConnectionAction] {
+        let welcome = Reply.welcome(
+            name: member.name, requested: requested, session: session, room: member.current,
+            token: member.watching ? nil : token)
+        var replies: [ConnectionAction] = [.send(welcome)] + (change.map { [.send(.notice(.nameChanged($0)))] } ?? [])
+        replies += helloFailures.map { .send(.error($0)) }
+        helloFailures = []
+        return replies
     }
 
     /// A page of a catch-up sent in pages was read (an empty one when the read failed).
@@ -372,15 +387,7 @@ public struct ConnectionStateMachine {
         case .catchingUp(var member, let requested, let change):
             member.rooms.append(room)
             state = .catchingUp(member, requested: requested, change: change)
-            let goingOn = stopping == nil && !inputClosed
-            if goingOn, !pendingRooms.isEmpty { return live + startEntry(pendingRooms.removeFirst(), first: false) }
-            pendingRooms = []
-            if goingOn, let after = privateAfter {
-                privateAfter = nil
-                return live + [.readPrivate(name: member.name, after: after)]
-            }
-            let mailbox: [ConnectionAction] = member.watching ? [] : [.goLive(room: Room.privateName, seenThrough: 0)]
-            return live + mailbox + joinAll(member)
+            return live + helloGoesOn(member)
         case .live(var member, waiting: .entering):
             guard !member.watching else {
                 member.rooms.append(room)
@@ -392,6 +399,19 @@ public struct ConnectionStateMachine {
         default:
             return live
         }
+    }
+
+    /// A hello's room is entered: on with its next room, then its private messages, then its joins.
+    private mutating func helloGoesOn(_ member: Member) -> [ConnectionAction] {
+        let goingOn = stopping == nil && !inputClosed
+        if goingOn, !pendingRooms.isEmpty { return startEntry(pendingRooms.removeFirst(), first: false) }
+        pendingRooms = []
+        if goingOn, let after = privateAfter {
+            privateAfter = nil
+            return [.readPrivate(name: member.name, after: after)]
+        }
+        let mailbox: [ConnectionAction] = member.watching ? [] : [.goLive(room: Room.privateName, seenThrough: 0)]
+        return mailbox + joinAll(member)
     }
 
     /// A hello's private messages since its `privateAfter` were read, up to `through`.
@@ -407,7 +427,7 @@ public struct ConnectionStateMachine {
     /// A hello's catch-ups are sent: its joins are stored (a watcher's are not: it is live at
     /// once, and handles what queued up).
     private mutating func joinAll(_ member: Member) -> [ConnectionAction] {
-        if member.watching {
+        if member.watching || member.rooms.isEmpty {
             state = .live(member, waiting: nil)
             return [.roomsChanged(current: member.current, rooms: member.rooms)] + resume()
         }
@@ -671,14 +691,19 @@ public struct ConnectionStateMachine {
         var name = requested
         var resumesPrivate = false
         var holder: String?
-        if !join.watch {
+        if join.exactName, !join.watch {
+            guard let claimed = directory.claim(connection, as: requested) else {
+                return [.send(.error(.taken(requested, holder: directory.person(requested) ?? requested)))]
+            }
+            token = claimed
+        } else if !join.watch {
             // A watcher takes no name: the one asked for (cleaned) is only for its welcome and
             // the log, so it is never numbered nor refused as reserved.
             (name, token, resumesPrivate, holder) = directory.admit(connection, as: requested, token: join.token)
         }
         // An account's password is proof enough for its private messages.
         if role != nil, name == requested { resumesPrivate = true }
-        let rooms = enterable(join, name: name)
+        let rooms = join.roomless && join.rooms.isEmpty ? [] : enterable(join, name: name)
         var member = Member(
             name: name, watching: join.watch, current: rooms.last?.room ?? directory.defaultRoom,
             limiter: TokenBucket(
@@ -686,13 +711,17 @@ public struct ConnectionStateMachine {
             creations: TokenBucket(
                 rate: configuration.roomCreationsPerSecond, burst: configuration.roomCreationBurst, now: now()))
         member.role = role
+        member.roomless = join.roomless
         let change = NameChange.from(typed: join.name, requested: requested, name: name, holder: holder)
         state = .catchingUp(member, requested: requested, change: change)
         helloHistory = join.history
         privateAfter = resumesPrivate ? join.privateAfter : nil
         pendingRooms = Array(rooms.dropFirst())
-        let first = rooms.first ?? RoomResume(room: directory.defaultRoom, resumeAfter: join.resumeAfter)
         let mailbox: [ConnectionAction] = join.watch ? [] : [.subscribePrivate(name: name)]
+        guard let first = rooms.first else {
+            // Roomless: welcomed at once; its rooms are entered later, one by one.
+            return mailbox + welcome(member, requested: requested, change: change) + helloGoesOn(member)
+        }
         return mailbox + startEntry(first, first: true)
     }
 
@@ -806,7 +835,7 @@ public struct ConnectionStateMachine {
             }
         case .part(let typed):
             guard let room = member.room(typed) else { return [.send(.error(.notInRoom(typed ?? member.current)))] }
-            if member.rooms.count == 1 { return [.send(.error(.lastRoom(room)))] }
+            if member.rooms.count == 1, !member.roomless { return [.send(.error(.lastRoom(room)))] }
         case .rename(let typed):
             let name = NameRules.normalize(typed)
             if name.isEmpty { return [.send(.error(.usage("/nick NAME")))] }

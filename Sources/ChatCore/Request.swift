@@ -85,11 +85,20 @@ public struct JoinRequest: Sendable, Equatable {
     public var token: String?
     /// The password of a registered name.
     public var password: String?
+    /// Enter no room: the client joins rooms itself (an IRC client joins its channels). Such a
+    /// member may leave every room and stay on the server.
+    public var roomless: Bool
+    /// A taken name is refused (`Failure.nameTaken`), not numbered: the client picks another
+    /// (IRC's `433`).
+    public var exactName: Bool
 
     public init(
         name: String, resumeAfter: Int64? = nil, history: Int? = nil, watch: Bool = false, rooms: [RoomResume] = [],
-        privateAfter: Int64? = nil, token: String? = nil, password: String? = nil
+        privateAfter: Int64? = nil, token: String? = nil, password: String? = nil, roomless: Bool = false,
+        exactName: Bool = false
     ) {
+        self.roomless = roomless
+        self.exactName = exactName
         self.password = password
         self.name = name
         self.resumeAfter = resumeAfter

@@ -22,6 +22,8 @@ public final class ChatServer: Service, Sendable {
     public let port: Int
     /// The TLS port actually bound, when `configuration.tls` asked for one.
     public let tlsPort: Int?
+    /// The IRC port actually bound, when `configuration.ircPort` asked for one.
+    public let ircPort: Int?
     /// The web window's port actually bound, when `configuration.httpPort` asked for one.
     public let httpPort: Int?
     /// The web window's address, when it is served (`https` with TLS).
@@ -40,6 +42,9 @@ public final class ChatServer: Service, Sendable {
     private let listener: NIOAsyncChannel<any Channel, Never>
     private let tlsListener: NIOAsyncChannel<any Channel, Never>?
     private let webListener: NIOAsyncChannel<any Channel, Never>?
+    private let ircListener: NIOAsyncChannel<any Channel, Never>?
+    /// What an IRC connection runs on: the IRC door only.
+    private let ircServices: ConnectionServices
     /// What a web connection's chat runs on: the JSON door only.
     private let webServices: ConnectionServices
     /// Which pages' WebSockets may chat (`configuration.allowedOrigins`).
@@ -74,6 +79,7 @@ public final class ChatServer: Service, Sendable {
             configuration, port: configuration.port, group: group, logger: logger, protocol: lines)
         var tlsListener: NIOAsyncChannel<any Channel, Never>?
         var webListener: NIOAsyncChannel<any Channel, Never>?
+        var ircListener: NIOAsyncChannel<any Channel, Never>?
         do {
             if let certificates {
                 tlsListener = try await Self.bind(
@@ -87,9 +93,14 @@ public final class ChatServer: Service, Sendable {
                     try WebPort.configure(channel, maxLineBytes: configuration.maxFrameBytes, policy: webPolicy)
                 }
             }
+            if let ircPort = configuration.ircPort {
+                ircListener = try await Self.bind(
+                    configuration, port: ircPort, group: group, logger: logger, protocol: lines)
+            }
         } catch {
             try? await listener.channel.close()
             try? await tlsListener?.channel.close()
+            try? await webListener?.channel.close()
             throw error
         }
         let store: EventStore
@@ -101,9 +112,10 @@ public final class ChatServer: Service, Sendable {
             try? await listener.channel.close()
             try? await tlsListener?.channel.close()
             try? await webListener?.channel.close()
+            try? await ircListener?.channel.close()
             throw error
         }
-        let hub = RoomHub()
+        let hub = RoomHub(irc: ircListener != nil)
         let address = listener.channel.localAddress
         host = address?.ipAddress ?? configuration.host
         port = address?.port ?? configuration.port
@@ -111,6 +123,8 @@ public final class ChatServer: Service, Sendable {
         self.tlsListener = tlsListener
         httpPort = webListener.map { $0.channel.localAddress?.port ?? configuration.httpPort ?? 0 }
         self.webListener = webListener
+        ircPort = ircListener.map { $0.channel.localAddress?.port ?? configuration.ircPort ?? 0 }
+        self.ircListener = ircListener
         let directory: ChatDirectory
         let accounts: Accounts
         do {
@@ -127,6 +141,7 @@ public final class ChatServer: Service, Sendable {
             try? await listener.channel.close()
             try? await tlsListener?.channel.close()
             try? await webListener?.channel.close()
+            try? await ircListener?.channel.close()
             try? store.close()
             throw error
         }
@@ -159,6 +174,13 @@ public final class ChatServer: Service, Sendable {
         var webServices = services
         webServices.doors = DoorSet([WebSocketDoor(json: JSONDoor(maxMessageBytes: configuration.maxMessageBytes))])
         self.webServices = webServices
+        var ircServices = services
+        ircServices.doors = DoorSet([
+            IRCDoor(
+                directory: directory, maxMessageBytes: configuration.maxMessageBytes,
+                maxRoomsPerMember: configuration.core.maxRoomsPerMember)
+        ])
+        self.ircServices = ircServices
         // Once the last member has left, the server stops (a classroom's room closes).
         emptied.withLockedValue { action in
             action = { [weak self] in
@@ -245,6 +267,13 @@ public final class ChatServer: Service, Sendable {
                             }
                         }
                     }
+                    if let ircListener {
+                        group.addTask {
+                            try await ircListener.executeThenClose { inbound in
+                                for try await channel in inbound { self.accept(channel, encrypted: false, irc: true) }
+                            }
+                        }
+                    }
                     if let webListener {
                         group.addTask {
                             try await webListener.executeThenClose { inbound in
@@ -273,18 +302,19 @@ public final class ChatServer: Service, Sendable {
 
     /// Serves an accepted connection on its event loop (see `ConnectionHandler`), or refuses it;
     /// the same for both ports (the same limits), `encrypted` for the TLS one.
-    private func accept(_ channel: any Channel, encrypted: Bool) {
+    private func accept(_ channel: any Channel, encrypted: Bool, irc: Bool = false) {
         let connection: Int64
         switch connections.admit(channel) {
         case .success(let admitted):
             connection = admitted
         case .failure(let refusal):
-            refuse(channel, refusal)
+            refuse(channel, refusal, irc: irc)
             // The refusal goes out once the handshake is done, which needs reads.
             if encrypted { channel.read() }
             return
         }
-        channel.eventLoop.execute { [services] in
+        let services = irc ? ircServices : services
+        channel.eventLoop.execute {
             do {
                 try channel.pipeline.syncOperations.addHandler(
                     ConnectionHandler(services: services, connection: connection, encrypted: encrypted))
@@ -327,10 +357,14 @@ public final class ChatServer: Service, Sendable {
     }
 
     /// Tells a refused connection why in one plain line, then closes it.
-    private func refuse(_ channel: any Channel, _ refusal: Connections.Refusal) {
+    private func refuse(_ channel: any Channel, _ refusal: Connections.Refusal, irc: Bool = false) {
         logger.info("\(Self.describe(channel.remoteAddress)) refused: \(refusal.why(configuration))")
         var buffer = channel.allocator.buffer(capacity: 100)
-        buffer.writeLine(refusal.line(configuration))
+        if irc {
+            buffer.writeIRC("ERROR", text: "Closing link: " + refusal.line(configuration))
+        } else {
+            buffer.writeLine(refusal.line(configuration))
+        }
         channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
     }
 
@@ -343,6 +377,7 @@ public final class ChatServer: Service, Sendable {
         listener.channel.close(promise: nil)
         tlsListener?.channel.close(promise: nil)
         webListener?.channel.close(promise: nil)
+        ircListener?.channel.close(promise: nil)
         for channel in channels {
             channel.eventLoop.execute {
                 channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.ShutdownBegun(message: message))

@@ -26,6 +26,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let connection: Int64
     private var machine: ConnectionStateMachine
     private var door: any Door
+    /// The first line picked the door (a door keeps what it learns of the connection).
+    private var doorChosen = false
     private var outlet: Outlet?
     /// Named in the directory (a watcher is not).
     private var isMember = false
@@ -63,6 +65,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.machine = ConnectionStateMachine(
             connection: connection, directory: server.core.directory, session: server.core.session,
             configuration: server.core.configuration, accounts: server.core.accounts, now: Self.seconds)
+        machine.namesSilentNewcomers = door.namesSilentNewcomers
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -97,12 +100,21 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             let stage: DecodeStage =
                 machine.expectsPassword ? .password : machine.state == .naming ? .naming : .live
-            // The first line picks the door (a password line is not a first line).
-            if stage == .naming {
+            // A newcomer's line picks the door, on a port with several (whose doors keep nothing
+            // between lines); a port's only door keeps what it learns of the connection.
+            if !doorChosen || (stage == .naming && server.doors.doors.count > 1) {
+                doorChosen = true
                 door = server.doors.door(for: line)
                 if door.pings, let channel { armIdleTimer(channel) }
             }
-            return machine.lineRead(door.decode(line, stage: stage))
+            var answer = channel?.allocator.buffer(capacity: 0) ?? ByteBuffer()
+            let inputs = door.read(line, stage: stage, answer: &answer)
+            if answer.readableBytes > 0 { channel?.writeAndFlush(answer, promise: nil) }
+            if let outlet {
+                outlet.format = door.format
+                outlet.ownEvents = door.ownEvents
+            }
+            return inputs.flatMap { machine.lineRead($0) }
         }
     }
 
@@ -176,6 +188,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .send(let reply):
             var buffer = channel.allocator.buffer(capacity: 128)
             door.encode(reply, into: &buffer)
+            outlet?.ownEvents = door.ownEvents
             guard buffer.readableBytes > 0 else { break }
             if case .history(let block) = reply, block.total != nil {
                 // A page of a catch-up: the next is read once this one reached the kernel.
@@ -321,6 +334,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         let outlet = Outlet(
             channel: channel, format: door.format, maxBacklogEvents: server.configuration.maxResume + 10_000,
             chunk: server.configuration.maxQueueBytes / 2)
+        outlet.ownEvents = door.ownEvents
         let this = bound(channel)
         outlet.onTooSlow = { this.value.apply { $0.tooSlow() } }
         self.outlet = outlet

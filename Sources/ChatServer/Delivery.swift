@@ -5,12 +5,27 @@ import NIOCore
 
 /// The wire formats committed events are encoded in, once per batch, for every door that speaks
 /// it. A new door with a new event syntax (IRC) adds a case here and its encoding below.
-enum WireFormat: Sendable {
+enum WireFormat: Sendable, Equatable {
     case plain
     /// Plain lines marked with their room, `[#dev] alice: hi`: for a plain member in several
     /// rooms, the events of the rooms other than its current one.
     case plainWithRoom
     case json
+    /// IRC lines with the tags the client asked for (`server-time`, `message-tags`).
+    case irc(IRCLines.Tags)
+}
+
+/// Whose events a member does not get live, and which of them: an IRC client's own join, rename
+/// and quit (its door says them), and its own messages unless it asked for `echo-message`.
+struct OwnEventFilter: Sendable, Equatable {
+    /// The member's name, as `RoomHub.mailbox` keys it.
+    var key: String
+    var echo: Bool
+
+    init(name: String, echo: Bool) {
+        self.key = name.lowercased()
+        self.echo = echo
+    }
 }
 
 /// A committed batch of one room's events (or of one person's private messages), encoded once
@@ -27,8 +42,52 @@ struct Delivery: CommittedBatch {
     private let plainWithRoomEnds: [Int]
     private let json: ByteBuffer
     private let jsonEnds: [Int]
+    /// When the server has an IRC door: the IRC lines without tags, with `time`, and with `time`
+    /// and `msgid`; each event's author (lowercased) and what it is to its author.
+    private let irc: IRCEncodings?
 
-    init(_ events: [Event], key: String? = nil, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+    private struct IRCEncodings {
+        var lines: [(buffer: ByteBuffer, ends: [Int])]
+        var authors: [String]
+        var own: [IRCLines.OwnEvent]
+
+        static let variants: [IRCLines.Tags] = [[], [.time], [.time, .msgid]]
+
+        init(_ events: [Event], allocator: ByteBufferAllocator) {
+            var scratch: [UInt8] = []
+            lines = Self.variants.map { tags in
+                var buffer = allocator.buffer(capacity: events.count * 128)
+                var ends: [Int] = []
+                for event in events {
+                    scratch.removeAll(keepingCapacity: true)
+                    IRCLines.append(event, tags: tags, to: &scratch)
+                    buffer.writeBytes(scratch)
+                    ends.append(buffer.writerIndex)
+                }
+                return (buffer, ends)
+            }
+            authors = events.map { $0.user.lowercased() }
+            own = events.map(IRCLines.own)
+        }
+
+        /// The encoding for a client that asked for `tags`.
+        func variant(_ tags: IRCLines.Tags) -> (buffer: ByteBuffer, ends: [Int]) {
+            lines[tags.contains(.msgid) ? 2 : tags.contains(.time) ? 1 : 0]
+        }
+
+        func hides(_ index: Int, from filter: OwnEventFilter) -> Bool {
+            guard authors[index] == filter.key else { return false }
+            switch own[index] {
+            case .sent: return false
+            case .said: return true
+            case .echo: return !filter.echo
+            }
+        }
+    }
+
+    init(
+        _ events: [Event], key: String? = nil, irc: Bool = false, allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) {
         self.key = key ?? events.first.map { Room.key($0.room) } ?? ""
         var plain = allocator.buffer(capacity: events.count * 96)
         var json = allocator.buffer(capacity: events.count * 224)
@@ -65,26 +124,38 @@ struct Delivery: CommittedBatch {
         self.plainWithRoomEnds = prefix.isEmpty ? plainEnds : plainWithRoomEnds
         self.json = json
         self.jsonEnds = jsonEnds
+        self.irc = irc ? IRCEncodings(events, allocator: allocator) : nil
     }
 
     var lastID: Int64 { ids.last ?? 0 }
     var count: Int { ids.count }
 
     /// The bytes of the events with ids above `seen`, in `format`, as many whole events as fit in
-    /// `budget` bytes (at least one), and the id of the last one; nil when there are none.
-    func bytes(for format: WireFormat, after seen: Int64, budget: Int = .max) -> (ByteBuffer, lastID: Int64)? {
-        guard let first = ids.firstIndex(where: { $0 > seen }) else { return nil }
+    /// `budget` bytes (at least one), and the id of the last one; nil when there are none. With
+    /// `filter`, the events it hides are passed over: the bytes stop before the next one, and are
+    /// nil when only hidden events were passed over.
+    func bytes(
+        for format: WireFormat, after seen: Int64, budget: Int = .max, filter: OwnEventFilter? = nil
+    ) -> (ByteBuffer?, lastID: Int64)? {
+        guard var first = ids.firstIndex(where: { $0 > seen }) else { return nil }
         let (buffer, ends) =
             switch format {
             case .plain: (plain, plainEnds)
             case .plainWithRoom: (plainWithRoom, plainWithRoomEnds)
             case .json: (json, jsonEnds)
+            case .irc(let tags): irc?.variant(tags) ?? (plain, plainEnds)
             }
+        var end = ends.count - 1
+        if let filter, let irc {
+            while first < ids.count, irc.hides(first, from: filter) { first += 1 }
+            guard first < ids.count else { return (nil, lastID) }
+            if let hidden = (first..<ids.count).first(where: { irc.hides($0, from: filter) }) { end = hidden - 1 }
+        }
         let start = first == 0 ? 0 : ends[first - 1]
-        var last = ends.count - 1
+        var last = end
         if ends[last] - start > budget {
             last = first
-            while last + 1 < ends.count, ends[last + 1] - start <= budget { last += 1 }
+            while last < end, ends[last + 1] - start <= budget { last += 1 }
         }
         if first == 0 && last == ends.count - 1 { return (buffer, lastID) }
         return (buffer.getSlice(at: start, length: ends[last] - start)!, ids[last])

@@ -7,6 +7,12 @@ import NIOCore
 /// what the server's do.
 final class RoomHub: Sendable {
     private let rooms = NIOLockedValueBox<[String: LiveRoom]>([:])
+    /// Whether batches are encoded for IRC members too (the server has an IRC door).
+    private let irc: Bool
+
+    init(irc: Bool = false) {
+        self.irc = irc
+    }
 
     /// The hub key of `name`'s private messages.
     static func mailbox(_ name: String) -> String { "@" + name.lowercased() }
@@ -38,7 +44,7 @@ final class RoomHub: Sendable {
         if !first.isPrivate, events.allSatisfy({ $0.room == first.room }) {
             // The usual batch: one room's.
             guard let room = rooms.withLockedValue({ $0[Room.key(first.room)] }) else { return }
-            room.deliver(Delivery(events))
+            room.deliver(Delivery(events, irc: irc))
             return
         }
         var byKey: [String: [Event]] = [:]
@@ -57,7 +63,7 @@ final class RoomHub: Sendable {
         }
         let targets = rooms.withLockedValue { rooms in order.map { (rooms[$0], $0) } }
         for case (let room?, let key) in targets {
-            room.deliver(Delivery(byKey[key]!, key: key.hasPrefix("@") ? Room.privateName : key))
+            room.deliver(Delivery(byKey[key]!, key: key.hasPrefix("@") ? Room.privateName : key, irc: irc))
         }
     }
 }

@@ -9,7 +9,9 @@ import NIOCore
 /// budget (`writeBufferWaterMark`), in slices of at most `chunk` bytes.
 final class Outlet {
     let channel: any Channel
-    let format: WireFormat
+    var format: WireFormat
+    /// The member's own events it does not get (an IRC client's).
+    var ownEvents: OwnEventFilter?
     /// Called when more events wait than the member may hold back.
     var onTooSlow: () -> Void = {}
     /// By subscription key (a room's key, or `Room.privateName`).
@@ -107,12 +109,13 @@ final class Outlet {
         let format = subscription.withRoom ? WireFormat.plainWithRoom : self.format
         var wrote = false
         while ignoringBudget || channel.isWritable, let (batch, after) = subscription.cursor.next() {
-            guard let (bytes, last) = batch.bytes(for: format, after: after, budget: chunk) else {
+            guard let (bytes, last) = batch.bytes(for: format, after: after, budget: chunk, filter: ownEvents) else {
                 subscription.cursor.sent(through: batch.lastID)
                 continue
             }
-            channel.write(bytes, promise: nil)
             subscription.cursor.sent(through: last)
+            guard let bytes else { continue }
+            channel.write(bytes, promise: nil)
             wrote = true
         }
         return wrote

@@ -99,6 +99,8 @@ public struct ServerConfiguration: Sendable {
     /// The web window's port: the page, and its WebSocket at `/chat` (HTTPS and `wss://` when
     /// `tls` is set); 0 takes a free one, nil serves none (`chat-server` serves one by default).
     public var httpPort: Int?
+    /// The IRC door's port (6667 is IRC's); 0 takes a free one, nil serves none.
+    public var ircPort: Int?
     /// The port `chat-server` serves the web window on when given no port at all (the default
     /// chat port + 10).
     public static let defaultHTTPPort = 7080

@@ -136,10 +136,16 @@ public struct ServerCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Web window") var web: WebOptions
 
+    @Option(
+        parsing: .unconditional,
+        help: "Serve IRC clients (irssi, WeeChat, HexChat) on this port too (6667 is IRC's; 0 picks a free one).")
+    var ircPort: Int?
+
     public init() {}
 
     public func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        if let ircPort, !(0...65535).contains(ircPort) { throw ValidationError("--irc-port must be 0 to 65535") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if case .failure(let problem) = Room.name(defaultRoom) {
             throw ValidationError("--default-room: \(problem.words)")
@@ -195,6 +201,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.tls = tls.settings
         configuration.httpPort = web.port(chatPort: port)
         configuration.allowedOrigins = web.allowOrigin
+        configuration.ircPort = ircPort
         // Trapped before the server starts, so a SIGHUP right after `listening on` reloads.
         var hangups: UnixSignalsSequence?
         if tls.settings != nil { hangups = await UnixSignalsSequence(trapping: .sighup) }
@@ -209,6 +216,7 @@ public struct ServerCommand: AsyncParsableCommand {
                 print("listening on \(server.host):\(server.port)")
                 if let tlsPort = server.tlsPort { print("listening for TLS on \(server.host):\(tlsPort)") }
                 if let url = server.webURL { print("web on \(url)") }
+                if let ircPort = server.ircPort { print("irc on \(server.host):\(ircPort)") }
                 fflush(nil)
             }
         } catch {

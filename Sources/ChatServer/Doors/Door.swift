@@ -10,12 +10,33 @@ protocol Door: Sendable {
     var format: WireFormat { get }
     /// Whether its clients answer a ping (then idle members are pinged, and closed when silent).
     var pings: Bool { get }
+    /// The member's own events it does not get live (an IRC client's); nil: it gets them all.
+    var ownEvents: OwnEventFilter? { get }
+    /// Whether a newcomer that says nothing until the name timeout gets the default name (a
+    /// person at a keyboard), or is closed (a client that always registers).
+    var namesSilentNewcomers: Bool { get }
     /// Whether `line`, a newcomer's line, is spoken in this door's language.
     func accepts(_ line: ByteBufferView) -> Bool
+    /// What a line asks for of the core, at `stage` of the connection (none, one, or several: IRC's
+    /// `JOIN #a,#b`), and what the door answers by itself (IRC's `PING`, `CAP`), appended to `answer`.
+    mutating func read(_ line: InboundLine, stage: DecodeStage, answer: inout ByteBuffer) -> [DoorInput]
+    /// Appends `reply`'s lines to `buffer` (nothing, for a reply this door does not say).
+    mutating func encode(_ reply: Reply, into buffer: inout ByteBuffer)
+}
+
+/// A door whose every line asks one thing of the core, and that answers nothing by itself.
+protocol LineDoor: Door {
     /// What a line asks for, at `stage` of the connection.
     func decode(_ line: InboundLine, stage: DecodeStage) -> DoorInput
-    /// Appends `reply`'s lines to `buffer` (nothing, for a reply this door does not say).
-    func encode(_ reply: Reply, into buffer: inout ByteBuffer)
+}
+
+extension LineDoor {
+    var ownEvents: OwnEventFilter? { nil }
+    var namesSilentNewcomers: Bool { true }
+
+    func read(_ line: InboundLine, stage: DecodeStage, answer: inout ByteBuffer) -> [DoorInput] {
+        [decode(line, stage: stage)]
+    }
 }
 
 /// Where a connection is, for reading its next line.

@@ -5,7 +5,7 @@ import NIOCore
 
 /// The door for chat-client, chat-replay and scripts: JSON lines (docs/PROTOCOL.md), opened by a
 /// `hello` object. Errors carry codes; their messages are the plain door's words.
-struct JSONDoor: Door {
+struct JSONDoor: LineDoor {
     /// The limit on a message's text, for the words of a line too long to carry any.
     let maxMessageBytes: Int
     var format: WireFormat { .json }

@@ -4,7 +4,7 @@ import ChatProtocol
 import NIOCore
 
 /// The door for people with `nc` or telnet: a name, then lines of text and `/` commands.
-struct PlainDoor: Door {
+struct PlainDoor: LineDoor {
     /// The limit on a message's text, for the words of a line too long to carry any.
     let maxMessageBytes: Int
     var format: WireFormat { .plain }

@@ -4,7 +4,7 @@ import NIOCore
 
 /// The web window's door: the JSON-lines door over a WebSocket, one message per text frame. Its
 /// clients are known to speak JSON from the start, so the plain greeting is not sent.
-struct WebSocketDoor: Door {
+struct WebSocketDoor: LineDoor {
     let json: JSONDoor
     var format: WireFormat { json.format }
     var pings: Bool { true }

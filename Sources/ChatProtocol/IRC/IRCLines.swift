@@ -1,0 +1,138 @@
+import ChatModel
+
+/// Committed events as IRC lines: what an IRC client sees of a room, with the IRCv3 tags it
+/// asked for. Used for live events (encoded once per batch) and for history.
+public enum IRCLines {
+    /// The server's name, the source of numerics and notices.
+    public static let serverName = "chatroom"
+    /// The longest IRC line, tags aside, its `\r\n` included (RFC 1459, Modern IRC).
+    public static let maxLineBytes = 512
+
+    /// The IRCv3 tags a line carries.
+    public struct Tags: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// `time=2026-11-30T17:02:03.000Z` (capability `server-time`).
+        public static let time = Tags(rawValue: 1)
+        /// `msgid=42`, the event's id (capability `message-tags`).
+        public static let msgid = Tags(rawValue: 2)
+    }
+
+    /// A name as an IRC nick: the characters IRC gives a meaning (space, `,`, `*`, `?`, `!`, `@`,
+    /// and `:`, `#`, `&`, `$` first) become `_`.
+    public static func nick(_ name: String) -> String {
+        var nick = ""
+        for character in name {
+            let special = " ,*?!@".contains(character) || (nick.isEmpty && ":#&$".contains(character))
+            nick.append(special ? "_" : character)
+        }
+        return nick.isEmpty ? "_" : nick
+    }
+
+    /// `alice!alice@chatroom`: how a person appears as the source of a line.
+    public static func source(_ name: String) -> String {
+        let nick = nick(name)
+        return "\(nick)!\(nick)@\(serverName)"
+    }
+
+    /// `#dev` for the room `dev`.
+    public static func channel(_ room: String) -> String { Room.display(room) }
+
+    /// Appends `event`'s lines, each ending in `\r\n`: one, or several when a long message is cut
+    /// to fit `maxLineBytes`. `batch` tags each line with a batch's reference; `visibleTime` puts
+    /// the event's time in front of a message's text (history for a client without `server-time`).
+    public static func append(
+        _ event: Event, tags: Tags, batch: String? = nil, visibleTime: Bool = false, to out: inout [UInt8]
+    ) {
+        var prefix = ""
+        if !tags.isEmpty || batch != nil {
+            var items: [String] = []
+            if tags.contains(.time) { items.append("time=" + Timestamp.iso8601(event.timeMillis)) }
+            if tags.contains(.msgid) { items.append("msgid=\(event.id)") }
+            if let batch { items.append("batch=" + batch) }
+            prefix = "@" + items.joined(separator: ";") + " "
+        }
+        let time = visibleTime ? "[\(Timestamp.readable(event.timeMillis))] " : ""
+        func line(_ source: String, _ rest: String, text: String? = nil) {
+            let head = ":\(source) \(rest)"
+            guard let text else { return append(prefix + head, to: &out) }
+            for piece in pieces(of: text, fitting: maxLineBytes - head.utf8.count - 4) {
+                append(prefix + head + " :" + piece, to: &out)
+            }
+        }
+        let source = source(event.user)
+        let target = event.recipient.map(nick) ?? channel(event.room)
+        switch event.kind {
+        case .message:
+            line(source, "PRIVMSG \(target)", text: time + event.text)
+        case .action:
+            line(source, "PRIVMSG \(target)", text: "\u{1}ACTION " + time + event.text + "\u{1}")
+        case .join:
+            line(source, "JOIN \(target)")
+        case .leave where event.reason == .part:
+            line(source, "PART \(target)")
+        case .leave:
+            line(source, "QUIT", text: quitWords(event.reason ?? .quit))
+        case .topic:
+            line(source, "TOPIC \(target)", text: event.text)
+        case .rename:
+            line(source, "NICK", text: nick(event.text))
+        case .kick, .ban, .unban, .mute, .unmute:
+            line(serverName, "NOTICE \(target)", text: time + EventWords(event).plain)
+        }
+    }
+
+    /// The reason of a QUIT another client sees.
+    public static func quitWords(_ reason: LeaveReason) -> String {
+        switch reason {
+        case .quit: "Quit"
+        default: reason.words.prefix(1).uppercased() + reason.words.dropFirst()
+        }
+    }
+
+    /// What an IRC client gets, live, of an event of its own.
+    public enum OwnEvent: Sendable, Equatable {
+        /// Sent like anyone's: a part (the confirmation of a PART), a topic.
+        case sent
+        /// Not sent: its join and rename are said by the door (JOIN with the names, NICK), and
+        /// a quitter gets `ERROR`, not its own QUIT.
+        case said
+        /// Sent only to a client that asked for `echo-message`.
+        case echo
+    }
+
+    /// What `event` is to an IRC client when it is the client's own.
+    public static func own(_ event: Event) -> OwnEvent {
+        switch event.kind {
+        case .message, .action: .echo
+        case .join, .rename: .said
+        case .leave: event.reason == .part ? .sent : .said
+        default: .sent
+        }
+    }
+
+    /// Cuts `text` into pieces of at most `limit` UTF-8 bytes, at character boundaries.
+    static func pieces(of text: String, fitting limit: Int) -> [String] {
+        guard text.utf8.count > limit, limit > 4 else { return [text] }
+        var pieces: [String] = []
+        var piece = ""
+        var bytes = 0
+        for character in text {
+            let size = character.utf8.count
+            if bytes + size > limit, !piece.isEmpty {
+                pieces.append(piece)
+                piece = ""
+                bytes = 0
+            }
+            piece.append(character)
+            bytes += size
+        }
+        if !piece.isEmpty { pieces.append(piece) }
+        return pieces
+    }
+
+    private static func append(_ line: String, to out: inout [UInt8]) {
+        out.append(contentsOf: line.utf8)
+        out.append(contentsOf: [13, 10])
+    }
+}

@@ -1,0 +1,24 @@
+import ChatProtocol
+
+/// The IRCv3 capabilities the IRC door offers (`CAP LS 302`).
+enum IRCCapability: String, CaseIterable, Sendable {
+    /// `@time=` on every event: when it was committed.
+    case serverTime = "server-time"
+    /// Tags at all, and `msgid` (the event's id).
+    case messageTags = "message-tags"
+    /// The client's own messages come back, as everyone else sees them.
+    case echoMessage = "echo-message"
+    /// History comes wrapped in a `BATCH`.
+    case batch
+    /// `CHATHISTORY` and history on join as a `chathistory` batch.
+    case chatHistory = "draft/chathistory"
+
+    /// The tags of events for a client with `capabilities`.
+    static func tags(_ capabilities: Set<IRCCapability>) -> IRCLines.Tags {
+        if capabilities.contains(.messageTags) { return [.time, .msgid] }
+        return capabilities.contains(.serverTime) ? .time : []
+    }
+
+    /// `CAP LS`'s list.
+    static let offered = allCases.map(\.rawValue).joined(separator: " ")
+}

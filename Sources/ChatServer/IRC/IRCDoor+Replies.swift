@@ -1,0 +1,160 @@
+import ChatCore
+import ChatModel
+import ChatProtocol
+import NIOCore
+
+/// The core's replies in IRC's words: numerics, and lines from the member's own source.
+extension IRCDoor {
+    mutating func encode(_ reply: Reply, into buffer: inout ByteBuffer) {
+        switch reply {
+        case .greeting, .switched, .who, .pong, .parted:
+            // IRC says nothing before registration; a part comes as its PART event.
+            if case .parted(let room, _) = reply { rooms[Room.key(room)] = nil }
+        case .welcome(let name, _, _, _, _):
+            nick = name
+            registered = true
+            registering = false
+            writeWelcome(&buffer)
+        case .joined(let room, let topic, let names):
+            rooms[Room.key(room)] = room
+            let channel = IRCLines.channel(room)
+            buffer.writeIRC(source: IRCLines.source(nick ?? ""), "JOIN", channel)
+            if !topic.isEmpty { writeTopic(room, topic, &buffer) }
+            var line = ""
+            for name in names.map(IRCLines.nick) {
+                if line.utf8.count + name.utf8.count > 400 {
+                    buffer.writeIRC(numeric: "353", me, "=", channel, text: line)
+                    line = ""
+                }
+                line += line.isEmpty ? name : " " + name
+            }
+            if !line.isEmpty { buffer.writeIRC(numeric: "353", me, "=", channel, text: line) }
+            buffer.writeIRC(numeric: "366", me, channel, text: "End of /NAMES list")
+        case .history(let block):
+            writeHistory(block, &buffer)
+        case .rooms(let summaries):
+            buffer.writeIRC(numeric: "321", me, "Channel", text: "Users  Name")
+            for room in summaries {
+                buffer.writeIRC(numeric: "322", me, IRCLines.channel(room.name), String(room.members), text: room.topic)
+            }
+            buffer.writeIRC(numeric: "323", me, text: "End of /LIST")
+        case .topic(let room, let text, _, _):
+            if text.isEmpty {
+                buffer.writeIRC(numeric: "331", me, IRCLines.channel(room), text: "No topic is set")
+            } else {
+                writeTopic(room, text, &buffer)
+            }
+        case .renamed(let from, let to):
+            buffer.writeIRC(source: IRCLines.source(from), "NICK", text: IRCLines.nick(to))
+            nick = to
+        case .help:
+            for line in Self.help { buffer.writeIRC("NOTICE", me, text: line) }
+        case .notice(.rateLimited(let rate)):
+            buffer.writeIRC("NOTICE", me, text: PlainTexts.rateLimited(rate))
+        case .notice(.nameChanged):
+            // An IRC hello asks for its exact nick: it is refused (433), never changed.
+            break
+        case .error(let failure):
+            writeError(failure, &buffer)
+        case .goodbye:
+            buffer.writeIRC("ERROR", text: "Closing link: \(me) (Quit)")
+        case .shutdown(let message):
+            buffer.writeIRC("ERROR", text: "Closing link: \(message ?? "the server is shutting down")")
+        case .passwordNeeded(let name):
+            registering = false
+            buffer.writeIRC(numeric: "464", me, text: "\(name) is a registered name: send its password with PASS")
+        case .registered(let name):
+            buffer.writeIRC("NOTICE", me, text: PlainTexts.registered(name))
+        case .removed(let by, let reason, let why):
+            buffer.writeIRC("ERROR", text: "Closing link: \(PlainTexts.removed(by: by, reason: reason, why: why))")
+        case .ping:
+            buffer.writeIRC("PING", text: IRCLines.serverName)
+        }
+    }
+
+    private func writeTopic(_ room: String, _ text: String, _ buffer: inout ByteBuffer) {
+        let channel = IRCLines.channel(room)
+        buffer.writeIRC(numeric: "332", me, channel, text: text)
+        if let topic = directory.topic(of: room) {
+            buffer.writeIRC(numeric: "333", me, channel, IRCLines.nick(topic.by), String(topic.timeMillis / 1000))
+        }
+    }
+
+    /// History: in a `chathistory` batch with each message's time and id to a client that asked
+    /// for batches and times, else as plain PRIVMSG lines with the time in front of the text.
+    /// Only messages and actions: joins and leaves of the past are not replayed.
+    private mutating func writeHistory(_ block: HistoryBlock, _ buffer: inout ByteBuffer) {
+        let tags = IRCCapability.tags(capabilities)
+        let batched = capabilities.contains(.batch) && !tags.isEmpty
+        let target = block.room == Room.privateName ? me : IRCLines.channel(block.room)
+        var reference: String?
+        if batched {
+            if block.opens {
+                batches += 1
+                openBatch = "h\(batches)"
+                buffer.writeIRC("BATCH", "+\(openBatch!)", "chathistory", target)
+            }
+            reference = openBatch
+        }
+        var scratch: [UInt8] = []
+        for event in block.events where event.kind == .message || event.kind == .action {
+            IRCLines.append(event, tags: tags, batch: reference, visibleTime: tags.isEmpty, to: &scratch)
+        }
+        buffer.writeBytes(scratch)
+        if batched, block.closes, let open = openBatch {
+            buffer.writeIRC("BATCH", "-\(open)")
+            openBatch = nil
+        }
+    }
+
+    /// A failure as its numeric, or as a NOTICE when IRC has none.
+    private mutating func writeError(_ failure: Failure, _ buffer: inout ByteBuffer) {
+        switch failure {
+        case .nameTaken(let name), .nameLooksLike(let name, _), .nameRegistered(let name):
+            if !registered { (nick, registering) = (nil, false) }
+            buffer.writeIRC(numeric: "433", me, IRCLines.nick(name), text: "Nickname is already in use")
+        case .nameReserved(let name):
+            if !registered { (nick, registering) = (nil, false) }
+            buffer.writeIRC(numeric: "432", me, IRCLines.nick(name), text: "Erroneous nickname (reserved)")
+        case .wrongPassword, .noSuchAccount, .accountRequired, .plaintextPassword, .tooManyAttempts:
+            registering = false
+            buffer.writeIRC(numeric: "464", me, text: "Password incorrect: " + PlainTexts.words(failure))
+        case .banned:
+            buffer.writeIRC(numeric: "465", me, text: PlainTexts.words(failure))
+        case .noNameInTime:
+            buffer.writeIRC("ERROR", text: "Closing link: registration timed out")
+        case .joinNotStored:
+            buffer.writeIRC("ERROR", text: "Closing link: " + PlainTexts.words(failure))
+        case .emptyMessage:
+            buffer.writeIRC(numeric: "412", me, text: "No text to send")
+        case .lineTooLong:
+            buffer.writeIRC(numeric: "417", me, text: PlainTexts.words(failure))
+        case .notInRoom(let room):
+            buffer.writeIRC(numeric: "442", me, IRCLines.channel(room), text: "You're not on that channel")
+        case .badRoomName:
+            buffer.writeIRC(numeric: "479", me, "*", text: PlainTexts.words(failure))
+        case .tooManyRooms, .tooManyRoomsForMember, .roomsTooFast:
+            buffer.writeIRC(numeric: "405", me, "*", text: PlainTexts.words(failure))
+        case .noSuchName(let name):
+            buffer.writeIRC(numeric: "401", me, IRCLines.nick(name), text: "No such nick/channel")
+        case .usage(let usage):
+            buffer.writeIRC(numeric: "461", me, "*", text: "Not enough parameters: \(usage)")
+        case .notOperator:
+            buffer.writeIRC(numeric: "481", me, text: "Permission Denied- You're not an IRC operator")
+        case .unknownCommand(let command):
+            buffer.writeIRC(numeric: "421", me, command, text: "Unknown command")
+        case .alreadyJoined:
+            buffer.writeIRC(numeric: "462", me, text: "You may not reregister")
+        case .joinFirst:
+            buffer.writeIRC(numeric: "451", me, text: "You have not registered")
+        default:
+            buffer.writeIRC("NOTICE", me, text: PlainTexts.words(failure))
+        }
+    }
+
+    static let help = [
+        "This is chatroom's IRC door: channels are rooms, queries are private messages.",
+        "JOIN #room, PART #room, PRIVMSG #room :text, PRIVMSG nick :text, /me, NICK, TOPIC, NAMES, WHO,",
+        "WHOIS, LIST, AWAY, QUIT. Everything said is recorded; CHATHISTORY LATEST #room * 50 reads it.",
+    ]
+}

@@ -1,0 +1,357 @@
+import ChatCore
+import ChatModel
+import ChatProtocol
+import NIOCore
+
+/// The door for IRC clients (irssi, WeeChat, HexChat) on the IRC port: registration (`CAP`,
+/// `PASS`, `NICK`, `USER`) becomes one hello, channels are rooms, queries are private messages.
+/// What IRC asks of the server alone (`PING`, `CAP`, `MODE`, `WHOIS`, `NAMES`) the door answers
+/// from the directory; everything that is said or changes a room goes through the core.
+struct IRCDoor: Door {
+    /// Where names and rooms are looked up (`NAMES`, `WHO`, `WHOIS`, `LIST`).
+    let directory: ChatDirectory
+    /// The limit on a message's text, for the words of a line too long.
+    let maxMessageBytes: Int
+    /// The most rooms one member may be in (`CHANLIMIT`; the core refuses more).
+    let maxRoomsPerMember: Int
+    /// What `MOTD` says (nil: no MOTD, `422`).
+    let motd: [String]?
+
+    /// The nick asked for, then the member's name.
+    var nick: String?
+    /// `USER` was sent (its real name).
+    var realName: String?
+    var password: String?
+    var capabilities: Set<IRCCapability> = []
+    /// `CAP LS` or `CAP REQ` came and `CAP END` has not: registration waits.
+    var negotiating = false
+    /// The hello was sent to the core; its answer has not come.
+    var registering = false
+    /// The welcome came.
+    var registered = false
+    /// The rooms the member is in, by key, as spelled.
+    var rooms: [String: String] = [:]
+    var away: String?
+    /// History batches opened so far (their references).
+    var batches = 0
+    /// The reference of the catch-up batch left open across pages.
+    var openBatch: String?
+
+    init(directory: ChatDirectory, maxMessageBytes: Int, maxRoomsPerMember: Int, motd: [String]? = nil) {
+        self.directory = directory
+        self.maxMessageBytes = maxMessageBytes
+        self.maxRoomsPerMember = maxRoomsPerMember
+        self.motd = motd
+    }
+
+    var format: WireFormat { .irc(IRCCapability.tags(capabilities)) }
+    var pings: Bool { true }
+    var namesSilentNewcomers: Bool { false }
+    var ownEvents: OwnEventFilter? {
+        guard registered, let nick else { return nil }
+        return OwnEventFilter(name: nick, echo: capabilities.contains(.echoMessage))
+    }
+
+    func accepts(_ line: ByteBufferView) -> Bool { true }
+
+    /// The target of numerics: the nick, or `*` before there is one.
+    var me: String { nick.map(IRCLines.nick) ?? "*" }
+
+    mutating func read(_ line: InboundLine, stage: DecodeStage, answer: inout ByteBuffer) -> [DoorInput] {
+        guard case .line(let buffer) = line else {
+            if case .overlong = line { answer.writeIRC(numeric: "417", me, text: "Input line was too long") }
+            return []
+        }
+        var bytes = buffer.readableBytesView[...]
+        if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            answer.writeIRC("FAIL", "*", "INVALID_UTF8", text: "Message rejected: lines must be UTF-8")
+            return []
+        }
+        guard let message = try? IRCMessage(parsing: Substring(text)) else { return [] }
+        let command = message.command.uppercased()
+        let parameters = message.parameters
+        if command == "CAP" { return capability(parameters, answer: &answer) }
+        if command == "PING" {
+            guard let token = parameters.first else {
+                answer.writeIRC(numeric: "409", me, text: "No origin specified")
+                return []
+            }
+            answer.writeIRC(source: IRCLines.serverName, "PONG", IRCLines.serverName, text: token)
+            return []
+        }
+        if command == "PONG" { return [] }
+        guard registered else { return register(command, parameters, stage: stage, answer: &answer) }
+        return live(command, parameters, answer: &answer)
+    }
+
+    // MARK: Registration
+
+    private mutating func register(
+        _ command: String, _ parameters: [String], stage: DecodeStage, answer: inout ByteBuffer
+    ) -> [DoorInput] {
+        switch command {
+        case "PASS":
+            guard let password = parameters.first else { return needMore(command, &answer) }
+            if stage == .password { return [.request(.password(password))] }
+            self.password = password
+        case "NICK":
+            guard let typed = parameters.first, !typed.isEmpty else {
+                answer.writeIRC(numeric: "431", me, text: "No nickname given")
+                return []
+            }
+            guard Self.isValidNick(typed) else {
+                answer.writeIRC(numeric: "432", me, typed, text: "Erroneous nickname")
+                return []
+            }
+            nick = typed
+            if stage == .password || registering {
+                registering = true
+                return [.request(.join(hello(typed)))]
+            }
+        case "USER":
+            guard parameters.count >= 4 else { return needMore(command, &answer) }
+            realName = parameters[3]
+        case "QUIT":
+            answer.writeIRC("ERROR", text: "Closing link: quit")
+            return [.request(.quit)]
+        default:
+            answer.writeIRC(numeric: "451", me, text: "You have not registered")
+            return []
+        }
+        guard let nick, realName != nil, !negotiating, !registering else { return [] }
+        registering = true
+        return [.request(.join(hello(nick)))]
+    }
+
+    /// The hello of a registration: no room (the client joins its channels), the exact nick.
+    private func hello(_ nick: String) -> JoinRequest {
+        JoinRequest(name: nick, password: password, roomless: true, exactName: true)
+    }
+
+    /// Whether `typed` can be an IRC nick and a name here as it is (the core would change it
+    /// otherwise, and an IRC client must know its own nick).
+    static func isValidNick(_ typed: String) -> Bool {
+        guard typed.count <= NameRules.maxLength, IRCLines.nick(typed) == typed else { return false }
+        guard let first = typed.first, !first.isNumber, first != "-" else { return false }
+        return NameRules.normalize(typed) == typed && !NameRules.isReserved(typed)
+    }
+
+    // MARK: Capabilities
+
+    private mutating func capability(_ parameters: [String], answer: inout ByteBuffer) -> [DoorInput] {
+        let sub = parameters.first?.uppercased() ?? ""
+        switch sub {
+        case "LS":
+            if !registered { negotiating = true }
+            answer.writeIRC(source: IRCLines.serverName, "CAP", me, "LS", text: IRCCapability.offered)
+        case "LIST":
+            answer.writeIRC(
+                source: IRCLines.serverName, "CAP", me, "LIST",
+                text: capabilities.map(\.rawValue).sorted().joined(separator: " "))
+        case "REQ":
+            if !registered { negotiating = true }
+            let asked = parameters.count > 1 ? parameters[1] : ""
+            var granted = capabilities
+            var known = true
+            for item in asked.split(separator: " ") {
+                let removing = item.hasPrefix("-")
+                guard let capability = IRCCapability(rawValue: String(removing ? item.dropFirst() : item)) else {
+                    known = false
+                    break
+                }
+                if removing { granted.remove(capability) } else { granted.insert(capability) }
+            }
+            answer.writeIRC(source: IRCLines.serverName, "CAP", me, known ? "ACK" : "NAK", text: asked)
+            if known { capabilities = granted }
+        case "END":
+            guard !registered else { return [] }
+            negotiating = false
+            guard let nick, realName != nil, !registering else { return [] }
+            registering = true
+            return [.request(.join(hello(nick)))]
+        default:
+            answer.writeIRC(numeric: "410", me, sub, text: "Invalid CAP command")
+        }
+        return []
+    }
+
+    // MARK: A member's commands
+
+    private mutating func live(_ command: String, _ parameters: [String], answer: inout ByteBuffer) -> [DoorInput] {
+        let first = parameters.first
+        switch command {
+        case "PRIVMSG", "NOTICE":
+            guard let targets = first, !targets.isEmpty else {
+                if command == "NOTICE" { return [] }
+                answer.writeIRC(numeric: "411", me, text: "No recipient given (PRIVMSG)")
+                return []
+            }
+            guard parameters.count > 1, !parameters[1].isEmpty else {
+                if command == "NOTICE" { return [] }
+                answer.writeIRC(numeric: "412", me, text: "No text to send")
+                return []
+            }
+            return targets.split(separator: ",").compactMap {
+                message(to: String($0), parameters[1], quiet: command == "NOTICE", answer: &answer)
+            }
+        case "JOIN":
+            guard let channels = first else { return needMore(command, &answer) }
+            if channels == "0" { return rooms.values.sorted().map { .request(.part($0)) } }
+            return channels.split(separator: ",").compactMap { typed -> DoorInput? in
+                guard let room = channelRoom(String(typed), answer: &answer) else { return nil }
+                return rooms[Room.key(room)] == nil ? .request(.enter(room)) : nil
+            }
+        case "PART":
+            guard let channels = first else { return needMore(command, &answer) }
+            return channels.split(separator: ",").compactMap { typed -> DoorInput? in
+                guard let room = joinedRoom(String(typed), answer: &answer) else { return nil }
+                return .request(.part(room))
+            }
+        case "TOPIC":
+            guard let channel = first else { return needMore(command, &answer) }
+            guard let room = joinedRoom(channel, answer: &answer) else { return [] }
+            return [.request(.topic(room: room, text: parameters.count > 1 ? parameters[1] : nil))]
+        case "NICK":
+            guard let typed = first, !typed.isEmpty else {
+                answer.writeIRC(numeric: "431", me, text: "No nickname given")
+                return []
+            }
+            guard Self.isValidNick(typed) else {
+                answer.writeIRC(numeric: "432", me, typed, text: "Erroneous nickname")
+                return []
+            }
+            return [.request(.rename(typed))]
+        case "QUIT":
+            return [.request(.quit)]
+        case "NAMES":
+            for typed in (first ?? "").split(separator: ",") {
+                let room = Room.name(String(typed)).map { directory.room($0) }
+                if case .success(let room?) = room { names(room, answer: &answer) }
+                answer.writeIRC(numeric: "366", me, String(typed), text: "End of /NAMES list")
+            }
+        case "WHO":
+            who(first ?? "*", answer: &answer)
+        case "WHOIS":
+            guard let target = parameters.last else {
+                answer.writeIRC(numeric: "431", me, text: "No nickname given")
+                return []
+            }
+            whois(target, answer: &answer)
+        case "LIST":
+            return [.request(.rooms)]
+        case "MODE":
+            guard let target = first else { return needMore(command, &answer) }
+            mode(target, Array(parameters.dropFirst()), answer: &answer)
+        case "AWAY":
+            away = first.flatMap { $0.isEmpty ? nil : $0 }
+            if away == nil {
+                answer.writeIRC(numeric: "305", me, text: "You are no longer marked as being away")
+            } else {
+                answer.writeIRC(numeric: "306", me, text: "You have been marked as being away")
+            }
+        case "USERHOST":
+            let found = parameters.prefix(5).compactMap { directory.person($0) }.map {
+                "\(IRCLines.nick($0))=+\(IRCLines.nick($0))@\(IRCLines.serverName)"
+            }
+            answer.writeIRC(numeric: "302", me, text: found.joined(separator: " "))
+        case "ISON":
+            let online = parameters.flatMap { $0.split(separator: " ") }.compactMap { directory.person(String($0)) }
+            answer.writeIRC(numeric: "303", me, text: online.map(IRCLines.nick).joined(separator: " "))
+        case "MOTD":
+            writeMOTD(&answer)
+        case "LUSERS":
+            writeLusers(&answer)
+        case "VERSION":
+            answer.writeIRC(numeric: "351", me, "chatroom-\(chatroomVersion)", IRCLines.serverName, text: "")
+            writeISupport(&answer)
+        case "TIME":
+            let now = Timestamp.iso8601(currentTimeMillis())
+            answer.writeIRC(numeric: "391", me, IRCLines.serverName, text: now)
+        case "KICK":
+            guard parameters.count >= 2 else { return needMore(command, &answer) }
+            guard joinedRoom(parameters[0], answer: &answer) != nil else { return [] }
+            return [.request(.kick(name: parameters[1], reason: parameters.count > 2 ? parameters[2] : ""))]
+        case "CHATHISTORY":
+            return chatHistory(parameters, answer: &answer)
+        case "PASS", "USER":
+            answer.writeIRC(numeric: "462", me, text: "You may not reregister")
+        default:
+            answer.writeIRC(numeric: "421", me, command, text: "Unknown command")
+        }
+        return []
+    }
+
+    /// A PRIVMSG or NOTICE to one target: a channel the member is in, or a person.
+    private func message(to target: String, _ text: String, quiet: Bool, answer: inout ByteBuffer) -> DoorInput? {
+        var text = text
+        var action = false
+        if text.hasPrefix("\u{1}ACTION ") {
+            text = String(text.dropFirst(8))
+            if text.hasSuffix("\u{1}") { text = String(text.dropLast()) }
+            action = true
+        } else if text.hasPrefix("\u{1}") {
+            // Other CTCP (VERSION, PING): nobody here answers them.
+            return nil
+        }
+        guard target.hasPrefix("#") else {
+            guard let person = directory.person(target) else {
+                if !quiet { answer.writeIRC(numeric: "401", me, target, text: "No such nick/channel") }
+                return nil
+            }
+            return .request(.privateMessage(to: person, text: action ? "* \(text)" : text))
+        }
+        guard case .success(let name) = Room.name(target), let room = rooms[Room.key(name)] else {
+            if quiet { return nil }
+            let exists = Room.name(target).map { directory.room($0) != nil } == .success(true)
+            if exists {
+                answer.writeIRC(numeric: "404", me, target, text: "Cannot send to channel (join it first)")
+            } else {
+                answer.writeIRC(numeric: "403", me, target, text: "No such channel")
+            }
+            return nil
+        }
+        return .request(action ? .act(text, room: room) : .say(text, room: room))
+    }
+
+    /// The room a channel names, for a JOIN; nil (and an error) when it cannot be one.
+    private func channelRoom(_ typed: String, answer: inout ByteBuffer) -> String? {
+        guard typed.hasPrefix("#"), case .success(let room) = Room.name(typed) else {
+            answer.writeIRC(numeric: "403", me, typed, text: "No such channel (names are letters, digits, - _ .)")
+            return nil
+        }
+        return room
+    }
+
+    /// The member's room a channel names; nil (and `442` or `403`) when it is not in it.
+    private func joinedRoom(_ typed: String, answer: inout ByteBuffer) -> String? {
+        if case .success(let name) = Room.name(typed), let room = rooms[Room.key(name)] { return room }
+        let exists = Room.name(typed).map { directory.room($0) != nil } == .success(true)
+        if exists {
+            answer.writeIRC(numeric: "442", me, typed, text: "You're not on that channel")
+        } else {
+            answer.writeIRC(numeric: "403", me, typed, text: "No such channel")
+        }
+        return nil
+    }
+
+    private func needMore(_ command: String, _ answer: inout ByteBuffer) -> [DoorInput] {
+        answer.writeIRC(numeric: "461", me, command, text: "Not enough parameters")
+        return []
+    }
+
+    /// `CHATHISTORY LATEST #room * N`: the room's last N messages, as a batch.
+    private func chatHistory(_ parameters: [String], answer: inout ByteBuffer) -> [DoorInput] {
+        guard parameters.count >= 4 else { return needMore("CHATHISTORY", &answer) }
+        let sub = parameters[0].uppercased()
+        guard sub == "LATEST", parameters[2] == "*", let limit = Int(parameters[3]), limit > 0 else {
+            answer.writeIRC("FAIL", "CHATHISTORY", "INVALID_PARAMS", parameters[0], text: "Only LATEST target * N")
+            return []
+        }
+        guard case .success(let name) = Room.name(parameters[1]), let room = rooms[Room.key(name)] else {
+            answer.writeIRC("FAIL", "CHATHISTORY", "INVALID_TARGET", sub, parameters[1], text: "Not in that channel")
+            return []
+        }
+        return [.request(.history(min(limit, 1000), room: room))]
+    }
+}
