@@ -628,6 +628,17 @@ public struct ConnectionStateMachine {
         }
     }
 
+    /// Whether a line read now would wait (a step waits, lines queue, or the member is over its
+    /// outbound budget): a door that answers lines by itself holds them until it is not, so that
+    /// its answers come in the order of the lines.
+    public var isBusy: Bool {
+        guard writable, queue.isEmpty else { return true }
+        switch state {
+        case .naming, .live(_, waiting: nil), .quitting, .closed: return false
+        default: return true
+        }
+    }
+
     /// Whether the plain door's next line is a password (a registered name was given without one).
     public var expectsPassword: Bool { state == .naming && pendingJoin != nil }
 

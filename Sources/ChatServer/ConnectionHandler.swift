@@ -50,8 +50,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var executing = false
     private var deferred: [(inout ConnectionStateMachine) -> [ConnectionAction]] = []
     /// Lines read while a name is being checked: how to read them (a password, another name, a
-    /// message) is known only once the check is done. At most one read's worth: no read is asked
-    /// for meanwhile.
+    /// message) is known only once the check is done; and an IRC client's while a step waits. At
+    /// most one read's worth: no read is asked for meanwhile.
     private var heldLines: [InboundLine] = []
 
     /// The connection is TLS (its port's pipeline decrypts before this handler).
@@ -94,7 +94,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Decodes `line` for where the connection is, and feeds it to the state machine.
     private func read(_ line: InboundLine) {
         apply { [self] machine in
-            if machine.state.isIdentifying {
+            if mustHold(machine) {
                 heldLines.append(line)
                 return []
             }
@@ -160,10 +160,17 @@ final class ConnectionHandler: ChannelInboundHandler {
             if !named { noteNamed() }
         }
         executing = false
-        // The check of a name is over: the lines that waited for it are read.
-        while !heldLines.isEmpty, !machine.state.isIdentifying, !executing {
+        // The check of a name is over (or the step a door waited for): the lines held are read.
+        while !heldLines.isEmpty, !mustHold(machine), !executing {
             read(heldLines.removeFirst())
         }
+    }
+
+    /// Whether a line read now must wait in `heldLines`: while a name is checked, and for a door
+    /// that answers lines by itself (IRC's), while the state machine is busy, so that its answers
+    /// keep the order of the lines.
+    private func mustHold(_ machine: ConnectionStateMachine) -> Bool {
+        machine.state.isIdentifying || (!(door is any LineDoor) && machine.isBusy)
     }
 
     /// Tells the server once the connection is named (no longer a newcomer, for `Admission`).

@@ -24,6 +24,15 @@ extension ServerConfiguration {
     }
 }
 
+extension ServerConfiguration {
+    /// `testing(database:)` with the IRC door on a free port too.
+    package static func testingIRC(database: String) -> ServerConfiguration {
+        var configuration = testing(database: database)
+        configuration.ircPort = 0
+        return configuration
+    }
+}
+
 /// Runs a real server in this process on 127.0.0.1, port 0, for the duration of `body`, then
 /// shuts it down gracefully and waits until the session is closed.
 package func withServer<T: Sendable>(

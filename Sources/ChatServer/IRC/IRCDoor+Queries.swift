@@ -110,7 +110,7 @@ extension IRCDoor {
             "MSGREFTYPES=msgid", "NETWORK=chatroom", "NICKLEN=\(NameRules.maxLength)", "PREFIX=",
             "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:", "TOPICLEN=\(maxMessageBytes)", "UTF8ONLY",
         ]
-        stride(from: 0, to: tokens.count, by: 12).forEach { start in
+        for start in stride(from: 0, to: tokens.count, by: 12) {
             let some = Array(tokens[start..<min(start + 12, tokens.count)])
             answer.writeIRC(numeric: "005", [me] + some, text: "are supported by this server")
         }

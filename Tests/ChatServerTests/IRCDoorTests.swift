@@ -1,0 +1,283 @@
+import ChatModel
+import ChatProtocol
+import ChatServer
+import ChatTestSupport
+import Foundation
+import Testing
+
+/// The IRC door with a raw IRC client over real sockets on 127.0.0.1: registration, rooms as
+/// channels, history tagged and untagged, messages both ways with an nc user in the same room,
+/// private messages, nick changes, quits and the error numerics.
+@Suite("IRC door", .timeLimit(.minutes(1)))
+struct IRCDoorTests {
+    /// Runs `body` with a server that has an IRC port, and that port.
+    func withIRCServer(
+        _ configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
+        _ body: @Sendable (ChatServer, Int) async throws -> Void
+    ) async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var configuration = ServerConfiguration.testingIRC(database: dir.file("chat.sqlite"))
+        configure(&configuration)
+        try await withServer(configuration) { server in
+            try await body(server, try #require(server.ircPort))
+        }
+    }
+
+    @Test("registration: the welcome numerics, ISUPPORT, and a taken nick refused with 433, then another taken")
+    func registration() async throws {
+        try await withIRCServer { _, port in
+            let client = try await IRCTestClient.connect(port: port)
+            try await client.send("CAP LS 302")
+            let caps = try await client.expect { $0.command == "CAP" }
+            #expect(caps.parameters.last?.split(separator: " ").contains("server-time") == true)
+            try await client.send("JOIN #dev")
+            try await client.expect { $0.command == "451" }
+            try await client.send("NICK alice")
+            try await client.send("USER alice 0 * :Alice Liddell")
+            // Registration waits for CAP END.
+            try await client.send("CAP END")
+            let welcome = try await client.collect { $0.command == "422" }
+            #expect(welcome.map(\.command).prefix(4) == ["001", "002", "003", "004"])
+            #expect(welcome.first?.parameters.first == "alice")
+            let isupport = welcome.filter { $0.command == "005" }.flatMap(\.parameters)
+            for token in ["CASEMAPPING=ascii", "CHANTYPES=#", "UTF8ONLY", "NICKLEN=\(NameRules.maxLength)"] {
+                #expect(isupport.contains(token), "ISUPPORT lacks \(token): \(isupport)")
+            }
+
+            let second = try await IRCTestClient.connect(port: port)
+            try await second.send("NICK ALICE")
+            try await second.send("USER x 0 * :X")
+            let taken = try await second.expect { $0.command == "433" }
+            #expect(taken.parameters == ["*", "ALICE", "Nickname is already in use"])
+            try await second.send("NICK bad!nick")
+            try await second.expect { $0.command == "432" }
+            try await second.send("NICK bob")
+            let bob = try await second.expect { $0.command == "001" }
+            #expect(bob.parameters.first == "bob")
+        }
+    }
+
+    @Test("a client that never registers is told and closed after the name timeout")
+    func neverRegisters() async throws {
+        try await withIRCServer({ $0.nameTimeoutSeconds = 0.5 }) { _, port in
+            let silent = try await IRCTestClient.connect(port: port)
+            let talker = try await IRCTestClient.connect(port: port)
+            try await talker.send("NICK carol")
+            let silentLines = try await silent.expectClosed()
+            let talkerLines = try await talker.expectClosed()
+            #expect(silentLines.map(\.command) == ["ERROR"])
+            #expect(talkerLines.last?.command == "ERROR")
+        }
+    }
+
+    @Test("join: the channel's names and its history, as PRIVMSG with the time in front, or as a tagged batch")
+    func joinWithHistory() async throws {
+        try await withIRCServer { server, port in
+            let plain = try await TestClient.join(port: server.port, as: "carol")
+            try await plain.send("/join dev")
+            try await plain.send("before anyone came")
+            try await plain.expect { $0 == "carol: before anyone came" }
+
+            let untagged = try await IRCTestClient.register(port: port, as: "alice")
+            try await untagged.send("JOIN #dev")
+            let joined = try await untagged.collect { $0.command == "PRIVMSG" }
+            #expect(joined.first?.command == "JOIN")
+            #expect(joined.first?.source == "alice!alice@chatroom")
+            #expect(joined.first?.parameters == ["#dev"])
+            let names = try #require(joined.first { $0.command == "353" })
+            #expect(Set(names.parameters.last!.split(separator: " ")) == ["alice", "carol"])
+            #expect(joined.map(\.command).contains("366"))
+            let old = try #require(joined.last)
+            #expect(old.source == "carol!carol@chatroom")
+            #expect(old.tags.isEmpty)
+            let text = try #require(old.parameters.last)
+            #expect(text.hasPrefix("[20") && text.hasSuffix("] before anyone came"), "\(text)")
+
+            let tagged = try await IRCTestClient.register(
+                port: port, as: "bob", capabilities: ["server-time", "message-tags", "batch"])
+            try await tagged.send("JOIN #dev")
+            let batch = try await tagged.collect {
+                $0.command == "BATCH" && $0.parameters.first?.hasPrefix("-") == true
+            }
+            let open = try #require(batch.first { $0.command == "BATCH" })
+            #expect(open.parameters.dropFirst().first == "chathistory")
+            #expect(open.parameters.last == "#dev")
+            let reference = String(open.parameters[0].dropFirst())
+            let message = try #require(batch.first { $0.command == "PRIVMSG" })
+            #expect(message.parameters == ["#dev", "before anyone came"])
+            #expect(message.tag("batch") == reference)
+            #expect(message.tag("time").flatMap(Timestamp.parse) != nil)
+            #expect(message.tag("msgid").flatMap(Int64.init) != nil)
+            #expect(batch.last?.parameters == ["-" + reference])
+        }
+    }
+
+    @Test("an IRC user and an nc user in one room: messages, actions, nick, topic and quit both ways, all recorded")
+    func withAnNCUser() async throws {
+        try await withIRCServer { server, port in
+            let plain = try await TestClient.join(port: server.port, as: "carol")
+            try await plain.send("/join dev")
+            let irc = try await IRCTestClient.register(port: port, as: "alice")
+            try await irc.send("JOIN #dev")
+            try await irc.expect { $0.command == "366" }
+            try await plain.expect { $0 == "alice joined the chat" }
+
+            try await irc.send("PRIVMSG #dev :hello from irc")
+            try await irc.send("PRIVMSG #dev :\u{1}ACTION waves\u{1}")
+            try await plain.expect { $0 == "alice: hello from irc" }
+            try await plain.expect { $0 == "* alice waves" }
+            try await plain.send("hello from nc")
+            let heard = try await irc.expect { $0.command == "PRIVMSG" }
+            // Its own messages did not come back: no echo-message.
+            #expect(heard.source == "carol!carol@chatroom")
+            #expect(heard.parameters == ["#dev", "hello from nc"])
+
+            try await plain.send("/me nods")
+            let action = try await irc.expect { $0.command == "PRIVMSG" }
+            #expect(action.parameters == ["#dev", "\u{1}ACTION nods\u{1}"])
+
+            try await irc.send("TOPIC #dev :plans")
+            let topic = try await irc.expect { $0.command == "TOPIC" }
+            #expect(topic.parameters == ["#dev", "plans"])
+            try await plain.expect { $0 == "alice set the topic: plans" }
+
+            try await irc.send("NICK alicia")
+            let nick = try await irc.expect { $0.command == "NICK" }
+            #expect(nick.source == "alice!alice@chatroom")
+            #expect(nick.parameters == ["alicia"])
+            try await plain.expect { $0 == "alice is now known as alicia" }
+            try await plain.send("/nick caroline")
+            let renamed = try await irc.expect { $0.command == "NICK" }
+            #expect(renamed.source == "carol!carol@chatroom")
+            #expect(renamed.parameters == ["caroline"])
+
+            try await irc.send("QUIT :bye")
+            let last = try await irc.expectClosed()
+            #expect(last.last?.command == "ERROR")
+            try await plain.expect { $0 == "alicia left the chat" }
+
+            try await plain.send("/history 20")
+            try await plain.expect { $0.hasSuffix("alice: hello from irc") }
+            try await plain.expect { $0.hasSuffix("* alice waves") }
+            try await plain.expect { $0.hasSuffix("alicia left the chat") }
+        }
+    }
+
+    @Test("lines sent in one write are answered in their order: a JOIN's replies, then the message, then PONG")
+    func answersInOrder() async throws {
+        try await withIRCServer { _, port in
+            let alice = try await IRCTestClient.register(port: port, as: "alice")
+            try await alice.send("JOIN #dev")
+            try await alice.expect { $0.command == "366" }
+            let bob = try await IRCTestClient.register(port: port, as: "bob")
+            try await bob.lines.send(bytes: Array("JOIN #dev\r\nPRIVMSG #dev :hi, just joined\r\nPING :done\r\n".utf8))
+            let answers = try await bob.collect { $0.command == "PONG" }
+            #expect(answers.first?.command == "JOIN")
+            #expect(!answers.contains { $0.command == "404" })
+            #expect(answers.map(\.command).firstIndex(of: "366") != nil)
+            let heard = try await alice.expect { $0.command == "PRIVMSG" }
+            #expect(heard.parameters == ["#dev", "hi, just joined"])
+        }
+    }
+
+    @Test("echo-message: the sender gets its own message back, tagged with the id it was recorded under")
+    func echoMessage() async throws {
+        try await withIRCServer { server, port in
+            let irc = try await IRCTestClient.register(
+                port: port, as: "alice", capabilities: ["echo-message", "message-tags", "server-time"])
+            try await irc.send("JOIN #dev")
+            try await irc.expect { $0.command == "366" }
+            let watcher = try await IRCTestClient.register(port: port, as: "bob", capabilities: ["message-tags"])
+            try await watcher.send("JOIN #dev")
+            try await watcher.expect { $0.command == "366" }
+            try await irc.send("PRIVMSG #dev :said once")
+            let echo = try await irc.expect { $0.command == "PRIVMSG" }
+            let seen = try await watcher.expect { $0.command == "PRIVMSG" }
+            #expect(echo.source == "alice!alice@chatroom")
+            #expect(echo.tag("msgid") != nil)
+            #expect(echo.tag("msgid") == seen.tag("msgid"))
+        }
+    }
+
+    @Test("private messages between an IRC query and an nc user's /msg")
+    func privateMessages() async throws {
+        try await withIRCServer { server, port in
+            let plain = try await TestClient.join(port: server.port, as: "carol")
+            let irc = try await IRCTestClient.register(port: port, as: "alice")
+            try await irc.send("PRIVMSG carol :just between us")
+            try await plain.expect { $0 == "alice to carol (private): just between us" }
+            try await plain.send("/msg alice and back")
+            let query = try await irc.expect { $0.command == "PRIVMSG" }
+            #expect(query.source == "carol!carol@chatroom")
+            #expect(query.parameters == ["alice", "and back"])
+            try await irc.send("PRIVMSG nobody :hello?")
+            let missing = try await irc.expect { $0.command == "401" }
+            #expect(missing.parameters.dropFirst().first == "nobody")
+        }
+    }
+
+    @Test("errors are numerics, not silence, and the connection goes on")
+    func errors() async throws {
+        try await withIRCServer { _, port in
+            let irc = try await IRCTestClient.register(port: port, as: "alice")
+            let cases: [(String, String)] = [
+                ("FROBNICATE", "421"), ("PRIVMSG #nowhere :x", "403"), ("PART #nowhere", "403"), ("JOIN", "461"),
+                ("PRIVMSG", "411"), ("PRIVMSG #x", "412"), ("NICK", "431"), ("USER a 0 * :b", "462"),
+                ("JOIN bad", "403"), ("TOPIC #nowhere", "403"),
+            ]
+            for (line, numeric) in cases {
+                try await irc.send(line)
+                let answer = try await irc.next()
+                #expect(answer?.command == numeric, "\(line) → \(answer?.line ?? "nothing")")
+            }
+            let other = try await IRCTestClient.register(port: port, as: "bob")
+            try await other.send("JOIN #here")
+            try await other.expect { $0.command == "366" }
+            try await irc.send("PRIVMSG #here :not a member")
+            #expect(try await irc.next()?.command == "404")
+            try await irc.send("PART #here")
+            #expect(try await irc.next()?.command == "442")
+            try await irc.send("PING :still here")
+            let pong = try await irc.next()
+            #expect(pong?.command == "PONG")
+            #expect(pong?.parameters.last == "still here")
+        }
+    }
+
+    @Test("NAMES, WHO, WHOIS, LIST and PART as IRC clients expect them")
+    func queries() async throws {
+        try await withIRCServer { server, port in
+            let plain = try await TestClient.join(port: server.port, as: "carol")
+            try await plain.send("/join dev")
+            try await plain.send("/topic the dev room")
+            let irc = try await IRCTestClient.register(port: port, as: "alice")
+            try await irc.send("JOIN #dev")
+            let joined = try await irc.collect { $0.command == "366" }
+            let topic = joined.first { $0.command == "332" }?.parameters.last
+            let setter = joined.first { $0.command == "333" }?.parameters.dropFirst(2).first
+            #expect(topic == "the dev room")
+            #expect(setter == "carol")
+            try await irc.send("WHO #dev")
+            let who = try await irc.collect { $0.command == "315" }
+            let listed = Set(who.filter { $0.command == "352" }.map { $0.parameters[5] })
+            #expect(listed == ["alice", "carol"])
+            try await irc.send("WHOIS carol")
+            let whois = try await irc.collect { $0.command == "318" }
+            #expect(whois.first?.command == "311")
+            try await irc.send("LIST")
+            let list = try await irc.collect { $0.command == "323" }
+            let dev = list.first { $0.command == "322" && $0.parameters[1] == "#dev" }
+            #expect(dev?.parameters.dropFirst(2) == ["2", "the dev room"])
+            try await irc.send("PART #dev")
+            let part = try await irc.expect { $0.command == "PART" }
+            #expect(part.source == "alice!alice@chatroom")
+            try await plain.expect { $0 == "alice left the room" }
+            // Out of every channel, still on the server.
+            try await irc.send("NAMES #dev")
+            let names = try await irc.collect { $0.command == "366" }
+            let left = names.first { $0.command == "353" }?.parameters.last
+            #expect(left == "carol")
+        }
+    }
+}
