@@ -281,8 +281,9 @@ class WeeChat:
         ]
         self.arguments = [WEECHAT, "--dir", str(self.home), "--plugins", "irc,logger,fifo", "--no-script",
                           "--run-command", ";".join(commands)]
+        environment = dict(os.environ, TZ="UTC")  # its logs' dates in UTC, as the server's times
         self.process = subprocess.Popen(self.arguments, stdin=subprocess.DEVNULL, stdout=self.output,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+                                        stderr=subprocess.STDOUT, start_new_session=True, env=environment)
         self.fifo = self.home / f"weechat_fifo_{self.process.pid}"
         self.logs = self.home / "logs"
         self.wait(lambda: self.fifo.exists(), f"fifo {self.fifo}", timeout=START)
@@ -294,18 +295,18 @@ class WeeChat:
         name = f"server.{self.SERVER}" if buffer == "server" else f"{self.SERVER}.{buffer}"
         return self.logs / f"irc.{name}.weechatlog".lower()
 
-    def log(self, buffer):
-        """`(prefix, message)` of each line the logger wrote for the buffer so far."""
+    def dated_log(self, buffer):
+        """`(date, prefix, message)` of each line the logger wrote for the buffer so far; the date is
+        the time WeeChat shows the line at, `2026-11-30 17:02:03` in UTC."""
         try:
             text = self.log_path(buffer).read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
             return []
-        lines = []
-        for line in text.splitlines():
-            parts = line.split("\t", 2)
-            if len(parts) == 3:
-                lines.append((parts[1], parts[2]))
-        return lines
+        return [tuple(parts) for parts in (line.split("\t", 2) for line in text.splitlines()) if len(parts) == 3]
+
+    def log(self, buffer):
+        """`(prefix, message)` of each line the logger wrote for the buffer so far."""
+        return [(prefix, message) for _, prefix, message in self.dated_log(buffer)]
 
     def messages(self, buffer=None):
         """`(nick, text)` of the chat messages in a channel's log: lines whose prefix is a nick."""

@@ -4,14 +4,16 @@ plain-text client in one room, each test with a chat-server process of its own.
 Run with scripts/irc-client-tests, or directly:
     CHAT_SERVER=.build/debug/chat-server python3 -m unittest discover -s Tests/IRCClients -v
 """
+import datetime
 import re
 import shutil
+import time
 import unittest
 
 from harness import ARTIFACTS, NICK_MODES, ChatServer, PlainClient, RawIRCLog, WeeChat, temporary_database
 
-# The visible time a history line carries for a client without server-time: `[17:02] text`
-# (a date before it, or seconds, are accepted too).
+# The visible time a history line carries for a client that takes no tags (neither server-time nor
+# message-tags, either of which brings `@time=`): `[17:02] text` (a date before it, or seconds, are accepted too).
 TIME_PREFIX = r"\[(\d{4}-\d\d-\d\d )?\d\d:\d\d(:\d\d)?\] "
 
 
@@ -55,20 +57,36 @@ class IRCClientTestCase(unittest.TestCase):
             alice.send(text)
             alice.wait_for(lambda line, text=text: line == f"alice: {text}", f"the echo of {text!r}", after=mark)
 
-    def history_seen(self, weechat, texts, server_time):
+    def history_seen(self, weechat, texts, tagged):
         """The history as WeeChat shows it: each text once, from alice, in order; with a visible time
-        in front of the text when server-time is not on."""
+        in front of the text when the client takes no tags."""
         messages = weechat.messages()
         shown = []
         for text in texts:
-            pattern = re.escape(text) if server_time else TIME_PREFIX + re.escape(text)
+            pattern = re.escape(text) if tagged else TIME_PREFIX + re.escape(text)
             matching = [i for i, (nick, message) in enumerate(messages)
                         if nick == "alice" and re.fullmatch(pattern, message)]
             self.assertEqual(len(matching), 1,
-                             f"history line {text!r} ({'server-time on' if server_time else 'a visible time first'})"
+                             f"history line {text!r} ({'as is, tags on' if tagged else 'a visible time first'})"
                              f" shown {len(matching)} times by WeeChat; {weechat.describe()}")
             shown.append(matching[0])
         self.assertEqual(shown, sorted(shown), f"history out of order in WeeChat: {messages}")
+
+    def assert_history_shown_at_its_time(self, weechat, texts):
+        """Each history line's `@time=` (the raw line from the server) is the time WeeChat shows it at,
+        not the time of the join (which came over a second later)."""
+        joined = [date for date, prefix, message in weechat.dated_log(weechat.channel)
+                  if prefix == "-->" and message.startswith(f"{weechat.nick} ")][0]
+        for text in texts:
+            raw = [line for line in weechat.raw.lines("S") if line.endswith(f" PRIVMSG {weechat.channel} :{text}")]
+            self.assertEqual(len(raw), 1, f"history line {text!r} sent {len(raw)} times: {raw}")
+            tag = re.match(r"@(?:\S*;)?time=([0-9T:.-]+)Z[; ]", raw[0])
+            self.assertIsNotNone(tag, f"history line without @time= for a client with tags: {raw[0]!r}")
+            said = datetime.datetime.fromisoformat(tag.group(1)).strftime("%Y-%m-%d %H:%M:%S")
+            dates = [date for date, prefix, message in weechat.dated_log(weechat.channel)
+                     if prefix.lstrip(NICK_MODES) == "alice" and message == text]
+            self.assertEqual(dates, [said], f"WeeChat shows {text!r} at {dates}, said at {said} ({raw[0]!r})")
+            self.assertNotEqual(said, joined, "the history's time is the join's: the test did not wait long enough")
 
 
 class WeeChatTests(IRCClientTestCase):
@@ -80,6 +98,7 @@ class WeeChatTests(IRCClientTestCase):
         alice.join("dev")
         earlier = ["before any IRC client, one", "before any IRC client, two: <b>not bold</b> & more"]
         self.say_before(alice, earlier)
+        time.sleep(1.1)  # not a synchronisation: the history's time and the join's differ by a second
 
         bob = self.weechat("bob", "#dev")
         bob.wait_joined()
@@ -87,10 +106,12 @@ class WeeChatTests(IRCClientTestCase):
         alice.send("/who dev")
         alice.wait_for(lambda line: line.startswith("In #dev (2):") and "bob" in line, "/who dev with bob in it",
                        after=mark, context=bob.describe)
-        server_time = "server-time" in self.enabled_capabilities(bob)
+        tagged = bool(self.enabled_capabilities(bob) & {"server-time", "message-tags"})
         bob.wait(lambda: all(any(text in m for n, m in bob.messages() if n == "alice") for text in earlier),
                  f"history {earlier} from alice")
-        self.history_seen(bob, earlier, server_time)
+        self.history_seen(bob, earlier, tagged)
+        if tagged:
+            self.assert_history_shown_at_its_time(bob, earlier)
 
         mark = len(alice.lines())
         bob.say("hello from WeeChat")
@@ -106,19 +127,42 @@ class WeeChatTests(IRCClientTestCase):
         self.assertEqual(own.count("hello from WeeChat"), 1,
                          f"WeeChat shows its own message {own.count('hello from WeeChat')} times: {own}")
 
-    def test_b_history_with_a_visible_time_without_server_time(self):
-        """A client that does not take server-time: the history lines carry their time in the text."""
+    def test_b_history_with_a_visible_time_for_a_client_without_tags(self):
+        """A client that takes neither server-time nor message-tags: the history lines carry their
+        time in the text, `[17:02] said at some time`, and no tags."""
         alice = self.plain_client("alice")
         alice.join("dev")
         earlier = ["said at some time", "said a little later"]
         self.say_before(alice, earlier)
 
-        bob = self.weechat("bob", "#dev", capabilities="*,!server-time")
+        bob = self.weechat("bob", "#dev", capabilities="*,!server-time,!message-tags")
         bob.wait_joined()
-        self.assertNotIn("server-time", self.enabled_capabilities(bob), "server-time was enabled all the same")
+        enabled = self.enabled_capabilities(bob)
+        self.assertFalse(enabled & {"server-time", "message-tags"}, f"tags were enabled all the same: {enabled}")
         bob.wait(lambda: all(any(m.endswith(text) for n, m in bob.messages() if n == "alice") for text in earlier),
                  f"history {earlier} from alice")
-        self.history_seen(bob, earlier, server_time=False)
+        self.history_seen(bob, earlier, tagged=False)
+        tagged_lines = [line for line in bob.raw.lines("S") if line.startswith("@")]
+        self.assertEqual(tagged_lines, [], "tags sent to a client that took neither server-time nor message-tags")
+
+    def test_d_history_at_its_time_for_a_client_with_message_tags_only(self):
+        """WeeChat without server-time but with message-tags: the server sends `@time=` (message-tags
+        brings every tag), no time in the text, and WeeChat shows each line at the time it was said."""
+        alice = self.plain_client("alice")
+        alice.join("dev")
+        earlier = ["tagged one", "tagged two"]
+        self.say_before(alice, earlier)
+        time.sleep(1.1)  # not a synchronisation: the history's time and the join's differ by a second
+
+        bob = self.weechat("bob", "#dev", capabilities="*,!server-time")
+        bob.wait_joined()
+        enabled = self.enabled_capabilities(bob)
+        self.assertIn("message-tags", enabled, "the server did not take message-tags")
+        self.assertNotIn("server-time", enabled, "server-time was enabled all the same")
+        bob.wait(lambda: all(any(m.endswith(text) for n, m in bob.messages() if n == "alice") for text in earlier),
+                 f"history {earlier} from alice")
+        self.history_seen(bob, earlier, tagged=True)
+        self.assert_history_shown_at_its_time(bob, earlier)
 
     def test_c_nick_change_and_quit_seen_by_the_nc_client(self):
         """WeeChat's /nick is a rename in the room; its /quit is a leave on purpose, not a lost connection."""
