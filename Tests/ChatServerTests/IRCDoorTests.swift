@@ -60,7 +60,8 @@ struct IRCDoorTests {
 
     @Test("a client that never registers is told and closed after the name timeout")
     func neverRegisters() async throws {
-        try await withIRCServer({ $0.nameTimeoutSeconds = 0.5 }) { _, port in
+        let quickTimeout: @Sendable (inout ServerConfiguration) -> Void = { $0.nameTimeoutSeconds = 0.5 }
+        try await withIRCServer(quickTimeout) { _, port in
             let silent = try await IRCTestClient.connect(port: port)
             let talker = try await IRCTestClient.connect(port: port)
             try await talker.send("NICK carol")
