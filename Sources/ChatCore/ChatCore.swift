@@ -99,6 +99,45 @@ public final class ChatCore: Sendable {
         let limit = min(max(limit, 0), CoreConfiguration.maxHistory)
         return try store.read { try $0.recent(room: room, limit: limit) }
     }
+
+    /// `room`'s messages in the window `query` asks for (at most `CoreConfiguration.maxHistory`),
+    /// oldest first. Blocks.
+    public func history(room: String, query: HistoryQuery) throws -> [Event] {
+        let limit = min(max(query.limit, 0), CoreConfiguration.maxHistory)
+        return try store.read { reader in
+            /// The id just below a point (`after`) or just above it.
+            func bound(_ point: HistoryQuery.Point, above: Bool) throws -> Int64 {
+                switch point {
+                case .id(let id): return id
+                case .time(let millis) where above:
+                    return try reader.eventID(atTime: millis + 1, before: true) ?? 0
+                case .time(let millis):
+                    return try reader.eventID(atTime: millis) ?? .max
+                }
+            }
+            func window(above lower: Int64, below upper: Int64, newest: Bool, limit: Int) throws -> [Event] {
+                try reader.messages(room: room, above: lower, below: upper, limit: limit, newest: newest)
+            }
+            switch query.window {
+            case .latest(let after):
+                return try window(
+                    above: after.map { try bound($0, above: true) } ?? 0, below: .max, newest: true, limit: limit)
+            case .before(let point):
+                return try window(above: 0, below: bound(point, above: false), newest: true, limit: limit)
+            case .after(let point):
+                return try window(above: bound(point, above: true), below: .max, newest: false, limit: limit)
+            case .around(let point):
+                let before = try window(above: 0, below: bound(point, above: false), newest: true, limit: limit / 2)
+                let from = try bound(point, above: false) - 1
+                return before + (try window(above: from, below: .max, newest: false, limit: limit - before.count))
+            case .between(let first, let second):
+                let (low, high) = (try bound(first, above: true), try bound(second, above: false))
+                if low < high { return try window(above: low, below: high, newest: false, limit: limit) }
+                let (newLow, newHigh) = (try bound(second, above: true), try bound(first, above: false))
+                return try window(above: newLow, below: newHigh, newest: true, limit: limit)
+            }
+        }
+    }
 }
 
 /// What a member entering a room is sent from the record before going live there.

@@ -48,6 +48,8 @@ public enum ConnectionAction: Sendable, Equatable {
     case delay(seconds: Double)
     /// Read `room`'s last `limit` events with `ChatCore.history(room:limit:)` off the event loop: `historyRead(_:)`.
     case readHistory(room: String, limit: Int)
+    /// Read a window of `room`'s messages with `ChatCore.history(room:query:)` off the event loop: `historyRead(_:)`.
+    case readHistoryWindow(room: String, query: HistoryQuery)
     /// Send everything still owed, then `reply` if any, half-close once it is out, and close after
     /// the grace time whatever the peer does.
     case finish(Reply?)

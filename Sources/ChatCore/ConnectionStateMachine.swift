@@ -824,6 +824,8 @@ public struct ConnectionStateMachine {
             if member.room(room) == nil { return [.send(.error(.notInRoom(room ?? member.current)))] }
         case .history(_, let room):
             if member.room(room) == nil { return [.send(.error(.notInRoom(room ?? member.current)))] }
+        case .historyWindow(_, let room):
+            if member.room(room) == nil { return [.send(.error(.notInRoom(room)))] }
         case .who(let room?):
             if directory.room(room) == nil { return [.send(.error(.notInRoom(room)))] }
         case .switchTo(let typed):
@@ -927,6 +929,10 @@ public struct ConnectionStateMachine {
             guard let room = member.room(room) else { return [] }
             state = .live(member, waiting: .history(room))
             return [.readHistory(room: room, limit: limit ?? configuration.history)]
+        case .historyWindow(let query, let room):
+            guard let room = member.room(room) else { return [] }
+            state = .live(member, waiting: .history(room))
+            return [.readHistoryWindow(room: room, query: query)]
         case .enter(let typed, let resumeAfter):
             guard case .success(let name) = Room.name(typed) else { return [] }
             var room = directory.room(name) ?? name

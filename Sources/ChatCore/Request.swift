@@ -16,6 +16,8 @@ public enum Request: Sendable, Equatable {
     case who(room: String? = nil)
     /// A room's last N events again; nil for the configured default.
     case history(Int?, room: String? = nil)
+    /// A window of a room's messages (IRC's `CHATHISTORY`).
+    case historyWindow(HistoryQuery, room: String)
     /// The commands.
     case help
     /// Enter a room as typed (`#` optional), creating it on first use, and make it current; when

@@ -285,6 +285,12 @@ final class ConnectionHandler: ChannelInboundHandler {
                 try core.history(room: room, limit: limit)
             }
             whenRead(read, or: [], channel: channel) { $0.historyRead($1) }
+        case .readHistoryWindow(let room, let query):
+            let core = server.core
+            let read = NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
+                try core.history(room: room, query: query)
+            }
+            whenRead(read, or: [], channel: channel) { $0.historyRead($1) }
         case .finish(let reply):
             finish(saying: reply, channel: channel)
         case .close:

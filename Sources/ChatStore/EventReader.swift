@@ -87,6 +87,36 @@ public final class EventReader {
         return try stmt.step() ? stmt.optionalInt64(0) : nil
     }
 
+    /// Up to `limit` messages and actions of `room` with ids strictly between `lower` and `upper`,
+    /// oldest first: the oldest of them, or the newest when `newest` (IRC's `CHATHISTORY`).
+    public func messages(
+        room: String, above lower: Int64, below upper: Int64, limit: Int, newest: Bool
+    ) throws(StoreError) -> [Event] {
+        guard limit > 0, lower < upper else { return [] }
+        let stmt = try cached(
+            Self.columns
+                + " WHERE e.room_id = (SELECT id FROM rooms WHERE name = ?) AND e.id > ? AND e.id < ?"
+                + " AND e.kind IN ('message', 'action') ORDER BY e.id \(newest ? "DESC" : "ASC") LIMIT ?")
+        stmt.bind(room, at: 1)
+        stmt.bind(lower, at: 2)
+        stmt.bind(upper, at: 3)
+        stmt.bind(Int64(limit), at: 4)
+        let rows = try rows(stmt)
+        return newest ? rows.reversed() : rows
+    }
+
+    /// The id of the first event at or after `millis` (nil: none), or of the last one before it
+    /// (`before`); events are recorded in time order.
+    public func eventID(atTime millis: Int64, before: Bool = false) throws(StoreError) -> Int64? {
+        let stmt = try cached(
+            before
+                ? "SELECT max(id) FROM events WHERE time_ms < ?"
+                : "SELECT min(id) FROM events WHERE time_ms >= ?")
+        stmt.bind(millis, at: 1)
+        defer { stmt.reset() }
+        return try stmt.step() ? stmt.optionalInt64(0) : nil
+    }
+
     // MARK: Private messages
 
     /// The private messages `name` sent or received with ids above `id` and at most `last`,

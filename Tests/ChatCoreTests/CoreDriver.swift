@@ -154,6 +154,9 @@ final class CoreDriver {
         case .readHistory(let room, let limit):
             let events = (try? core.history(room: room, limit: limit)) ?? []
             await apply { $0.historyRead(events) }
+        case .readHistoryWindow(let room, let query):
+            let events = (try? core.history(room: room, query: query)) ?? []
+            await apply { $0.historyRead(events) }
         case .finish(let reply):
             finished.append(reply)
         case .leaveServer(let name):

@@ -182,6 +182,50 @@ struct IRCDoorTests {
         }
     }
 
+    @Test("CHATHISTORY LATEST, BEFORE, AFTER, AROUND and BETWEEN, by msgid and by timestamp, in a batch")
+    func chatHistory() async throws {
+        try await withIRCServer { server, port in
+            let plain = try await TestClient.join(port: server.port, as: "carol")
+            try await plain.send("/join dev")
+            for n in 1...8 { try await plain.send("m\(n)") }
+            try await plain.expect { $0 == "carol: m8" }
+            let irc = try await IRCTestClient.register(
+                port: port, as: "alice",
+                capabilities: ["draft/chathistory", "batch", "server-time", "message-tags"])
+            try await irc.send("JOIN #dev")
+            let joined = try await irc.collect { $0.command == "366" }
+            #expect(!joined.contains { $0.command == "BATCH" }, "a CHATHISTORY client asks for its history")
+
+            /// The texts of a CHATHISTORY's batch, and their ids.
+            func window(_ request: String) async throws -> [(text: String, id: String)] {
+                try await irc.send("CHATHISTORY " + request)
+                let batch = try await irc.collect {
+                    $0.command == "FAIL" || ($0.command == "BATCH" && $0.parameters.first?.hasPrefix("-") == true)
+                }
+                #expect(batch.first?.command == "BATCH", "\(request): \(batch.map(\.line))")
+                return batch.filter { $0.command == "PRIVMSG" }.map { ($0.parameters[1], $0.tag("msgid") ?? "") }
+            }
+            let latest = try await window("LATEST #dev * 3")
+            #expect(latest.map(\.text) == ["m6", "m7", "m8"])
+            let m6 = latest[0].id
+            #expect(try await window("BEFORE #dev msgid=\(m6) 2").map(\.text) == ["m4", "m5"])
+            #expect(try await window("AFTER #dev msgid=\(m6) 5").map(\.text) == ["m7", "m8"])
+            #expect(try await window("AROUND #dev msgid=\(m6) 4").map(\.text) == ["m4", "m5", "m6", "m7"])
+            let all = try await window("LATEST #dev * 100")
+            #expect(all.map(\.text) == (1...8).map { "m\($0)" })
+            let between = try await window("BETWEEN #dev msgid=\(all[1].id) msgid=\(all[6].id) 10")
+            #expect(between.map(\.text) == ["m3", "m4", "m5", "m6"])
+            let newest = try await window("BETWEEN #dev msgid=\(all[6].id) msgid=\(all[1].id) 2")
+            #expect(newest.map(\.text) == ["m5", "m6"])
+            #expect(try await window("LATEST #dev timestamp=2000-01-01T00:00:00.000Z 2").map(\.text) == ["m7", "m8"])
+            #expect(try await window("BEFORE #dev timestamp=2000-01-01T00:00:00.000Z 5").isEmpty)
+
+            try await irc.send("CHATHISTORY LATEST #elsewhere * 5")
+            let fail = try await irc.expect { $0.command == "FAIL" }
+            #expect(fail.parameters.prefix(2) == ["CHATHISTORY", "INVALID_TARGET"])
+        }
+    }
+
     @Test("echo-message: the sender gets its own message back, tagged with the id it was recorded under")
     func echoMessage() async throws {
         try await withIRCServer { server, port in

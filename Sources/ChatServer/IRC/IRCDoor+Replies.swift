@@ -82,8 +82,11 @@ extension IRCDoor {
 
     /// History: in a `chathistory` batch with each message's time and id to a client that asked
     /// for batches and times, else as plain PRIVMSG lines with the time in front of the text.
-    /// Only messages and actions: joins and leaves of the past are not replayed.
+    /// Only messages and actions: joins and leaves of the past are not replayed. A client that
+    /// asked for `draft/chathistory` gets none on join: it asks with `CHATHISTORY`.
     private mutating func writeHistory(_ block: HistoryBlock, _ buffer: inout ByteBuffer) {
+        // A client with CHATHISTORY asks for what it wants.
+        if block.purpose == .catchUp, capabilities.contains(.chatHistory) { return }
         let tags = IRCCapability.tags(capabilities)
         let batched = capabilities.contains(.batch) && !tags.isEmpty
         let target = block.room == Room.privateName ? me : IRCLines.channel(block.room)
