@@ -226,6 +226,55 @@ struct IRCDoorTests {
         }
     }
 
+    @Test("accounts: SASL PLAIN (903 then the welcome after CAP END, 904 for a wrong password) and PASS")
+    func accounts() async throws {
+        let openRegistration: @Sendable (inout ServerConfiguration) -> Void = { $0.registration = .open }
+        try await withIRCServer(openRegistration) { server, port in
+            let owner = try await TestClient.join(port: server.port, as: "dana")
+            try await owner.send("/register long-enough-password")
+            try await owner.expect { $0.hasPrefix("*** The name dana is registered to you now") }
+            try await owner.send("/quit")
+            _ = try await owner.expectClosed()
+
+            /// Registers with SASL PLAIN as `account` with `password`; returns what came until 001
+            /// or 904.
+            func sasl(_ account: String, _ password: String) async throws -> (IRCTestClient, [IRCMessage]) {
+                let client = try await IRCTestClient.connect(port: port)
+                try await client.send("CAP LS 302")
+                let caps = try await client.expect { $0.command == "CAP" }
+                #expect(caps.parameters.last?.contains("sasl=PLAIN") == true)
+                try await client.send("NICK guest")
+                try await client.send("USER guest 0 * :Guest")
+                try await client.send("CAP REQ :sasl")
+                try await client.expect { $0.command == "CAP" }
+                try await client.send("AUTHENTICATE PLAIN")
+                try await client.expect { $0.command == "AUTHENTICATE" && $0.parameters == ["+"] }
+                try await client.send("AUTHENTICATE " + SASLPlain(account: account, password: password).base64)
+                let outcome = try await client.collect { $0.command == "903" || $0.command == "904" }
+                try await client.send("CAP END")
+                return (client, outcome)
+            }
+            let (wrong, refused) = try await sasl("dana", "not-her-password")
+            #expect(refused.last?.command == "904")
+            await wrong.close()
+            let (right, accepted) = try await sasl("dana", "long-enough-password")
+            #expect(accepted.map(\.command).suffix(2) == ["900", "903"])
+            #expect(!accepted.contains { $0.command == "001" }, "the welcome waits for CAP END")
+            let welcome = try await right.expect { $0.command == "001" }
+            #expect(welcome.parameters.first == "dana")
+            try await right.send("QUIT")
+            try await right.expectClosed()
+
+            let withoutPassword = try await IRCTestClient.connect(port: port)
+            try await withoutPassword.send("NICK dana")
+            try await withoutPassword.send("USER dana 0 * :Dana")
+            try await withoutPassword.expect { $0.command == "464" }
+            try await withoutPassword.send("PASS long-enough-password")
+            let welcomed = try await withoutPassword.expect { $0.command == "001" }
+            #expect(welcomed.parameters.first == "dana")
+        }
+    }
+
     @Test("echo-message: the sender gets its own message back, tagged with the id it was recorded under")
     func echoMessage() async throws {
         try await withIRCServer { server, port in
@@ -270,6 +319,7 @@ struct IRCDoorTests {
                 ("FROBNICATE", "421"), ("PRIVMSG #nowhere :x", "403"), ("PART #nowhere", "403"), ("JOIN", "461"),
                 ("PRIVMSG", "411"), ("PRIVMSG #x", "412"), ("NICK", "431"), ("USER a 0 * :b", "462"),
                 ("JOIN bad", "403"), ("TOPIC #nowhere", "403"),
+                ("PRIVMSG alice :" + String(repeating: "x", count: 500), "417"),
             ]
             for (line, numeric) in cases {
                 try await irc.send(line)

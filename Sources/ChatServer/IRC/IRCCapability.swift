@@ -10,8 +10,10 @@ enum IRCCapability: String, CaseIterable, Sendable {
     case echoMessage = "echo-message"
     /// History comes wrapped in a `BATCH`.
     case batch
-    /// `CHATHISTORY` and history on join as a `chathistory` batch.
+    /// `CHATHISTORY`, and no history on join (the client asks for it).
     case chatHistory = "draft/chathistory"
+    /// `AUTHENTICATE PLAIN`: an account's name and password before registration ends.
+    case sasl
 
     /// The tags of events for a client with `capabilities`.
     static func tags(_ capabilities: Set<IRCCapability>) -> IRCLines.Tags {
@@ -19,6 +21,8 @@ enum IRCCapability: String, CaseIterable, Sendable {
         return capabilities.contains(.serverTime) ? .time : []
     }
 
-    /// `CAP LS`'s list.
-    static let offered = allCases.map(\.rawValue).joined(separator: " ")
+    /// `CAP LS`'s list; with values for `CAP LS 302` (`sasl=PLAIN`).
+    static func offered(withValues: Bool) -> String {
+        allCases.map { $0 == .sasl && withValues ? "sasl=PLAIN" : $0.rawValue }.joined(separator: " ")
+    }
 }

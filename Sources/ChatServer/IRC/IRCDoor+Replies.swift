@@ -14,7 +14,16 @@ extension IRCDoor {
             nick = name
             registered = true
             registering = false
-            writeWelcome(&buffer)
+            if saslHello {
+                buffer.writeIRC(
+                    numeric: "900", me, IRCLines.source(name), name, text: "You are now logged in as \(name)")
+                buffer.writeIRC(numeric: "903", me, text: "SASL authentication successful")
+            }
+            guard negotiating else { return writeWelcome(&buffer) }
+            // Registration ends with CAP END.
+            var held = ByteBuffer()
+            writeWelcome(&held)
+            heldWelcome = held
         case .joined(let room, let topic, let names):
             rooms[Room.key(room)] = room
             let channel = IRCLines.channel(room)
@@ -115,12 +124,23 @@ extension IRCDoor {
         switch failure {
         case .nameTaken(let name), .nameLooksLike(let name, _), .nameRegistered(let name):
             if !registered { (nick, registering) = (nil, false) }
+            if saslHello {
+                saslHello = false
+                buffer.writeIRC(numeric: "904", me, text: "SASL authentication failed: the name is in use")
+            }
             buffer.writeIRC(numeric: "433", me, IRCLines.nick(name), text: "Nickname is already in use")
         case .nameReserved(let name):
             if !registered { (nick, registering) = (nil, false) }
             buffer.writeIRC(numeric: "432", me, IRCLines.nick(name), text: "Erroneous nickname (reserved)")
         case .wrongPassword, .noSuchAccount, .accountRequired, .plaintextPassword, .tooManyAttempts:
             registering = false
+            if saslHello {
+                saslHello = false
+                password = nil
+                buffer.writeIRC("NOTICE", me, text: PlainTexts.words(failure))
+                buffer.writeIRC(numeric: "904", me, text: "SASL authentication failed")
+                return
+            }
             buffer.writeIRC(numeric: "464", me, text: "Password incorrect: " + PlainTexts.words(failure))
         case .banned:
             buffer.writeIRC(numeric: "465", me, text: PlainTexts.words(failure))

@@ -36,6 +36,12 @@ struct IRCDoor: Door {
     var batches = 0
     /// The reference of the catch-up batch left open across pages.
     var openBatch: String?
+    /// `AUTHENTICATE PLAIN` came: the next `AUTHENTICATE` carries the credentials.
+    var saslStarted = false
+    /// The hello carries SASL credentials: its outcome is told as 903 or 904.
+    var saslHello = false
+    /// The welcome of a SASL login that came before `CAP END`: sent after it.
+    var heldWelcome: ByteBuffer?
 
     init(directory: ChatDirectory, maxMessageBytes: Int, maxRoomsPerMember: Int, motd: [String]? = nil) {
         self.directory = directory
@@ -64,6 +70,13 @@ struct IRCDoor: Door {
         }
         var bytes = buffer.readableBytesView[...]
         if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
+        // 512 bytes with the line's end, not counting the tags and the space after them (Modern IRC).
+        let tags = bytes.first == UInt8(ascii: "@") ? (bytes.firstIndex(of: UInt8(ascii: " ")) ?? bytes.endIndex) : nil
+        let body = tags.map { bytes.endIndex - $0 - 1 } ?? bytes.count
+        guard body + 2 <= IRCLines.maxLineBytes else {
+            answer.writeIRC(numeric: "417", me, text: "Input line was too long")
+            return []
+        }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             answer.writeIRC("FAIL", "*", "INVALID_UTF8", text: "Message rejected: lines must be UTF-8")
             return []
@@ -81,6 +94,7 @@ struct IRCDoor: Door {
             return []
         }
         if command == "PONG" { return [] }
+        if command == "AUTHENTICATE" { return authenticate(parameters.first ?? "", answer: &answer) }
         guard registered else { return register(command, parameters, stage: stage, answer: &answer) }
         return live(command, parameters, answer: &answer)
     }
@@ -105,7 +119,7 @@ struct IRCDoor: Door {
                 return []
             }
             nick = typed
-            if stage == .password || registering {
+            if stage == .password {
                 registering = true
                 return [.request(.join(hello(typed)))]
             }
@@ -144,7 +158,9 @@ struct IRCDoor: Door {
         switch sub {
         case "LS":
             if !registered { negotiating = true }
-            answer.writeIRC(source: IRCLines.serverName, "CAP", me, "LS", text: IRCCapability.offered)
+            let values = parameters.count > 1 && (Int(parameters[1]) ?? 0) >= 302
+            answer.writeIRC(
+                source: IRCLines.serverName, "CAP", me, "LS", text: IRCCapability.offered(withValues: values))
         case "LIST":
             answer.writeIRC(
                 source: IRCLines.serverName, "CAP", me, "LIST",
@@ -165,8 +181,12 @@ struct IRCDoor: Door {
             answer.writeIRC(source: IRCLines.serverName, "CAP", me, known ? "ACK" : "NAK", text: asked)
             if known { capabilities = granted }
         case "END":
-            guard !registered else { return [] }
             negotiating = false
+            if let held = heldWelcome {
+                answer.writeImmutableBuffer(held)
+                heldWelcome = nil
+            }
+            guard !registered else { return [] }
             guard let nick, realName != nil, !registering else { return [] }
             registering = true
             return [.request(.join(hello(nick)))]
@@ -174,6 +194,49 @@ struct IRCDoor: Door {
             answer.writeIRC(numeric: "410", me, sub, text: "Invalid CAP command")
         }
         return []
+    }
+
+    // MARK: SASL
+
+    /// `AUTHENTICATE PLAIN`, then `AUTHENTICATE <base64>`: the hello is sent at once with the
+    /// account and its password (the core checks them: TLS or loopback only); 903 or 904 follows.
+    private mutating func authenticate(_ argument: String, answer: inout ByteBuffer) -> [DoorInput] {
+        guard capabilities.contains(.sasl) else {
+            answer.writeIRC(numeric: "421", me, "AUTHENTICATE", text: "Unknown command (ask for the sasl capability)")
+            return []
+        }
+        guard !registered else {
+            answer.writeIRC(numeric: "907", me, text: "You have already authenticated")
+            return []
+        }
+        if argument == "*" {
+            saslStarted = false
+            answer.writeIRC(numeric: "906", me, text: "SASL authentication aborted")
+            return []
+        }
+        guard saslStarted else {
+            guard argument.uppercased() == "PLAIN" else {
+                answer.writeIRC(numeric: "908", me, "PLAIN", text: "are available SASL mechanisms")
+                answer.writeIRC(numeric: "904", me, text: "SASL authentication failed")
+                return []
+            }
+            saslStarted = true
+            answer.writeIRC("AUTHENTICATE", "+")
+            return []
+        }
+        saslStarted = false
+        guard let plain = SASLPlain(base64: argument),
+            plain.authorization.isEmpty || plain.authorization == plain.account
+        else {
+            answer.writeIRC(numeric: "904", me, text: "SASL authentication failed")
+            return []
+        }
+        guard !registering else { return [] }
+        password = plain.password
+        nick = plain.account
+        saslHello = true
+        registering = true
+        return [.request(.join(hello(plain.account)))]
     }
 
     // MARK: A member's commands
