@@ -24,6 +24,8 @@ public final class ChatServer: Service, Sendable {
     public let tlsPort: Int?
     /// The IRC port actually bound, when `configuration.ircPort` asked for one.
     public let ircPort: Int?
+    /// The IRC-over-TLS port actually bound, when `configuration.ircTLSPort` asked for one.
+    public let ircTLSPort: Int?
     /// The web window's port actually bound, when `configuration.httpPort` asked for one.
     public let httpPort: Int?
     /// The web window's address, when it is served (`https` with TLS).
@@ -43,6 +45,7 @@ public final class ChatServer: Service, Sendable {
     private let tlsListener: NIOAsyncChannel<any Channel, Never>?
     private let webListener: NIOAsyncChannel<any Channel, Never>?
     private let ircListener: NIOAsyncChannel<any Channel, Never>?
+    private let ircTLSListener: NIOAsyncChannel<any Channel, Never>?
     /// What an IRC connection runs on: the IRC door only.
     private let ircServices: ConnectionServices
     /// What a web connection's chat runs on: the JSON door only.
@@ -80,6 +83,7 @@ public final class ChatServer: Service, Sendable {
         var tlsListener: NIOAsyncChannel<any Channel, Never>?
         var webListener: NIOAsyncChannel<any Channel, Never>?
         var ircListener: NIOAsyncChannel<any Channel, Never>?
+        var ircTLSListener: NIOAsyncChannel<any Channel, Never>?
         do {
             if let certificates {
                 tlsListener = try await Self.bind(
@@ -97,10 +101,15 @@ public final class ChatServer: Service, Sendable {
                 ircListener = try await Self.bind(
                     configuration, port: ircPort, group: group, logger: logger, protocol: lines)
             }
+            if let certificates, let ircTLSPort = configuration.ircTLSPort {
+                ircTLSListener = try await Self.bind(
+                    configuration, port: ircTLSPort, tls: certificates, group: group, logger: logger, protocol: lines)
+            }
         } catch {
             try? await listener.channel.close()
             try? await tlsListener?.channel.close()
             try? await webListener?.channel.close()
+            try? await ircListener?.channel.close()
             throw error
         }
         let store: EventStore
@@ -113,9 +122,10 @@ public final class ChatServer: Service, Sendable {
             try? await tlsListener?.channel.close()
             try? await webListener?.channel.close()
             try? await ircListener?.channel.close()
+            try? await ircTLSListener?.channel.close()
             throw error
         }
-        let hub = RoomHub(irc: ircListener != nil)
+        let hub = RoomHub(irc: ircListener != nil || ircTLSListener != nil)
         let address = listener.channel.localAddress
         host = address?.ipAddress ?? configuration.host
         port = address?.port ?? configuration.port
@@ -125,6 +135,8 @@ public final class ChatServer: Service, Sendable {
         self.webListener = webListener
         ircPort = ircListener.map { $0.channel.localAddress?.port ?? configuration.ircPort ?? 0 }
         self.ircListener = ircListener
+        ircTLSPort = ircTLSListener.map { $0.channel.localAddress?.port ?? configuration.ircTLSPort ?? 0 }
+        self.ircTLSListener = ircTLSListener
         let directory: ChatDirectory
         let accounts: Accounts
         do {
@@ -142,6 +154,7 @@ public final class ChatServer: Service, Sendable {
             try? await tlsListener?.channel.close()
             try? await webListener?.channel.close()
             try? await ircListener?.channel.close()
+            try? await ircTLSListener?.channel.close()
             try? store.close()
             throw error
         }
@@ -274,6 +287,13 @@ public final class ChatServer: Service, Sendable {
                             }
                         }
                     }
+                    if let ircTLSListener {
+                        group.addTask {
+                            try await ircTLSListener.executeThenClose { inbound in
+                                for try await channel in inbound { self.accept(channel, encrypted: true, irc: true) }
+                            }
+                        }
+                    }
                     if let webListener {
                         group.addTask {
                             try await webListener.executeThenClose { inbound in
@@ -378,6 +398,7 @@ public final class ChatServer: Service, Sendable {
         tlsListener?.channel.close(promise: nil)
         webListener?.channel.close(promise: nil)
         ircListener?.channel.close(promise: nil)
+        ircTLSListener?.channel.close(promise: nil)
         for channel in channels {
             channel.eventLoop.execute {
                 channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.ShutdownBegun(message: message))

@@ -141,11 +141,22 @@ public struct ServerCommand: AsyncParsableCommand {
         help: "Serve IRC clients (irssi, WeeChat, HexChat) on this port too (6667 is IRC's; 0 picks a free one).")
     var ircPort: Int?
 
+    @Option(
+        parsing: .unconditional,
+        help: "Serve IRC clients inside TLS on this port too (6697 is IRC's); needs the TLS options.")
+    var ircTLSPort: Int?
+
     public init() {}
 
     public func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         if let ircPort, !(0...65535).contains(ircPort) { throw ValidationError("--irc-port must be 0 to 65535") }
+        if let ircTLSPort {
+            guard (0...65535).contains(ircTLSPort) else { throw ValidationError("--irc-tls-port must be 0 to 65535") }
+            guard tls.settings != nil else {
+                throw ValidationError("--irc-tls-port needs --tls-port, --tls-cert and --tls-key")
+            }
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if case .failure(let problem) = Room.name(defaultRoom) {
             throw ValidationError("--default-room: \(problem.words)")
@@ -202,6 +213,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.httpPort = web.port(chatPort: port)
         configuration.allowedOrigins = web.allowOrigin
         configuration.ircPort = ircPort
+        configuration.ircTLSPort = ircTLSPort
         // Trapped before the server starts, so a SIGHUP right after `listening on` reloads.
         var hangups: UnixSignalsSequence?
         if tls.settings != nil { hangups = await UnixSignalsSequence(trapping: .sighup) }
@@ -217,6 +229,7 @@ public struct ServerCommand: AsyncParsableCommand {
                 if let tlsPort = server.tlsPort { print("listening for TLS on \(server.host):\(tlsPort)") }
                 if let url = server.webURL { print("web on \(url)") }
                 if let ircPort = server.ircPort { print("irc on \(server.host):\(ircPort)") }
+                if let port = server.ircTLSPort { print("irc over TLS on \(server.host):\(port)") }
                 fflush(nil)
             }
         } catch {

@@ -275,6 +275,30 @@ struct IRCDoorTests {
         }
     }
 
+    @Test("IRC over TLS (--irc-tls-port): a client inside TLS talks with one on the plain IRC port")
+    func overTLS() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let certificates = try await TestCertificates(in: dir.path)
+        var configuration = ServerConfiguration.testingIRC(database: dir.file("chat.sqlite"))
+        configuration.tls = TLSSettings(
+            port: 0, certificatePath: certificates.certificatePath, keyPath: certificates.keyPath)
+        configuration.ircTLSPort = 0
+        try await withServer(configuration) { server in
+            let secure = try await IRCTestClient.register(
+                port: try #require(server.ircTLSPort), as: "alice", tls: try certificates.clientContext())
+            let plain = try await IRCTestClient.register(port: try #require(server.ircPort), as: "bob")
+            for client in [secure, plain] {
+                try await client.send("JOIN #dev")
+                try await client.expect { $0.command == "366" }
+            }
+            try await secure.send("PRIVMSG #dev :sealed")
+            let heard = try await plain.expect { $0.command == "PRIVMSG" }
+            #expect(heard.source == "alice!alice@chatroom")
+            #expect(heard.parameters == ["#dev", "sealed"])
+        }
+    }
+
     @Test("echo-message: the sender gets its own message back, tagged with the id it was recorded under")
     func echoMessage() async throws {
         try await withIRCServer { server, port in

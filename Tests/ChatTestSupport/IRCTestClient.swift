@@ -1,21 +1,23 @@
 import ChatProtocol
 import Foundation
+import NIOSSL
 
 /// A raw IRC client over TCP, as a test needs one: it sends lines with `\r\n`, reads them parsed
 /// (`IRCMessage`), and registers with a nick and capabilities. Every wait has a deadline.
 package struct IRCTestClient: Sendable {
     package let lines: TestClient
 
-    package static func connect(port: Int) async throws -> IRCTestClient {
-        IRCTestClient(lines: try await TestClient.connect(port: port))
+    /// Connects (inside TLS with `tls`).
+    package static func connect(port: Int, tls: NIOSSLContext? = nil) async throws -> IRCTestClient {
+        IRCTestClient(lines: try await TestClient.connect(port: port, tls: tls))
     }
 
     /// Connects and registers as `nick`, asking for `capabilities` first; returns after the end of
     /// the welcome (the MOTD's end, or `422`).
     package static func register(
-        port: Int, as nick: String, capabilities: [String] = [], password: String? = nil
+        port: Int, as nick: String, capabilities: [String] = [], password: String? = nil, tls: NIOSSLContext? = nil
     ) async throws -> IRCTestClient {
-        let client = try await connect(port: port)
+        let client = try await connect(port: port, tls: tls)
         if !capabilities.isEmpty {
             try await client.send("CAP LS 302")
             try await client.send("CAP REQ :" + capabilities.joined(separator: " "))
