@@ -6,6 +6,8 @@ package final class ServerProcess: @unchecked Sendable {
     package let port: Int
     /// The TLS port, when started with `--tls-port` (its second line, `listening for TLS on`).
     package let tlsPort: Int?
+    /// The IRC port, when started with `--irc-port` (its line `irc on`).
+    package let ircPort: Int?
     /// Where the server's stderr (its log) goes.
     package let logPath: String
 
@@ -38,8 +40,13 @@ package final class ServerProcess: @unchecked Sendable {
         let reading = output.fileHandleForReading
         var text = ""
         let deadline = Date().addingTimeInterval(20)
-        let lines = arguments.contains("--tls-port") ? 2 : 1
-        while text.filter({ $0 == "\n" }).count < lines {
+        var expected = ["listening on "]
+        if arguments.contains("--tls-port") { expected.append("listening for TLS on ") }
+        if arguments.contains("--irc-port") { expected.append("irc on ") }
+        func number(after prefix: String) -> Int? {
+            text.split(separator: "\n").first { $0.hasPrefix(prefix) }?.split(separator: ":").last.flatMap { Int($0) }
+        }
+        while expected.contains(where: { number(after: $0) == nil }) {
             guard Date() < deadline else { throw WaitFailure(description: "chat-server did not start: \(text)") }
             let data = reading.availableData
             if data.isEmpty { break }
@@ -52,9 +59,8 @@ package final class ServerProcess: @unchecked Sendable {
                 description: "unexpected first line from chat-server: \(text); log: \(Self.read(logPath))")
         }
         self.port = port
-        let tlsLine = text.split(separator: "\n").dropFirst().first
-        tlsPort = tlsLine.flatMap { $0.hasPrefix("listening for TLS on ") ? $0.split(separator: ":").last : nil }
-            .flatMap { Int($0) }
+        tlsPort = number(after: "listening for TLS on ")
+        ircPort = number(after: "irc on ")
     }
 
     package var pid: Int32 { process.processIdentifier }

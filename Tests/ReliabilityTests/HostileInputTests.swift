@@ -16,8 +16,10 @@ struct HostileInputTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("chat.sqlite")
-        let server = try ServerProcess(database: db, arguments: ["--rate", "0", "--log-level", "warning"])
+        let server = try ServerProcess(
+            database: db, arguments: ["--rate", "0", "--log-level", "warning", "--irc-port", "0"])
         let port = server.port
+        let ircPort = try #require(server.ircPort)
         let alice = try await TestClient.join(port: port, as: "alice")
         let bob = try await TestClient.join(port: port, as: "bob")
         let carol = try await TestClient.connect(port: port)
@@ -44,7 +46,11 @@ struct HostileInputTests {
             let kind = index % HostileCase.allCases.count
             let hostile = HostileCase.allCases[kind]
             kinds[hostile.rawValue, default: 0] += 1
-            try await hostile.run(port: port, index: index, random: &random)
+            if hostile == .ircLines {
+                try await hostile.runIRC(port: ircPort, index: index, random: &random)
+            } else {
+                try await hostile.run(port: port, index: index, random: &random)
+            }
             #expect(server.isRunning, "the server died after case \(index) (\(hostile))")
             if !server.isRunning { break }
             if index % 10 == 9 {
@@ -78,7 +84,43 @@ struct HostileInputTests {
 /// The kinds of hostile input, each run on a fresh connection.
 enum HostileCase: String, CaseIterable {
     case randomBytes, overlongLine, invalidUTF8, nul, escapes, malformedJSON, hugeJSON, nestedJSON, helloTwice
-    case beforeHello, halfClose, closeMidLine, randomAfterJoin
+    case beforeHello, halfClose, closeMidLine, randomAfterJoin, ircLines
+
+    /// Random IRC lines on the IRC port, before and after registering: unknown and known commands
+    /// with random parameters, tags, CTCP, NUL, bad UTF-8, overlong lines, many targets; then the
+    /// connection still answers a PING.
+    func runIRC(port: Int, index: Int, random: inout SeededGenerator) async throws {
+        let client = try await IRCTestClient.connect(port: port)
+        defer { Task { await client.close() } }
+        let commands = [
+            "NICK", "USER", "JOIN", "PART", "PRIVMSG", "NOTICE", "TOPIC", "NAMES", "WHO", "WHOIS", "LIST", "MODE",
+            "AWAY", "CAP", "PASS", "AUTHENTICATE", "CHATHISTORY", "KICK", "ISON", "USERHOST", "FOO", "PONG",
+        ]
+        let words = [
+            "#dev", "#x", "*", "0", "", ":", "::", "alice", "#a,#b,#c", "LS", "REQ", "END", "302", "msgid=1",
+            "timestamp=2026-11-30T00:00:00Z", "LATEST", "BEFORE", "\u{1}ACTION x\u{1}", "\u{1}VERSION\u{1}", "+b",
+            String(repeating: "#r,", count: 50), "é", "\u{0}", "@", "!", "h\(index)",
+        ]
+        for step in 0..<Int.random(in: 5...40, using: &random) {
+            if step == 3 {
+                try await client.send("NICK i\(index)")
+                try await client.send("USER i 0 * :i")
+            }
+            var line = commands.randomElement(using: &random)!
+            for _ in 0..<Int.random(in: 0...4, using: &random) { line += " " + words.randomElement(using: &random)! }
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0: line = "@a=b\\s;c;=;" + String(repeating: "t", count: 100) + " " + line
+            case 1: line += " :" + String(repeating: "x", count: Int.random(in: 400...9000, using: &random))
+            case 2:
+                try await client.lines.send(bytes: Array(line.utf8) + [0xFF, 0xC3, 0x28, 13, 10])
+                continue
+            default: break
+            }
+            try await client.send(line)
+        }
+        try await client.send("PING :alive\(index)")
+        try await client.expect { $0.command == "PONG" && $0.parameters.last == "alive\(index)" }
+    }
 
     func run(port: Int, index: Int, random: inout SeededGenerator) async throws {
         let client = try await TestClient.connect(port: port)
@@ -171,6 +213,9 @@ enum HostileCase: String, CaseIterable {
             noise.append(0x0A)
             try await client.send(bytes: noise)
             try await stillAnswers(structured: false)
+        case .ircLines:
+            // On the IRC port: `runIRC`.
+            break
         }
     }
 }
