@@ -288,7 +288,11 @@ struct IRCDoor: Door {
         case "QUIT":
             return [.request(.quit)]
         case "NAMES":
-            for typed in (first ?? "").split(separator: ",") {
+            guard let first else {
+                answer.writeIRC(numeric: "366", me, "*", text: "End of /NAMES list")
+                return []
+            }
+            for typed in first.split(separator: ",") {
                 let room = Room.name(String(typed)).map { directory.room($0) }
                 if case .success(let room?) = room { names(room, answer: &answer) }
                 answer.writeIRC(numeric: "366", me, String(typed), text: "End of /NAMES list")
