@@ -136,6 +136,11 @@ public final class ChatDirectory: Sendable {
     /// People on the server.
     public var count: Int { state.withLock { $0.people.count } }
 
+    /// Everyone on the server, sorted.
+    public func everyone() -> [String] {
+        state.withLock { $0.people.values.map(\.name) }.sorted()
+    }
+
     // MARK: Rooms
 
     /// The existing room called `name` (any case), as it is spelled; nil when there is none.

@@ -805,9 +805,11 @@ public struct ConnectionStateMachine {
             // Nothing to record: out of the fan-out, then goodbye.
             state = .quitting(name: nil)
             return [.leaveServer(name: member.name), .finish(.goodbye)]
-        case .quit:
+        case .quit(let why):
             state = .quitting(name: member.name)
-            return [.recordQuit(member.rooms.map { event(.leave, by: member.name, in: $0, reason: .quit) })]
+            return [
+                .recordQuit(member.rooms.map { event(.leave, by: member.name, in: $0, text: why, reason: .quit) })
+            ]
         case .say where member.watching, .act where member.watching, .privateMessage where member.watching,
             .topic(_, .some) where member.watching, .rename where member.watching:
             return [.send(.error(.watchOnly))]
@@ -846,7 +848,7 @@ public struct ConnectionStateMachine {
                 state = .live(member, waiting: nil)
                 if wait > 0 { return [.send(.error(.roomsTooFast(seconds: wait)))] }
             }
-        case .part(let typed):
+        case .part(let typed, _):
             guard let room = member.room(typed) else { return [.send(.error(.notInRoom(typed ?? member.current)))] }
             if member.rooms.count == 1, !member.roomless { return [.send(.error(.lastRoom(room)))] }
         case .rename(let typed):
@@ -944,10 +946,10 @@ public struct ConnectionStateMachine {
             }
             state = .live(member, waiting: .entering(room))
             return startEntry(RoomResume(room: room, resumeAfter: resumeAfter), first: false)
-        case .part(let typed):
+        case .part(let typed, let why):
             guard let room = member.room(typed) else { return [] }
             state = .live(member, waiting: .parting(room))
-            return [.recordPart(event(.leave, by: member.name, in: room, reason: .part))]
+            return [.recordPart(event(.leave, by: member.name, in: room, text: why, reason: .part))]
         case .rename(let typed):
             let new = NameRules.normalize(typed)
             // Another name (not another case of one's own) may be somebody's account: looked up first.

@@ -10,8 +10,8 @@ public enum Request: Sendable, Equatable {
     case say(String, room: String? = nil)
     /// An action (`/me waves`).
     case act(String, room: String? = nil)
-    /// Leave the server on purpose.
-    case quit
+    /// Leave the server on purpose (`reason`: words for the others, IRC's quit message).
+    case quit(reason: String = "")
     /// Who is in a room.
     case who(room: String? = nil)
     /// A room's last N events again; nil for the configured default.
@@ -26,7 +26,7 @@ public enum Request: Sendable, Equatable {
     /// Make a room the member is in the current one.
     case switchTo(String)
     /// Leave a room (nil: the current one) and stay in the others.
-    case part(String?)
+    case part(String?, reason: String = "")
     /// Every room, with member counts and topics.
     case rooms
     /// Show a room's topic (`text` nil) or set it (empty: clear it).

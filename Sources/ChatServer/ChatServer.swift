@@ -125,7 +125,8 @@ public final class ChatServer: Service, Sendable {
             try? await ircTLSListener?.channel.close()
             throw error
         }
-        let hub = RoomHub(irc: ircListener != nil || ircTLSListener != nil)
+        let hub = RoomHub(
+            ircServerName: ircListener != nil || ircTLSListener != nil ? configuration.ircServerName : nil)
         let address = listener.channel.localAddress
         host = address?.ipAddress ?? configuration.host
         port = address?.port ?? configuration.port
@@ -190,7 +191,8 @@ public final class ChatServer: Service, Sendable {
         var ircServices = services
         ircServices.doors = DoorSet([
             IRCDoor(
-                directory: directory, maxMessageBytes: configuration.maxMessageBytes,
+                directory: directory, presence: IRCPresence(), serverName: configuration.ircServerName,
+                maxMessageBytes: configuration.maxMessageBytes,
                 maxRoomsPerMember: configuration.core.maxRoomsPerMember)
         ])
         self.ircServices = ircServices
@@ -381,7 +383,7 @@ public final class ChatServer: Service, Sendable {
         logger.info("\(Self.describe(channel.remoteAddress)) refused: \(refusal.why(configuration))")
         var buffer = channel.allocator.buffer(capacity: 100)
         if irc {
-            buffer.writeIRC("ERROR", text: "Closing link: " + refusal.line(configuration))
+            buffer.writeIRC(from: nil, "ERROR", text: "Closing link: " + refusal.line(configuration))
         } else {
             buffer.writeLine(refusal.line(configuration))
         }

@@ -53,6 +53,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// message) is known only once the check is done; and an IRC client's while a step waits. At
     /// most one read's worth: no read is asked for meanwhile.
     private var heldLines: [InboundLine] = []
+    /// A read the state machine asked for while lines were held: done once they are handled.
+    private var readDeferred = false
+    /// Events of a door that waits for its commits (IRC's) not yet committed.
+    private var unconfirmedRecords = 0
 
     /// The connection is TLS (its port's pipeline decrypts before this handler).
     private let encrypted: Bool
@@ -164,13 +168,17 @@ final class ConnectionHandler: ChannelInboundHandler {
         while !heldLines.isEmpty, !mustHold(machine), !executing {
             read(heldLines.removeFirst())
         }
+        if readDeferred, heldLines.isEmpty, !executing {
+            readDeferred = false
+            channel?.read()
+        }
     }
 
     /// Whether a line read now must wait in `heldLines`: while a name is checked, and for a door
     /// that answers lines by itself (IRC's), while the state machine is busy, so that its answers
     /// keep the order of the lines.
     private func mustHold(_ machine: ConnectionStateMachine) -> Bool {
-        machine.state.isIdentifying || (!(door is any LineDoor) && machine.isBusy)
+        machine.state.isIdentifying || (!(door is any LineDoor) && (machine.isBusy || unconfirmedRecords > 0))
     }
 
     /// Tells the server once the connection is named (no longer a newcomer, for `Admission`).
@@ -204,7 +212,8 @@ final class ConnectionHandler: ChannelInboundHandler {
                 channel.writeAndFlush(buffer, promise: nil)
             }
         case .read:
-            channel.read()
+            // Held lines first: a read waits until they are handled.
+            if heldLines.isEmpty { channel.read() } else { readDeferred = true }
         case .armNameTimer:
             let this = bound(channel)
             nameTimer = channel.eventLoop.scheduleTask(in: .seconds(server.configuration.nameTimeoutSeconds)) {
@@ -333,6 +342,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             whenRead(checked, or: true, channel: channel) { $0.nameChecked(registered: $1) }
         case .closed(let reason):
+            door.closed()
             server.registry.forget(connection)
             idleTimer?.cancel()
             nameTimer?.cancel()
@@ -491,14 +501,23 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Stores an event; if it cannot be stored, only the sender hears.
+    /// A door that answers by itself (IRC's) hears of every commit, and holds the lines after the
+    /// event until then: a `PING` after a `PRIVMSG` is answered once the message is committed and
+    /// on its way to everyone.
     private func record(_ event: NewEvent, channel: any Channel) {
         guard !event.text.isEmpty || (event.kind != .message && event.kind != .action) else { return }
         let logger = server.logger
         let (this, loop) = (bound(channel), channel.eventLoop)
+        let confirms = !(door is any LineDoor)
+        if confirms { unconfirmedRecords += 1 }
         server.core.record(event) { result in
-            guard case .failure(let error) = result else { return }
-            logger.error("not stored: \(error)")
-            loop.execute { this.value.apply { $0.storeFailed(error.message) } }
+            let failure: StoreError? = if case .failure(let error) = result { error } else { nil }
+            if let failure { logger.error("not stored: \(failure)") }
+            guard confirms || failure != nil else { return }
+            loop.execute {
+                if confirms { this.value.unconfirmedRecords -= 1 }
+                this.value.apply { machine in failure.map { machine.storeFailed($0.message) } ?? [] }
+            }
         }
     }
 

@@ -53,14 +53,14 @@ struct Delivery: CommittedBatch {
 
         static let variants: [IRCLines.Tags] = [[], [.time], [.time, .msgid]]
 
-        init(_ events: [Event], allocator: ByteBufferAllocator) {
+        init(_ events: [Event], serverName: String, allocator: ByteBufferAllocator) {
             var scratch: [UInt8] = []
             lines = Self.variants.map { tags in
                 var buffer = allocator.buffer(capacity: events.count * 128)
                 var ends: [Int] = []
                 for event in events {
                     scratch.removeAll(keepingCapacity: true)
-                    IRCLines.append(event, tags: tags, to: &scratch)
+                    IRCLines.append(event, tags: tags, serverName: serverName, to: &scratch)
                     buffer.writeBytes(scratch)
                     ends.append(buffer.writerIndex)
                 }
@@ -86,7 +86,8 @@ struct Delivery: CommittedBatch {
     }
 
     init(
-        _ events: [Event], key: String? = nil, irc: Bool = false, allocator: ByteBufferAllocator = ByteBufferAllocator()
+        _ events: [Event], key: String? = nil, ircServerName: String? = nil,
+        allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) {
         self.key = key ?? events.first.map { Room.key($0.room) } ?? ""
         var plain = allocator.buffer(capacity: events.count * 96)
@@ -124,7 +125,7 @@ struct Delivery: CommittedBatch {
         self.plainWithRoomEnds = prefix.isEmpty ? plainEnds : plainWithRoomEnds
         self.json = json
         self.jsonEnds = jsonEnds
-        self.irc = irc ? IRCEncodings(events, allocator: allocator) : nil
+        self.irc = ircServerName.map { IRCEncodings(events, serverName: $0, allocator: allocator) }
     }
 
     var lastID: Int64 { ids.last ?? 0 }

@@ -7,11 +7,11 @@ import NIOCore
 /// what the server's do.
 final class RoomHub: Sendable {
     private let rooms = NIOLockedValueBox<[String: LiveRoom]>([:])
-    /// Whether batches are encoded for IRC members too (the server has an IRC door).
-    private let irc: Bool
+    /// When the server has an IRC door, its name: batches are encoded for IRC members too.
+    private let ircServerName: String?
 
-    init(irc: Bool = false) {
-        self.irc = irc
+    init(ircServerName: String? = nil) {
+        self.ircServerName = ircServerName
     }
 
     /// The hub key of `name`'s private messages.
@@ -44,7 +44,7 @@ final class RoomHub: Sendable {
         if !first.isPrivate, events.allSatisfy({ $0.room == first.room }) {
             // The usual batch: one room's.
             guard let room = rooms.withLockedValue({ $0[Room.key(first.room)] }) else { return }
-            room.deliver(Delivery(events, irc: irc))
+            room.deliver(Delivery(events, ircServerName: ircServerName))
             return
         }
         var byKey: [String: [Event]] = [:]
@@ -63,7 +63,8 @@ final class RoomHub: Sendable {
         }
         let targets = rooms.withLockedValue { rooms in order.map { (rooms[$0], $0) } }
         for case (let room?, let key) in targets {
-            room.deliver(Delivery(byKey[key]!, key: key.hasPrefix("@") ? Room.privateName : key, irc: irc))
+            room.deliver(
+                Delivery(byKey[key]!, key: key.hasPrefix("@") ? Room.privateName : key, ircServerName: ircServerName))
         }
     }
 }

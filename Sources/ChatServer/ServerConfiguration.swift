@@ -101,6 +101,8 @@ public struct ServerConfiguration: Sendable {
     public var httpPort: Int?
     /// The IRC door's port (6667 is IRC's); 0 takes a free one, nil serves none.
     public var ircPort: Int?
+    /// The server's name in IRC numerics (`chatroom`; a host name such as `chat.example.org`).
+    public var ircServerName = IRCLines.defaultServerName
     /// The IRC door inside TLS, with `tls`'s certificate (6697 is IRC's); 0 takes a free one.
     public var ircTLSPort: Int?
     /// The port `chat-server` serves the web window on when given no port at all (the default

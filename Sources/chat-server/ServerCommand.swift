@@ -146,6 +146,9 @@ public struct ServerCommand: AsyncParsableCommand {
         help: "Serve IRC clients inside TLS on this port too (6697 is IRC's); needs the TLS options.")
     var ircTLSPort: Int?
 
+    @Option(help: "The server's name in IRC numerics (a host name, say chat.example.org).")
+    var ircName = "chatroom"
+
     public init() {}
 
     public func validate() throws {
@@ -214,6 +217,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.allowedOrigins = web.allowOrigin
         configuration.ircPort = ircPort
         configuration.ircTLSPort = ircTLSPort
+        configuration.ircServerName = ircName
         // Trapped before the server starts, so a SIGHUP right after `listening on` reloads.
         var hangups: UnixSignalsSequence?
         if tls.settings != nil { hangups = await UnixSignalsSequence(trapping: .sighup) }

@@ -185,7 +185,7 @@ struct ConnectionStateMachineTests {
     @Test("quitting: the leave is recorded, goodbye once committed, closed without another leave")
     func quitting() {
         var machine = joined()
-        let got25 = machine.lineRead(.request(.quit))
+        let got25 = machine.lineRead(.request(.quit()))
         #expect(
             got25 == [
                 .recordQuit([NewEvent(kind: .leave, user: "alice", connection: 1, reason: .quit)])
@@ -321,7 +321,7 @@ struct ConnectionStateMachineTests {
         #expect(got48 == [.cancelNameTimer, .send(.error(failure)), .close])
         var quitter = machine()
         _ = quitter.start()
-        let got49 = quitter.lineRead(.request(.quit))
+        let got49 = quitter.lineRead(.request(.quit()))
         #expect(got49 == [.cancelNameTimer, .close])
         let got50 = quitter.channelInactive()
         #expect(got50 == [.closed(.quit)])

@@ -112,7 +112,7 @@ struct CoreTests {
         // Everything arrives with the name, in one read: it waits for the catch-up, in order.
         await carol.apply { machine in
             var actions = machine.lineRead(.request(.join(JoinRequest(name: "carol"))))
-            for input: DoorInput in [.request(.say("first")), .request(.say("second")), .request(.quit)] {
+            for input: DoorInput in [.request(.say("first")), .request(.say("second")), .request(.quit())] {
                 actions += machine.lineRead(input)
             }
             return actions

@@ -31,7 +31,7 @@ struct RoomlessTests {
         }
         #expect(after.rooms.isEmpty)
         #expect(!driver.replies.contains(.error(.lastRoom("dev"))))
-        await driver.send(.request(.quit))
+        await driver.send(.request(.quit()))
         let kinds = try harness.recorded().map { "\($0.kind.rawValue) \($0.room) \($0.text)" }
         #expect(kinds == ["join dev ", "message dev hello dev", "leave dev "])
     }

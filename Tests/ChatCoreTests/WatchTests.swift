@@ -52,7 +52,7 @@ struct WatchTests {
         #expect(machine.lineRead(.request(.help)) == [.send(.help)])
         #expect(machine.lineRead(.request(.history(5))) == [.readHistory(room: "main", limit: 5)])
         #expect(machine.historyRead([]) == [.send(.history(HistoryBlock(purpose: .request, events: []))), .read])
-        #expect(machine.lineRead(.request(.quit)) == [.leaveServer(name: "ears"), .finish(.goodbye)])
+        #expect(machine.lineRead(.request(.quit())) == [.leaveServer(name: "ears"), .finish(.goodbye)])
         #expect(machine.channelInactive() == [.closed(.quit)])
 
         var lost = ConnectionStateMachine(
@@ -86,7 +86,7 @@ struct WatchTests {
             return
         }
         #expect(block.events.map(\.text).contains("hello"))
-        await watcher.send(.request(.quit))
+        await watcher.send(.request(.quit()))
         #expect(watcher.finished == [.goodbye])
         await watcher.apply { $0.channelInactive() }
         #expect(watcher.closed == .quit)

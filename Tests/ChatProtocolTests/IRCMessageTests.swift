@@ -1,4 +1,6 @@
+import ChatModel
 import ChatProtocol
+import Foundation
 import Testing
 
 /// IRC lines parsed and written back, after the cases of the Modern IRC documents and the
@@ -39,5 +41,40 @@ import Testing
     @Test(arguments: ["", "   ", ":source-only", "@tags-only", "@=x PING", "PRIV-MSG x"])
     func badLinesAreRefused(line: String) {
         #expect(throws: IRCParseError.self) { try IRCMessage(parsing: Substring(line)) }
+    }
+}
+
+@Suite("IRC lines")
+struct IRCLinesTests {
+    @Test(
+        "IRC formatting is dropped from a client's text, controls are cleaned",
+        arguments: [
+            ("\u{2}bold\u{2} and \u{1D}italic\u{1D}", "bold and italic"),
+            ("\u{3}4,12red on blue\u{3} plain", "red on blue plain"),
+            ("\u{3}04x\u{3}", "x"),
+            ("\u{3},5 comma stays", ",5 comma stays"),
+            ("\u{4}FF00FFhex\u{F}", "hex"),
+            ("1,2 digits stay", "1,2 digits stay"),
+        ])
+    func formattingDropped(input: String, expected: String) {
+        #expect(IRCLines.plainText(input) == expected)
+    }
+
+    @Test("a long message is cut into lines of at most 512 bytes, at character boundaries")
+    func longMessagesAreCut() throws {
+        let text = String(repeating: "é", count: 700)
+        let event = Event(
+            id: 7, kind: .message, room: "dev", user: "alice", text: text, timeMillis: 0, session: 1)
+        var out: [UInt8] = []
+        IRCLines.append(event, tags: [.time, .msgid], to: &out)
+        let lines = String(decoding: out, as: UTF8.self).split(separator: "\r\n")
+        #expect(lines.count > 1)
+        for line in lines {
+            let body = line.drop { $0 != " " }.dropFirst()
+            #expect(body.utf8.count + 2 <= IRCLines.maxLineBytes)
+            #expect(line.hasPrefix("@time="))
+        }
+        let texts = try lines.map { try IRCMessage(parsing: $0).parameters.last ?? "" }
+        #expect(texts.joined() == text)
     }
 }

@@ -3,8 +3,10 @@ import ChatModel
 /// Committed events as IRC lines: what an IRC client sees of a room, with the IRCv3 tags it
 /// asked for. Used for live events (encoded once per batch) and for history.
 public enum IRCLines {
-    /// The server's name, the source of numerics and notices.
-    public static let serverName = "chatroom"
+    /// The host part of every person's source (`alice!alice@chatroom`): addresses are not shown.
+    public static let userHost = "chatroom"
+    /// The server's name in numerics and notices unless configured (`--irc-name`).
+    public static let defaultServerName = "chatroom"
     /// The longest IRC line, tags aside, its `\r\n` included (RFC 1459, Modern IRC).
     public static let maxLineBytes = 512
 
@@ -32,7 +34,7 @@ public enum IRCLines {
     /// `alice!alice@chatroom`: how a person appears as the source of a line.
     public static func source(_ name: String) -> String {
         let nick = nick(name)
-        return "\(nick)!\(nick)@\(serverName)"
+        return "\(nick)!\(nick)@\(userHost)"
     }
 
     /// `#dev` for the room `dev`.
@@ -42,7 +44,8 @@ public enum IRCLines {
     /// to fit `maxLineBytes`. `batch` tags each line with a batch's reference; `visibleTime` puts
     /// the event's time in front of a message's text (history for a client without `server-time`).
     public static func append(
-        _ event: Event, tags: Tags, batch: String? = nil, visibleTime: Bool = false, to out: inout [UInt8]
+        _ event: Event, tags: Tags, batch: String? = nil, visibleTime: Bool = false,
+        serverName: String = defaultServerName, to out: inout [UInt8]
     ) {
         var prefix = ""
         if !tags.isEmpty || batch != nil {
@@ -70,9 +73,14 @@ public enum IRCLines {
         case .join:
             line(source, "JOIN \(target)")
         case .leave where event.reason == .part:
-            line(source, "PART \(target)")
+            if event.text.isEmpty {
+                line(source, "PART \(target)")
+            } else {
+                line(source, "PART \(target)", text: event.text)
+            }
         case .leave:
-            line(source, "QUIT", text: quitWords(event.reason ?? .quit))
+            let words = quitWords(event.reason ?? .quit)
+            line(source, "QUIT", text: event.text.isEmpty ? words : "\(words): \(event.text)")
         case .topic:
             line(source, "TOPIC \(target)", text: event.text)
         case .rename:
@@ -109,6 +117,44 @@ public enum IRCLines {
         case .leave: event.reason == .part ? .sent : .said
         default: .sent
         }
+    }
+
+    /// An IRC client's text as the room keeps it: IRC's formatting codes (bold, colours with their
+    /// numbers, italics, underline, reverse, reset) dropped, then `TextSanitizer`'s cleaning.
+    public static func plainText(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        var kept = String.UnicodeScalarView()
+        var index = 0
+        /// Skips up to `count` characters that `allowed` takes.
+        func skip(_ count: Int, _ allowed: (Unicode.Scalar) -> Bool) -> Int {
+            var skipped = 0
+            while skipped < count, index < scalars.count, allowed(scalars[index]) {
+                index += 1
+                skipped += 1
+            }
+            return skipped
+        }
+        while index < scalars.count {
+            let scalar = scalars[index]
+            index += 1
+            switch scalar.value {
+            case 0x02, 0x0F, 0x11, 0x16, 0x1D, 0x1E, 0x1F:
+                continue
+            case 0x03, 0x04:
+                // A colour: a foreground, then a comma and a background (decimal for 0x03, hex for 0x04).
+                let (width, allowed): (Int, (Unicode.Scalar) -> Bool) =
+                    scalar.value == 0x03 ? (2, { ("0"..."9").contains($0) }) : (6, { $0.properties.isASCIIHexDigit })
+                if skip(width, allowed) > 0, index + 1 < scalars.count, scalars[index] == ",",
+                    allowed(scalars[index + 1])
+                {
+                    index += 1
+                    _ = skip(width, allowed)
+                }
+            default:
+                kept.append(scalar)
+            }
+        }
+        return TextSanitizer.clean(String(kept))
     }
 
     /// Cuts `text` into pieces of at most `limit` UTF-8 bytes, at character boundaries.

@@ -22,6 +22,8 @@ protocol Door: Sendable {
     mutating func read(_ line: InboundLine, stage: DecodeStage, answer: inout ByteBuffer) -> [DoorInput]
     /// Appends `reply`'s lines to `buffer` (nothing, for a reply this door does not say).
     mutating func encode(_ reply: Reply, into buffer: inout ByteBuffer)
+    /// The connection is over: what the door shared of it is forgotten.
+    mutating func closed()
 }
 
 /// A door whose every line asks one thing of the core, and that answers nothing by itself.
@@ -33,6 +35,8 @@ protocol LineDoor: Door {
 extension LineDoor {
     var ownEvents: OwnEventFilter? { nil }
     var namesSilentNewcomers: Bool { true }
+
+    func closed() {}
 
     func read(_ line: InboundLine, stage: DecodeStage, answer: inout ByteBuffer) -> [DoorInput] {
         [decode(line, stage: stage)]

@@ -46,7 +46,7 @@ struct JSONDoor: LineDoor {
         case .topic(let room, let text): return .request(.topic(room: room, text: text.map { TextSanitizer.clean($0) }))
         case .msg(let to, let text): return .request(.privateMessage(to: to, text: TextSanitizer.clean(text)))
         case .nick(let name): return .request(.rename(name))
-        case .quit: return .request(.quit)
+        case .quit: return .request(.quit())
         case .register(let password, let invite): return .request(.register(password: password, invite: invite))
         case .kick(let name, let reason): return .request(.kick(name: name, reason: TextSanitizer.clean(reason)))
         case .ban(let target, let seconds, let reason):

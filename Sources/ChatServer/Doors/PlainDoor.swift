@@ -25,12 +25,12 @@ struct PlainDoor: LineDoor {
             // As typed, but for the line's end: a password may have spaces at either end.
             let password = String(decoding: buffer.readableBytesView, as: UTF8.self)
             return .request(
-                isQuit ? .quit : .password(password.hasSuffix("\r") ? String(password.dropLast()) : password))
+                isQuit ? .quit() : .password(password.hasSuffix("\r") ? String(password.dropLast()) : password))
         }
-        if naming { return .request(isQuit ? .quit : .join(JoinRequest(name: text))) }
+        if naming { return .request(isQuit ? .quit() : .join(JoinRequest(name: text))) }
         if trimmed.isEmpty { return .nothing }
         guard trimmed.hasPrefix("/") || trimmed.hasPrefix("{") else { return .request(.say(text)) }
-        if isQuit { return .request(.quit) }
+        if isQuit { return .request(.quit()) }
         let words = trimmed.split(separator: " ", maxSplits: 1)
         let command = words[0].lowercased()
         let argument = words.count > 1 ? String(String(words[1]).trimmingWhitespace) : nil

@@ -12,6 +12,10 @@ enum IRCCapability: String, CaseIterable, Sendable {
     case batch
     /// `CHATHISTORY`, and no history on join (the client asks for it).
     case chatHistory = "draft/chathistory"
+    /// Several prefixes in NAMES and WHO (there are none here: nothing changes).
+    case multiPrefix = "multi-prefix"
+    /// `nick!user@host` in NAMES.
+    case userhostInNames = "userhost-in-names"
     /// `AUTHENTICATE PLAIN`: an account's name and password before registration ends.
     case sasl
 

@@ -12,12 +12,15 @@ extension IRCDoor {
             if case .parted(let room, _) = reply { rooms[Room.key(room)] = nil }
         case .welcome(let name, _, _, _, _):
             nick = name
+            presence.set(
+                name, IRCPresence.Person(username: username ?? IRCLines.nick(name), realName: realName ?? name))
             registered = true
             registering = false
             if saslHello {
                 buffer.writeIRC(
-                    numeric: "900", me, IRCLines.source(name), name, text: "You are now logged in as \(name)")
-                buffer.writeIRC(numeric: "903", me, text: "SASL authentication successful")
+                    from: serverName, numeric: "900", me, IRCLines.source(name), name,
+                    text: "You are now logged in as \(name)")
+                buffer.writeIRC(from: serverName, numeric: "903", me, text: "SASL authentication successful")
             }
             guard negotiating else { return writeWelcome(&buffer) }
             // Registration ends with CAP END.
@@ -27,65 +30,74 @@ extension IRCDoor {
         case .joined(let room, let topic, let names):
             rooms[Room.key(room)] = room
             let channel = IRCLines.channel(room)
-            buffer.writeIRC(source: IRCLines.source(nick ?? ""), "JOIN", channel)
+            buffer.writeIRC(from: IRCLines.source(nick ?? ""), "JOIN", channel)
             if !topic.isEmpty { writeTopic(room, topic, &buffer) }
             var line = ""
-            for name in names.map(IRCLines.nick) {
+            let full = capabilities.contains(.userhostInNames)
+            for name in names.map({
+                full ? "\(IRCLines.nick($0))!\(username(of: $0))@\(IRCLines.userHost)" : IRCLines.nick($0)
+            }) {
                 if line.utf8.count + name.utf8.count > 400 {
-                    buffer.writeIRC(numeric: "353", me, "=", channel, text: line)
+                    buffer.writeIRC(from: serverName, numeric: "353", me, "=", channel, text: line)
                     line = ""
                 }
                 line += line.isEmpty ? name : " " + name
             }
-            if !line.isEmpty { buffer.writeIRC(numeric: "353", me, "=", channel, text: line) }
-            buffer.writeIRC(numeric: "366", me, channel, text: "End of /NAMES list")
+            if !line.isEmpty { buffer.writeIRC(from: serverName, numeric: "353", me, "=", channel, text: line) }
+            buffer.writeIRC(from: serverName, numeric: "366", me, channel, text: "End of /NAMES list")
         case .history(let block):
             writeHistory(block, &buffer)
         case .rooms(let summaries):
-            buffer.writeIRC(numeric: "321", me, "Channel", text: "Users  Name")
+            buffer.writeIRC(from: serverName, numeric: "321", me, "Channel", text: "Users  Name")
             for room in summaries {
-                buffer.writeIRC(numeric: "322", me, IRCLines.channel(room.name), String(room.members), text: room.topic)
+                buffer.writeIRC(
+                    from: serverName, numeric: "322", me, IRCLines.channel(room.name), String(room.members),
+                    text: room.topic)
             }
-            buffer.writeIRC(numeric: "323", me, text: "End of /LIST")
+            buffer.writeIRC(from: serverName, numeric: "323", me, text: "End of /LIST")
         case .topic(let room, let text, _, _):
             if text.isEmpty {
-                buffer.writeIRC(numeric: "331", me, IRCLines.channel(room), text: "No topic is set")
+                buffer.writeIRC(from: serverName, numeric: "331", me, IRCLines.channel(room), text: "No topic is set")
             } else {
                 writeTopic(room, text, &buffer)
             }
         case .renamed(let from, let to):
-            buffer.writeIRC(source: IRCLines.source(from), "NICK", text: IRCLines.nick(to))
+            buffer.writeIRC(from: IRCLines.source(from), "NICK", text: IRCLines.nick(to))
             nick = to
+            presence.rename(from: from, to: to)
         case .help:
-            for line in Self.help { buffer.writeIRC("NOTICE", me, text: line) }
+            for line in Self.help { buffer.writeIRC(from: serverName, "NOTICE", me, text: line) }
         case .notice(.rateLimited(let rate)):
-            buffer.writeIRC("NOTICE", me, text: PlainTexts.rateLimited(rate))
+            buffer.writeIRC(from: serverName, "NOTICE", me, text: PlainTexts.rateLimited(rate))
         case .notice(.nameChanged):
             // An IRC hello asks for its exact nick: it is refused (433), never changed.
             break
         case .error(let failure):
             writeError(failure, &buffer)
         case .goodbye:
-            buffer.writeIRC("ERROR", text: "Closing link: \(me) (Quit)")
+            buffer.writeIRC(from: nil, "ERROR", text: "Closing link: \(me) (Quit)")
         case .shutdown(let message):
-            buffer.writeIRC("ERROR", text: "Closing link: \(message ?? "the server is shutting down")")
+            buffer.writeIRC(from: nil, "ERROR", text: "Closing link: \(message ?? "the server is shutting down")")
         case .passwordNeeded(let name):
             registering = false
-            buffer.writeIRC(numeric: "464", me, text: "\(name) is a registered name: send its password with PASS")
+            buffer.writeIRC(
+                from: serverName, numeric: "464", me, text: "\(name) is a registered name: send its password with PASS")
         case .registered(let name):
-            buffer.writeIRC("NOTICE", me, text: PlainTexts.registered(name))
+            buffer.writeIRC(from: serverName, "NOTICE", me, text: PlainTexts.registered(name))
         case .removed(let by, let reason, let why):
-            buffer.writeIRC("ERROR", text: "Closing link: \(PlainTexts.removed(by: by, reason: reason, why: why))")
+            buffer.writeIRC(
+                from: nil, "ERROR", text: "Closing link: \(PlainTexts.removed(by: by, reason: reason, why: why))")
         case .ping:
-            buffer.writeIRC("PING", text: IRCLines.serverName)
+            buffer.writeIRC(from: serverName, "PING", text: serverName)
         }
     }
 
     private func writeTopic(_ room: String, _ text: String, _ buffer: inout ByteBuffer) {
         let channel = IRCLines.channel(room)
-        buffer.writeIRC(numeric: "332", me, channel, text: text)
+        buffer.writeIRC(from: serverName, numeric: "332", me, channel, text: text)
         if let topic = directory.topic(of: room) {
-            buffer.writeIRC(numeric: "333", me, channel, IRCLines.nick(topic.by), String(topic.timeMillis / 1000))
+            buffer.writeIRC(
+                from: serverName, numeric: "333", me, channel, IRCLines.nick(topic.by), String(topic.timeMillis / 1000))
         }
     }
 
@@ -104,7 +116,7 @@ extension IRCDoor {
             if block.opens {
                 batches += 1
                 openBatch = "h\(batches)"
-                buffer.writeIRC("BATCH", "+\(openBatch!)", "chathistory", target)
+                buffer.writeIRC(from: serverName, "BATCH", "+\(openBatch!)", "chathistory", target)
             }
             reference = openBatch
         }
@@ -114,7 +126,7 @@ extension IRCDoor {
         }
         buffer.writeBytes(scratch)
         if batched, block.closes, let open = openBatch {
-            buffer.writeIRC("BATCH", "-\(open)")
+            buffer.writeIRC(from: serverName, "BATCH", "-\(open)")
             openBatch = nil
         }
     }
@@ -126,52 +138,57 @@ extension IRCDoor {
             if !registered { (nick, registering) = (nil, false) }
             if saslHello {
                 saslHello = false
-                buffer.writeIRC(numeric: "904", me, text: "SASL authentication failed: the name is in use")
+                buffer.writeIRC(
+                    from: serverName, numeric: "904", me, text: "SASL authentication failed: the name is in use")
             }
-            buffer.writeIRC(numeric: "433", me, IRCLines.nick(name), text: "Nickname is already in use")
+            buffer.writeIRC(
+                from: serverName, numeric: "433", me, IRCLines.nick(name), text: "Nickname is already in use")
         case .nameReserved(let name):
             if !registered { (nick, registering) = (nil, false) }
-            buffer.writeIRC(numeric: "432", me, IRCLines.nick(name), text: "Erroneous nickname (reserved)")
+            buffer.writeIRC(
+                from: serverName, numeric: "432", me, IRCLines.nick(name), text: "Erroneous nickname (reserved)")
         case .wrongPassword, .noSuchAccount, .accountRequired, .plaintextPassword, .tooManyAttempts:
             registering = false
             if saslHello {
                 saslHello = false
                 password = nil
-                buffer.writeIRC("NOTICE", me, text: PlainTexts.words(failure))
-                buffer.writeIRC(numeric: "904", me, text: "SASL authentication failed")
+                buffer.writeIRC(from: serverName, "NOTICE", me, text: PlainTexts.words(failure))
+                buffer.writeIRC(from: serverName, numeric: "904", me, text: "SASL authentication failed")
                 return
             }
-            buffer.writeIRC(numeric: "464", me, text: "Password incorrect: " + PlainTexts.words(failure))
+            buffer.writeIRC(
+                from: serverName, numeric: "464", me, text: "Password incorrect: " + PlainTexts.words(failure))
         case .banned:
-            buffer.writeIRC(numeric: "465", me, text: PlainTexts.words(failure))
+            buffer.writeIRC(from: serverName, numeric: "465", me, text: PlainTexts.words(failure))
         case .noNameInTime:
-            buffer.writeIRC("ERROR", text: "Closing link: registration timed out")
+            buffer.writeIRC(from: nil, "ERROR", text: "Closing link: registration timed out")
         case .joinNotStored:
-            buffer.writeIRC("ERROR", text: "Closing link: " + PlainTexts.words(failure))
+            buffer.writeIRC(from: nil, "ERROR", text: "Closing link: " + PlainTexts.words(failure))
         case .emptyMessage:
-            buffer.writeIRC(numeric: "412", me, text: "No text to send")
+            buffer.writeIRC(from: serverName, numeric: "412", me, text: "No text to send")
         case .lineTooLong:
-            buffer.writeIRC(numeric: "417", me, text: PlainTexts.words(failure))
+            buffer.writeIRC(from: serverName, numeric: "417", me, text: PlainTexts.words(failure))
         case .notInRoom(let room):
-            buffer.writeIRC(numeric: "442", me, IRCLines.channel(room), text: "You're not on that channel")
+            buffer.writeIRC(
+                from: serverName, numeric: "442", me, IRCLines.channel(room), text: "You're not on that channel")
         case .badRoomName:
-            buffer.writeIRC(numeric: "479", me, "*", text: PlainTexts.words(failure))
+            buffer.writeIRC(from: serverName, numeric: "479", me, "*", text: PlainTexts.words(failure))
         case .tooManyRooms, .tooManyRoomsForMember, .roomsTooFast:
-            buffer.writeIRC(numeric: "405", me, "*", text: PlainTexts.words(failure))
+            buffer.writeIRC(from: serverName, numeric: "405", me, "*", text: PlainTexts.words(failure))
         case .noSuchName(let name):
-            buffer.writeIRC(numeric: "401", me, IRCLines.nick(name), text: "No such nick/channel")
+            buffer.writeIRC(from: serverName, numeric: "401", me, IRCLines.nick(name), text: "No such nick/channel")
         case .usage(let usage):
-            buffer.writeIRC(numeric: "461", me, "*", text: "Not enough parameters: \(usage)")
+            buffer.writeIRC(from: serverName, numeric: "461", me, "*", text: "Not enough parameters: \(usage)")
         case .notOperator:
-            buffer.writeIRC(numeric: "481", me, text: "Permission Denied- You're not an IRC operator")
+            buffer.writeIRC(from: serverName, numeric: "481", me, text: "Permission Denied- You're not an IRC operator")
         case .unknownCommand(let command):
-            buffer.writeIRC(numeric: "421", me, command, text: "Unknown command")
+            buffer.writeIRC(from: serverName, numeric: "421", me, command, text: "Unknown command")
         case .alreadyJoined:
-            buffer.writeIRC(numeric: "462", me, text: "You may not reregister")
+            buffer.writeIRC(from: serverName, numeric: "462", me, text: "You may not reregister")
         case .joinFirst:
-            buffer.writeIRC(numeric: "451", me, text: "You have not registered")
+            buffer.writeIRC(from: serverName, numeric: "451", me, text: "You have not registered")
         default:
-            buffer.writeIRC("NOTICE", me, text: PlainTexts.words(failure))
+            buffer.writeIRC(from: serverName, "NOTICE", me, text: PlainTexts.words(failure))
         }
     }
 

@@ -10,6 +10,10 @@ import NIOCore
 struct IRCDoor: Door {
     /// Where names and rooms are looked up (`NAMES`, `WHO`, `WHOIS`, `LIST`).
     let directory: ChatDirectory
+    /// User names, real names and away messages of the server's IRC users.
+    let presence: IRCPresence
+    /// The server's name in numerics (`--irc-name`).
+    let serverName: String
     /// The limit on a message's text, for the words of a line too long.
     let maxMessageBytes: Int
     /// The most rooms one member may be in (`CHANLIMIT`; the core refuses more).
@@ -19,7 +23,8 @@ struct IRCDoor: Door {
 
     /// The nick asked for, then the member's name.
     var nick: String?
-    /// `USER` was sent (its real name).
+    /// `USER` was sent: its user name and real name.
+    var username: String?
     var realName: String?
     var password: String?
     var capabilities: Set<IRCCapability> = []
@@ -31,7 +36,6 @@ struct IRCDoor: Door {
     var registered = false
     /// The rooms the member is in, by key, as spelled.
     var rooms: [String: String] = [:]
-    var away: String?
     /// History batches opened so far (their references).
     var batches = 0
     /// The reference of the catch-up batch left open across pages.
@@ -43,8 +47,13 @@ struct IRCDoor: Door {
     /// The welcome of a SASL login that came before `CAP END`: sent after it.
     var heldWelcome: ByteBuffer?
 
-    init(directory: ChatDirectory, maxMessageBytes: Int, maxRoomsPerMember: Int, motd: [String]? = nil) {
+    init(
+        directory: ChatDirectory, presence: IRCPresence, serverName: String = IRCLines.defaultServerName,
+        maxMessageBytes: Int, maxRoomsPerMember: Int, motd: [String]? = nil
+    ) {
         self.directory = directory
+        self.presence = presence
+        self.serverName = serverName
         self.maxMessageBytes = maxMessageBytes
         self.maxRoomsPerMember = maxRoomsPerMember
         self.motd = motd
@@ -60,12 +69,18 @@ struct IRCDoor: Door {
 
     func accepts(_ line: ByteBufferView) -> Bool { true }
 
+    func closed() {
+        if registered, let nick { presence.set(nick, nil) }
+    }
+
     /// The target of numerics: the nick, or `*` before there is one.
     var me: String { nick.map(IRCLines.nick) ?? "*" }
 
     mutating func read(_ line: InboundLine, stage: DecodeStage, answer: inout ByteBuffer) -> [DoorInput] {
         guard case .line(let buffer) = line else {
-            if case .overlong = line { answer.writeIRC(numeric: "417", me, text: "Input line was too long") }
+            if case .overlong = line {
+                answer.writeIRC(from: serverName, numeric: "417", me, text: "Input line was too long")
+            }
             return []
         }
         var bytes = buffer.readableBytesView[...]
@@ -74,11 +89,12 @@ struct IRCDoor: Door {
         let tags = bytes.first == UInt8(ascii: "@") ? (bytes.firstIndex(of: UInt8(ascii: " ")) ?? bytes.endIndex) : nil
         let body = tags.map { bytes.endIndex - $0 - 1 } ?? bytes.count
         guard body + 2 <= IRCLines.maxLineBytes else {
-            answer.writeIRC(numeric: "417", me, text: "Input line was too long")
+            answer.writeIRC(from: serverName, numeric: "417", me, text: "Input line was too long")
             return []
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            answer.writeIRC("FAIL", "*", "INVALID_UTF8", text: "Message rejected: lines must be UTF-8")
+            answer.writeIRC(
+                from: serverName, "FAIL", "*", "INVALID_UTF8", text: "Message rejected: lines must be UTF-8")
             return []
         }
         guard let message = try? IRCMessage(parsing: Substring(text)) else { return [] }
@@ -87,10 +103,10 @@ struct IRCDoor: Door {
         if command == "CAP" { return capability(parameters, answer: &answer) }
         if command == "PING" {
             guard let token = parameters.first else {
-                answer.writeIRC(numeric: "409", me, text: "No origin specified")
+                answer.writeIRC(from: serverName, numeric: "409", me, text: "No origin specified")
                 return []
             }
-            answer.writeIRC(source: IRCLines.serverName, "PONG", IRCLines.serverName, text: token)
+            answer.writeIRC(from: serverName, "PONG", serverName, text: token)
             return []
         }
         if command == "PONG" { return [] }
@@ -111,11 +127,11 @@ struct IRCDoor: Door {
             self.password = password
         case "NICK":
             guard let typed = parameters.first, !typed.isEmpty else {
-                answer.writeIRC(numeric: "431", me, text: "No nickname given")
+                answer.writeIRC(from: serverName, numeric: "431", me, text: "No nickname given")
                 return []
             }
             guard Self.isValidNick(typed) else {
-                answer.writeIRC(numeric: "432", me, typed, text: "Erroneous nickname")
+                answer.writeIRC(from: serverName, numeric: "432", me, typed, text: "Erroneous nickname")
                 return []
             }
             nick = typed
@@ -124,13 +140,16 @@ struct IRCDoor: Door {
                 return [.request(.join(hello(typed)))]
             }
         case "USER":
-            guard parameters.count >= 4 else { return needMore(command, &answer) }
+            guard parameters.count >= 4, !parameters[0].isEmpty, !parameters[3].isEmpty else {
+                return needMore(command, &answer)
+            }
+            username = String(parameters[0].prefix(16))
             realName = parameters[3]
         case "QUIT":
-            answer.writeIRC("ERROR", text: "Closing link: quit")
-            return [.request(.quit)]
+            answer.writeIRC(from: nil, "ERROR", text: "Closing link: quit")
+            return [.request(.quit())]
         default:
-            answer.writeIRC(numeric: "451", me, text: "You have not registered")
+            answer.writeIRC(from: serverName, numeric: "451", me, text: "You have not registered")
             return []
         }
         guard let nick, realName != nil, !negotiating, !registering else { return [] }
@@ -160,10 +179,10 @@ struct IRCDoor: Door {
             if !registered { negotiating = true }
             let values = parameters.count > 1 && (Int(parameters[1]) ?? 0) >= 302
             answer.writeIRC(
-                source: IRCLines.serverName, "CAP", me, "LS", text: IRCCapability.offered(withValues: values))
+                from: serverName, "CAP", me, "LS", text: IRCCapability.offered(withValues: values))
         case "LIST":
             answer.writeIRC(
-                source: IRCLines.serverName, "CAP", me, "LIST",
+                from: serverName, "CAP", me, "LIST",
                 text: capabilities.map(\.rawValue).sorted().joined(separator: " "))
         case "REQ":
             if !registered { negotiating = true }
@@ -178,7 +197,7 @@ struct IRCDoor: Door {
                 }
                 if removing { granted.remove(capability) } else { granted.insert(capability) }
             }
-            answer.writeIRC(source: IRCLines.serverName, "CAP", me, known ? "ACK" : "NAK", text: asked)
+            answer.writeIRC(from: serverName, "CAP", me, known ? "ACK" : "NAK", text: asked)
             if known { capabilities = granted }
         case "END":
             negotiating = false
@@ -191,7 +210,7 @@ struct IRCDoor: Door {
             registering = true
             return [.request(.join(hello(nick)))]
         default:
-            answer.writeIRC(numeric: "410", me, sub, text: "Invalid CAP command")
+            answer.writeIRC(from: serverName, numeric: "410", me, sub, text: "Invalid CAP command")
         }
         return []
     }
@@ -202,33 +221,35 @@ struct IRCDoor: Door {
     /// account and its password (the core checks them: TLS or loopback only); 903 or 904 follows.
     private mutating func authenticate(_ argument: String, answer: inout ByteBuffer) -> [DoorInput] {
         guard capabilities.contains(.sasl) else {
-            answer.writeIRC(numeric: "421", me, "AUTHENTICATE", text: "Unknown command (ask for the sasl capability)")
+            answer.writeIRC(
+                from: serverName, numeric: "421", me, "AUTHENTICATE",
+                text: "Unknown command (ask for the sasl capability)")
             return []
         }
         guard !registered else {
-            answer.writeIRC(numeric: "907", me, text: "You have already authenticated")
+            answer.writeIRC(from: serverName, numeric: "907", me, text: "You have already authenticated")
             return []
         }
         if argument == "*" {
             saslStarted = false
-            answer.writeIRC(numeric: "906", me, text: "SASL authentication aborted")
+            answer.writeIRC(from: serverName, numeric: "906", me, text: "SASL authentication aborted")
             return []
         }
         guard saslStarted else {
             guard argument.uppercased() == "PLAIN" else {
-                answer.writeIRC(numeric: "908", me, "PLAIN", text: "are available SASL mechanisms")
-                answer.writeIRC(numeric: "904", me, text: "SASL authentication failed")
+                answer.writeIRC(from: serverName, numeric: "908", me, "PLAIN", text: "are available SASL mechanisms")
+                answer.writeIRC(from: serverName, numeric: "904", me, text: "SASL authentication failed")
                 return []
             }
             saslStarted = true
-            answer.writeIRC("AUTHENTICATE", "+")
+            answer.writeIRC(from: serverName, "AUTHENTICATE", "+")
             return []
         }
         saslStarted = false
         guard let plain = SASLPlain(base64: argument),
             plain.authorization.isEmpty || plain.authorization == plain.account
         else {
-            answer.writeIRC(numeric: "904", me, text: "SASL authentication failed")
+            answer.writeIRC(from: serverName, numeric: "904", me, text: "SASL authentication failed")
             return []
         }
         guard !registering else { return [] }
@@ -247,12 +268,12 @@ struct IRCDoor: Door {
         case "PRIVMSG", "NOTICE":
             guard let targets = first, !targets.isEmpty else {
                 if command == "NOTICE" { return [] }
-                answer.writeIRC(numeric: "411", me, text: "No recipient given (PRIVMSG)")
+                answer.writeIRC(from: serverName, numeric: "411", me, text: "No recipient given (PRIVMSG)")
                 return []
             }
             guard parameters.count > 1, !parameters[1].isEmpty else {
                 if command == "NOTICE" { return [] }
-                answer.writeIRC(numeric: "412", me, text: "No text to send")
+                answer.writeIRC(from: serverName, numeric: "412", me, text: "No text to send")
                 return []
             }
             return targets.split(separator: ",").compactMap {
@@ -269,39 +290,39 @@ struct IRCDoor: Door {
             guard let channels = first else { return needMore(command, &answer) }
             return channels.split(separator: ",").compactMap { typed -> DoorInput? in
                 guard let room = joinedRoom(String(typed), answer: &answer) else { return nil }
-                return .request(.part(room))
+                return .request(.part(room, reason: parameters.count > 1 ? IRCLines.plainText(parameters[1]) : ""))
             }
         case "TOPIC":
             guard let channel = first else { return needMore(command, &answer) }
             guard let room = joinedRoom(channel, answer: &answer) else { return [] }
-            return [.request(.topic(room: room, text: parameters.count > 1 ? parameters[1] : nil))]
+            return [.request(.topic(room: room, text: parameters.count > 1 ? IRCLines.plainText(parameters[1]) : nil))]
         case "NICK":
             guard let typed = first, !typed.isEmpty else {
-                answer.writeIRC(numeric: "431", me, text: "No nickname given")
+                answer.writeIRC(from: serverName, numeric: "431", me, text: "No nickname given")
                 return []
             }
             guard Self.isValidNick(typed) else {
-                answer.writeIRC(numeric: "432", me, typed, text: "Erroneous nickname")
+                answer.writeIRC(from: serverName, numeric: "432", me, typed, text: "Erroneous nickname")
                 return []
             }
             return [.request(.rename(typed))]
         case "QUIT":
-            return [.request(.quit)]
+            return [.request(.quit(reason: first.map(IRCLines.plainText) ?? ""))]
         case "NAMES":
             guard let first else {
-                answer.writeIRC(numeric: "366", me, "*", text: "End of /NAMES list")
+                answer.writeIRC(from: serverName, numeric: "366", me, "*", text: "End of /NAMES list")
                 return []
             }
             for typed in first.split(separator: ",") {
                 let room = Room.name(String(typed)).map { directory.room($0) }
                 if case .success(let room?) = room { names(room, answer: &answer) }
-                answer.writeIRC(numeric: "366", me, String(typed), text: "End of /NAMES list")
+                answer.writeIRC(from: serverName, numeric: "366", me, String(typed), text: "End of /NAMES list")
             }
         case "WHO":
             who(first ?? "*", answer: &answer)
         case "WHOIS":
             guard let target = parameters.last else {
-                answer.writeIRC(numeric: "431", me, text: "No nickname given")
+                answer.writeIRC(from: serverName, numeric: "431", me, text: "No nickname given")
                 return []
             }
             whois(target, answer: &answer)
@@ -311,40 +332,46 @@ struct IRCDoor: Door {
             guard let target = first else { return needMore(command, &answer) }
             mode(target, Array(parameters.dropFirst()), answer: &answer)
         case "AWAY":
-            away = first.flatMap { $0.isEmpty ? nil : $0 }
+            let away = first.flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+            if let nick { presence.setAway(nick, away) }
             if away == nil {
-                answer.writeIRC(numeric: "305", me, text: "You are no longer marked as being away")
+                answer.writeIRC(from: serverName, numeric: "305", me, text: "You are no longer marked as being away")
             } else {
-                answer.writeIRC(numeric: "306", me, text: "You have been marked as being away")
+                answer.writeIRC(from: serverName, numeric: "306", me, text: "You have been marked as being away")
             }
         case "USERHOST":
-            let found = parameters.prefix(5).compactMap { directory.person($0) }.map {
-                "\(IRCLines.nick($0))=+\(IRCLines.nick($0))@\(IRCLines.serverName)"
+            let found = parameters.prefix(5).compactMap { directory.person($0) }.map { person in
+                let away = presence.person(person)?.away != nil ? "-" : "+"
+                return "\(IRCLines.nick(person))=\(away)\(username(of: person))@\(IRCLines.userHost)"
             }
-            answer.writeIRC(numeric: "302", me, text: found.joined(separator: " "))
+            answer.writeIRC(from: serverName, numeric: "302", me, text: found.joined(separator: " "))
         case "ISON":
             let online = parameters.flatMap { $0.split(separator: " ") }.compactMap { directory.person(String($0)) }
-            answer.writeIRC(numeric: "303", me, text: online.map(IRCLines.nick).joined(separator: " "))
+            answer.writeIRC(
+                from: serverName, numeric: "303", me, text: online.map(IRCLines.nick).joined(separator: " "))
         case "MOTD":
             writeMOTD(&answer)
         case "LUSERS":
             writeLusers(&answer)
         case "VERSION":
-            answer.writeIRC(numeric: "351", me, "chatroom-\(chatroomVersion)", IRCLines.serverName, text: "")
+            answer.writeIRC(from: serverName, numeric: "351", me, "chatroom-\(chatroomVersion)", serverName, text: "")
             writeISupport(&answer)
         case "TIME":
             let now = Timestamp.iso8601(currentTimeMillis())
-            answer.writeIRC(numeric: "391", me, IRCLines.serverName, text: now)
+            answer.writeIRC(from: serverName, numeric: "391", me, serverName, text: now)
         case "KICK":
             guard parameters.count >= 2 else { return needMore(command, &answer) }
             guard joinedRoom(parameters[0], answer: &answer) != nil else { return [] }
-            return [.request(.kick(name: parameters[1], reason: parameters.count > 2 ? parameters[2] : ""))]
+            return [
+                .request(
+                    .kick(name: parameters[1], reason: parameters.count > 2 ? IRCLines.plainText(parameters[2]) : ""))
+            ]
         case "CHATHISTORY":
             return chatHistory(parameters, answer: &answer)
         case "PASS", "USER":
-            answer.writeIRC(numeric: "462", me, text: "You may not reregister")
+            answer.writeIRC(from: serverName, numeric: "462", me, text: "You may not reregister")
         default:
-            answer.writeIRC(numeric: "421", me, command, text: "Unknown command")
+            answer.writeIRC(from: serverName, numeric: "421", me, command, text: "Unknown command")
         }
         return []
     }
@@ -361,10 +388,16 @@ struct IRCDoor: Door {
             // Other CTCP (VERSION, PING): nobody here answers them.
             return nil
         }
+        text = IRCLines.plainText(text)
         guard target.hasPrefix("#") else {
             guard let person = directory.person(target) else {
-                if !quiet { answer.writeIRC(numeric: "401", me, target, text: "No such nick/channel") }
+                if !quiet {
+                    answer.writeIRC(from: serverName, numeric: "401", me, target, text: "No such nick/channel")
+                }
                 return nil
+            }
+            if !quiet, let away = presence.person(person)?.away {
+                answer.writeIRC(from: serverName, numeric: "301", me, IRCLines.nick(person), text: away)
             }
             return .request(.privateMessage(to: person, text: action ? "* \(text)" : text))
         }
@@ -372,9 +405,10 @@ struct IRCDoor: Door {
             if quiet { return nil }
             let exists = Room.name(target).map { directory.room($0) != nil } == .success(true)
             if exists {
-                answer.writeIRC(numeric: "404", me, target, text: "Cannot send to channel (join it first)")
+                answer.writeIRC(
+                    from: serverName, numeric: "404", me, target, text: "Cannot send to channel (join it first)")
             } else {
-                answer.writeIRC(numeric: "403", me, target, text: "No such channel")
+                answer.writeIRC(from: serverName, numeric: "403", me, target, text: "No such channel")
             }
             return nil
         }
@@ -384,7 +418,8 @@ struct IRCDoor: Door {
     /// The room a channel names, for a JOIN; nil (and an error) when it cannot be one.
     private func channelRoom(_ typed: String, answer: inout ByteBuffer) -> String? {
         guard typed.hasPrefix("#"), case .success(let room) = Room.name(typed) else {
-            answer.writeIRC(numeric: "403", me, typed, text: "No such channel (names are letters, digits, - _ .)")
+            answer.writeIRC(
+                from: serverName, numeric: "403", me, typed, text: "No such channel (names are letters, digits, - _ .)")
             return nil
         }
         return room
@@ -395,15 +430,15 @@ struct IRCDoor: Door {
         if case .success(let name) = Room.name(typed), let room = rooms[Room.key(name)] { return room }
         let exists = Room.name(typed).map { directory.room($0) != nil } == .success(true)
         if exists {
-            answer.writeIRC(numeric: "442", me, typed, text: "You're not on that channel")
+            answer.writeIRC(from: serverName, numeric: "442", me, typed, text: "You're not on that channel")
         } else {
-            answer.writeIRC(numeric: "403", me, typed, text: "No such channel")
+            answer.writeIRC(from: serverName, numeric: "403", me, typed, text: "No such channel")
         }
         return nil
     }
 
     private func needMore(_ command: String, _ answer: inout ByteBuffer) -> [DoorInput] {
-        answer.writeIRC(numeric: "461", me, command, text: "Not enough parameters")
+        answer.writeIRC(from: serverName, numeric: "461", me, command, text: "Not enough parameters")
         return []
     }
 
@@ -412,7 +447,7 @@ struct IRCDoor: Door {
     private func chatHistory(_ parameters: [String], answer: inout ByteBuffer) -> [DoorInput] {
         let sub = parameters.first?.uppercased() ?? ""
         func fail(_ code: String, _ what: String) -> [DoorInput] {
-            answer.writeIRC("FAIL", "CHATHISTORY", code, sub, text: what)
+            answer.writeIRC(from: serverName, "FAIL", "CHATHISTORY", code, sub, text: what)
             return []
         }
         let counts = ["LATEST": 4, "BEFORE": 4, "AFTER": 4, "AROUND": 4, "BETWEEN": 5, "TARGETS": 4]
@@ -421,8 +456,8 @@ struct IRCDoor: Door {
             return fail("INVALID_PARAMS", "Not enough or bad parameters")
         }
         if sub == "TARGETS" {
-            answer.writeIRC("BATCH", "+targets", "draft/chathistory-targets")
-            answer.writeIRC("BATCH", "-targets")
+            answer.writeIRC(from: serverName, "BATCH", "+targets", "draft/chathistory-targets")
+            answer.writeIRC(from: serverName, "BATCH", "-targets")
             return []
         }
         let target = parameters[1]
