@@ -147,13 +147,16 @@ public struct ServerCommand: AsyncParsableCommand {
     var ircTLSPort: Int?
 
     @Option(help: "The server's name in IRC numerics (a host name, say chat.example.org).")
-    var ircName = "chatroom"
+    var ircServerName = "chatroom"
 
     public init() {}
 
     public func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         if let ircPort, !(0...65535).contains(ircPort) { throw ValidationError("--irc-port must be 0 to 65535") }
+        if ircServerName.isEmpty || ircServerName.contains(where: { $0 == " " || $0 == ":" || !$0.isASCII }) {
+            throw ValidationError("--irc-server-name: letters, digits, dots and dashes, say chat.example.org")
+        }
         if let ircTLSPort {
             guard (0...65535).contains(ircTLSPort) else { throw ValidationError("--irc-tls-port must be 0 to 65535") }
             guard tls.settings != nil else {
@@ -217,7 +220,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.allowedOrigins = web.allowOrigin
         configuration.ircPort = ircPort
         configuration.ircTLSPort = ircTLSPort
-        configuration.ircServerName = ircName
+        configuration.ircServerName = ircServerName
         // Trapped before the server starts, so a SIGHUP right after `listening on` reloads.
         var hangups: UnixSignalsSequence?
         if tls.settings != nil { hangups = await UnixSignalsSequence(trapping: .sighup) }

@@ -5,7 +5,7 @@ import ChatModel
 public enum IRCLines {
     /// The host part of every person's source (`alice!alice@chatroom`): addresses are not shown.
     public static let userHost = "chatroom"
-    /// The server's name in numerics and notices unless configured (`--irc-name`).
+    /// The server's name in numerics and notices unless configured (`--irc-server-name`).
     public static let defaultServerName = "chatroom"
     /// The longest IRC line, tags aside, its `\r\n` included (RFC 1459, Modern IRC).
     public static let maxLineBytes = 512

@@ -30,8 +30,11 @@ extension IRCDoor {
                 for person in directory.names(in: room) { whoLine(person, channel: IRCLines.channel(room), &answer) }
             }
         } else if mask.contains("*") || mask.contains("?") || mask == "0" {
+            // Everyone is invisible (+i): a mask finds only those who share a channel, and oneself.
             let pattern = mask == "0" ? "*" : mask
-            for person in directory.everyone() where IRCMask.matches(pattern, IRCLines.nick(person)) {
+            let visible = Set(rooms.values.flatMap { directory.names(in: $0) } + [nick ?? ""])
+            for person in directory.everyone()
+            where visible.contains(person) && IRCMask.matches(pattern, IRCLines.nick(person)) {
                 whoLine(person, channel: "*", &answer)
             }
         } else if let person = directory.person(mask) {
@@ -104,7 +107,7 @@ extension IRCDoor {
             return
         }
         if changes.isEmpty {
-            answer.writeIRC(from: serverName, numeric: "221", me, "+")
+            answer.writeIRC(from: serverName, numeric: "221", me, "+i")
         } else {
             answer.writeIRC(from: serverName, numeric: "501", me, text: "Unknown MODE flag")
         }

@@ -12,7 +12,7 @@ struct IRCDoor: Door {
     let directory: ChatDirectory
     /// User names, real names and away messages of the server's IRC users.
     let presence: IRCPresence
-    /// The server's name in numerics (`--irc-name`).
+    /// The server's name in numerics (`--irc-server-name`).
     let serverName: String
     /// The limit on a message's text, for the words of a line too long.
     let maxMessageBytes: Int
@@ -88,7 +88,9 @@ struct IRCDoor: Door {
         // 512 bytes with the line's end, not counting the tags and the space after them (Modern IRC).
         let tags = bytes.first == UInt8(ascii: "@") ? (bytes.firstIndex(of: UInt8(ascii: " ")) ?? bytes.endIndex) : nil
         let body = tags.map { bytes.endIndex - $0 - 1 } ?? bytes.count
-        guard body + 2 <= IRCLines.maxLineBytes else {
+        // And at most 4094 bytes of tags from a client (IRCv3 message-tags).
+        let tagBytes = tags.map { $0 - bytes.startIndex - 1 } ?? 0
+        guard body + 2 <= IRCLines.maxLineBytes, tagBytes <= 4094 else {
             answer.writeIRC(from: serverName, numeric: "417", me, text: "Input line was too long")
             return []
         }
