@@ -96,10 +96,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Decodes `line` for where the connection is, and feeds it to the state machine.
-    private func read(_ line: InboundLine) {
+    private func read(_ line: InboundLine, held: Bool = false) {
         apply { [self] machine in
-            if mustHold(machine) {
-                heldLines.append(line)
+            // After the lines held before it, if any.
+            if (!held && !heldLines.isEmpty) || mustHold(machine, line) {
+                if held { heldLines.insert(line, at: 0) } else { heldLines.append(line) }
                 return []
             }
             let stage: DecodeStage =
@@ -165,8 +166,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
         executing = false
         // The check of a name is over (or the step a door waited for): the lines held are read.
-        while !heldLines.isEmpty, !mustHold(machine), !executing {
-            read(heldLines.removeFirst())
+        while let line = heldLines.first, !mustHold(machine, line), !executing {
+            heldLines.removeFirst()
+            read(line, held: true)
         }
         if readDeferred, heldLines.isEmpty, !executing {
             readDeferred = false
@@ -177,8 +179,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Whether a line read now must wait in `heldLines`: while a name is checked, and for a door
     /// that answers lines by itself (IRC's), while the state machine is busy, so that its answers
     /// keep the order of the lines.
-    private func mustHold(_ machine: ConnectionStateMachine) -> Bool {
-        machine.state.isIdentifying || (!(door is any LineDoor) && (machine.isBusy || unconfirmedRecords > 0))
+    private func mustHold(_ machine: ConnectionStateMachine, _ line: InboundLine) -> Bool {
+        if machine.state.isIdentifying { return true }
+        guard !(door is any LineDoor) else { return false }
+        return machine.isBusy || (unconfirmedRecords > 0 && door.waitsForCommits(line))
     }
 
     /// Tells the server once the connection is named (no longer a newcomer, for `Admission`).

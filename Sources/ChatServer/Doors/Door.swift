@@ -24,6 +24,9 @@ protocol Door: Sendable {
     mutating func encode(_ reply: Reply, into buffer: inout ByteBuffer)
     /// The connection is over: what the door shared of it is forgotten.
     mutating func closed()
+    /// Whether `line` must wait until the member's earlier events are committed (its answer
+    /// would otherwise come before their fan-out); only for a door that is not a `LineDoor`.
+    func waitsForCommits(_ line: InboundLine) -> Bool
 }
 
 /// A door whose every line asks one thing of the core, and that answers nothing by itself.
@@ -37,6 +40,8 @@ extension LineDoor {
     var namesSilentNewcomers: Bool { true }
 
     func closed() {}
+
+    func waitsForCommits(_ line: InboundLine) -> Bool { false }
 
     func read(_ line: InboundLine, stage: DecodeStage, answer: inout ByteBuffer) -> [DoorInput] {
         [decode(line, stage: stage)]

@@ -73,6 +73,20 @@ struct IRCDoor: Door {
         if registered, let nick { presence.set(nick, nil) }
     }
 
+    /// Messages follow messages at once (the core keeps their order); anything else, whose answer
+    /// must follow their fan-out (a `PING`, a `WHO`, a `PART`), waits for their commit.
+    func waitsForCommits(_ line: InboundLine) -> Bool {
+        guard case .line(let buffer) = line else { return true }
+        var bytes = buffer.readableBytesView[...]
+        if bytes.first == UInt8(ascii: "@") {
+            guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return true }
+            bytes = bytes[(space + 1)...].drop { $0 == UInt8(ascii: " ") }
+        }
+        let command = bytes.prefix { $0 != UInt8(ascii: " ") }
+        let word = String(decoding: command, as: UTF8.self).uppercased()
+        return word != "PRIVMSG" && word != "NOTICE"
+    }
+
     /// The target of numerics: the nick, or `*` before there is one.
     var me: String { nick.map(IRCLines.nick) ?? "*" }
 
