@@ -1,6 +1,7 @@
 import ChatCore
 import ChatModel
 import ChatProtocol
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The wire formats committed events are encoded in, once per batch, for every door that speaks
@@ -43,36 +44,45 @@ struct Delivery: CommittedBatch {
     private let json: ByteBuffer
     private let jsonEnds: [Int]
     /// When the server has an IRC door: the IRC lines without tags, with `time`, and with `time`
-    /// and `msgid`; each event's author (lowercased) and what it is to its author.
+    /// and `msgid`, each encoded once when first asked for; each event's author (lowercased) and
+    /// what it is to its author.
     private let irc: IRCEncodings?
 
-    private struct IRCEncodings {
-        var lines: [(buffer: ByteBuffer, ends: [Int])]
-        var authors: [String]
-        var own: [IRCLines.OwnEvent]
+    /// A batch's IRC lines, each variant encoded on first use (most IRC clients ask for no tags,
+    /// or all of them): shared by the event loops, so behind a lock.
+    private final class IRCEncodings: Sendable {
+        let authors: [String]
+        let own: [IRCLines.OwnEvent]
+        private let events: [Event]
+        private let serverName: String
+        private let lines = NIOLockedValueBox<[(buffer: ByteBuffer, ends: [Int])?]>([nil, nil, nil])
 
-        static let variants: [IRCLines.Tags] = [[], [.time], [.time, .msgid]]
+        private static let variants: [IRCLines.Tags] = [[], [.time], [.time, .msgid]]
 
-        init(_ events: [Event], serverName: String, allocator: ByteBufferAllocator) {
-            var scratch: [UInt8] = []
-            lines = Self.variants.map { tags in
-                var buffer = allocator.buffer(capacity: events.count * 128)
-                var ends: [Int] = []
-                for event in events {
-                    scratch.removeAll(keepingCapacity: true)
-                    IRCLines.append(event, tags: tags, serverName: serverName, to: &scratch)
-                    buffer.writeBytes(scratch)
-                    ends.append(buffer.writerIndex)
-                }
-                return (buffer, ends)
-            }
+        init(_ events: [Event], serverName: String) {
+            self.events = events
+            self.serverName = serverName
             authors = events.map { $0.user.lowercased() }
             own = events.map(IRCLines.own)
         }
 
         /// The encoding for a client that asked for `tags`.
         func variant(_ tags: IRCLines.Tags) -> (buffer: ByteBuffer, ends: [Int]) {
-            lines[tags.contains(.msgid) ? 2 : tags.contains(.time) ? 1 : 0]
+            let index = tags.contains(.msgid) ? 2 : tags.contains(.time) ? 1 : 0
+            return lines.withLockedValue { lines in
+                if let encoded = lines[index] { return encoded }
+                var buffer = ByteBufferAllocator().buffer(capacity: events.count * 128)
+                var ends: [Int] = []
+                var scratch: [UInt8] = []
+                for event in events {
+                    scratch.removeAll(keepingCapacity: true)
+                    IRCLines.append(event, tags: Self.variants[index], serverName: serverName, to: &scratch)
+                    buffer.writeBytes(scratch)
+                    ends.append(buffer.writerIndex)
+                }
+                lines[index] = (buffer, ends)
+                return (buffer, ends)
+            }
         }
 
         func hides(_ index: Int, from filter: OwnEventFilter) -> Bool {
@@ -125,7 +135,7 @@ struct Delivery: CommittedBatch {
         self.plainWithRoomEnds = prefix.isEmpty ? plainEnds : plainWithRoomEnds
         self.json = json
         self.jsonEnds = jsonEnds
-        self.irc = ircServerName.map { IRCEncodings(events, serverName: $0, allocator: allocator) }
+        self.irc = ircServerName.map { IRCEncodings(events, serverName: $0) }
     }
 
     var lastID: Int64 { ids.last ?? 0 }
