@@ -129,7 +129,7 @@ extension IRCDoor {
     func writeISupport(_ answer: inout ByteBuffer) {
         let tokens = [
             "AWAYLEN=200", "CASEMAPPING=ascii", "CHANLIMIT=#:\(maxRoomsPerMember)", "CHANMODES=,,,nt",
-            "CHANNELLEN=\(Room.maxNameLength + 1)", "CHANTYPES=#", "CHATHISTORY=1000", "LINELEN=512",
+            "CHANNELLEN=\(Room.maxNameLength + 1)", "CHANTYPES=#", "CLIENTTAGDENY=*", "CHATHISTORY=1000", "LINELEN=512",
             "MSGREFTYPES=msgid", "NETWORK=chatroom", "NICKLEN=\(NameRules.maxLength)", "PREFIX=",
             "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:", "TOPICLEN=\(maxMessageBytes)", "UTF8ONLY",
         ]
