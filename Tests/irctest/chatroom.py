@@ -10,6 +10,16 @@ Environment:
   CHATROOM_IRC_CAPS capabilities the door claims, comma-separated, or "none";
                     a claimed capability that is NAKed fails a test instead of
                     skipping it (default: batch,echo-message,message-tags,server-time)
+  CHATROOM_IRC_SYNC_SLEEP  seconds irctest sleeps before each synchronizing
+                    PING (its sync_sleep_time, default 0).  irctest assumes a
+                    server answers one connection's commands in order, so that
+                    the PONG to "PING synchronize..." comes after every reply
+                    and broadcast caused by the lines before it; a nonzero value
+                    tells which failures are only that ordering (diagnosis only).
+
+If ``chat-server serve --help`` lists ``--irc-server-name``, the controller
+passes ``--irc-server-name My.Little.Server``: irctest's tests expect that
+name (every controller configures it) in 004, PONG, 391, 352 and the like.
 
 The server is started as (the contract with the door):
 
@@ -26,6 +36,7 @@ import os
 from pathlib import Path
 import shlex
 import shutil
+import subprocess
 import time
 from typing import FrozenSet, List, Optional, Set, Type
 
@@ -54,6 +65,8 @@ class ChatroomController(BaseServerController, DirectoryBasedController):
     supports_sts = False
     _port_wait_interval = 0.05
     capabilities = _claimed_capabilities()
+    sync_sleep_time = float(os.environ.get("CHATROOM_IRC_SYNC_SLEEP", "0") or 0)
+    _help_text: Optional[str] = None
 
     def run(
         self,
@@ -101,6 +114,8 @@ class ChatroomController(BaseServerController, DirectoryBasedController):
             "--log-level", "warning",
             *shlex.split(os.environ.get("CHAT_SERVER_ARGS", "")),
         ]
+        if "--irc-server-name" in self._help(binary):
+            command += ["--irc-server-name", "My.Little.Server"]
         if faketime and shutil.which("faketime"):
             command = ["faketime", "-f", faketime, *command]
             self.faketime_enabled = True
@@ -110,6 +125,15 @@ class ChatroomController(BaseServerController, DirectoryBasedController):
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.proc = self.execute(command, stdout=out, stderr=err)
         self._wait_for_ready_line(port)
+
+    @classmethod
+    def _help(cls, binary: str) -> str:
+        if cls._help_text is None:
+            done = subprocess.run(
+                [binary, "serve", "--help"], capture_output=True, text=True, timeout=30
+            )
+            cls._help_text = done.stdout + done.stderr
+        return cls._help_text
 
     def _log_tail(self, lines: int = 15) -> str:
         tails = []
