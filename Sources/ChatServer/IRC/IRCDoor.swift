@@ -46,6 +46,8 @@ struct IRCDoor: Door {
     var saslHello = false
     /// The welcome of a SASL login that came before `CAP END`: sent after it.
     var heldWelcome: ByteBuffer?
+    /// `QUIT` came: nothing more is read or answered.
+    var quitting = false
 
     init(
         directory: ChatDirectory, presence: IRCPresence, serverName: String = IRCLines.defaultServerName,
@@ -91,6 +93,7 @@ struct IRCDoor: Door {
     var me: String { nick.map(IRCLines.nick) ?? "*" }
 
     mutating func read(_ line: InboundLine, stage: DecodeStage, answer: inout ByteBuffer) -> [DoorInput] {
+        guard !quitting else { return [] }
         guard case .line(let buffer) = line else {
             if case .overlong = line {
                 answer.writeIRC(from: serverName, numeric: "417", me, text: "Input line was too long")
@@ -162,6 +165,7 @@ struct IRCDoor: Door {
             username = String(parameters[0].prefix(16))
             realName = parameters[3]
         case "QUIT":
+            quitting = true
             answer.writeIRC(from: nil, "ERROR", text: "Closing link: quit")
             return [.request(.quit())]
         default:
@@ -323,6 +327,7 @@ struct IRCDoor: Door {
             }
             return [.request(.rename(typed))]
         case "QUIT":
+            quitting = true
             return [.request(.quit(reason: first.map(IRCLines.plainText) ?? ""))]
         case "NAMES":
             guard let first else {
