@@ -52,6 +52,8 @@ struct Delivery: CommittedBatch {
     /// or all of them): shared by the event loops, so behind a lock.
     private final class IRCEncodings: Sendable {
         let authors: [String]
+        /// The authors of events their author may not get: most members are none of them.
+        let hidingAuthors: Set<String>
         let own: [IRCLines.OwnEvent]
         private let events: [Event]
         private let serverName: String
@@ -64,6 +66,7 @@ struct Delivery: CommittedBatch {
             self.serverName = serverName
             authors = events.map { $0.user.lowercased() }
             own = events.map(IRCLines.own)
+            hidingAuthors = Set(zip(authors, own).filter { $0.1 != .sent }.map(\.0))
         }
 
         /// The encoding for a client that asked for `tags`.
@@ -157,7 +160,7 @@ struct Delivery: CommittedBatch {
             case .irc(let tags): irc?.variant(tags) ?? (plain, plainEnds)
             }
         var end = ends.count - 1
-        if let filter, let irc {
+        if let filter, let irc, irc.hidingAuthors.contains(filter.key) {
             while first < ids.count, irc.hides(first, from: filter) { first += 1 }
             guard first < ids.count else { return (nil, lastID) }
             if let hidden = (first..<ids.count).first(where: { irc.hides($0, from: filter) }) { end = hidden - 1 }
