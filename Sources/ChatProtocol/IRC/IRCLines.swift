@@ -122,6 +122,8 @@ public enum IRCLines {
     /// An IRC client's text as the room keeps it: IRC's formatting codes (bold, colours with their
     /// numbers, italics, underline, reverse, reset) dropped, then `TextSanitizer`'s cleaning.
     public static func plainText(_ text: String) -> String {
+        // The usual line has no control character at all: nothing to drop.
+        if !text.utf8.contains(where: { $0 < 0x20 }) { return TextSanitizer.clean(text) }
         let scalars = Array(text.unicodeScalars)
         var kept = String.UnicodeScalarView()
         var index = 0
