@@ -28,6 +28,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var door: any Door
     /// The first line picked the door (a door keeps what it learns of the connection).
     private var doorChosen = false
+    /// The door keeps state and answers lines by itself (not a `LineDoor`: IRC's): its lines wait
+    /// for the steps and commits before them, and its outlet follows its format and filter.
+    private var doorKeepsState = false
     private var outlet: Outlet?
     /// Named in the directory (a watcher is not).
     private var isMember = false
@@ -70,6 +73,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             connection: connection, directory: server.core.directory, session: server.core.session,
             configuration: server.core.configuration, accounts: server.core.accounts, now: Self.seconds)
         machine.namesSilentNewcomers = door.namesSilentNewcomers
+        doorKeepsState = !(door is any LineDoor)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -110,12 +114,13 @@ final class ConnectionHandler: ChannelInboundHandler {
             if !doorChosen || (stage == .naming && server.doors.doors.count > 1) {
                 doorChosen = true
                 door = server.doors.door(for: line)
+                doorKeepsState = !(door is any LineDoor)
                 if door.pings, let channel { armIdleTimer(channel) }
             }
             var answer = channel?.allocator.buffer(capacity: 0) ?? ByteBuffer()
             let inputs = door.read(line, stage: stage, answer: &answer)
             if answer.readableBytes > 0 { channel?.writeAndFlush(answer, promise: nil) }
-            if let outlet {
+            if doorKeepsState, let outlet {
                 outlet.format = door.format
                 outlet.ownEvents = door.ownEvents
             }
@@ -181,7 +186,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// keep the order of the lines.
     private func mustHold(_ machine: ConnectionStateMachine, _ line: InboundLine) -> Bool {
         if machine.state.isIdentifying { return true }
-        guard !(door is any LineDoor) else { return false }
+        guard doorKeepsState else { return false }
         return machine.isBusy || (unconfirmedRecords > 0 && door.waitsForCommits(line))
     }
 
@@ -207,7 +212,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .send(let reply):
             var buffer = channel.allocator.buffer(capacity: 128)
             door.encode(reply, into: &buffer)
-            outlet?.ownEvents = door.ownEvents
+            if doorKeepsState { outlet?.ownEvents = door.ownEvents }
             guard buffer.readableBytes > 0 else { break }
             if case .history(let block) = reply, block.total != nil {
                 // A page of a catch-up: the next is read once this one reached the kernel.
@@ -512,7 +517,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard !event.text.isEmpty || (event.kind != .message && event.kind != .action) else { return }
         let logger = server.logger
         let (this, loop) = (bound(channel), channel.eventLoop)
-        let confirms = !(door is any LineDoor)
+        let confirms = doorKeepsState
         if confirms { unconfirmedRecords += 1 }
         server.core.record(event) { result in
             let failure: StoreError? = if case .failure(let error) = result { error } else { nil }
