@@ -264,9 +264,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             recordAll([event], channel: channel) { machine, failure in
                 failure.map { machine.partFailed($0.message) } ?? machine.partStored()
             }
-        case .recordTopic(let event):
-            recordAll([event], channel: channel) { machine, failure in
-                failure.map { machine.topicFailed($0.message) } ?? machine.topicStored()
+        case .recordRoomChange(let events):
+            recordAll(events, channel: channel) { machine, failure in
+                failure.map { machine.roomChangeFailed($0.message) } ?? machine.roomChangeStored()
             }
         case .recordRename(let events):
             recordAll(events, channel: channel) { machine, failure in
@@ -330,7 +330,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             // A watcher leaving empties no room.
             if isMember { server.memberLeft() }
         case .logIn(let name, let password):
-            logIn(name, password: password, channel: channel)
+            logIn(name, password: password, channel: channel) { $0.loginChecked($1) }
+        case .checkOperator(let account, let password):
+            logIn(account, password: password, channel: channel) { $0.operatorChecked($1) }
         case .register(let name, let password, let invite):
             let (accounts, peer) = (server.core.accounts, machine.peer)
             let logger = server.logger
@@ -405,9 +407,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Checks a name (and its password) on the password pool; logs failures, never the password.
-    private func logIn(_ name: String, password: String?, channel: any Channel) {
+    private func logIn(
+        _ name: String, password: String?, channel: any Channel,
+        then checked: @escaping (inout ConnectionStateMachine, LoginOutcome) -> [ConnectionAction]
+    ) {
         let (accounts, peer, logger) = (server.core.accounts, machine.peer, server.logger)
-        let checked = server.passwordPool.runIfActive(eventLoop: channel.eventLoop) {
+        let outcome = server.passwordPool.runIfActive(eventLoop: channel.eventLoop) {
             let outcome = accounts.login(name: name, password: password, peer: peer, now: Self.seconds())
             switch outcome {
             case .refused(.wrongPassword):
@@ -424,9 +429,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             return outcome
         }
-        whenRead(checked, or: .refused(.accountsUnavailable("the server is stopping")), channel: channel) {
-            $0.loginChecked($1)
-        }
+        whenRead(outcome, or: .refused(.accountsUnavailable("the server is stopping")), channel: channel, checked)
     }
 
     /// Carries out an operator's act: the ban or mute stored, its event committed, then whoever
@@ -514,7 +517,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// event until then: a `PING` after a `PRIVMSG` is answered once the message is committed and
     /// on its way to everyone.
     private func record(_ event: NewEvent, channel: any Channel) {
-        guard !event.text.isEmpty || (event.kind != .message && event.kind != .action) else { return }
+        guard !event.text.isEmpty || !event.kind.isSpeech else { return }
         let logger = server.logger
         let (this, loop) = (bound(channel), channel.eventLoop)
         let confirms = doorKeepsState

@@ -96,7 +96,7 @@ public final class EventReader {
         let stmt = try cached(
             Self.columns
                 + " WHERE e.room_id = (SELECT id FROM rooms WHERE name = ?) AND e.id > ? AND e.id < ?"
-                + " AND e.kind IN ('message', 'action') ORDER BY e.id \(newest ? "DESC" : "ASC") LIMIT ?")
+                + " AND e.kind IN ('message', 'action', 'notice') ORDER BY e.id \(newest ? "DESC" : "ASC") LIMIT ?")
         stmt.bind(room, at: 1)
         stmt.bind(lower, at: 2)
         stmt.bind(upper, at: 3)
@@ -239,7 +239,7 @@ public final class EventReader {
 
     private static let sessionColumns = """
         SELECT s.id, s.started_ms, s.ended_ms, s.state, s.host, s.port, s.version,
-            (SELECT count(*) FROM events WHERE session_id = s.id AND kind IN ('message', 'action')),
+            (SELECT count(*) FROM events WHERE session_id = s.id AND kind IN ('message', 'action', 'notice')),
             (SELECT count(*) FROM events WHERE session_id = s.id AND kind = 'join'),
             (SELECT count(*) FROM events WHERE session_id = s.id AND kind = 'leave'),
             (SELECT count(DISTINCT user) FROM events WHERE session_id = s.id)

@@ -30,7 +30,7 @@ extension EventReader {
         let stmt = try database.prepare(
             """
             SELECT e.session_id, r.name,
-                   count(*) FILTER (WHERE e.kind IN ('message', 'action')),
+                   count(*) FILTER (WHERE e.kind IN ('message', 'action', 'notice')),
                    count(*) FILTER (WHERE e.kind = 'join'),
                    count(*) FILTER (WHERE e.kind = 'leave')
             FROM events e JOIN rooms r ON r.id = e.room_id
