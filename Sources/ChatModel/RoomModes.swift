@@ -1,13 +1,11 @@
 /// A room setting that its operators switch on and off (IRC's channel modes).
-public enum RoomFlag: Character, Sendable, Hashable, CaseIterable, Comparable {
+public enum RoomFlag: Character, Sendable, Hashable, CaseIterable {
     /// Only the room's operators and voiced members may speak in it (`+m`).
     case moderated = "m"
     /// The room is left out of the room list for those not in it (`+s`).
     case secret = "s"
     /// Only the room's operators may set its topic (`+t`).
     case topicLocked = "t"
-
-    public static func < (a: RoomFlag, b: RoomFlag) -> Bool { a.rawValue < b.rawValue }
 
     /// What it means, for people: `topic locked`.
     public var words: String {

@@ -113,8 +113,12 @@ struct IRCChannelModesTests {
             let alice = try await IRCTestClient.register(port: port, as: "alice")
             try await alice.send("JOIN #dev")
             try await alice.expect { $0.command == "366" }
-            try await alice.send("MODE #dev +ts")
+            // A flag given several times in one line counts once, as last given.
+            try await alice.send("MODE #dev +t-t+ts-s+s")
             try await alice.expect { $0.command == "MODE" && $0.parameters == ["#dev", "+s"] }
+            try await alice.send("MODE #dev")
+            let set = try await alice.expect { $0.command == "324" }
+            #expect(set.parameters.last == "+nst")
             try await alice.send("PART #dev")
             try await alice.expect { $0.command == "PART" }
             let dave = try await IRCTestClient.register(port: port, as: "dave")

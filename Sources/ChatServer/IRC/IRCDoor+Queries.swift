@@ -104,6 +104,9 @@ extension IRCDoor {
         presence.person(person)?.username ?? IRCLines.nick(person)
     }
 
+    /// The role changes (`+o`, `+v`) one `MODE` line may make.
+    static let maxRoleChanges = 4
+
     /// `MODE`: a channel's modes (`324`) or a change of them for the core, the ban list (empty:
     /// bans here are the server's), or one's own user modes.
     func mode(_ target: String, _ parameters: [String], answer: inout ByteBuffer) -> [DoorInput] {
@@ -140,8 +143,13 @@ extension IRCDoor {
                 // No messages from outside: always so here.
                 break
             case _ where RoomFlag(rawValue: letter) != nil:
-                changes.append(.flag(RoomFlag(rawValue: letter)!, on: on))
+                // A flag changed twice in one line counts once, as last given.
+                let flag = RoomFlag(rawValue: letter)!
+                changes.removeAll { $0 == .flag(flag, on: !on) || $0 == .flag(flag, on: on) }
+                changes.append(.flag(flag, on: on))
             case _ where RoomRole(rawValue: letter) != nil:
+                // At most `maxRoleChanges` a line, as ISUPPORT's MODES says; the rest are ignored.
+                if changes.count(where: { $0.target != nil }) == Self.maxRoleChanges { continue }
                 guard let name = arguments.next() else {
                     answer.writeIRC(from: serverName, numeric: "461", me, "MODE", text: "Not enough parameters")
                     return []
@@ -188,7 +196,8 @@ extension IRCDoor {
         let tokens = [
             "AWAYLEN=200", "CASEMAPPING=ascii", "CHANLIMIT=#:\(maxRoomsPerMember)", "CHANMODES=,,,mnst",
             "CHANNELLEN=\(Room.maxNameLength + 1)", "CHANTYPES=#", "CLIENTTAGDENY=*", "CHATHISTORY=1000", "LINELEN=512",
-            "MSGREFTYPES=msgid", "NETWORK=chatroom", "NICKLEN=\(NameRules.maxLength)", "PREFIX=(ov)@+",
+            "MODES=\(Self.maxRoleChanges)", "MSGREFTYPES=msgid", "NETWORK=chatroom", "NICKLEN=\(NameRules.maxLength)",
+            "PREFIX=(ov)@+",
             "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:", "TOPICLEN=\(maxMessageBytes)", "UTF8ONLY",
         ]
         for start in stride(from: 0, to: tokens.count, by: 12) {
