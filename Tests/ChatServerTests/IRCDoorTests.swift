@@ -371,6 +371,7 @@ struct IRCDoorTests {
             let plain = try await TestClient.join(port: server.port, as: "carol")
             try await plain.send("/join dev")
             try await plain.send("/topic the dev room")
+            try await plain.expect { $0 == "carol set the topic: the dev room" }
             let irc = try await IRCTestClient.register(port: port, as: "alice")
             try await irc.send("JOIN #dev")
             let joined = try await irc.collect { $0.command == "366" }
