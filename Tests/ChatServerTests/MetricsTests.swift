@@ -188,15 +188,16 @@ struct Samples: CustomStringConvertible, Sendable {
     }
 
     static let script = """
-        import json, sys
+        from json import dump
+        from sys import exit, stderr, stdin, stdout
         try:
             from prometheus_client.parser import text_string_to_metric_families
         except ImportError:
-            sys.stderr.write("the Python module prometheus_client is missing: pip install prometheus-client\\n")
-            sys.exit(3)
+            stderr.write("the Python module prometheus_client is missing: pip install prometheus-client\\n")
+            exit(3)
         samples = [{"name": s.name, "labels": s.labels, "value": s.value, "family": f.name}
-                   for f in text_string_to_metric_families(sys.stdin.read()) for s in f.samples]
-        json.dump(samples, sys.stdout)
+                   for f in text_string_to_metric_families(stdin.read()) for s in f.samples]
+        dump(samples, stdout)
         """
 
     /// GETs `/metrics` on `port` and parses it.
