@@ -77,6 +77,44 @@ struct MetricsTests {
         }
     }
 
+    @Test("connections by door (IRC, WebSocket, plain), a resume gap and a rate-limit delay are counted")
+    func doorsGapsAndDelays() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var configuration = ServerConfiguration.testingIRC(database: dir.file("chat.sqlite"))
+        configuration.httpPort = 0
+        configuration.metricsPort = 0
+        configuration.messagesPerSecond = 5
+        configuration.messageBurst = 1
+        try await withServer(configuration) { server in
+            let (port, web, ircPort) = (
+                try #require(server.metricsPort), try #require(server.httpPort), try #require(server.ircPort)
+            )
+            let irc = try await IRCTestClient.connect(port: ircPort)
+            try await irc.send("NICK ivy")
+            try await irc.send("USER ivy 0 * :Ivy")
+            _ = try await irc.expect { $0.command == "001" }
+            // A resume from past the end of the record (another database's): told of a gap.
+            let page = try await WebSocketTestClient.connect(port: web)
+            _ = try await page.hello("page", resumeAfter: 1_000_000)
+            let ann = try await TestClient.join(port: server.port, as: "ann")
+            try await ann.send("one")
+            try await ann.send("two")
+            try await ann.expect { $0 == "ann: two" }
+            let samples = try await Samples.scrape(port: port)
+            for door in ["irc", "websocket", "plain"] {
+                #expect(samples["chatroom_connections_total", ["door": door]] == 1, "\(door)")
+                #expect(samples["chatroom_connections", ["door": door]] == 1, "\(door)")
+            }
+            #expect(samples["chatroom_connections_total", ["door": "json"]] == 0)
+            #expect(samples["chatroom_resume_gaps_total"] == 1)
+            #expect((samples["chatroom_rate_limit_delays_total"] ?? 0) >= 1)
+            await irc.close()
+            await page.close()
+            await ann.close()
+        }
+    }
+
     @Test("/health is 200 while running and 503 while stopping; other paths 404, other methods 405")
     func healthAndPaths() async throws {
         let dir = TemporaryDirectory()
