@@ -36,8 +36,9 @@ struct MetricsTests {
             await mallory.close()
             let messages = 7
             for index in 1...messages { try await ann.send("message \(index)") }
-            try await zed.send(#"{"type":"say","text":"from zed"}"#)
             try await bob.expect { $0 == "ann: message \(messages)" }
+            // After ann's, so that bob reads them in this order.
+            try await zed.send(#"{"type":"say","text":"from zed"}"#)
             try await bob.expect { $0 == "zed: from zed" }
             try await bob.send("/quit")
             _ = try await bob.expectClosed()
