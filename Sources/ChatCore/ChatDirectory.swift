@@ -155,6 +155,9 @@ public final class ChatDirectory: Sendable {
     /// People on the server.
     public var count: Int { state.withLock { $0.people.count } }
 
+    /// Rooms the server has now (secret ones too), for its metrics.
+    public var roomCount: Int { state.withLock { $0.rooms.count } }
+
     /// Takes note that `connection` holds the server's operator role (an operator's account, or
     /// IRC's `OPER`).
     public func markServerOperator(_ connection: Int64) {
