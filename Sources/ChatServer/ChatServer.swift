@@ -39,6 +39,8 @@ public final class ChatServer: Service, Sendable {
     let onListening: @Sendable (ChatServer) -> Void
     let store: EventStore
     let writer: EventWriter
+    /// Purges what `configuration.retention` no longer keeps; nil when it keeps everything.
+    let purger: Purger?
     /// The core, the fan-out and the doors, for every connection's handler.
     let services: ConnectionServices
     private let listener: NIOAsyncChannel<any Channel, Never>
@@ -150,6 +152,7 @@ public final class ChatServer: Service, Sendable {
                 directory.committed(events)
                 hub.deliver(events)
             }
+            purger = try Self.startPurger(configuration, writer: writer, logger: logger)
         } catch {
             try? await listener.channel.close()
             try? await tlsListener?.channel.close()
@@ -317,6 +320,7 @@ public final class ChatServer: Service, Sendable {
         beginShutdown()
         await connections.allClosed()
         try? await passwordPool.shutdownGracefully()
+        purger?.stop()
         try store.close()
         logger.info("session \(session) closed")
         if let failure { throw failure }

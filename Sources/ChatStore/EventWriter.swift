@@ -14,8 +14,10 @@ public final class EventWriter: Sendable {
     /// The largest number of events committed in one transaction.
     public let maxBatch: Int
 
-    private let path: String
-    private let checkpointer: Checkpointer?
+    let path: String
+    let checkpointer: Checkpointer?
+    /// Shared with a `Purger`: the writer's commits go before its batches.
+    let turn = WriteTurn()
     /// Everything the writer thread and the submitting threads share.
     private let shared = Locked(Shared())
 
@@ -42,9 +44,11 @@ public final class EventWriter: Sendable {
         self.session = committer.session
         self.checkpointer = checkpointer
         self.maxBatch = maxBatch
-        let shared = self.shared
+        let (shared, turn) = (self.shared, self.turn)
         startThread(name: "chat-store-writer") {
-            Self.run(committer, shared: shared, maxBatch: maxBatch, checkpointer: checkpointer, onCommit: onCommit)
+            Self.run(
+                committer, shared: shared, turn: turn, maxBatch: maxBatch, checkpointer: checkpointer,
+                onCommit: onCommit)
         }
     }
 
@@ -91,7 +95,8 @@ public final class EventWriter: Sendable {
     }
 
     private static func run(
-        _ committer: BatchCommitter, shared: Locked<Shared>, maxBatch: Int, checkpointer: Checkpointer?,
+        _ committer: BatchCommitter, shared: Locked<Shared>, turn: WriteTurn, maxBatch: Int,
+        checkpointer: Checkpointer?,
         onCommit: @Sendable ([Event]) -> Void
     ) {
         while true {
@@ -110,7 +115,7 @@ public final class EventWriter: Sendable {
                 return
             }
             if let pages { committer.setMaxPageCount(pages) }
-            switch committer.commit(batch) {
+            switch turn.asWriter({ committer.commit(batch) }) {
             case .success(let events):
                 shared.withLock { shared in
                     shared.batches += 1

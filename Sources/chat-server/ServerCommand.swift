@@ -149,6 +149,8 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: "The server's name in IRC numerics (a host name, say chat.example.org).")
     var ircServerName = "chatroom"
 
+    @OptionGroup(title: "Retention") var retention: RetentionOptions
+
     public init() {}
 
     public func validate() throws {
@@ -175,6 +177,7 @@ public struct ServerCommand: AsyncParsableCommand {
         }
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more seconds") }
         try tls.validate()
+        _ = try retention.policy()
         try web.validate(chatPort: port)
         guard nameTimeout > 0 else { throw ValidationError("--name-timeout must be more than 0 seconds") }
         guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be more than 0 seconds") }
@@ -221,6 +224,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.ircPort = ircPort
         configuration.ircTLSPort = ircTLSPort
         configuration.ircServerName = ircServerName
+        configuration.retention = try retention.policy()
         // Trapped before the server starts, so a SIGHUP right after `listening on` reloads.
         var hangups: UnixSignalsSequence?
         if tls.settings != nil { hangups = await UnixSignalsSequence(trapping: .sighup) }
