@@ -19,9 +19,9 @@ extension ChatServer {
                         "retention: purged \(report.events) events of \(room) older than \(Timestamp.iso8601(report.cutoffMillis)) (ids \(report.firstID)-\(report.lastID), purge \(report.id))"
                     )
                 }
-                let longest = (run.longestBatchMillis * 10).rounded() / 10
+                let longest = (max(run.longestBatchMillis, run.longestVacuumMillis) * 10).rounded() / 10
                 logger.info(
-                    "retention: \(run.events) events in \(run.batches) batches (longest \(longest) ms), \(run.vacuumedPages) pages vacuumed, \(Int(run.millis)) ms"
+                    "retention: \(run.events) events in \(run.batches) batches (longest transaction \(longest) ms), \(run.vacuumedPages) pages vacuumed, \(Int(run.millis)) ms"
                 )
             },
             onError: { error in logger.error("retention: purge failed: \(error)") })

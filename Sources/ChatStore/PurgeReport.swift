@@ -21,10 +21,11 @@ public struct PurgeReport: Sendable, Hashable {
 public struct PurgeRun: Sendable, Hashable {
     /// One per room that lost events (none when nothing was old enough).
     public var reports: [PurgeReport]
-    /// Delete transactions, and the longest of them in milliseconds (the longest the writer
-    /// could have waited).
+    /// Delete transactions, and the longest of them in milliseconds: with the longest vacuum
+    /// step, the longest a commit could have waited for the purger.
     public var batches: Int
     public var longestBatchMillis: Double
+    public var longestVacuumMillis: Double
     /// How long the run took, vacuum included, in milliseconds.
     public var millis: Double
     /// Pages given back to the file system by incremental vacuum, and free pages left.

@@ -7,7 +7,7 @@ import Foundation
 /// the writer waits at most one batch (a few milliseconds), and the purger pauses between batches.
 public final class Purger: Sendable {
     /// Events per delete transaction unless told otherwise.
-    public static let defaultBatchSize = 500
+    public static let defaultBatchSize = 200
 
     private let state = Locked(State())
 
@@ -31,6 +31,8 @@ public final class Purger: Sendable {
     ) throws(StoreError) {
         let database = try Database(path: writer.path, readOnly: false)
         try database.execute("PRAGMA journal_size_limit = \(Checkpointer.walSizeLimit)")
+        // No fsync while holding the write lock: a purge a power cut undoes is done again.
+        try database.execute("PRAGMA synchronous = NORMAL")
         let purge = RetentionPurge(database: database, turn: writer.turn, batchSize: batchSize)
         let (state, checkpointer) = (self.state, writer.checkpointer)
         startThread(name: "chat-store-purger") {

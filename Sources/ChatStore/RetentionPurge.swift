@@ -15,7 +15,7 @@ final class RetentionPurge {
     private let batchSize: Int
     private let vacuumPages: Int
 
-    init(database: Database, turn: WriteTurn?, batchSize: Int = 500, vacuumPages: Int = 256) {
+    init(database: Database, turn: WriteTurn?, batchSize: Int = Purger.defaultBatchSize, vacuumPages: Int = 32) {
         self.database = database
         self.turn = turn
         self.batchSize = max(1, batchSize)
@@ -28,7 +28,9 @@ final class RetentionPurge {
         policy: RetentionPolicy, now: Int64, by: String = "retention", between: () -> Bool = { true }
     ) throws(StoreError) -> PurgeRun {
         let started = ContinuousClock.now
-        var run = PurgeRun(reports: [], batches: 0, longestBatchMillis: 0, millis: 0, vacuumedPages: 0, freePages: 0)
+        var run = PurgeRun(
+            reports: [], batches: 0, longestBatchMillis: 0, longestVacuumMillis: 0, millis: 0, vacuumedPages: 0,
+            freePages: 0)
         let newest = try database.integer("SELECT coalesce(max(id), 0) FROM events")
         var going = true
         for (roomID, room) in try rooms() where going {
@@ -179,12 +181,16 @@ final class RetentionPurge {
         defer { run.freePages = Int(free) }
         guard try database.integer("PRAGMA auto_vacuum") == 2 else { return }
         while free > 0 {
-            let step = { () throws(StoreError) in
+            let step = { () throws(StoreError) -> Double in
+                let started = ContinuousClock.now
                 try self.database.transaction { () throws(StoreError) in
                     try self.database.execute("PRAGMA incremental_vacuum(\(self.vacuumPages))")
                 }
+                return Self.millis(since: started)
             }
-            if let turn { try turn.asPurger(step) } else { try step() }
+            let millis: Double
+            if let turn { millis = try turn.asPurger(step) } else { millis = try step() }
+            run.longestVacuumMillis = max(run.longestVacuumMillis, millis)
             let left = try database.integer("PRAGMA freelist_count")
             guard left < free else { break }
             run.vacuumedPages += Int(free - left)

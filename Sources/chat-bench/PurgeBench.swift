@@ -50,9 +50,10 @@ struct PurgeBench: AsyncParsableCommand {
         print(
             String(
                 format:
-                    "purge: events=%d (filled in %.1f s) purged=%d batch=%d batches=%d purge=%.2f s (%.0f events/s) longest_batch=%.1f ms vacuumed_pages=%d file=%.1f->%.1f MB",
+                    "purge: events=%d (filled in %.1f s) purged=%d batch=%d batches=%d purge=%.2f s (%.0f events/s) longest_batch=%.1f ms longest_vacuum_step=%.1f ms vacuumed_pages=%d file=%.1f->%.1f MB",
                 events, fillSeconds, run.events, batch, run.batches, seconds, Double(run.events) / seconds,
-                run.longestBatchMillis, run.vacuumedPages, Double(before) / 1e6, Double(Self.size(path)) / 1e6))
+                run.longestBatchMillis, run.longestVacuumMillis, run.vacuumedPages, Double(before) / 1e6,
+                Double(Self.size(path)) / 1e6))
         print(
             String(
                 format:
@@ -71,7 +72,10 @@ struct PurgeBench: AsyncParsableCommand {
                 NewEvent(
                     kind: .message, room: room, user: "user\(index % 50)", text: "\(index) \(text)",
                     timeMillis: index < events / 2 ? oldAt : newAt))
-            if index % 10_000 == 9999 { _ = try await writer.append(NewEvent(kind: .join, user: "pace")) }
+            if index % 10_000 == 9999 {  // keeps the queue short; at the same time, which never goes back
+                let time = index < events / 2 ? oldAt : newAt
+                _ = try await writer.append(NewEvent(kind: .join, user: "pace", timeMillis: time))
+            }
         }
         _ = try await writer.append(NewEvent(kind: .join, user: "last", timeMillis: newAt))
         try store.close()

@@ -67,6 +67,7 @@ struct RetentionTests {
         let purged = ["main-old", "private-old", "topic-old", "main-11d", "dev-3d"]
         #expect(run.events == purged.count)
         #expect(run.batches >= 3)  // two events per transaction
+        #expect(run.longestBatchMillis > 0)
         let raw = try RawDatabase(directory.database)
         let left = try raw.rows("SELECT id FROM events ORDER BY id").compactMap { $0[0].flatMap { Int64($0) } }
         let kept = ids.filter { !purged.contains($0.key) }.values.sorted()
@@ -167,7 +168,7 @@ struct RetentionTests {
 
         // Stopped before its vacuum, a purge leaves the deleted pages in the file, free.
         let database = try Database(path: directory.database, readOnly: false)
-        let purge = RetentionPurge(database: database, turn: writer.turn, vacuumPages: 64)
+        let purge = RetentionPurge(database: database, turn: writer.turn, batchSize: 500, vacuumPages: 64)
         var run = try purge.run(policy: Self.policy, now: Self.at(20)) { false }
         #expect(run.events == 500)
         let free = try #require(Int(try raw.value("PRAGMA freelist_count") ?? ""))
@@ -175,6 +176,7 @@ struct RetentionTests {
         run = try purge.run(policy: Self.policy, now: Self.at(20))
         #expect(run.events == 2500)
         #expect(run.vacuumedPages >= free)
+        #expect(run.longestVacuumMillis > 0)
         #expect(run.freePages == 0)
         #expect(try raw.value("PRAGMA freelist_count") == "0")
         let after = try #require(Int(try raw.value("PRAGMA page_count") ?? ""))
