@@ -31,6 +31,9 @@ final class WriteTurn: Sendable {
         return try body()
     }
 
+    /// Commits waiting for their turn (tests).
+    var writersWaiting: Int { state.withLock { $0.writersWaiting } }
+
     private func release() {
         state.withLock { $0.writing = false }
         state.broadcast()

@@ -56,4 +56,19 @@ struct RetentionProcessTests {
         #expect(lines.first?.contains("\"id\":\(recent.id)") == true)
         #expect(lines.first?.contains("recent") == true)
     }
+
+    @Test("a --retain or --retain-room that is no duration is refused before anything starts")
+    func badRetentionIsRefused() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("chat.sqlite")
+        let server = ServerProcess.executable.path
+        let soon = try await runProcess(server, ["--port", "0", "--database", db, "--retain", "soon"])
+        #expect(soon.status != 0)
+        #expect(soon.errors.contains("--retain: soon is no duration"))
+        let room = try await runProcess(server, ["--port", "0", "--database", db, "--retain-room", "dev"])
+        #expect(room.status != 0)
+        #expect(room.errors.contains("--retain-room: dev: say ROOM=DURATION"))
+        #expect(!FileManager.default.fileExists(atPath: db))
+    }
 }
