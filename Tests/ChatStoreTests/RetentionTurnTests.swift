@@ -26,15 +26,15 @@ struct RetentionTurnTests {
         let deadline = Date(timeIntervalSinceNow: waitLimit)
         while turn.writersWaiting == 0 && Date() < deadline { sched_yield() }
         #expect(turn.writersWaiting == 1)
-        let done = Locked(false)
+        let done = Locked(Flag())
         startThread(name: "test-purger-2") {
             turn.asPurger { order.withLock { $0.append("batch 2") } }
-            done.withLock { $0 = true }
+            done.withLock { $0.isSet = true }
             done.broadcast()
         }
         gate.withLock { $0.open = true }
         gate.broadcast()
-        #expect(done.withLock(when: { $0 }, before: Date(timeIntervalSinceNow: waitLimit)) { $0 })
+        #expect(done.withLock(when: \.isSet, before: Date(timeIntervalSinceNow: waitLimit)) { $0.isSet })
         #expect(order.withLock { $0 } == ["batch 1", "commit", "batch 2"])
     }
 
@@ -60,4 +60,9 @@ struct RetentionTurnTests {
         #expect(try raw.value("PRAGMA integrity_check") == "ok")
         try store.close()
     }
+}
+
+/// A flag a thread sets and another waits for.
+private struct Flag {
+    var isSet = false
 }
