@@ -60,6 +60,26 @@ struct RetentionTurnTests {
         #expect(try raw.value("PRAGMA integrity_check") == "ok")
         try store.close()
     }
+
+    @Test("a purge deletes row by row: AFTER DELETE triggers on events (search entries) fire for each")
+    func triggersFireForEveryPurgedEvent() async throws {
+        let directory = try TemporaryDirectory()
+        let (store, writer) = try openSession(directory.database)
+        let raw = try RawDatabase(directory.database)
+        try raw.execute(
+            """
+            CREATE TABLE gone (id INTEGER);
+            CREATE TRIGGER events_gone AFTER DELETE ON events BEGIN INSERT INTO gone VALUES (old.id); END;
+            """)
+        var old: [Int64] = []
+        for index in 0..<7 { old.append(try await writer.append(.message("ann", "old \(index)", at: 1)).id) }
+        _ = try await writer.append(.message("bob", "recent", at: 86_400_000 * 30))
+        let purge = try RetentionPurge(
+            database: Database(path: directory.database, readOnly: false), turn: writer.turn, batchSize: 3)
+        #expect(try purge.run(policy: RetentionPolicy(defaultMillis: 86_400_000), now: 86_400_000 * 30).events == 7)
+        #expect(try raw.rows("SELECT id FROM gone ORDER BY id").map { $0[0] } == old.map { "\($0)" })
+        try store.close()
+    }
 }
 
 /// A flag a thread sets and another waits for.
