@@ -447,6 +447,22 @@
         words(" ");
         text(event.text);
         break;
+      case "notice":
+        words("-");
+        name(event.user);
+        if (event.recipient !== undefined && event.recipient !== null) {
+          words(" to ");
+          target(event.recipient);
+        }
+        words("- ");
+        text(event.text);
+        break;
+      case "mode":
+        name(event.user);
+        words(" set mode " + event.text + (event.target ? " " : ""));
+        if (event.target) target(event.target);
+        text("");
+        break;
       case "join":
         name(event.user);
         words(" joined the chat");
@@ -511,7 +527,7 @@
     li.dataset.id = String(event.id);
     li.dataset.kind = String(event.kind);
     li.classList.add("kind-" + String(event.kind).replace(/[^a-z_-]/gi, ""));
-    if (event.kind !== "message" && event.kind !== "action") li.classList.add("system");
+    if (!["message", "action", "notice"].includes(event.kind)) li.classList.add("system");
     if (history) li.classList.add("history");
     const mine = sameName(event.user, state.name);
     if (mine) li.classList.add("mine");

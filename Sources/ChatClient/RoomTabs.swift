@@ -50,7 +50,7 @@ public struct RoomTabs: Sendable, Equatable {
 
     /// Counts `event` as unread when it is a message or action of a room other than the current one.
     public mutating func count(_ event: Event) {
-        guard !event.isPrivate, event.kind == .message || event.kind == .action, !isCurrent(event.room) else {
+        guard !event.isPrivate, event.kind.isSpeech, !isCurrent(event.room) else {
             return
         }
         unread[Room.key(event.room), default: 0] += 1

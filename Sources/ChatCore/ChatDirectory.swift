@@ -27,6 +27,8 @@ public final class ChatDirectory: Sendable {
         var rooms: [String: RoomState] = [:]
         /// Room keys in the order the rooms were made.
         var order: [String] = []
+        /// The connections that hold the server's operator role.
+        var serverOperators: Set<Int64> = []
     }
 
     private struct RoomState {
@@ -34,6 +36,22 @@ public final class ChatDirectory: Sendable {
         /// By connection: the member's name.
         var members: [Int64: String] = [:]
         var topic: Topic?
+        /// Its modes and roles, kept while anyone is in it (like an IRC channel's).
+        var flags: Set<RoomFlag> = []
+        var roles: [Int64: Set<RoomRole>] = [:]
+
+        /// Takes `connection` out; an empty room forgets its modes.
+        mutating func remove(_ connection: Int64) {
+            guard members.removeValue(forKey: connection) != nil else { return }
+            roles[connection] = nil
+            if members.isEmpty { flags = [] }
+        }
+    }
+
+    /// A member of a room, with the roles it holds there.
+    public struct RoomMember: Sendable, Equatable {
+        public var name: String
+        public var roles: Set<RoomRole>
     }
 
     /// - Parameters:
@@ -116,7 +134,8 @@ public final class ChatDirectory: Sendable {
         state.withLock { state in
             let key = NameRules.skeleton(name)
             if state.people[key]?.connection == connection { state.people[key] = nil }
-            for key in state.order { state.rooms[key]?.members[connection] = nil }
+            state.serverOperators.remove(connection)
+            for key in state.order { state.rooms[key]?.remove(connection) }
         }
     }
 
@@ -135,6 +154,23 @@ public final class ChatDirectory: Sendable {
 
     /// People on the server.
     public var count: Int { state.withLock { $0.people.count } }
+
+    /// Rooms the server has now (secret ones too), for its metrics.
+    public var roomCount: Int { state.withLock { $0.rooms.count } }
+
+    /// Takes note that `connection` holds the server's operator role (an operator's account, or
+    /// IRC's `OPER`).
+    public func markServerOperator(_ connection: Int64) {
+        _ = state.withLock { $0.serverOperators.insert(connection) }
+    }
+
+    /// Whether whoever is called `name` holds the server's operator role.
+    public func isServerOperator(_ name: String) -> Bool {
+        let key = NameRules.skeleton(name)
+        return state.withLock { state in
+            state.people[key].map { state.serverOperators.contains($0.connection) } ?? false
+        }
+    }
 
     /// Everyone on the server, sorted.
     public func everyone() -> [String] {
@@ -158,6 +194,8 @@ public final class ChatDirectory: Sendable {
                 state.rooms[key] = RoomState(name: room)
                 state.order.append(key)
             }
+            // Whoever enters an empty room is its first operator.
+            if state.rooms[key]!.members.isEmpty { state.rooms[key]!.roles[connection] = [.operator] }
             state.rooms[key]!.members[connection] = name
             return .success(state.rooms[key]!.name)
         }
@@ -165,7 +203,26 @@ public final class ChatDirectory: Sendable {
 
     /// Takes `connection` out of `room`.
     public func leave(_ connection: Int64, room: String) {
-        _ = state.withLock { $0.rooms[Room.key(room)]?.members.removeValue(forKey: connection) }
+        state.withLock { $0.rooms[Room.key(room)]?.remove(connection) }
+    }
+
+    /// The members of `room`, with their roles, sorted by name.
+    public func members(of room: String) -> [RoomMember] {
+        let members: [RoomMember] = state.withLock { state in
+            guard let room = state.rooms[Room.key(room)] else { return [] }
+            return room.members.map { connection, name in RoomMember(name: name, roles: room.roles[connection] ?? []) }
+        }
+        return members.sorted { $0.name.localizedLowercase < $1.name.localizedLowercase }
+    }
+
+    /// The roles `connection` holds in `room`.
+    public func roles(of connection: Int64, in room: String) -> Set<RoomRole> {
+        state.withLock { $0.rooms[Room.key(room)]?.roles[connection] ?? [] }
+    }
+
+    /// The modes `room` has on.
+    public func flags(of room: String) -> Set<RoomFlag> {
+        state.withLock { $0.rooms[Room.key(room)]?.flags ?? [] }
     }
 
     /// The names in `room` (nil: the default room), sorted.
@@ -174,10 +231,13 @@ public final class ChatDirectory: Sendable {
             .sorted { $0.localizedLowercase < $1.localizedLowercase }
     }
 
-    /// Every room in the order made, with its member count and topic.
-    public func summaries() -> [RoomSummary] {
+    /// Every room in the order made, with its member count and topic; a secret room only when
+    /// `connection` is in it.
+    public func summaries(for connection: Int64? = nil) -> [RoomSummary] {
         state.withLock { state in
-            state.order.compactMap { state.rooms[$0] }.map {
+            state.order.compactMap { state.rooms[$0] }.filter {
+                !$0.flags.contains(.secret) || connection.map($0.members.keys.contains) == true
+            }.map {
                 RoomSummary(name: $0.name, members: $0.members.count, topic: $0.topic?.text ?? "")
             }
         }
@@ -188,13 +248,33 @@ public final class ChatDirectory: Sendable {
         state.withLock { $0.rooms[Room.key(room)]?.topic }
     }
 
-    /// Takes note of committed events that change a room: topics.
+    /// Takes note of committed events that change a room: topics and modes.
     public func committed(_ events: [Event]) {
-        guard events.contains(where: { $0.kind == .topic }) else { return }
+        guard events.contains(where: { $0.kind == .topic || $0.kind == .mode }) else { return }
         state.withLock { state in
-            for event in events where event.kind == .topic {
-                state.rooms[Room.key(event.room)]?.topic = Topic(
-                    text: event.text, by: event.user, timeMillis: event.timeMillis)
+            for event in events {
+                let key = Room.key(event.room)
+                switch event.kind {
+                case .topic:
+                    state.rooms[key]?.topic = Topic(text: event.text, by: event.user, timeMillis: event.timeMillis)
+                case .mode:
+                    switch RoomModeChange(text: event.text, target: event.target) {
+                    case .flag(let flag, true): state.rooms[key]?.flags.insert(flag)
+                    case .flag(let flag, false): state.rooms[key]?.flags.remove(flag)
+                    case .role(let role, let on, let name):
+                        guard let connection = state.people[NameRules.skeleton(name)]?.connection,
+                            state.rooms[key]?.members[connection] != nil
+                        else { break }
+                        if on {
+                            state.rooms[key]?.roles[connection, default: []].insert(role)
+                        } else {
+                            state.rooms[key]?.roles[connection]?.remove(role)
+                        }
+                    case nil: break
+                    }
+                default:
+                    break
+                }
             }
         }
     }

@@ -37,9 +37,9 @@ public enum ConnectionAction: Sendable, Equatable {
     case record(NewEvent)
     /// Store a part: `partStored()` or `partFailed(_:)`.
     case recordPart(NewEvent)
-    /// Store a topic, reading no more lines until it is committed (so that the next `/topic`
-    /// shows it): `topicStored()` or `topicFailed(_:)`.
-    case recordTopic(NewEvent)
+    /// Store a topic or mode changes, reading no more lines until they are committed (so that the
+    /// next `/topic` shows it): `roomChangeStored()` or `roomChangeFailed(_:)`.
+    case recordRoomChange([NewEvent])
     /// Store a rename in each room: `renameStored()` once all are, or `renameFailed(_:)`.
     case recordRename([NewEvent])
     /// Store the leaves of a quit: `leaveCommitted()` once committed (and fanned out).
@@ -66,6 +66,8 @@ public enum ConnectionAction: Sendable, Equatable {
     /// Check with `Accounts.isRegistered(_:)` on the password pool whether a new name is someone's
     /// account: `nameChecked(registered:)`.
     case checkName(String)
+    /// Check an operator account's password for `Request.elevate`: `operatorChecked(_:)`.
+    case checkOperator(account: String, password: String)
     /// Register `name` with `Accounts.register(name:password:invite:peer:)` on the password pool:
     /// `registrationDone(_:)`.
     case register(name: String, password: String, invite: String?)

@@ -47,14 +47,16 @@ public struct ConnectionStateMachine {
         case parting(String)
         /// Taking a new name: the renames are being stored.
         case renaming(String)
-        /// A room's new topic is being stored.
-        case settingTopic(String)
+        /// A room's new topic or modes are being stored.
+        case changingRoom(String)
         /// The member's name is being registered.
         case registering
         /// A new name is being checked against the accounts (`/nick`).
         case checkingName(String)
         /// An operator's act is being stored and carried out.
         case moderating
+        /// An operator account's password is being checked (`Request.elevate`).
+        case elevating(String)
     }
 
     /// A catch-up sent a page at a time, each read once the member is under its budget.
@@ -516,16 +518,16 @@ public struct ConnectionStateMachine {
         return [.send(.error(.notStored(reason)))] + resume()
     }
 
-    /// A topic is committed: the next line may ask for it.
-    public mutating func topicStored() -> [ConnectionAction] {
-        guard case .live(let member, waiting: .settingTopic) = state else { return [] }
+    /// A topic or a mode change is committed: the next line may ask for it.
+    public mutating func roomChangeStored() -> [ConnectionAction] {
+        guard case .live(let member, waiting: .changingRoom) = state else { return [] }
         state = .live(member, waiting: nil)
         return resume()
     }
 
-    /// A topic could not be stored: the room keeps its topic.
-    public mutating func topicFailed(_ reason: String) -> [ConnectionAction] {
-        guard case .live(let member, waiting: .settingTopic) = state else { return [] }
+    /// A topic or a mode change could not be stored: the room stays as it was.
+    public mutating func roomChangeFailed(_ reason: String) -> [ConnectionAction] {
+        guard case .live(let member, waiting: .changingRoom) = state else { return [] }
         state = .live(member, waiting: nil)
         return [.send(.error(.notStored(reason)))] + resume()
     }
@@ -722,6 +724,7 @@ public struct ConnectionStateMachine {
             creations: TokenBucket(
                 rate: configuration.roomCreationsPerSecond, burst: configuration.roomCreationBurst, now: now()))
         member.role = role
+        if role == .operator { directory.markServerOperator(connection) }
         member.roomless = join.roomless
         let change = NameChange.from(typed: join.name, requested: requested, name: name, holder: holder)
         state = .catchingUp(member, requested: requested, change: change)
@@ -810,20 +813,42 @@ public struct ConnectionStateMachine {
             return [
                 .recordQuit(member.rooms.map { event(.leave, by: member.name, in: $0, text: why, reason: .quit) })
             ]
-        case .say where member.watching, .act where member.watching, .privateMessage where member.watching,
-            .topic(_, .some) where member.watching, .rename where member.watching:
+        case .say where member.watching, .act where member.watching, .notice where member.watching,
+            .privateMessage where member.watching, .privateNotice where member.watching,
+            .topic(_, .some) where member.watching, .rename where member.watching, .mode where member.watching,
+            .elevate where member.watching:
             return [.send(.error(.watchOnly))]
-        case .say(let text, let room), .act(let text, let room):
+        case .say(let text, let room), .act(let text, let room), .notice(let text, let room):
             if let failure = check(text) { return [.send(.error(failure))] }
-            if member.room(room) == nil { return [.send(.error(.notInRoom(room ?? member.current)))] }
-        case .privateMessage(let to, let text):
+            guard let room = member.room(room) else { return [.send(.error(.notInRoom(room ?? member.current)))] }
+            if directory.flags(of: room).contains(.moderated), !isOperator(member, in: room),
+                !directory.roles(of: connection, in: room).contains(.voice)
+            {
+                return [.send(.error(.moderatedRoom(room)))]
+            }
+        case .privateMessage(let to, let text), .privateNotice(let to, let text):
             if let failure = check(text) { return [.send(.error(failure))] }
             if directory.person(to) == nil { return [.send(.error(.noSuchName(to)))] }
-        case .topic(let room, let text):
+        case .topic(let typed, let text):
             if let text, text.utf8.count > configuration.maxMessageBytes {
                 return [.send(.error(.lineTooLong(bytes: text.utf8.count, limit: configuration.maxMessageBytes)))]
             }
-            if member.room(room) == nil { return [.send(.error(.notInRoom(room ?? member.current)))] }
+            guard let room = member.room(typed) else { return [.send(.error(.notInRoom(typed ?? member.current)))] }
+            if text != nil, directory.flags(of: room).contains(.topicLocked), !isOperator(member, in: room) {
+                return [.send(.error(.notRoomOperator(room)))]
+            }
+        case .mode(let typed, let changes):
+            guard let room = member.room(typed) else { return [.send(.error(.notInRoom(typed)))] }
+            guard isOperator(member, in: room) else { return [.send(.error(.notRoomOperator(room)))] }
+            let present = Set(directory.members(of: room).map { NameRules.skeleton($0.name) })
+            for case .role(_, _, let name) in changes where !present.contains(NameRules.skeleton(name)) {
+                if directory.person(name) == nil { return [.send(.error(.noSuchName(name)))] }
+                return [.send(.error(.notInThatRoom(name, room: room)))]
+            }
+        case .elevate where member.role == .operator:
+            return [.send(.nowOperator)]
+        case .elevate:
+            break
         case .history(_, let room):
             if member.room(room) == nil { return [.send(.error(.notInRoom(room ?? member.current)))] }
         case .historyWindow(_, let room):
@@ -904,29 +929,42 @@ public struct ConnectionStateMachine {
         case .act(let text, let room):
             guard let room = member.room(room) else { return [] }
             return [.record(event(.action, by: member.name, in: room, text: text))]
-        case .privateMessage(let to, let text):
+        case .notice(let text, let room):
+            guard let room = member.room(room) else { return [] }
+            return [.record(event(.notice, by: member.name, in: room, text: text))]
+        case .privateMessage(let to, let text), .privateNotice(let to, let text):
             guard let recipient = directory.person(to) else { return [.send(.error(.noSuchName(to)))] }
+            let kind: EventKind = if case .privateNotice = request { .notice } else { .message }
             return [
                 .record(
                     NewEvent(
-                        kind: .message, room: Room.privateName, user: member.name, text: text, connection: connection,
+                        kind: kind, room: Room.privateName, user: member.name, text: text, connection: connection,
                         recipient: recipient))
             ]
+        case .mode(let typed, let changes):
+            guard let room = member.room(typed) else { return [] }
+            let events = modeEvents(changes, in: room, by: member.name)
+            if events.isEmpty { return [] }
+            state = .live(member, waiting: .changingRoom(room))
+            return [.recordRoomChange(events)]
+        case .elevate(let account, let password):
+            state = .live(member, waiting: .elevating(account))
+            return [.checkOperator(account: account, password: password)]
         case .who(let room):
             let room = room.flatMap { directory.room($0) } ?? member.current
             return [.send(.who(room: room, names: directory.names(in: room)))]
         case .help:
             return [.send(.help)]
         case .rooms:
-            return [.send(.rooms(directory.summaries()))]
+            return [.send(.rooms(directory.summaries(for: connection)))]
         case .topic(let room, nil):
             guard let room = member.room(room) else { return [] }
             let topic = directory.topic(of: room)
             return [.send(.topic(room: room, text: topic?.text ?? "", by: topic?.by, timeMillis: topic?.timeMillis))]
         case .topic(let room, let text?):
             guard let room = member.room(room) else { return [] }
-            state = .live(member, waiting: .settingTopic(room))
-            return [.recordTopic(event(.topic, by: member.name, in: room, text: text))]
+            state = .live(member, waiting: .changingRoom(room))
+            return [.recordRoomChange([event(.topic, by: member.name, in: room, text: text)])]
         case .history(let limit, let room):
             guard let room = member.room(room) else { return [] }
             state = .live(member, waiting: .history(room))
@@ -994,6 +1032,58 @@ public struct ConnectionStateMachine {
         case .switchTo, .join, .quit, .password, .ping:
             return []
         }
+    }
+
+    /// Whether `member` may change `room`'s modes: its operators, and the server's.
+    private func isOperator(_ member: Member, in room: String) -> Bool {
+        member.role == .operator || directory.roles(of: connection, in: room).contains(.operator)
+    }
+
+    /// The events of the changes that change something, targets spelled as their holders spell them.
+    private func modeEvents(_ changes: [RoomModeChange], in room: String, by name: String) -> [NewEvent] {
+        var flags = directory.flags(of: room)
+        var roles = Dictionary(
+            directory.members(of: room).map { (NameRules.skeleton($0.name), $0.roles) }, uniquingKeysWith: { a, _ in a }
+        )
+        var events: [NewEvent] = []
+        for change in changes {
+            switch change {
+            case .flag(let flag, let on):
+                guard flags.contains(flag) != on else { continue }
+                if on { flags.insert(flag) } else { flags.remove(flag) }
+                events.append(event(.mode, by: name, in: room, text: change.text))
+            case .role(let role, let on, let typed):
+                let key = NameRules.skeleton(typed)
+                guard let held = roles[key], held.contains(role) != on, let target = directory.person(typed) else {
+                    continue
+                }
+                roles[key] = on ? held.union([role]) : held.subtracting([role])
+                var event = event(.mode, by: name, in: room, text: change.text)
+                event.target = target
+                events.append(event)
+            }
+        }
+        return events
+    }
+
+    /// An operator account's password was checked (`Request.elevate`).
+    public mutating func operatorChecked(_ outcome: LoginOutcome) -> [ConnectionAction] {
+        guard case .live(var member, waiting: .elevating(let account)) = state else { return [] }
+        let reply: Reply
+        switch outcome {
+        case .account(_, .operator):
+            member.role = .operator
+            directory.markServerOperator(connection)
+            reply = .nowOperator
+        case .account(let name, _):
+            reply = .error(.notAnOperatorAccount(name))
+        case .refused(let failure), .banned(let failure):
+            reply = .error(failure)
+        case .guest, .passwordNeeded:
+            reply = .error(.notAnOperatorAccount(account))
+        }
+        state = .live(member, waiting: nil)
+        return [.send(reply)] + resume()
     }
 
     /// Takes the name `new` in the directory and stores the renames.

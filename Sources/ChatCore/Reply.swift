@@ -38,6 +38,8 @@ public enum Reply: Sendable, Equatable {
     case passwordNeeded(name: String)
     /// The member's name is registered to it now.
     case registered(name: String)
+    /// The member holds the operator role now (`Request.elevate`).
+    case nowOperator
     /// An operator put the member out of the server (kicked or banned); the connection closes.
     case removed(by: String, reason: LeaveReason, why: String)
     /// Are you there? (Doors that can ask: the structured one.)
@@ -176,6 +178,15 @@ public enum Failure: Sendable, Equatable {
     case muted(SanctionWords)
     /// Only operators may do that.
     case notOperator
+    /// Only the room's operators may do that (change its modes, or its topic while it is
+    /// topic locked).
+    case notRoomOperator(String)
+    /// The room is moderated: only its operators and voiced members speak in it.
+    case moderatedRoom(String)
+    /// `name` is not in `room` (a role change).
+    case notInThatRoom(String, room: String)
+    /// The account exists but is not an operator's (IRC's `OPER`).
+    case notAnOperatorAccount(String)
     /// `/register` is off on this server (`--registration closed`).
     case registrationClosed
     /// `/register` needs an invite token on this server.

@@ -33,6 +33,14 @@ public enum Request: Sendable, Equatable {
     case topic(room: String?, text: String?)
     /// A private message to the person called `to`.
     case privateMessage(to: String, text: String)
+    /// A notice (words that ask for no answer, IRC's `NOTICE`) to a room.
+    case notice(String, room: String? = nil)
+    /// A notice to the person called `to`, seen like a private message.
+    case privateNotice(to: String, text: String)
+    /// The room's operators: change its modes and roles, in order.
+    case mode(room: String, changes: [RoomModeChange])
+    /// Take the operator role of the operator account `account`, keeping one's name (IRC's `OPER`).
+    case elevate(account: String, password: String)
     /// Take another name.
     case rename(String)
     /// The password of the registered name just given (a plain door's line after the name).
@@ -57,10 +65,10 @@ public enum Request: Sendable, Equatable {
 }
 
 extension Request {
-    /// What a mute refuses: messages, actions, private messages, a new topic, a new name.
+    /// What a mute refuses: messages, actions, notices, private messages, a new topic, a new name.
     var isSpeech: Bool {
         switch self {
-        case .say, .act, .privateMessage, .topic(_, .some), .rename: true
+        case .say, .act, .notice, .privateMessage, .privateNotice, .topic(_, .some), .rename: true
         default: false
         }
     }

@@ -4,6 +4,9 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable {
     case message
     /// Someone did something (`/me waves`): `* alice waves`.
     case action
+    /// Someone said something that asks for no answer (IRC's `NOTICE`, which bots and services
+    /// use): `-alice- hi`. To a room, or to one person like a private message.
+    case notice
     /// Someone entered the room.
     case join
     /// Someone left the room; `Event.reason` says why.
@@ -23,6 +26,12 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable {
     case mute
     /// An operator (`user`) gave `target` its voice back.
     case unmute
+    /// An operator of the room (`user`) changed one of its modes (`RoomModeChange`): `text` is the
+    /// change (`+t`, `-m`, `+o`), `target` whom a role change is for.
+    case mode
+
+    /// Something someone said: a message, an action or a notice.
+    public var isSpeech: Bool { self == .message || self == .action || self == .notice }
 
     /// A join or a leave: someone came or went, rather than said or did something.
     public var isPresence: Bool { self == .join || self == .leave }

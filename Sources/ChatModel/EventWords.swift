@@ -35,6 +35,13 @@ public struct EventWords: Sendable, Equatable {
             } else {
                 pieces = [.name(event.user), .words(": "), .text(event.text)]
             }
+        case .notice:
+            let to: [Piece] = event.recipient.map { [.words(" to "), .name($0), .words(" (private)")] } ?? []
+            pieces = [.words("-"), .name(event.user)] + to + [.words("- "), .text(event.text)]
+        case .mode:
+            let change = RoomModeChange(text: event.text, target: event.target)
+            pieces = [.name(event.user), .words(" " + (change?.words ?? "set mode \(event.text)"))]
+            if let target = event.target { pieces += [.name(target)] }
         case .action: pieces = [.words("* "), .name(event.user), .words(" "), .text(event.text)]
         case .join: pieces = [.name(event.user), .words(" joined the chat")]
         case .leave where event.reason == .part:

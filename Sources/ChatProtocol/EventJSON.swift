@@ -6,8 +6,8 @@ import ChatModel
 ///      "time":"2026-11-22T10:01:02.123Z","session":1,"connection":3}
 ///
 /// `connection` is left out when unknown, `reason` appears on leaves only, `recipient` on private
-/// messages only (their `room` is empty), `target` on moderation events only (kick, ban, unban,
-/// mute, unmute: whom it was done to).
+/// messages and notices only (their `room` is empty), `target` on moderation events (kick, ban,
+/// unban, mute, unmute: whom it was done to) and on role changes (`mode` events of `+o` or `+v`).
 public enum EventJSON {
     /// The event as one JSON object, keys in a fixed order.
     public static func encode(_ event: Event) -> String {
@@ -164,6 +164,10 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case muted
     /// Only operators may do that.
     case notOperator = "not_operator"
+    /// Only the room's operators may do that (its topic while it is topic locked).
+    case notRoomOperator = "not_room_operator"
+    /// The room is moderated: only its operators and voiced members speak in it.
+    case moderated
     /// Registration is closed on this server.
     case registrationClosed = "registration_closed"
     /// Registration needs an invite token.

@@ -267,6 +267,10 @@ public struct Reenactor: Sendable {
                         // An operator's act needs an operator's account on the live server: the
                         // re-enactment's guests cannot do it. The kicked member's leaves follow as quits.
                         return
+                    case .notice, .mode:
+                        // IRC's notices and room modes come by the IRC door; the re-enactment's
+                        // clients speak JSON lines, which has neither.
+                        return
                     case .leave where event.reason == .part:
                         guard participants[key] != nil else { return }
                         await issue(.part(event.room), key)

@@ -28,6 +28,8 @@ public final class ChatServer: Service, Sendable {
     public let ircTLSPort: Int?
     /// The web window's port actually bound, when `configuration.httpPort` asked for one.
     public let httpPort: Int?
+    /// The metrics port actually bound, when `configuration.metricsPort` asked for one.
+    public let metricsPort: Int?
     /// The web window's address, when it is served (`https` with TLS).
     public var webURL: String? {
         httpPort.map { "\(certificates == nil ? "http" : "https")://\(Self.hostInURL(host)):\($0)/" }
@@ -48,6 +50,7 @@ public final class ChatServer: Service, Sendable {
     private let webListener: NIOAsyncChannel<any Channel, Never>?
     private let ircListener: NIOAsyncChannel<any Channel, Never>?
     private let ircTLSListener: NIOAsyncChannel<any Channel, Never>?
+    private let metricsListener: NIOAsyncChannel<any Channel, Never>?
     /// What an IRC connection runs on: the IRC door only.
     private let ircServices: ConnectionServices
     /// What a web connection's chat runs on: the JSON door only.
@@ -86,6 +89,12 @@ public final class ChatServer: Service, Sendable {
         var webListener: NIOAsyncChannel<any Channel, Never>?
         var ircListener: NIOAsyncChannel<any Channel, Never>?
         var ircTLSListener: NIOAsyncChannel<any Channel, Never>?
+        let metrics = configuration.metricsPort.map { _ in
+            ServerMetrics.prometheus(searchIndex: configuration.searchIndexLag != nil)
+        }
+        // Filled in once the store and the directory exist; until then `/metrics` is refused.
+        let scrape = NIOLockedValueBox<MetricsScrape?>(nil)
+        var metricsListener: NIOAsyncChannel<any Channel, Never>?
         do {
             if let certificates {
                 tlsListener = try await Self.bind(
@@ -107,11 +116,17 @@ public final class ChatServer: Service, Sendable {
                 ircTLSListener = try await Self.bind(
                     configuration, port: ircTLSPort, tls: certificates, group: group, logger: logger, protocol: lines)
             }
+            if let metricsPort = configuration.metricsPort {
+                metricsListener = try await MetricsPort.bind(
+                    host: configuration.metricsHost, port: metricsPort, scrape: { scrape.withLockedValue { $0 } },
+                    timeoutSeconds: configuration.httpRequestTimeoutSeconds, group: group)
+            }
         } catch {
             try? await listener.channel.close()
             try? await tlsListener?.channel.close()
             try? await webListener?.channel.close()
             try? await ircListener?.channel.close()
+            try? await ircTLSListener?.channel.close()
             throw error
         }
         let store: EventStore
@@ -125,6 +140,7 @@ public final class ChatServer: Service, Sendable {
             try? await webListener?.channel.close()
             try? await ircListener?.channel.close()
             try? await ircTLSListener?.channel.close()
+            try? await metricsListener?.channel.close()
             throw error
         }
         let hub = RoomHub(
@@ -140,6 +156,8 @@ public final class ChatServer: Service, Sendable {
         self.ircListener = ircListener
         ircTLSPort = ircTLSListener.map { $0.channel.localAddress?.port ?? configuration.ircTLSPort ?? 0 }
         self.ircTLSListener = ircTLSListener
+        metricsPort = metricsListener.map { $0.channel.localAddress?.port ?? configuration.metricsPort ?? 0 }
+        self.metricsListener = metricsListener
         let directory: ChatDirectory
         let accounts: Accounts
         do {
@@ -148,9 +166,15 @@ public final class ChatServer: Service, Sendable {
                 registration: configuration.registration, requireAccount: configuration.requireAccount,
                 allowPlaintextPasswords: configuration.allowPlaintextPasswords)
             directory = try ChatCore.directory(of: store, defaultRoom: configuration.defaultRoom)
-            writer = try store.startSession(host: host, port: port, version: chatroomVersion) { events in
+            let observer = metrics.map { metrics in
+                StoreObserver { seconds, truncate in metrics.checkpointed(seconds: seconds, truncate: truncate) }
+            }
+            writer = try store.startSession(host: host, port: port, version: chatroomVersion, observer: observer) {
+                events, stats in
                 directory.committed(events)
-                hub.deliver(events)
+                guard let metrics, let stats else { return hub.deliver(events) }
+                metrics.committed(events, stats)
+                hub.deliver(events, timing: DeliveryTiming(submittedAt: stats.oldestSubmittedNanos, metrics: metrics))
             }
             purger = try Self.startPurger(configuration, writer: writer, logger: logger)
         } catch {
@@ -159,6 +183,7 @@ public final class ChatServer: Service, Sendable {
             try? await webListener?.channel.close()
             try? await ircListener?.channel.close()
             try? await ircTLSListener?.channel.close()
+            try? await metricsListener?.channel.close()
             try? store.close()
             throw error
         }
@@ -187,7 +212,7 @@ public final class ChatServer: Service, Sendable {
                 logger.info("\(Self.describe(peer)) disconnected (\(reason.words))")
                 connections.closed(connection)
             },
-            joined: { connections.joined($0) })
+            joined: { connections.joined($0) }, metrics: metrics)
         var webServices = services
         webServices.doors = DoorSet([WebSocketDoor(json: JSONDoor(maxMessageBytes: configuration.maxMessageBytes))])
         self.webServices = webServices
@@ -199,6 +224,15 @@ public final class ChatServer: Service, Sendable {
                 maxRoomsPerMember: configuration.core.maxRoomsPerMember)
         ])
         self.ircServices = ircServices
+        if let metrics {
+            let writer = self.writer
+            scrape.withLockedValue {
+                $0 = MetricsScrape(
+                    metrics: metrics, databasePath: configuration.databasePath, directory: directory,
+                    channels: { connections.channels() }, searchIndexLag: configuration.searchIndexLag,
+                    state: { (connections.isAccepting, writer.lastFailure) })
+            }
+        }
         // Once the last member has left, the server stops (a classroom's room closes).
         emptied.withLockedValue { action in
             action = { [weak self] in
@@ -274,6 +308,9 @@ public final class ChatServer: Service, Sendable {
     /// Runs once: a second call throws `ServerError.alreadyRunning` or `.alreadyStopped`.
     public func run() async throws {
         try connections.run()
+        // Outside the group: `/health` answers (503) while the connections wind down.
+        let metricsListener = self.metricsListener
+        let metricsTask = metricsListener.map { listener in Task { try await MetricsPort.serve(listener) } }
         var failure: (any Error)?
         do {
             try await withTaskCancellationOrGracefulShutdownHandler {
@@ -319,6 +356,8 @@ public final class ChatServer: Service, Sendable {
         }
         beginShutdown()
         await connections.allClosed()
+        try? await metricsListener?.channel.close()
+        _ = await metricsTask?.result
         try? await passwordPool.shutdownGracefully()
         purger?.stop()
         try store.close()

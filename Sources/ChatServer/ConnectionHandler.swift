@@ -31,6 +31,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The door keeps state and answers lines by itself (not a `LineDoor`: IRC's): its lines wait
     /// for the steps and commits before them, and its outlet follows its format and filter.
     private var doorKeepsState = false
+    /// The door the metrics count the connection under (nil: not yet counted).
+    private var countedDoor: DoorLabel?
     private var outlet: Outlet?
     /// Named in the directory (a watcher is not).
     private var isMember = false
@@ -88,6 +90,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             server.registry.add(connection, address: about.address) { by, reason, why in
                 this.eventLoop.execute { this.value.apply { $0.removed(by: by, reason: reason, why: why) } }
             }
+            // A port's only door is the connection's from the start; on the chat port the
+            // first line picks it.
+            if server.doors.doors.count == 1 { countDoor() }
             apply { $0.start(peer: about) }
         } else {
             apply { $0.channelInactive() }
@@ -115,6 +120,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 doorChosen = true
                 door = server.doors.door(for: line)
                 doorKeepsState = !(door is any LineDoor)
+                countDoor()
                 if door.pings, let channel { armIdleTimer(channel) }
             }
             var answer = channel?.allocator.buffer(capacity: 0) ?? ByteBuffer()
@@ -264,9 +270,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             recordAll([event], channel: channel) { machine, failure in
                 failure.map { machine.partFailed($0.message) } ?? machine.partStored()
             }
-        case .recordTopic(let event):
-            recordAll([event], channel: channel) { machine, failure in
-                failure.map { machine.topicFailed($0.message) } ?? machine.topicStored()
+        case .recordRoomChange(let events):
+            recordAll(events, channel: channel) { machine, failure in
+                failure.map { machine.roomChangeFailed($0.message) } ?? machine.roomChangeStored()
             }
         case .recordRename(let events):
             recordAll(events, channel: channel) { machine, failure in
@@ -279,6 +285,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             // this comes after it.
             recordAll(events, channel: channel) { machine, _ in machine.leaveCommitted() }
         case .delay(let seconds):
+            server.metrics?.rateLimited()
             let this = bound(channel)
             channel.eventLoop.scheduleTask(in: .seconds(seconds)) { this.value.apply { $0.delayOver() } }
         case .readCatchUpPage(let room, let after, let through):
@@ -330,7 +337,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             // A watcher leaving empties no room.
             if isMember { server.memberLeft() }
         case .logIn(let name, let password):
-            logIn(name, password: password, channel: channel)
+            logIn(name, password: password, channel: channel) { $0.loginChecked($1) }
+        case .checkOperator(let account, let password):
+            logIn(account, password: password, channel: channel) { $0.operatorChecked($1) }
         case .register(let name, let password, let invite):
             let (accounts, peer) = (server.core.accounts, machine.peer)
             let logger = server.logger
@@ -356,6 +365,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             idleTimer?.cancel()
             nameTimer?.cancel()
             stallTimer?.cancel()
+            if let metrics = server.metrics {
+                if countedDoor == nil { countDoor() }
+                metrics.closed(door: countedDoor, reason: reason)
+            }
             server.closed(connection, peer, reason)
         }
     }
@@ -389,7 +402,11 @@ final class ConnectionHandler: ChannelInboundHandler {
             try core.catchUp(room: room, resumeAfter: resumeAfter, history: history)
         }
         let empty = CatchUp(room: room, events: [], gap: nil, resumeAfter: resumeAfter)
-        whenRead(read, or: empty, channel: channel) { $0.caughtUp($1) }
+        let metrics = server.metrics
+        whenRead(read, or: empty, channel: channel) { machine, catchUp in
+            if catchUp.gap != nil { metrics?.resumeGap() }
+            return machine.caughtUp(catchUp)
+        }
     }
 
     /// Checks how long the member has been quiet, a quarter of the idle limit at a time.
@@ -405,15 +422,20 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Checks a name (and its password) on the password pool; logs failures, never the password.
-    private func logIn(_ name: String, password: String?, channel: any Channel) {
-        let (accounts, peer, logger) = (server.core.accounts, machine.peer, server.logger)
-        let checked = server.passwordPool.runIfActive(eventLoop: channel.eventLoop) {
+    private func logIn(
+        _ name: String, password: String?, channel: any Channel,
+        then checked: @escaping (inout ConnectionStateMachine, LoginOutcome) -> [ConnectionAction]
+    ) {
+        let (accounts, peer, logger, metrics) = (server.core.accounts, machine.peer, server.logger, server.metrics)
+        let outcome = server.passwordPool.runIfActive(eventLoop: channel.eventLoop) {
             let outcome = accounts.login(name: name, password: password, peer: peer, now: Self.seconds())
             switch outcome {
             case .refused(.wrongPassword):
+                metrics?.loginFailed(.wrongPassword)
                 logger.warning(
                     "wrong password for \(name) from \(peer.address) (\(accounts.throttle.totalFailures) since start)")
             case .refused(.tooManyAttempts(let seconds)):
+                metrics?.loginFailed(.throttled)
                 logger.warning("login for \(name) from \(peer.address) refused: backing off \(Int(seconds)) s")
             case .banned:
                 logger.notice("\(name) from \(peer.address) refused: banned")
@@ -424,9 +446,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             return outcome
         }
-        whenRead(checked, or: .refused(.accountsUnavailable("the server is stopping")), channel: channel) {
-            $0.loginChecked($1)
-        }
+        whenRead(outcome, or: .refused(.accountsUnavailable("the server is stopping")), channel: channel, checked)
     }
 
     /// Carries out an operator's act: the ban or mute stored, its event committed, then whoever
@@ -514,7 +534,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// event until then: a `PING` after a `PRIVMSG` is answered once the message is committed and
     /// on its way to everyone.
     private func record(_ event: NewEvent, channel: any Channel) {
-        guard !event.text.isEmpty || (event.kind != .message && event.kind != .action) else { return }
+        guard !event.text.isEmpty || !event.kind.isSpeech else { return }
         let logger = server.logger
         let (this, loop) = (bound(channel), channel.eventLoop)
         let confirms = doorKeepsState
@@ -546,6 +566,15 @@ final class ConnectionHandler: ChannelInboundHandler {
             channel.read()  // to see the peer's end, whatever the state machine had stopped reading for
         }
         channel.closeFuture.whenComplete { _ in timer.cancel() }
+    }
+
+    /// Counts the connection under its door now, in the metrics (moving it from the one it was
+    /// counted under when a newcomer's line picks another).
+    private func countDoor() {
+        guard let metrics = server.metrics else { return }
+        let label = door.metricsLabel
+        metrics.connection(movedFrom: countedDoor, to: label)
+        countedDoor = label
     }
 
     /// Monotonic seconds, for the rate limit.

@@ -23,4 +23,6 @@ struct ConnectionServices: Sendable {
     let closed: @Sendable (_ connection: Int64, _ peer: SocketAddress?, _ reason: LeaveReason) -> Void
     /// The connection gave a name (or a watcher's hello): it is no longer a newcomer.
     var joined: @Sendable (_ connection: Int64) -> Void = { _ in }
+    /// The server's instruments, when it serves metrics.
+    var metrics: ServerMetrics?
 }

@@ -37,6 +37,8 @@ struct Delivery: CommittedBatch {
     /// The subscription it is for: a room's key, or `Room.privateName` for private messages.
     let key: String
     let ids: [Int64]
+    /// Times the batch's first write, when the server serves metrics.
+    var timing: DeliveryTiming?
     private let plain: ByteBuffer
     private let plainEnds: [Int]
     private let plainWithRoom: ByteBuffer

@@ -38,13 +38,15 @@ final class RoomHub: Sendable {
 
     /// Fans a committed batch out, each room's events to that room's members, each private
     /// message to its sender's and its recipient's mailboxes. Called on the store's writer
-    /// thread, in id order.
-    func deliver(_ events: [Event]) {
+    /// thread, in id order. `timing`, shared by the batch's deliveries, times its first write.
+    func deliver(_ events: [Event], timing: DeliveryTiming? = nil) {
         guard let first = events.first else { return }
         if !first.isPrivate, events.allSatisfy({ $0.room == first.room }) {
             // The usual batch: one room's.
             guard let room = rooms.withLockedValue({ $0[Room.key(first.room)] }) else { return }
-            room.deliver(Delivery(events, ircServerName: ircServerName))
+            var delivery = Delivery(events, ircServerName: ircServerName)
+            delivery.timing = timing
+            room.deliver(delivery)
             return
         }
         var byKey: [String: [Event]] = [:]
@@ -63,8 +65,10 @@ final class RoomHub: Sendable {
         }
         let targets = rooms.withLockedValue { rooms in order.map { (rooms[$0], $0) } }
         for case (let room?, let key) in targets {
-            room.deliver(
-                Delivery(byKey[key]!, key: key.hasPrefix("@") ? Room.privateName : key, ircServerName: ircServerName))
+            var delivery = Delivery(
+                byKey[key]!, key: key.hasPrefix("@") ? Room.privateName : key, ircServerName: ircServerName)
+            delivery.timing = timing
+            room.deliver(delivery)
         }
     }
 }
@@ -125,6 +129,7 @@ final class LoopFanout {
     func deliver(_ delivery: Delivery) {
         let wasIdle = unflushed.isEmpty
         for outlet in outlets where outlet.deliver(delivery) { unflushed.append(outlet) }
+        delivery.timing?.written()
         guard wasIdle && !unflushed.isEmpty else { return }
         let this = NIOLoopBound(self, eventLoop: loop)
         loop.execute { this.value.flush() }

@@ -127,6 +127,14 @@ public struct ServerConfiguration: Sendable {
     public var allowedOrigins: [String] = []
     /// How long a web connection may take to send a whole request.
     public var httpRequestTimeoutSeconds = 10.0
+    /// The metrics port: Prometheus text at `/metrics` and `/health` (docs/METRICS.md); 0 takes
+    /// a free one, nil serves none.
+    public var metricsPort: Int?
+    /// The address the metrics port listens on: loopback unless told otherwise.
+    public var metricsHost = "127.0.0.1"
+    /// Events committed but not yet in the search index, for `chatroom_search_index_lag_events`;
+    /// nil: that gauge is not served.
+    public var searchIndexLag: (@Sendable () -> Int)?
 
     /// The limits `Admission` applies.
     var admissionLimits: Admission.Limits {

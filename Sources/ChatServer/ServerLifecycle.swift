@@ -86,6 +86,16 @@ final class Connections: Sendable {
         }
     }
 
+    /// Whether the server is running and accepting (not yet stopping).
+    var isAccepting: Bool {
+        state.withLockedValue { $0.lifecycle.isAccepting }
+    }
+
+    /// The open connections now (for the metrics' outbound queue bytes).
+    func channels() -> [any Channel] {
+        state.withLockedValue { Array($0.channels.values) }
+    }
+
     /// A connection gave its name: it no longer counts as a newcomer.
     func joined(_ connection: Int64) {
         state.withLockedValue { $0.admission.joined(connection) }

@@ -26,9 +26,11 @@ final class Checkpointer: Sendable {
         var finished = false
     }
 
-    init(path: String, interval: TimeInterval = 0.2, walSizeLimit: Int64 = Checkpointer.walSizeLimit)
-        throws(StoreError)
-    {
+    /// `checkpointed` hears how long each checkpoint took (see `StoreObserver`).
+    init(
+        path: String, interval: TimeInterval = 0.2, walSizeLimit: Int64 = Checkpointer.walSizeLimit,
+        checkpointed: (@Sendable (_ seconds: Double, _ truncate: Bool) -> Void)? = nil
+    ) throws(StoreError) {
         // No busy wait: a checkpoint that would have to wait for the writer or a reader gives up
         // at once (a TRUNCATE one holds the writer off while it waits) and is tried again later.
         let database = try Database(path: path, readOnly: false, busyTimeoutMillis: 0)
@@ -38,7 +40,8 @@ final class Checkpointer: Sendable {
         _ = try database.integer("SELECT count(*) FROM sqlite_schema")
         let state = self.state
         startThread(name: "chat-store-checkpointer") {
-            Self.run(database, state: state, interval: interval, walSizeLimit: walSizeLimit)
+            Self.run(
+                database, state: state, interval: interval, walSizeLimit: walSizeLimit, checkpointed: checkpointed)
         }
     }
 
@@ -54,9 +57,22 @@ final class Checkpointer: Sendable {
         state.withLock(when: \.finished) { _ in }
     }
 
-    private static func run(_ database: Database, state: Locked<State>, interval: TimeInterval, walSizeLimit: Int64) {
+    private static func run(
+        _ database: Database, state: Locked<State>, interval: TimeInterval, walSizeLimit: Int64,
+        checkpointed: (@Sendable (_ seconds: Double, _ truncate: Bool) -> Void)?
+    ) {
         let wal = database.walPath
         var oversized = false
+        /// Runs a checkpoint of `mode`, timed when someone listens.
+        func checkpoint(_ mode: Int32) {
+            guard let checkpointed else {
+                database.checkpoint(mode)
+                return
+            }
+            let started = StoreObserver.now()
+            database.checkpoint(mode)
+            checkpointed(Double(StoreObserver.now() - started) / 1e9, mode == SQLITE_CHECKPOINT_TRUNCATE)
+        }
         while true {
             let (commits, stopping) = state.withLock(when: \.stopping, before: Date(timeIntervalSinceNow: interval)) {
                 state in
@@ -65,10 +81,10 @@ final class Checkpointer: Sendable {
             }
             if stopping { break }
             guard commits > 0 || oversized else { continue }
-            database.checkpoint(SQLITE_CHECKPOINT_PASSIVE)
+            checkpoint(SQLITE_CHECKPOINT_PASSIVE)
             oversized = fileSize(wal) > walSizeLimit
             if oversized {
-                database.checkpoint(SQLITE_CHECKPOINT_TRUNCATE)
+                checkpoint(SQLITE_CHECKPOINT_TRUNCATE)
                 oversized = fileSize(wal) > walSizeLimit
             }
         }

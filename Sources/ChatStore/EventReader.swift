@@ -96,7 +96,7 @@ public final class EventReader {
         let stmt = try cached(
             Self.columns
                 + " WHERE e.room_id = (SELECT id FROM rooms WHERE name = ?) AND e.id > ? AND e.id < ?"
-                + " AND e.kind IN ('message', 'action') ORDER BY e.id \(newest ? "DESC" : "ASC") LIMIT ?")
+                + " AND e.kind IN ('message', 'action', 'notice') ORDER BY e.id \(newest ? "DESC" : "ASC") LIMIT ?")
         stmt.bind(room, at: 1)
         stmt.bind(lower, at: 2)
         stmt.bind(upper, at: 3)
@@ -254,7 +254,7 @@ public final class EventReader {
         let gone = purged ? "(SELECT coalesce(sum(events), 0) FROM purged_counts WHERE session_id = s.id)" : "0"
         return """
             SELECT s.id, s.started_ms, s.ended_ms, s.state, s.host, s.port, s.version,
-                \(count("IN ('message', 'action')")), \(count("= 'join'")), \(count("= 'leave'")),
+                \(count("IN ('message', 'action', 'notice')")), \(count("= 'join'")), \(count("= 'leave'")),
                 \(participants), \(gone)
             FROM sessions s
             """

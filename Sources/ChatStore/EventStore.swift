@@ -94,6 +94,17 @@ public final class EventStore: Sendable {
         host: String, port: Int, version: String, maxBatch: Int = 1024,
         onCommit: @escaping @Sendable ([Event]) -> Void
     ) throws(StoreError) -> EventWriter {
+        try startSession(host: host, port: port, version: version, maxBatch: maxBatch, observer: nil) { events, _ in
+            onCommit(events)
+        }
+    }
+
+    /// `startSession` for a server that measures its store: with an `observer`, each batch comes
+    /// with its `CommitStats` and every checkpoint is reported.
+    public func startSession(
+        host: String, port: Int, version: String, maxBatch: Int = 1024, observer: StoreObserver?,
+        onCommit: @escaping @Sendable ([Event], CommitStats?) -> Void
+    ) throws(StoreError) -> EventWriter {
         guard let database = state.withLock({ $0.database.take() }) else {
             throw StoreError(.closed, path: path, message: "the event store is closed or already has a session")
         }
@@ -106,9 +117,10 @@ public final class EventStore: Sendable {
         insert.bind(version, at: 4)
         try insert.step()
         let committer = try BatchCommitter(database: database, session: database.lastInsertedRowID)
-        let checkpointer = try Checkpointer(path: path)
+        let checkpointer = try Checkpointer(path: path, checkpointed: observer?.checkpointed)
         let writer = EventWriter(
-            committer: committer, maxBatch: maxBatch, checkpointer: checkpointer, onCommit: onCommit)
+            committer: committer, maxBatch: maxBatch, checkpointer: checkpointer, timed: observer != nil,
+            onCommit: onCommit)
         let started = state.withLock { state in
             guard !state.closed else { return false }
             state.writer = writer

@@ -18,11 +18,17 @@ public final class EventWriter: Sendable {
     let checkpointer: Checkpointer?
     /// Shared with a `Purger`: the writer's commits go before its batches.
     let turn = WriteTurn()
+    /// Whether submissions are stamped with their time (for `CommitStats`).
+    private let timed: Bool
     /// Everything the writer thread and the submitting threads share.
     private let shared = Locked(Shared())
 
     private struct Shared {
         var queue: [BatchCommitter.Item] = []
+        /// When each queued event was submitted (`timed` writers only).
+        var submitted: [UInt64] = []
+        /// Why the last batch failed; nil once one commits.
+        var lastFailure: StoreError?
         /// Set by `drain`: true for a clean stop.
         var closing: Bool?
         /// Set by the thread when it stopped: the outcome of its last steps.
@@ -37,26 +43,29 @@ public final class EventWriter: Sendable {
 
     /// Starts the writer thread, which owns `committer` (and its connection) from now on.
     init(
-        committer: sending BatchCommitter, maxBatch: Int, checkpointer: Checkpointer? = nil,
-        onCommit: @escaping @Sendable ([Event]) -> Void
+        committer: sending BatchCommitter, maxBatch: Int, checkpointer: Checkpointer? = nil, timed: Bool = false,
+        onCommit: @escaping @Sendable ([Event], CommitStats?) -> Void
     ) {
         self.path = committer.database.path
         self.session = committer.session
         self.checkpointer = checkpointer
         self.maxBatch = maxBatch
+        self.timed = timed
         let (shared, turn) = (self.shared, self.turn)
         startThread(name: "chat-store-writer") {
             Self.run(
-                committer, shared: shared, turn: turn, maxBatch: maxBatch, checkpointer: checkpointer,
+                committer, shared: shared, turn: turn, maxBatch: maxBatch, checkpointer: checkpointer, timed: timed,
                 onCommit: onCommit)
         }
     }
 
     /// Queues an event; `completion` learns its id, or why it was not stored.
     public func submit(_ event: NewEvent, completion: Completion? = nil) {
+        let stamp = timed ? StoreObserver.now() : 0
         let (accepted, first) = shared.withLock { shared in
             guard shared.closing == nil else { return (false, false) }
             shared.queue.append((event, completion))
+            if timed { shared.submitted.append(stamp) }
             return (true, shared.queue.count == 1)
         }
         if first { shared.broadcast() }
@@ -78,6 +87,11 @@ public final class EventWriter: Sendable {
         shared.withLock { ($0.batches, $0.events) }
     }
 
+    /// Why the last batch could not be committed; nil when it was (the store is writable).
+    public var lastFailure: StoreError? {
+        shared.withLock { $0.lastFailure }
+    }
+
     /// For tests and fault drills: a new `PRAGMA max_page_count` for the writer's connection,
     /// applied by the writer thread before its next batch (see `EventStore.init(maxPageCount:)`).
     func setMaxPageCount(_ pages: Int) {
@@ -96,17 +110,17 @@ public final class EventWriter: Sendable {
 
     private static func run(
         _ committer: BatchCommitter, shared: Locked<Shared>, turn: WriteTurn, maxBatch: Int,
-        checkpointer: Checkpointer?,
-        onCommit: @Sendable ([Event]) -> Void
+        checkpointer: Checkpointer?, timed: Bool, onCommit: @Sendable ([Event], CommitStats?) -> Void
     ) {
         while true {
-            let (batch, pages, closing) = shared.withLock(when: \.hasWork) { shared in
+            let (batch, oldest, pages, closing) = shared.withLock(when: \.hasWork) { shared in
                 let take = min(shared.queue.count, maxBatch)
                 defer {
                     shared.queue.removeFirst(take)
+                    if timed { shared.submitted.removeFirst(take) }
                     shared.pageLimit = nil
                 }
-                return (Array(shared.queue[..<take]), shared.pageLimit, shared.closing)
+                return (Array(shared.queue[..<take]), shared.submitted.first, shared.pageLimit, shared.closing)
             }
             if batch.isEmpty {
                 let outcome = closing == true ? committer.finishCleanly() : .success(())
@@ -115,16 +129,24 @@ public final class EventWriter: Sendable {
                 return
             }
             if let pages { committer.setMaxPageCount(pages) }
+            let started = timed ? StoreObserver.now() : 0
             switch turn.asWriter({ committer.commit(batch) }) {
             case .success(let events):
+                let stats = oldest.map { oldest in
+                    CommitStats(
+                        events: events.count, seconds: Double(StoreObserver.now() - started) / 1e9,
+                        oldestSubmittedNanos: oldest)
+                }
                 shared.withLock { shared in
                     shared.batches += 1
                     shared.events += events.count
+                    shared.lastFailure = nil
                 }
                 checkpointer?.noteCommit()
-                onCommit(events)
+                onCommit(events, stats)
                 for (item, event) in zip(batch, events) { item.completion?(.success(event)) }
             case .failure(let error):
+                shared.withLock { $0.lastFailure = error }
                 for item in batch { item.completion?(.failure(error)) }
             }
         }

@@ -44,7 +44,7 @@ extension EventReader {
             SELECT c.session_id, r.name, sum(c.messages), sum(c.joins), sum(c.leaves)
             FROM (
                 SELECT session_id, room_id,
-                       count(*) FILTER (WHERE kind IN ('message', 'action')) AS messages,
+                       count(*) FILTER (WHERE kind IN ('message', 'action', 'notice')) AS messages,
                        count(*) FILTER (WHERE kind = 'join') AS joins,
                        count(*) FILTER (WHERE kind = 'leave') AS leaves
                 FROM events \(only) GROUP BY session_id, room_id

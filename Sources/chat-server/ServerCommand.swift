@@ -26,6 +26,7 @@ public struct ServerCommand: AsyncParsableCommand {
               chat-server
               chat-server --host 0.0.0.0 --port 7070 --database class.sqlite
               chat-server --tls-port 7443 --tls-cert server.pem --tls-key server.key
+              chat-server --metrics-port 9090
             """,
         version: chatroomVersion)
 
@@ -136,6 +137,8 @@ public struct ServerCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Web window") var web: WebOptions
 
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
+
     @Option(
         parsing: .unconditional,
         help: "Serve IRC clients (irssi, WeeChat, HexChat) on this port too (6667 is IRC's; 0 picks a free one).")
@@ -179,6 +182,7 @@ public struct ServerCommand: AsyncParsableCommand {
         try tls.validate()
         _ = try retention.policy()
         try web.validate(chatPort: port)
+        try metrics.validate()
         guard nameTimeout > 0 else { throw ValidationError("--name-timeout must be more than 0 seconds") }
         guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be more than 0 seconds") }
         guard history >= 0, maxClients > 0, maxMessageBytes >= 64, maxQueueBytes >= 1024, rate >= 0, burst > 0 else {
@@ -225,6 +229,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.ircTLSPort = ircTLSPort
         configuration.ircServerName = ircServerName
         configuration.retention = try retention.policy()
+        metrics.apply(to: &configuration)
         // Trapped before the server starts, so a SIGHUP right after `listening on` reloads.
         var hangups: UnixSignalsSequence?
         if tls.settings != nil { hangups = await UnixSignalsSequence(trapping: .sighup) }
@@ -241,6 +246,9 @@ public struct ServerCommand: AsyncParsableCommand {
                 if let url = server.webURL { print("web on \(url)") }
                 if let ircPort = server.ircPort { print("irc on \(server.host):\(ircPort)") }
                 if let port = server.ircTLSPort { print("irc over TLS on \(server.host):\(port)") }
+                if let port = server.metricsPort {
+                    print("metrics on \(server.configuration.metricsHost):\(port)")
+                }
                 fflush(nil)
             }
         } catch {

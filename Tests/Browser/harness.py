@@ -1,5 +1,6 @@
-"""What the browser tests share: a chat-server process, a plain-text (nc-style) client, and a headless
-chromium driven by Selenium through Debian's chromedriver.
+"""What the browser tests share: a chat-server process and a plain-text (nc-style) client (both from
+Tests/PythonSupport/shared_harness.py), and a headless chromium driven by Selenium through Debian's
+chromedriver.
 
 Every wait is bounded: WebDriverWait with a timeout, socket timeouts, process waits with a timeout.
 Only loopback addresses are ever a target. Nothing is downloaded (SE_OFFLINE=true).
@@ -7,12 +8,8 @@ Only loopback addresses are ever a target. Nothing is downloaded (SE_OFFLINE=tru
 import json
 import os
 import pathlib
-import queue
-import signal
-import socket
-import subprocess
+import sys
 import tempfile
-import threading
 import time
 
 os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not fetch a browser or a driver
@@ -24,129 +21,37 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
-BINARY = pathlib.Path(os.environ.get("CHAT_SERVER", ROOT / ".build/debug/chat-server"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "PythonSupport"))  # what the suites share
+import shared_harness  # noqa: E402
+from shared_harness import BINARY, ROOT, WAIT  # noqa: E402
+
 SCREENSHOTS = pathlib.Path(os.environ.get("BROWSER_SCREENSHOTS", ROOT / ".build/screenshots"))
 ARTIFACTS = pathlib.Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / ".build/browser-tests"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 
-# Bounds, in seconds. Generous for a loaded 2-core CI machine; a pass is usually far below them.
-WAIT = 15  # an event to show, a screen to appear
-RECONNECT = 40  # a browser to notice a restart and resume by itself
-START = 20  # chat-server to print its two lines
+RECONNECT = 40  # seconds for a browser to notice a restart and resume by itself
 
 
-class ChatServer:
+class ChatServer(shared_harness.ChatServerProcess):
     """`chat-server --port P --database FILE` as a process: its two first lines give the ports."""
 
     def __init__(self, database, port=0, http_port=None, extra=(), log_name="server", web=True):
         self.database = str(database)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.log_path = ARTIFACTS / f"{log_name}.log"
         arguments = [str(BINARY), "--host", "127.0.0.1", "--port", str(port), "--database", self.database]
         if http_port is not None:
             arguments += ["--http-port", str(http_port)]
         if not web:
             arguments += ["--no-web"]
         arguments += list(extra)
-        self.arguments = arguments
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=self.log, stdin=subprocess.DEVNULL)
-        self.lines = queue.Queue()
-        threading.Thread(target=self._read_stdout, daemon=True).start()
-        self.port = self.http_port = None
-        deadline = time.monotonic() + START
-        seen = []
-        while self.port is None or (web and self.http_port is None):
-            remaining = deadline - time.monotonic()
-            try:
-                line = self.lines.get(timeout=max(remaining, 0.01))
-            except queue.Empty:
-                line = None
-            if line is None:  # end of output, or the deadline
-                self.stop()
-                raise AssertionError(f"chat-server did not print its ports within {START} s: {seen}; "
-                                     f"log {self.log_path}: {self.log_tail()}")
-            seen.append(line)
-            if line.startswith("listening on "):
-                self.port = int(line.rsplit(":", 1)[1])
-            elif line.startswith("web on "):
-                self.http_port = int(line.rstrip("/").rsplit(":", 1)[1])
+        self.http_port = None
+        ports = {"port": "listening on ", "http_port": "web on "} if web else {"port": "listening on "}
+        super().__init__(arguments, ARTIFACTS / f"{log_name}.log", ports)
         self.url = f"http://127.0.0.1:{self.http_port}/" if web else None
 
-    def _read_stdout(self):
-        for raw in self.process.stdout:
-            self.lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
-        self.lines.put(None)
 
-    def log_tail(self, characters=1500):
-        try:
-            return self.log_path.read_text(errors="replace")[-characters:]
-        except OSError:
-            return ""
-
-    def stop(self, within=15):
-        """SIGTERM, and the exit status; SIGKILL (and an error) if it does not stop within `within` s."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=within)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-                self.log.close()
-                raise AssertionError(f"chat-server did not stop within {within} s of SIGTERM")
-        self.log.close()
-        return self.process.returncode
-
-
-class PlainClient:
-    """An nc-style client: a TCP socket, the first line a name, then one message a line."""
-
-    def __init__(self, port, name):
-        self.name = name
-        self.socket = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
-        self.socket.settimeout(1)  # the reader wakes up every second to notice a close
-        self.received = []
-        self.closed = False
-        self._lock = threading.Lock()
-        self._stop = False
-        threading.Thread(target=self._read, daemon=True).start()
-        self.send(name)
-        self.wait_for(lambda line: line.startswith(f"Hello {name}!"), f"the welcome of {name}")
-
-    def _read(self):
-        buffer = b""
-        while not self._stop:
-            try:
-                data = self.socket.recv(65536)
-            except socket.timeout:
-                continue
-            except OSError:
-                break
-            if not data:
-                break
-            buffer += data
-            *lines, buffer = buffer.split(b"\n")
-            with self._lock:
-                self.received += [line.decode("utf-8", "replace").rstrip("\r") for line in lines]
-        self.closed = True
-
-    def send(self, line):
-        self.socket.sendall(line.encode() + b"\n")
-
-    def lines(self):
-        with self._lock:
-            return list(self.received)
-
-    def wait_for(self, condition, what, timeout=WAIT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(condition(line) for line in self.lines()):
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"plain client {self.name}: no {what} within {timeout} s; got {self.lines()[-15:]}")
+class PlainClient(shared_harness.PlainClient):
+    """The shared nc-style client, and what the browser tests ask of it besides."""
 
     def wait_closed(self, timeout=WAIT):
         deadline = time.monotonic() + timeout
@@ -159,13 +64,6 @@ class PlainClient:
         """The chat messages seen, `(name, text)` in order: the lines `NAME: text` whose NAME is in `names`."""
         pairs = [line.split(": ", 1) for line in self.lines() if ": " in line]
         return [(name, text) for name, text in pairs if name in names]
-
-    def close(self):
-        self._stop = True
-        try:
-            self.socket.close()
-        except OSError:
-            pass
 
 
 # One script call reads the whole list of events: quicker than an element at a time, and no stale element.

@@ -127,10 +127,10 @@ final class CoreDriver {
             case .success: await apply { $0.partStored() }
             case .failure(let error): await apply { $0.partFailed(error.message) }
             }
-        case .recordTopic(let event):
-            switch await commit(event) {
-            case .success: await apply { $0.topicStored() }
-            case .failure(let error): await apply { $0.topicFailed(error.message) }
+        case .recordRoomChange(let events):
+            switch await commitAll(events) {
+            case nil: await apply { $0.roomChangeStored() }
+            case let error?: await apply { $0.roomChangeFailed(error.message) }
             }
         case .recordRename(let events):
             switch await commitAll(events) {
@@ -166,6 +166,9 @@ final class CoreDriver {
         case .logIn(let name, let password):
             let outcome = core.accounts.login(name: name, password: password, peer: machine.peer, now: 0)
             await apply { $0.loginChecked(outcome) }
+        case .checkOperator(let account, let password):
+            let outcome = core.accounts.login(name: account, password: password, peer: machine.peer, now: 0)
+            await apply { $0.operatorChecked(outcome) }
         case .register(let name, let password, let invite):
             let result = core.accounts.register(name: name, password: password, invite: invite, peer: machine.peer)
             await apply { $0.registrationDone(result) }

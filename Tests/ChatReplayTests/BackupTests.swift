@@ -16,6 +16,9 @@ import Testing
         let copy = directory.file("copy.sqlite")
         let result = try await withServer(database: database) { server in
             let alice = try await TestClient.join(port: server.port, as: "alice")
+            // One message before the backup starts, so that the copy has one to serve.
+            try await alice.send("message 0")
+            try await alice.expect { $0 == "alice: message 0" }
             let stop = NIOLockedValueBox(false)
             // alice chats the whole time, each message committed before the next is sent.
             let chat = Task {

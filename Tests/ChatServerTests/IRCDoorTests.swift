@@ -87,7 +87,8 @@ struct IRCDoorTests {
             #expect(joined.first?.source == "alice!alice@chatroom")
             #expect(joined.first?.parameters == ["#dev"])
             let names = try #require(joined.first { $0.command == "353" })
-            #expect(Set(names.parameters.last!.split(separator: " ")) == ["alice", "carol"])
+            // carol, first in the room, is its operator.
+            #expect(Set(names.parameters.last!.split(separator: " ")) == ["alice", "@carol"])
             #expect(joined.map(\.command).contains("366"))
             let old = try #require(joined.last)
             #expect(old.source == "carol!carol@chatroom")
@@ -370,6 +371,7 @@ struct IRCDoorTests {
             let plain = try await TestClient.join(port: server.port, as: "carol")
             try await plain.send("/join dev")
             try await plain.send("/topic the dev room")
+            try await plain.expect { $0 == "carol set the topic: the dev room" }
             let irc = try await IRCTestClient.register(port: port, as: "alice")
             try await irc.send("JOIN #dev")
             let joined = try await irc.collect { $0.command == "366" }
@@ -396,7 +398,7 @@ struct IRCDoorTests {
             try await irc.send("NAMES #dev")
             let names = try await irc.collect { $0.command == "366" }
             let left = names.first { $0.command == "353" }?.parameters.last
-            #expect(left == "carol")
+            #expect(left == "@carol")
         }
     }
 }

@@ -1,6 +1,7 @@
-"""What the IRC client tests share: a chat-server process with its IRC door, a plain-text (nc-style)
-client, a loopback proxy that records every IRC line both ways, and a real IRC client, WeeChat
-(Debian's weechat-headless), driven through its fifo plugin and read through its logger plugin.
+"""What the IRC client tests share: a chat-server process with its IRC door and a plain-text (nc-style)
+client (both from Tests/PythonSupport/shared_harness.py), a loopback proxy that records every IRC line
+both ways, and a real IRC client, WeeChat (Debian's weechat-headless), driven through its fifo plugin
+and read through its logger plugin.
 
 Every wait is bounded: a log file polled until a deadline, socket timeouts, process waits with a
 timeout. Only loopback addresses are ever a target. Each WeeChat gets its own temporary home
@@ -8,137 +9,36 @@ timeout. Only loopback addresses are ever a target. Each WeeChat gets its own te
 """
 import os
 import pathlib
-import queue
 import shutil
-import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
-BINARY = pathlib.Path(os.environ.get("CHAT_SERVER", ROOT / ".build/debug/chat-server"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "PythonSupport"))  # what the suites share
+import shared_harness  # noqa: E402
+from shared_harness import BINARY, ROOT, START, WAIT  # noqa: E402
+
 ARTIFACTS = pathlib.Path(os.environ.get("IRC_ARTIFACTS", ROOT / ".build/irc-client-tests"))
 WEECHAT = os.environ.get("WEECHAT", "/usr/bin/weechat-headless")
-
-# Bounds, in seconds. Generous for a loaded 2-core CI machine; a pass is usually far below them.
-WAIT = 15  # a line to arrive, a log line to be written
-START = 20  # chat-server to print its ports, WeeChat to make its fifo
 
 NICK_MODES = "~&@%+"  # the channel mode prefixes WeeChat may put before a nick in its log
 
 
-class ChatServer:
+class ChatServer(shared_harness.ChatServerProcess):
     """`chat-server --port 0 --no-web --irc-port 0 --database FILE` as a process: its output gives the ports."""
 
     def __init__(self, database, extra=(), log_name="server"):
         self.database = str(database)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.log_path = ARTIFACTS / f"{log_name}.log"
-        self.arguments = [str(BINARY), "--host", "127.0.0.1", "--port", "0", "--no-web", "--irc-port", "0",
-                          "--database", self.database] + list(extra)
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.arguments, stdout=subprocess.PIPE, stderr=self.log,
-                                        stdin=subprocess.DEVNULL)
-        self.lines = queue.Queue()
-        threading.Thread(target=self._read_stdout, daemon=True).start()
-        self.port = self.irc_port = None
-        deadline = time.monotonic() + START
-        seen = []
-        while self.port is None or self.irc_port is None:
-            try:
-                line = self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))
-            except queue.Empty:
-                line = None
-            if line is None:  # end of output, or the deadline
-                self.stop()
-                raise AssertionError(f"chat-server did not print `listening on` and `irc on` within {START} s: "
-                                     f"{seen}; log {self.log_path}: {self.log_tail()}")
-            seen.append(line)
-            if line.startswith("listening on "):
-                self.port = int(line.rsplit(":", 1)[1])
-            elif line.startswith("irc on "):
-                self.irc_port = int(line.rstrip("/").rsplit(":", 1)[1])
-
-    def _read_stdout(self):
-        for raw in self.process.stdout:
-            self.lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
-        self.lines.put(None)
-
-    def log_tail(self, characters=1500):
-        try:
-            return self.log_path.read_text(errors="replace")[-characters:]
-        except OSError:
-            return ""
-
-    def stop(self, within=15):
-        """SIGTERM, and the exit status; SIGKILL (and an error) if it does not stop within `within` s."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=within)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-                self.log.close()
-                raise AssertionError(f"chat-server did not stop within {within} s of SIGTERM")
-        self.log.close()
-        return self.process.returncode
+        arguments = [str(BINARY), "--host", "127.0.0.1", "--port", "0", "--no-web", "--irc-port", "0",
+                     "--database", self.database] + list(extra)
+        super().__init__(arguments, ARTIFACTS / f"{log_name}.log", {"port": "listening on ", "irc_port": "irc on "})
 
 
-class PlainClient:
-    """An nc-style client: a TCP socket, the first line a name, then one message a line."""
-
-    def __init__(self, port, name):
-        self.name = name
-        self.socket = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
-        self.socket.settimeout(1)  # the reader wakes up every second to notice a close
-        self.received = []
-        self.closed = False
-        self._lock = threading.Lock()
-        self._stop = False
-        threading.Thread(target=self._read, daemon=True).start()
-        self.send(name)
-        self.wait_for(lambda line: line.startswith(f"Hello {name}!"), f"the welcome of {name}")
-
-    def _read(self):
-        buffer = b""
-        while not self._stop:
-            try:
-                data = self.socket.recv(65536)
-            except socket.timeout:
-                continue
-            except OSError:
-                break
-            if not data:
-                break
-            buffer += data
-            *lines, buffer = buffer.split(b"\n")
-            with self._lock:
-                self.received += [line.decode("utf-8", "replace").rstrip("\r") for line in lines]
-        self.closed = True
-
-    def send(self, line):
-        self.socket.sendall(line.encode() + b"\n")
-
-    def lines(self):
-        with self._lock:
-            return list(self.received)
-
-    def wait_for(self, condition, what, timeout=WAIT, after=0, context=None):
-        """Waits for a line from the `after`-th on that meets `condition`; returns it. `context`, a
-        function, adds to the failure's message (an IRC client's logs and raw lines)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for line in self.lines()[after:]:
-                if condition(line):
-                    return line
-            if time.monotonic() >= deadline:
-                raise AssertionError(f"plain client {self.name}: no {what} within {timeout} s; "
-                                     f"its last lines: {self.lines()[-15:]}"
-                                     + (f"\n{context()}" if context else ""))
-            time.sleep(0.05)
+class PlainClient(shared_harness.PlainClient):
+    """The shared nc-style client, and what the IRC client tests ask of it besides."""
 
     def join(self, room):
         """`/join ROOM`, and the server's answer `*** You are in #ROOM now ...`."""
@@ -146,13 +46,6 @@ class PlainClient:
         self.send(f"/join {room}")
         self.wait_for(lambda line: line.startswith(f"*** You are in #{room} now"), f"answer to /join {room}",
                       after=mark)
-
-    def close(self):
-        self._stop = True
-        try:
-            self.socket.close()
-        except OSError:
-            pass
 
 
 class RawIRCLog:

@@ -26,6 +26,9 @@ The server is started as (the contract with the door):
   chat-server --host 127.0.0.1 --port 0 --no-web --irc-port PORT \
       --database DIR/chat.sqlite --rate 0 --history 0 --log-level warning
 
+The database holds one account, ``operuser`` (password ``operpassword``), an
+operator's: irctest's ``OPER operuser operpassword``.
+
 ``--rate 0``: no flood control (irctest sends bursts, like ngIRCd's config in
 irctest turns its penalties off).  ``--history 0``: a newcomer gets no replay
 of earlier events, which IRC clients do not expect on JOIN.  The run waits
@@ -37,6 +40,7 @@ from pathlib import Path
 import shlex
 import shutil
 import subprocess
+import tempfile
 import time
 from typing import FrozenSet, List, Optional, Set, Type
 
@@ -67,6 +71,7 @@ class ChatroomController(BaseServerController, DirectoryBasedController):
     capabilities = _claimed_capabilities()
     sync_sleep_time = float(os.environ.get("CHATROOM_IRC_SYNC_SLEEP", "0") or 0)
     _help_text: Optional[str] = None
+    _operator_database: Optional[Path] = None
 
     def run(
         self,
@@ -101,6 +106,7 @@ class ChatroomController(BaseServerController, DirectoryBasedController):
         binary = os.environ.get("CHAT_SERVER") or shutil.which("chat-server")
         if not binary:
             raise RuntimeError("set CHAT_SERVER to the chat-server binary")
+        shutil.copyfile(self._database_with_operator(binary), self.directory / "chat.sqlite")
 
         command: List[str] = [
             binary,
@@ -125,6 +131,19 @@ class ChatroomController(BaseServerController, DirectoryBasedController):
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.proc = self.execute(command, stdout=out, stderr=err)
         self._wait_for_ready_line(port)
+
+    @classmethod
+    def _database_with_operator(cls, binary: str) -> Path:
+        """A database holding irctest's operator account (``OPER operuser operpassword``),
+        made once per run and copied for each test: scrypt takes a while."""
+        if cls._operator_database is None:
+            path = Path(tempfile.mkdtemp(prefix="chatroom-irctest-")) / "chat.sqlite"
+            subprocess.run(
+                [binary, "account", "add", "operuser", "--op", "--password-stdin", "--database", str(path)],
+                input="operpassword\n", capture_output=True, text=True, timeout=60, check=True,
+            )
+            cls._operator_database = path
+        return cls._operator_database
 
     @classmethod
     def _help(cls, binary: str) -> str:

@@ -70,6 +70,10 @@ public enum IRCLines {
             line(source, "PRIVMSG \(target)", text: time + event.text)
         case .action:
             line(source, "PRIVMSG \(target)", text: "\u{1}ACTION " + time + event.text + "\u{1}")
+        case .notice:
+            line(source, "NOTICE \(target)", text: time + event.text)
+        case .mode:
+            line(source, "MODE \(target) \(event.text)" + (event.target.map { " " + nick($0) } ?? ""))
         case .join:
             line(source, "JOIN \(target)")
         case .leave where event.reason == .part:
@@ -112,7 +116,7 @@ public enum IRCLines {
     /// What `event` is to an IRC client when it is the client's own.
     public static func own(_ event: Event) -> OwnEvent {
         switch event.kind {
-        case .message, .action: .echo
+        case .message, .action, .notice: .echo
         case .join, .rename: .said
         case .leave: event.reason == .part ? .sent : .said
         default: .sent

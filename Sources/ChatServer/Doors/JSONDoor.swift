@@ -110,6 +110,9 @@ struct JSONDoor: LineDoor {
                 ).json)
         case .registered(let name):
             buffer.writeLine(ServerMessage.registered(name: name).json)
+        case .nowOperator:
+            // Only IRC's OPER asks for it.
+            break
         case .ping:
             buffer.writeLine(ServerMessage.ping.json)
         case .pong:
@@ -148,7 +151,10 @@ struct JSONDoor: LineDoor {
         case .plaintextPassword: return .plaintextPassword
         case .banned: return .banned
         case .muted: return .muted
-        case .notOperator: return .notOperator
+        case .notOperator, .notAnOperatorAccount: return .notOperator
+        case .notRoomOperator: return .notRoomOperator
+        case .moderatedRoom: return .moderated
+        case .notInThatRoom: return .notInRoom
         case .registrationClosed: return .registrationClosed
         case .inviteNeeded: return .inviteNeeded
         case .badInvite: return .badInvite

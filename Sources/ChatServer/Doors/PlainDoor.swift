@@ -132,6 +132,9 @@ struct PlainDoor: LineDoor {
             buffer.writeLine(PlainTexts.passwordNeeded(name))
         case .registered(let name):
             buffer.writeLine(PlainTexts.registered(name))
+        case .nowOperator:
+            // Only IRC's OPER asks for it.
+            break
         case .removed(let by, let reason, let why):
             buffer.writeLine(PlainTexts.removed(by: by, reason: reason, why: why))
         case .ping, .pong:

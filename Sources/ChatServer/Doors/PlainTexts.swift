@@ -159,6 +159,13 @@ enum PlainTexts {
         case .nameLooksLike(let name, let holder):
             return "error: the name \(lookalike(name, holder: holder)); you keep your name."
         case .usage(let usage): return "usage: \(usage)"
+        case .notRoomOperator(let room):
+            return "error: only the operators of \(Room.display(room)) may do that; nothing was changed."
+        case .moderatedRoom(let room):
+            return
+                "error: \(Room.display(room)) is moderated: only its operators and voiced members speak; nothing was sent."
+        case .notInThatRoom(let name, let room): return "error: \(name) is not in \(Room.display(room))."
+        case .notAnOperatorAccount(let name): return "error: \(name) is not an operator's account."
         default: return "error: \(failure)"
         }
     }

@@ -12,7 +12,7 @@ enum IRCCapability: String, CaseIterable, Sendable {
     case batch
     /// `CHATHISTORY`, and no history on join (the client asks for it).
     case chatHistory = "draft/chathistory"
-    /// Several prefixes in NAMES and WHO (there are none here: nothing changes).
+    /// Both prefixes (`@+`) in NAMES and WHO of someone who is an operator and voiced.
     case multiPrefix = "multi-prefix"
     /// `nick!user@host` in NAMES.
     case userhostInNames = "userhost-in-names"

@@ -27,23 +27,12 @@ extension IRCDoor {
             var held = ByteBuffer()
             writeWelcome(&held)
             heldWelcome = held
-        case .joined(let room, let topic, let names):
+        case .joined(let room, let topic, _):
             rooms[Room.key(room)] = room
             let channel = IRCLines.channel(room)
             buffer.writeIRC(from: IRCLines.source(nick ?? ""), "JOIN", channel)
             if !topic.isEmpty { writeTopic(room, topic, &buffer) }
-            var line = ""
-            let full = capabilities.contains(.userhostInNames)
-            for name in names.map({
-                full ? "\(IRCLines.nick($0))!\(username(of: $0))@\(IRCLines.userHost)" : IRCLines.nick($0)
-            }) {
-                if line.utf8.count + name.utf8.count > 400 {
-                    buffer.writeIRC(from: serverName, numeric: "353", me, "=", channel, text: line)
-                    line = ""
-                }
-                line += line.isEmpty ? name : " " + name
-            }
-            if !line.isEmpty { buffer.writeIRC(from: serverName, numeric: "353", me, "=", channel, text: line) }
+            names(room, answer: &buffer)
             buffer.writeIRC(from: serverName, numeric: "366", me, channel, text: "End of /NAMES list")
         case .history(let block):
             writeHistory(block, &buffer)
@@ -84,6 +73,9 @@ extension IRCDoor {
                 from: serverName, numeric: "464", me, text: "\(name) is a registered name: send its password with PASS")
         case .registered(let name):
             buffer.writeIRC(from: serverName, "NOTICE", me, text: PlainTexts.registered(name))
+        case .nowOperator:
+            buffer.writeIRC(from: serverName, numeric: "381", me, text: "You are now an IRC operator")
+            buffer.writeIRC(from: IRCLines.source(nick ?? ""), "MODE", me, "+o")
         case .removed(let by, let reason, let why):
             buffer.writeIRC(
                 from: nil, "ERROR", text: "Closing link: \(PlainTexts.removed(by: by, reason: reason, why: why))")
@@ -121,7 +113,7 @@ extension IRCDoor {
             reference = openBatch
         }
         var scratch: [UInt8] = []
-        for event in block.events where event.kind == .message || event.kind == .action {
+        for event in block.events where event.kind.isSpeech {
             IRCLines.append(event, tags: tags, batch: reference, visibleTime: tags.isEmpty, to: &scratch)
         }
         buffer.writeBytes(scratch)
@@ -156,8 +148,9 @@ extension IRCDoor {
                 buffer.writeIRC(from: serverName, numeric: "904", me, text: "SASL authentication failed")
                 return
             }
-            buffer.writeIRC(
-                from: serverName, numeric: "464", me, text: "Password incorrect: " + PlainTexts.words(failure))
+            // After registration the password was an OPER's.
+            let words = registered ? "" : ": " + PlainTexts.words(failure)
+            buffer.writeIRC(from: serverName, numeric: "464", me, text: "Password incorrect" + words)
         case .banned:
             buffer.writeIRC(from: serverName, numeric: "465", me, text: PlainTexts.words(failure))
         case .noNameInTime:
@@ -181,6 +174,18 @@ extension IRCDoor {
             buffer.writeIRC(from: serverName, numeric: "461", me, "*", text: "Not enough parameters: \(usage)")
         case .notOperator:
             buffer.writeIRC(from: serverName, numeric: "481", me, text: "Permission Denied- You're not an IRC operator")
+        case .notRoomOperator(let room):
+            buffer.writeIRC(
+                from: serverName, numeric: "482", me, IRCLines.channel(room), text: "You're not channel operator")
+        case .moderatedRoom(let room):
+            buffer.writeIRC(
+                from: serverName, numeric: "404", me, IRCLines.channel(room), text: "Cannot send to channel (+m)")
+        case .notInThatRoom(let name, let room):
+            buffer.writeIRC(
+                from: serverName, numeric: "441", me, IRCLines.nick(name), IRCLines.channel(room),
+                text: "They aren't on that channel")
+        case .notAnOperatorAccount:
+            buffer.writeIRC(from: serverName, numeric: "491", me, text: "No O-lines for your host")
         case .unknownCommand(let command):
             buffer.writeIRC(from: serverName, numeric: "421", me, command, text: "Unknown command")
         case .alreadyJoined:

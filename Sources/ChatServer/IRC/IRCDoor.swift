@@ -297,7 +297,7 @@ struct IRCDoor: Door {
                 return []
             }
             return targets.split(separator: ",").compactMap {
-                message(to: String($0), parameters[1], quiet: command == "NOTICE", answer: &answer)
+                message(to: String($0), parameters[1], notice: command == "NOTICE", answer: &answer)
             }
         case "JOIN":
             guard let channels = first else { return needMore(command, &answer) }
@@ -351,7 +351,7 @@ struct IRCDoor: Door {
             return [.request(.rooms)]
         case "MODE":
             guard let target = first else { return needMore(command, &answer) }
-            mode(target, Array(parameters.dropFirst()), answer: &answer)
+            return mode(target, Array(parameters.dropFirst()), answer: &answer)
         case "AWAY":
             let away = first.flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
             if let nick { presence.setAway(nick, away) }
@@ -380,6 +380,9 @@ struct IRCDoor: Door {
         case "TIME":
             let now = Timestamp.iso8601(currentTimeMillis())
             answer.writeIRC(from: serverName, numeric: "391", me, serverName, text: now)
+        case "OPER":
+            guard parameters.count >= 2 else { return needMore(command, &answer) }
+            return [.request(.elevate(account: parameters[0], password: parameters[1]))]
         case "KICK":
             guard parameters.count >= 2 else { return needMore(command, &answer) }
             guard joinedRoom(parameters[0], answer: &answer) != nil else { return [] }
@@ -398,7 +401,9 @@ struct IRCDoor: Door {
     }
 
     /// A PRIVMSG or NOTICE to one target: a channel the member is in, or a person.
-    private func message(to target: String, _ text: String, quiet: Bool, answer: inout ByteBuffer) -> DoorInput? {
+    /// A NOTICE is answered with no error (RFC 1459: a notice never causes a reply).
+    private func message(to target: String, _ text: String, notice quiet: Bool, answer: inout ByteBuffer) -> DoorInput?
+    {
         var text = text
         var action = false
         if text.hasPrefix("\u{1}ACTION ") {
@@ -420,6 +425,7 @@ struct IRCDoor: Door {
             if !quiet, let away = presence.person(person)?.away {
                 answer.writeIRC(from: serverName, numeric: "301", me, IRCLines.nick(person), text: away)
             }
+            if quiet, !action { return .request(.privateNotice(to: person, text: text)) }
             return .request(.privateMessage(to: person, text: action ? "* \(text)" : text))
         }
         guard case .success(let name) = Room.name(target), let room = rooms[Room.key(name)] else {
@@ -433,7 +439,8 @@ struct IRCDoor: Door {
             }
             return nil
         }
-        return .request(action ? .act(text, room: room) : .say(text, room: room))
+        if action { return .request(.act(text, room: room)) }
+        return .request(quiet ? .notice(text, room: room) : .say(text, room: room))
     }
 
     /// The room a channel names, for a JOIN; nil (and an error) when it cannot be one.

@@ -541,6 +541,22 @@ enum WebAssets {
                 words(" ");
                 text(event.text);
                 break;
+              case "notice":
+                words("-");
+                name(event.user);
+                if (event.recipient !== undefined && event.recipient !== null) {
+                  words(" to ");
+                  target(event.recipient);
+                }
+                words("- ");
+                text(event.text);
+                break;
+              case "mode":
+                name(event.user);
+                words(" set mode " + event.text + (event.target ? " " : ""));
+                if (event.target) target(event.target);
+                text("");
+                break;
               case "join":
                 name(event.user);
                 words(" joined the chat");
@@ -605,7 +621,7 @@ enum WebAssets {
             li.dataset.id = String(event.id);
             li.dataset.kind = String(event.kind);
             li.classList.add("kind-" + String(event.kind).replace(/[^a-z_-]/gi, ""));
-            if (event.kind !== "message" && event.kind !== "action") li.classList.add("system");
+            if (!["message", "action", "notice"].includes(event.kind)) li.classList.add("system");
             if (history) li.classList.add("history");
             const mine = sameName(event.user, state.name);
             if (mine) li.classList.add("mine");

@@ -1,0 +1,52 @@
+import ChatCore
+import ChatStore
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// What `/metrics` and `/health` answer from: the registry, and the cheap sources of the gauges
+/// that are read when scraped rather than kept up to date on every change.
+struct MetricsScrape: Sendable {
+    let metrics: ServerMetrics
+    let databasePath: String
+    let directory: ChatDirectory
+    /// The open chat connections, whose outbound buffers are summed.
+    let channels: @Sendable () -> [any Channel]
+    /// Events committed but not yet in the search index; nil when the server has no index.
+    let searchIndexLag: (@Sendable () -> Int)?
+    /// Whether the server is running (not stopping) and why the store last failed, if it did.
+    let state: @Sendable () -> (running: Bool, storeFailure: StoreError?)
+
+    /// The Prometheus text, with the gauges read now.
+    func render(on loop: any EventLoop) -> EventLoopFuture<String> {
+        metrics.databaseBytes.record(Self.fileSize(databasePath))
+        metrics.walBytes.record(Self.fileSize(databasePath + "-wal"))
+        metrics.rooms.record(directory.roomCount)
+        metrics.members.record(directory.count)
+        if let searchIndexLag { metrics.searchIndexLag?.record(searchIndexLag()) }
+        let queued = channels().map { $0.getOption(ChannelOptions.bufferedWritableBytes) }
+        let metrics = self.metrics
+        return EventLoopFuture.whenAllComplete(queued, on: loop).map { results in
+            metrics.outboundQueueBytes.record(results.reduce(0) { $0 + ((try? $1.get()) ?? 0) })
+            return metrics.render()
+        }
+    }
+
+    /// `/health`: whether all is well, and a line of JSON saying so.
+    func health() -> (ok: Bool, body: String) {
+        let (running, failure) = state()
+        let store = failure == nil ? "writable" : "failing"
+        let status = !running ? "stopping" : failure == nil ? "ok" : "store failing"
+        return (running && failure == nil, #"{"status":"\#(status)","running":\#(running),"store":"\#(store)"}"#)
+    }
+
+    /// The size of a file in bytes, 0 when it does not exist.
+    static func fileSize(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+    }
+}
