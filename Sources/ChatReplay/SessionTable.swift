@@ -22,16 +22,20 @@ public enum SessionTable {
 
     /// The table, one row per session, with a header; then, when `rooms` has more than one room
     /// (or private messages), a second table with one row per session and room (`RoomTable`).
+    /// Counts include purged events; once retention purged some, a `PURGED` column says how many.
     public static func text(_ sessions: [Session], rooms: [RoomCount] = [], now: Int64, local: Bool = false) -> String {
-        var rows = [["ID", "START", "END", "DURATION", "PARTICIPANTS", "MESSAGES"]]
+        let purged = sessions.contains { $0.purged > 0 }
+        var rows = [["ID", "START", "END", "DURATION", "PARTICIPANTS", "MESSAGES"] + (purged ? ["PURGED"] : [])]
         for session in sessions {
-            rows.append([
-                String(session.id), Timestamp.readable(session.startedMillis, local: local), end(session, local: local),
-                durationMillis(session, now: now).map { DurationText.format(millis: $0) } ?? "-",
-                String(session.participants), String(session.messages),
-            ])
+            rows.append(
+                [
+                    String(session.id), Timestamp.readable(session.startedMillis, local: local),
+                    end(session, local: local),
+                    durationMillis(session, now: now).map { DurationText.format(millis: $0) } ?? "-",
+                    String(session.participants), String(session.messages),
+                ] + (purged ? [String(session.purged)] : []))
         }
-        let table = aligned(rows, numeric: [0, 3, 4, 5])
+        let table = aligned(rows, numeric: [0, 3, 4, 5, 6])
         return Set(rooms.map(\.room)).count > 1 ? table + "\n" + RoomTable.text(rooms) : table
     }
 
@@ -63,6 +67,7 @@ public enum SessionTable {
             object.add("messages", Int64(session.messages))
             object.add("joins", Int64(session.joins))
             object.add("leaves", Int64(session.leaves))
+            if session.purged > 0 { object.add("purged", Int64(session.purged)) }
             object.add("host", session.host)
             object.add("port", Int64(session.port))
             object.add("version", session.version)

@@ -41,6 +41,8 @@ public final class ChatServer: Service, Sendable {
     let onListening: @Sendable (ChatServer) -> Void
     let store: EventStore
     let writer: EventWriter
+    /// Purges what `configuration.retention` no longer keeps; nil when it keeps everything.
+    let purger: Purger?
     /// The core, the fan-out and the doors, for every connection's handler.
     let services: ConnectionServices
     private let listener: NIOAsyncChannel<any Channel, Never>
@@ -174,6 +176,7 @@ public final class ChatServer: Service, Sendable {
                 metrics.committed(events, stats)
                 hub.deliver(events, timing: DeliveryTiming(submittedAt: stats.oldestSubmittedNanos, metrics: metrics))
             }
+            purger = try Self.startPurger(configuration, writer: writer, logger: logger)
         } catch {
             try? await listener.channel.close()
             try? await tlsListener?.channel.close()
@@ -356,6 +359,7 @@ public final class ChatServer: Service, Sendable {
         try? await metricsListener?.channel.close()
         _ = await metricsTask?.result
         try? await passwordPool.shutdownGracefully()
+        purger?.stop()
         try store.close()
         logger.info("session \(session) closed")
         if let failure { throw failure }

@@ -71,6 +71,12 @@ public struct ServerConfiguration: Sendable {
     /// For disk-full drills: the largest the database may grow, in pages (`PRAGMA max_page_count`);
     /// nil for no limit but the disk's.
     public var maxPageCount: Int?
+    /// How long events are kept (`--retain`, `--retain-room`); by default forever.
+    public var retention = RetentionPolicy()
+    /// Seconds between two purges (one runs at start-up).
+    public var retentionIntervalSeconds = 60.0
+    /// The purger's clock, ms since the epoch (tests move it).
+    public var retentionClock: @Sendable () -> Int64 = currentTimeMillis
     /// How long the shutdown notice may take to reach a client before its connection is closed.
     public var shutdownGraceSeconds = 1.0
     /// The room every newcomer starts in.

@@ -216,9 +216,9 @@ public final class EventReader {
         return try stmt.step() ? stmt.optionalInt64(0) : nil
     }
 
-    /// Every session, oldest first, with counts.
+    /// Every session, oldest first, with counts (purged events included: see `purgedCounts`).
     public func sessions() throws(StoreError) -> [Session] {
-        let stmt = try database.prepare(Self.sessionColumns + " ORDER BY s.id")
+        let stmt = try database.prepare(try sessionColumns() + " ORDER BY s.id")
         var result: [Session] = []
         while try stmt.step() { result.append(session(from: stmt)) }
         return result
@@ -226,7 +226,7 @@ public final class EventReader {
 
     /// One session, nil when there is no such session.
     public func session(_ id: Int64) throws(StoreError) -> Session? {
-        let stmt = try database.prepare(Self.sessionColumns + " WHERE s.id = ?")
+        let stmt = try database.prepare(try sessionColumns() + " WHERE s.id = ?")
         stmt.bind(id, at: 1)
         return try stmt.step() ? session(from: stmt) : nil
     }
@@ -237,14 +237,33 @@ public final class EventReader {
         return id == 0 ? nil : id
     }
 
-    private static let sessionColumns = """
-        SELECT s.id, s.started_ms, s.ended_ms, s.state, s.host, s.port, s.version,
-            (SELECT count(*) FROM events WHERE session_id = s.id AND kind IN ('message', 'action', 'notice')),
-            (SELECT count(*) FROM events WHERE session_id = s.id AND kind = 'join'),
-            (SELECT count(*) FROM events WHERE session_id = s.id AND kind = 'leave'),
-            (SELECT count(DISTINCT user) FROM events WHERE session_id = s.id)
-        FROM sessions s
-        """
+    /// A session's counts are those of its events plus those of its purged events.
+    private func sessionColumns() throws(StoreError) -> String {
+        let purged = try hasPurgeRecord()
+        func count(_ kinds: String) -> String {
+            let kept = "(SELECT count(*) FROM events WHERE session_id = s.id AND kind \(kinds))"
+            guard purged else { return kept }
+            return kept
+                + " + (SELECT coalesce(sum(events), 0) FROM purged_counts WHERE session_id = s.id AND kind \(kinds))"
+        }
+        let participants =
+            purged
+            ? "(SELECT count(*) FROM (SELECT user FROM events WHERE session_id = s.id"
+                + " UNION SELECT user FROM purged_users WHERE session_id = s.id))"
+            : "(SELECT count(DISTINCT user) FROM events WHERE session_id = s.id)"
+        let gone = purged ? "(SELECT coalesce(sum(events), 0) FROM purged_counts WHERE session_id = s.id)" : "0"
+        return """
+            SELECT s.id, s.started_ms, s.ended_ms, s.state, s.host, s.port, s.version,
+                \(count("IN ('message', 'action', 'notice')")), \(count("= 'join'")), \(count("= 'leave'")),
+                \(participants), \(gone)
+            FROM sessions s
+            """
+    }
+
+    /// True when the file has the retention tables (schema version 4 on): readers never migrate.
+    func hasPurgeRecord() throws(StoreError) -> Bool {
+        try database.integer("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'purged_counts'") > 0
+    }
 
     private func session(from stmt: Statement) -> Session {
         var state = Session.State(rawValue: stmt.string(3)) ?? .unclean
@@ -254,7 +273,7 @@ public final class EventReader {
             id: stmt.int64(0), startedMillis: stmt.int64(1), endedMillis: stmt.optionalInt64(2), state: state,
             host: stmt.string(4), port: Int(stmt.int64(5)), version: stmt.string(6),
             messages: Int(stmt.int64(7)), joins: Int(stmt.int64(8)), leaves: Int(stmt.int64(9)),
-            participants: Int(stmt.int64(10)))
+            participants: Int(stmt.int64(10)), purged: Int(stmt.int64(11)))
     }
 
     private var statements: [String: Statement] = [:]

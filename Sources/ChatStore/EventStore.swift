@@ -59,6 +59,8 @@ public final class EventStore: Sendable {
                 throw StoreError(
                     .readOnly, path: path, message: "database file is read-only: the server must be able to write")
             }
+            // Before anything is written: only a file without tables takes it (see `Vacuum`).
+            try database.execute("PRAGMA auto_vacuum = INCREMENTAL")
             let mode = try database.text("PRAGMA journal_mode = WAL")
             guard mode?.lowercased() == "wal" else {
                 throw StoreError(

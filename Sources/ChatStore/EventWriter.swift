@@ -14,8 +14,10 @@ public final class EventWriter: Sendable {
     /// The largest number of events committed in one transaction.
     public let maxBatch: Int
 
-    private let path: String
-    private let checkpointer: Checkpointer?
+    let path: String
+    let checkpointer: Checkpointer?
+    /// Shared with a `Purger`: the writer's commits go before its batches.
+    let turn = WriteTurn()
     /// Whether submissions are stamped with their time (for `CommitStats`).
     private let timed: Bool
     /// Everything the writer thread and the submitting threads share.
@@ -49,10 +51,10 @@ public final class EventWriter: Sendable {
         self.checkpointer = checkpointer
         self.maxBatch = maxBatch
         self.timed = timed
-        let shared = self.shared
+        let (shared, turn) = (self.shared, self.turn)
         startThread(name: "chat-store-writer") {
             Self.run(
-                committer, shared: shared, maxBatch: maxBatch, checkpointer: checkpointer, timed: timed,
+                committer, shared: shared, turn: turn, maxBatch: maxBatch, checkpointer: checkpointer, timed: timed,
                 onCommit: onCommit)
         }
     }
@@ -107,8 +109,8 @@ public final class EventWriter: Sendable {
     }
 
     private static func run(
-        _ committer: BatchCommitter, shared: Locked<Shared>, maxBatch: Int, checkpointer: Checkpointer?,
-        timed: Bool, onCommit: @Sendable ([Event], CommitStats?) -> Void
+        _ committer: BatchCommitter, shared: Locked<Shared>, turn: WriteTurn, maxBatch: Int,
+        checkpointer: Checkpointer?, timed: Bool, onCommit: @Sendable ([Event], CommitStats?) -> Void
     ) {
         while true {
             let (batch, oldest, pages, closing) = shared.withLock(when: \.hasWork) { shared in
@@ -128,7 +130,7 @@ public final class EventWriter: Sendable {
             }
             if let pages { committer.setMaxPageCount(pages) }
             let started = timed ? StoreObserver.now() : 0
-            switch committer.commit(batch) {
+            switch turn.asWriter({ committer.commit(batch) }) {
             case .success(let events):
                 let stats = oldest.map { oldest in
                     CommitStats(

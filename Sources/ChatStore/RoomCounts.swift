@@ -27,16 +27,31 @@ extension EventReader {
     /// Counts per session and room (all sessions when `session` is nil), by session, then rooms by
     /// name with the private row last.
     public func roomCounts(session: Int64? = nil) throws(StoreError) -> [RoomCount] {
+        let only = session == nil ? "" : "WHERE session_id = ?1"
+        // Purged events still count for their session and room (`purged_counts`).
+        let purged =
+            try hasPurgeRecord()
+            ? """
+            UNION ALL
+            SELECT session_id, room_id,
+                   coalesce(sum(events) FILTER (WHERE kind IN ('message', 'action')), 0),
+                   coalesce(sum(events) FILTER (WHERE kind = 'join'), 0),
+                   coalesce(sum(events) FILTER (WHERE kind = 'leave'), 0)
+            FROM purged_counts \(only) GROUP BY session_id, room_id
+            """ : ""
         let stmt = try database.prepare(
             """
-            SELECT e.session_id, r.name,
-                   count(*) FILTER (WHERE e.kind IN ('message', 'action', 'notice')),
-                   count(*) FILTER (WHERE e.kind = 'join'),
-                   count(*) FILTER (WHERE e.kind = 'leave')
-            FROM events e JOIN rooms r ON r.id = e.room_id
-            \(session == nil ? "" : "WHERE e.session_id = ?")
-            GROUP BY e.session_id, r.id
-            ORDER BY e.session_id, r.name = '', r.name
+            SELECT c.session_id, r.name, sum(c.messages), sum(c.joins), sum(c.leaves)
+            FROM (
+                SELECT session_id, room_id,
+                       count(*) FILTER (WHERE kind IN ('message', 'action', 'notice')) AS messages,
+                       count(*) FILTER (WHERE kind = 'join') AS joins,
+                       count(*) FILTER (WHERE kind = 'leave') AS leaves
+                FROM events \(only) GROUP BY session_id, room_id
+                \(purged)
+            ) c JOIN rooms r ON r.id = c.room_id
+            GROUP BY c.session_id, r.id
+            ORDER BY c.session_id, r.name = '', r.name
             """)
         if let session { stmt.bind(session, at: 1) }
         var result: [RoomCount] = []

@@ -88,6 +88,7 @@ enum Schema {
         CREATE INDEX sanctions_by_name ON sanctions(name_skeleton) WHERE name_skeleton IS NOT NULL;
         CREATE INDEX sanctions_by_address ON sanctions(address) WHERE address IS NOT NULL;
         """,
+        retention,  // 4: purges, purged_counts, purged_users (Schema+Retention.swift)
     ]
 
     static var version: Int { migrations.count }

@@ -23,10 +23,13 @@ public struct Session: Sendable, Hashable, Codable {
     public var joins: Int
     public var leaves: Int
     public var participants: Int
+    /// Events of this session purged by retention: counted in `messages`, `joins`, `leaves` and
+    /// `participants` as they were, but no longer in the record.
+    public var purged: Int
 
     public init(
         id: Int64, startedMillis: Int64, endedMillis: Int64?, state: State, host: String, port: Int,
-        version: String, messages: Int = 0, joins: Int = 0, leaves: Int = 0, participants: Int = 0
+        version: String, messages: Int = 0, joins: Int = 0, leaves: Int = 0, participants: Int = 0, purged: Int = 0
     ) {
         self.id = id
         self.startedMillis = startedMillis
@@ -39,5 +42,6 @@ public struct Session: Sendable, Hashable, Codable {
         self.joins = joins
         self.leaves = leaves
         self.participants = participants
+        self.purged = purged
     }
 }

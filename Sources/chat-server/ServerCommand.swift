@@ -152,6 +152,8 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: "The server's name in IRC numerics (a host name, say chat.example.org).")
     var ircServerName = "chatroom"
 
+    @OptionGroup(title: "Retention") var retention: RetentionOptions
+
     public init() {}
 
     public func validate() throws {
@@ -178,6 +180,7 @@ public struct ServerCommand: AsyncParsableCommand {
         }
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more seconds") }
         try tls.validate()
+        _ = try retention.policy()
         try web.validate(chatPort: port)
         try metrics.validate()
         guard nameTimeout > 0 else { throw ValidationError("--name-timeout must be more than 0 seconds") }
@@ -225,6 +228,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.ircPort = ircPort
         configuration.ircTLSPort = ircTLSPort
         configuration.ircServerName = ircServerName
+        configuration.retention = try retention.policy()
         metrics.apply(to: &configuration)
         // Trapped before the server starts, so a SIGHUP right after `listening on` reloads.
         var hangups: UnixSignalsSequence?
