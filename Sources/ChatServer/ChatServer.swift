@@ -116,7 +116,8 @@ public final class ChatServer: Service, Sendable {
         do {
             store = try EventStore(
                 path: configuration.databasePath, durability: configuration.durability,
-                maxPageCount: configuration.maxPageCount)
+                maxPageCount: configuration.maxPageCount, searchIndexing: configuration.searchIndexing,
+                log: { logger.info("\($0)") })
         } catch {
             try? await listener.channel.close()
             try? await tlsListener?.channel.close()

@@ -71,6 +71,9 @@ public struct ServerConfiguration: Sendable {
     /// For disk-full drills: the largest the database may grow, in pages (`PRAGMA max_page_count`);
     /// nil for no limit but the disk's.
     public var maxPageCount: Int?
+    /// Keeps the search index up to date after each commit; off only for drills and benchmarks
+    /// (the next start with it on catches up).
+    public var searchIndexing = true
     /// How long the shutdown notice may take to reach a client before its connection is closed.
     public var shutdownGraceSeconds = 1.0
     /// The room every newcomer starts in.

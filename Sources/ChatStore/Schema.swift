@@ -88,6 +88,8 @@ enum Schema {
         CREATE INDEX sanctions_by_name ON sanctions(name_skeleton) WHERE name_skeleton IS NOT NULL;
         CREATE INDEX sanctions_by_address ON sanctions(address) WHERE address IS NOT NULL;
         """,
+        // 4: full-text search over messages, actions and notices (Schema+Search.swift).
+        search,
     ]
 
     static var version: Int { migrations.count }
