@@ -37,7 +37,7 @@ public final class ChatServer: Service, Sendable {
 
     let logger: Logger
     let onListening: @Sendable (ChatServer) -> Void
-    let store: EventStore
+    package let store: EventStore
     let writer: EventWriter
     /// The core, the fan-out and the doors, for every connection's handler.
     let services: ConnectionServices

@@ -49,15 +49,15 @@ final class SearchIndexer: Sendable {
 
     /// Waits until the index covers event `id`, at most until `deadline`; true when it does.
     func wait(through id: Int64, before deadline: Date) -> Bool {
-        state.withLock(when: { $0.indexedThrough >= id || $0.finished }, before: deadline) {
-            $0.indexedThrough >= id
-        }
+        let settled: (State) -> Bool = { $0.indexedThrough >= id || $0.finished }
+        return state.withLock(when: settled, before: deadline) { $0.indexedThrough >= id }
     }
 
     private static func run(_ batch: Batch, state: Locked<State>, log: @Sendable (String) -> Void) {
         var progress: Progress?
         while true {
-            let stopping = state.withLock(when: { $0.commits > 0 || $0.stopping }) { state in
+            let woken: (State) -> Bool = { $0.commits > 0 || $0.stopping }
+            let stopping = state.withLock(when: woken) { state in
                 state.commits = 0
                 return state.stopping
             }
