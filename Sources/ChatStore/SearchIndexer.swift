@@ -1,7 +1,7 @@
 import Foundation
 
 /// Fills the search index after commit, never inside one. A thread of its own, woken by the
-/// writer's commits, indexes the events above the watermark (`search_state.indexed_through`) in
+/// writer's commits, waits until the writer is quiet (`pace`), then indexes the events above the watermark (`search_state.indexed_through`) in
 /// batches of at most `batchEvents`, each one transaction that also moves the watermark: a
 /// `kill -9` anywhere leaves index and watermark consistent, and the next start goes on from the
 /// watermark. That catch-up also builds the index of a database that had none, with progress in
@@ -9,8 +9,11 @@ import Foundation
 final class SearchIndexer: Sendable {
     /// Events looked at per transaction (the write lock is held for one batch).
     static let batchEvents: Int64 = 2000
-    /// How long the thread lets commits gather before it indexes them.
+    /// The writer counts as quiet after this long without a commit: the indexer works then, so
+    /// it never competes with a busy writer for the write lock or the CPU.
     static let pace: TimeInterval = 0.05
+    /// Events behind from which the indexer works while the writer is busy too, one batch a pace.
+    static let forceLag: Int64 = 1_000_000
 
     private let state = Locked(State())
 
@@ -55,20 +58,31 @@ final class SearchIndexer: Sendable {
 
     private static func run(_ batch: Batch, state: Locked<State>, log: @Sendable (String) -> Void) {
         var progress: Progress?
-        while true {
+        var behind: Int64 = 0
+        outer: while true {
             let woken: (State) -> Bool = { $0.commits > 0 || $0.stopping }
-            let stopping = state.withLock(when: woken) { state in
-                state.commits = 0
-                return state.stopping
+            if behind == 0, state.withLock(when: woken, { $0.stopping }) { break }
+            // Wait for a quiet writer: a pace without a commit (or the index far behind).
+            while true {
+                let (commits, stopping) = state.withLock(
+                    when: \.stopping, before: Date(timeIntervalSinceNow: pace)
+                ) { state in
+                    defer { state.commits = 0 }
+                    return (state.commits, state.stopping)
+                }
+                if stopping { break outer }
+                if commits == 0 { break }
+                behind = (try? batch.lag()) ?? behind
+                if behind >= forceLag { break }
             }
-            if stopping { break }
-            while !state.withLock({ $0.stopping }) {
+            while true {
                 do throws(StoreError) {
                     let step = try batch.indexNext()
                     defer {
                         state.withLock { $0.indexedThrough = step.through }
                         state.broadcast()
                     }
+                    behind = step.behind
                     if progress == nil, step.behind > Self.batchEvents {
                         progress = Progress(total: step.behind + step.events, start: step.through - step.events)
                         log(
@@ -85,9 +99,18 @@ final class SearchIndexer: Sendable {
                     log("search index: a batch failed, trying again in a second: \(error)")
                     state.withLock(when: \.stopping, before: Date(timeIntervalSinceNow: 1)) { _ in }
                 }
+                // The writer is busy again: leave it the lock and the CPU until it is quiet,
+                // unless far behind; then one batch a pace.
+                let (commits, stopping) = state.withLock { state in
+                    defer { state.commits = 0 }
+                    return (state.commits, state.stopping)
+                }
+                if stopping { break outer }
+                if commits > 0 {
+                    if behind < forceLag { break }
+                    state.withLock(when: \.stopping, before: Date(timeIntervalSinceNow: pace)) { _ in }
+                }
             }
-            // Let commits gather: one batch for many of them, and the writer seldom waits.
-            state.withLock(when: \.stopping, before: Date(timeIntervalSinceNow: pace)) { _ in }
         }
         state.withLock { $0.finished = true }
         state.broadcast()
@@ -124,6 +147,11 @@ final class SearchIndexer: Sendable {
         }
 
         /// Indexes the next batch above the watermark, in one transaction with the watermark's move.
+        /// Events above the watermark: the newest id minus it.
+        func lag() throws(StoreError) -> Int64 {
+            try value(newest) - value(watermark)
+        }
+
         func indexNext() throws(StoreError) -> Step {
             try database.transaction { () throws(StoreError) -> Step in
                 let from = try value(watermark)
