@@ -120,7 +120,7 @@ public final class EventStore: Sendable {
         try insert.step()
         let committer = try BatchCommitter(database: database, session: database.lastInsertedRowID)
         let checkpointer = try Checkpointer(path: path)
-        let indexer = searchIndexing ? try SearchIndexer(path: path, log: log) : nil
+        let indexer = searchIndexing ? try SearchIndexer(path: path, checkpointer: checkpointer, log: log) : nil
         let writer = EventWriter(
             committer: committer, maxBatch: maxBatch, checkpointer: checkpointer
         ) { events in

@@ -24,14 +24,18 @@ final class SearchIndexer: Sendable {
         var indexedThrough: Int64 = 0
     }
 
-    init(path: String, log: (@Sendable (String) -> Void)?) throws(StoreError) {
+    /// `checkpointer` hears of each batch: the indexer's commits grow the WAL too, also when the
+    /// writer is idle (a catch-up).
+    init(path: String, checkpointer: Checkpointer?, log: (@Sendable (String) -> Void)?) throws(StoreError) {
         let database = try Database(path: path, readOnly: false)
         try database.execute("PRAGMA synchronous = NORMAL")  // the index can always be rebuilt
         try database.execute("PRAGMA wal_autocheckpoint = 0")  // the Checkpointer's job
         let batch = try Batch(database)
         let state = self.state
         state.withLock { $0.commits = 1 }  // catch up first
-        startThread(name: "chat-store-indexer") { Self.run(batch, state: state, log: log ?? { _ in }) }
+        startThread(name: "chat-store-indexer") {
+            Self.run(batch, state: state, checkpointer: checkpointer, log: log ?? { _ in })
+        }
     }
 
     /// Tells the indexer there are new events.
@@ -56,7 +60,9 @@ final class SearchIndexer: Sendable {
         return state.withLock(when: settled, before: deadline) { $0.indexedThrough >= id }
     }
 
-    private static func run(_ batch: Batch, state: Locked<State>, log: @Sendable (String) -> Void) {
+    private static func run(
+        _ batch: Batch, state: Locked<State>, checkpointer: Checkpointer?, log: @Sendable (String) -> Void
+    ) {
         var progress: Progress?
         var behind: Int64 = 0
         outer: while true {
@@ -78,6 +84,7 @@ final class SearchIndexer: Sendable {
             while true {
                 do throws(StoreError) {
                     let step = try batch.indexNext()
+                    checkpointer?.noteCommit()
                     defer {
                         state.withLock { $0.indexedThrough = step.through }
                         state.broadcast()
