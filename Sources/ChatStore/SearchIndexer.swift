@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 
 /// Fills the search index after commit, never inside one. A thread of its own, woken by the
@@ -29,7 +30,8 @@ final class SearchIndexer: Sendable {
     init(path: String, checkpointer: Checkpointer?, log: (@Sendable (String) -> Void)?) throws(StoreError) {
         let database = try Database(path: path, readOnly: false)
         try database.execute("PRAGMA synchronous = NORMAL")  // the index can always be rebuilt
-        try database.execute("PRAGMA wal_autocheckpoint = 0")  // the Checkpointer's job
+        try database.execute("PRAGMA wal_autocheckpoint = 0")  // the Checkpointer's job, or `keepWALBounded`
+        try database.execute("PRAGMA journal_size_limit = \(Checkpointer.walSizeLimit)")
         let batch = try Batch(database)
         let state = self.state
         state.withLock { $0.commits = 1 }  // catch up first
@@ -85,6 +87,7 @@ final class SearchIndexer: Sendable {
                 do throws(StoreError) {
                     let step = try batch.indexNext()
                     checkpointer?.noteCommit()
+                    batch.keepWALBounded()
                     defer {
                         state.withLock { $0.indexedThrough = step.through }
                         state.broadcast()
@@ -126,6 +129,7 @@ final class SearchIndexer: Sendable {
     /// The prepared statements of one indexing step, on the indexer's own connection.
     private final class Batch {
         let database: Database
+        let wal: String
         let watermark: Statement
         let bound: Statement
         let insert: Statement
@@ -134,6 +138,7 @@ final class SearchIndexer: Sendable {
 
         init(_ database: Database) throws(StoreError) {
             self.database = database
+            wal = database.walPath
             watermark = try database.prepare("SELECT indexed_through FROM search_state")
             bound = try database.prepare(
                 "SELECT max(id), count(*) FROM (SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?)")
@@ -154,6 +159,14 @@ final class SearchIndexer: Sendable {
         }
 
         /// Indexes the next batch above the watermark, in one transaction with the watermark's move.
+        /// Batches back to back (a catch-up) leave the Checkpointer, which never waits for the
+        /// lock, no moment to finish: past the limit, a passive checkpoint here, between batches,
+        /// copies the log back, so the next batch starts it over (and `journal_size_limit` trims it).
+        func keepWALBounded() {
+            guard Checkpointer.fileSize(wal) > Checkpointer.walSizeLimit else { return }
+            database.checkpoint(SQLITE_CHECKPOINT_PASSIVE)
+        }
+
         /// Events above the watermark: the newest id minus it.
         func lag() throws(StoreError) -> Int64 {
             try value(newest) - value(watermark)
