@@ -94,6 +94,12 @@ public final class ChatCore: Sendable {
 
     private var pageEvents: Int { max(configuration.catchUpPageEvents, 1) }
 
+    /// The messages, actions and notices within `scope` that hold every word of `words`, newest
+    /// first. Blocks.
+    public func search(_ words: String, scope: SearchScope) throws -> SearchResults {
+        SearchResults(query: words, hits: try store.read { try $0.search(words, in: scope) })
+    }
+
     /// `room`'s last `limit` events (at most `CoreConfiguration.maxHistory`). Blocks.
     public func history(room: String, limit: Int) throws -> [Event] {
         let limit = min(max(limit, 0), CoreConfiguration.maxHistory)

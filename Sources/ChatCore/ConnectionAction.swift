@@ -1,4 +1,5 @@
 import ChatModel
+import ChatStore
 
 /// What a door's channel handler does for its `ConnectionStateMachine`. Each action that waits
 /// reports back with the event named here.
@@ -50,6 +51,8 @@ public enum ConnectionAction: Sendable, Equatable {
     case readHistory(room: String, limit: Int)
     /// Read a window of `room`'s messages with `ChatCore.history(room:query:)` off the event loop: `historyRead(_:)`.
     case readHistoryWindow(room: String, query: HistoryQuery)
+    /// Search with `ChatCore.search(_:scope:)` off the event loop: `searchRead(_:)`.
+    case readSearch(String, scope: SearchScope)
     /// Send everything still owed, then `reply` if any, half-close once it is out, and close after
     /// the grace time whatever the peer does.
     case finish(Reply?)

@@ -1,4 +1,5 @@
 import ChatModel
+import ChatStore
 
 /// One connection's life, whatever its door: events in, actions out (`ConnectionAction`); the
 /// door's channel handler only executes them. No I/O, no clock of its own, no event loop.
@@ -57,6 +58,8 @@ public struct ConnectionStateMachine {
         case moderating
         /// An operator account's password is being checked (`Request.elevate`).
         case elevating(String)
+        /// A search is being read.
+        case searching
     }
 
     /// A catch-up sent a page at a time, each read once the member is under its budget.
@@ -89,6 +92,9 @@ public struct ConnectionStateMachine {
         public var role: AccountRole?
         /// Came in without a room (`JoinRequest.roomless`): may leave every room.
         public var roomless = false
+        /// Its name is proven (an account's password, or the token of a resume), so its searches
+        /// cover the private messages of that name; a name alone, or a new one, is no proof.
+        public var ownsPrivate = false
         var limiter: TokenBucket
         /// New rooms it may make.
         var creations: TokenBucket
@@ -483,6 +489,13 @@ public struct ConnectionStateMachine {
         return [.send(.history(HistoryBlock(purpose: .request, events: events, room: room)))] + resume()
     }
 
+    /// The search asked for was read.
+    public mutating func searchRead(_ results: SearchResults) -> [ConnectionAction] {
+        guard case .live(let member, waiting: .searching) = state else { return [] }
+        state = .live(member, waiting: nil)
+        return [.send(.searchResults(results))] + resume()
+    }
+
     /// The rate-limit delay is over: the request that waited is handled.
     public mutating func delayOver() -> [ConnectionAction] {
         guard case .live(let member, waiting: .delayed(let request)) = state else { return [] }
@@ -537,6 +550,7 @@ public struct ConnectionStateMachine {
         guard case .live(var member, waiting: .renaming(let new)) = state else { return [] }
         let old = member.name
         member.name = new
+        member.ownsPrivate = false
         state = .live(member, waiting: nil)
         return [.movePrivate(from: old, to: new), .send(.renamed(from: old, to: new))] + resume()
     }
@@ -726,6 +740,7 @@ public struct ConnectionStateMachine {
         member.role = role
         if role == .operator { directory.markServerOperator(connection) }
         member.roomless = join.roomless
+        member.ownsPrivate = resumesPrivate && !join.watch
         let change = NameChange.from(typed: join.name, requested: requested, name: name, holder: holder)
         state = .catchingUp(member, requested: requested, change: change)
         helloHistory = join.history
@@ -884,6 +899,8 @@ public struct ConnectionStateMachine {
             if let holder = directory.person(name), NameRules.skeleton(holder) != NameRules.skeleton(member.name) {
                 return [.send(.error(.taken(name, holder: holder)))]
             }
+        case .search(let words, _):
+            if words.trimmingWhitespace.isEmpty { return [.send(.error(.usage("/search WORDS")))] }
         case .who, .help, .rooms:
             break
         }
@@ -973,6 +990,11 @@ public struct ConnectionStateMachine {
             guard let room = member.room(room) else { return [] }
             state = .live(member, waiting: .history(room))
             return [.readHistoryWindow(room: room, query: query)]
+        case .search(let words, let limit):
+            var scope = SearchScope.member(member.name, rooms: member.rooms, limit: limit)
+            if !member.ownsPrivate { scope.privateMessages = .none }
+            state = .live(member, waiting: .searching)
+            return [.readSearch(words, scope: scope)]
         case .enter(let typed, let resumeAfter):
             guard case .success(let name) = Room.name(typed) else { return [] }
             var room = directory.room(name) ?? name

@@ -46,6 +46,8 @@ public enum Reply: Sendable, Equatable {
     case ping
     /// The answer to the member's ping.
     case pong
+    /// The answer to a search: not events, so it never moves a client's resume point.
+    case searchResults(SearchResults)
 }
 
 /// Events read from the record for one member.

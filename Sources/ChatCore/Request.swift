@@ -59,9 +59,9 @@ public enum Request: Sendable, Equatable {
     case unmute(name: String)
     /// Are you there? Answered with `Reply.pong`.
     case ping
-    // An extension point, not implemented yet: search(String), a read on the thread pool like
-    // `history`: one more case here, one more branch in `ConnectionStateMachine.ask(_:from:)`,
-    // and one more parse in each door.
+    /// Search the member's rooms and private messages for messages holding every word (`limit`
+    /// nil: `SearchScope.defaultLimit`): `Reply.searchResults`.
+    case search(String, limit: Int? = nil)
 }
 
 extension Request {

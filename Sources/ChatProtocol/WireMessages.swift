@@ -51,11 +51,18 @@ public enum ClientMessage: Sendable, Equatable {
     case ping
     /// The answer to the server's `ping`.
     case pong
+    /// Search the rooms one is in, and one's private messages, for messages holding every word
+    /// (`limit` nil: the server's default): answered with one `search_results` line.
+    case search(query: String, limit: Int? = nil)
 
     /// One JSON line, without the newline.
     public var json: String {
         var object = JSONObject()
         switch self {
+        case .search(let query, let limit):
+            object.add("type", "search")
+            object.add("query", query)
+            object.add("limit", limit.map(Int64.init))
         case .hello(
             let name, let resumeAfter, let history, let watch, let rooms, let privateAfter, let token, let password):
             object.add("type", "hello")
@@ -179,6 +186,7 @@ public enum ClientMessage: Sendable, Equatable {
         case "unmute": return .unmute(name: try envelope.required(envelope.name, "name"))
         case "ping": return .ping
         case "pong": return .pong
+        case "search": return .search(query: try envelope.required(envelope.query, "query"), limit: envelope.limit)
         default: throw ProtocolError(code: .unknownType, message: "unknown message type \"\(envelope.type)\"")
         }
     }
@@ -386,6 +394,7 @@ struct Envelope: Decodable {
     var target: String?
     var reason: String?
     var seconds: Int?
+    var query: String?
 
     /// A room in the `rooms` answer.
     struct WireRoom: Decodable {
@@ -396,7 +405,7 @@ struct Envelope: Decodable {
 
     private enum CodingKeys: String, CodingKey {
         case type, `protocol`, name, history, text, limit, session, server, room, event, after, names, code, message
-        case watch, rooms, token, to, topic, by, time, from, password, invite, target, reason, seconds
+        case watch, rooms, token, to, topic, by, time, from, password, invite, target, reason, seconds, query
         case resumeAfter = "resume_after"
         case resumedAfter = "resumed_after"
         case maxMessageBytes = "max_message_bytes"
@@ -445,6 +454,7 @@ struct Envelope: Decodable {
         target = try container.decodeIfPresent(String.self, forKey: .target)
         reason = try container.decodeIfPresent(String.self, forKey: .reason)
         seconds = try container.decodeIfPresent(Int.self, forKey: .seconds)
+        query = try container.decodeIfPresent(String.self, forKey: .query)
     }
 
     var historyCount: Int?

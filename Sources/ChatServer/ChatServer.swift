@@ -39,7 +39,7 @@ public final class ChatServer: Service, Sendable {
 
     let logger: Logger
     let onListening: @Sendable (ChatServer) -> Void
-    let store: EventStore
+    package let store: EventStore
     let writer: EventWriter
     /// Purges what `configuration.retention` no longer keeps; nil when it keeps everything.
     let purger: Purger?
@@ -90,7 +90,7 @@ public final class ChatServer: Service, Sendable {
         var ircListener: NIOAsyncChannel<any Channel, Never>?
         var ircTLSListener: NIOAsyncChannel<any Channel, Never>?
         let metrics = configuration.metricsPort.map { _ in
-            ServerMetrics.prometheus(searchIndex: configuration.searchIndexLag != nil)
+            ServerMetrics.prometheus(searchIndex: configuration.searchIndexing)
         }
         // Filled in once the store and the directory exist; until then `/metrics` is refused.
         let scrape = NIOLockedValueBox<MetricsScrape?>(nil)
@@ -133,7 +133,8 @@ public final class ChatServer: Service, Sendable {
         do {
             store = try EventStore(
                 path: configuration.databasePath, durability: configuration.durability,
-                maxPageCount: configuration.maxPageCount)
+                maxPageCount: configuration.maxPageCount, searchIndexing: configuration.searchIndexing,
+                log: { logger.info("\($0)") })
         } catch {
             try? await listener.channel.close()
             try? await tlsListener?.channel.close()
@@ -229,7 +230,8 @@ public final class ChatServer: Service, Sendable {
             scrape.withLockedValue {
                 $0 = MetricsScrape(
                     metrics: metrics, databasePath: configuration.databasePath, directory: directory,
-                    channels: { connections.channels() }, searchIndexLag: configuration.searchIndexLag,
+                    channels: { connections.channels() },
+                    searchIndexLag: { [store] in Int((try? store.read { try $0.searchIndexLag() }) ?? 0) },
                     state: { (connections.isAccepting, writer.lastFailure) })
             }
         }

@@ -316,6 +316,12 @@ final class ConnectionHandler: ChannelInboundHandler {
                 try core.history(room: room, query: query)
             }
             whenRead(read, or: [], channel: channel) { $0.historyRead($1) }
+        case .readSearch(let words, let scope):
+            let core = server.core
+            let read = NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
+                try core.search(words, scope: scope)
+            }
+            whenRead(read, or: SearchResults(query: words, hits: []), channel: channel) { $0.searchRead($1) }
         case .finish(let reply):
             finish(saying: reply, channel: channel)
         case .close:

@@ -77,6 +77,9 @@ public struct ServerConfiguration: Sendable {
     public var retentionIntervalSeconds = 60.0
     /// The purger's clock, ms since the epoch (tests move it).
     public var retentionClock: @Sendable () -> Int64 = currentTimeMillis
+    /// Keeps the search index up to date after each commit; off only for drills and benchmarks
+    /// (the next start with it on catches up).
+    public var searchIndexing = true
     /// How long the shutdown notice may take to reach a client before its connection is closed.
     public var shutdownGraceSeconds = 1.0
     /// The room every newcomer starts in.
@@ -132,9 +135,6 @@ public struct ServerConfiguration: Sendable {
     public var metricsPort: Int?
     /// The address the metrics port listens on: loopback unless told otherwise.
     public var metricsHost = "127.0.0.1"
-    /// Events committed but not yet in the search index, for `chatroom_search_index_lag_events`;
-    /// nil: that gauge is not served.
-    public var searchIndexLag: (@Sendable () -> Int)?
 
     /// The limits `Admission` applies.
     var admissionLimits: Admission.Limits {

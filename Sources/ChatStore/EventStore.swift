@@ -33,8 +33,14 @@ public final class EventStore: Sendable {
         /// The connection until a session starts; then its writer owns it.
         var database: Database?
         var writer: EventWriter?
+        var indexer: SearchIndexer?
         var closed = false
     }
+
+    /// Whether a session keeps the search index up to date (`SearchIndexer`).
+    private let searchIndexing: Bool
+    /// Where the store says what it does in the background (the search index's progress).
+    private let log: (@Sendable (String) -> Void)?
 
     /// Opens or creates the database at `path`, takes the server lock, migrates the schema,
     /// checks that WAL took, and marks sessions that died without a clean stop as unclean.
@@ -43,8 +49,16 @@ public final class EventStore: Sendable {
     /// `maxPageCount` caps the database at that many pages (`PRAGMA max_page_count`; SQLite never
     /// sets it below the current size), for tests and fault drills: once the cap is reached every
     /// batch fails with `.diskFull`, as on a full disk. Leave it nil in production.
-    public init(path: String, durability: Durability = .normal, maxPageCount: Int? = nil) throws(StoreError) {
+    ///
+    /// `searchIndexing` false leaves the search index behind while a session runs (benchmarks
+    /// and drills; the next session with it on catches up). `log` gets the indexer's progress.
+    public init(
+        path: String, durability: Durability = .normal, maxPageCount: Int? = nil, searchIndexing: Bool = true,
+        log: (@Sendable (String) -> Void)? = nil
+    ) throws(StoreError) {
         self.path = path
+        self.searchIndexing = searchIndexing
+        self.log = log
         try Self.checkDirectory(of: path)
         let created = try createIfMissing(path)
         do {
@@ -70,6 +84,7 @@ public final class EventStore: Sendable {
             try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try database.execute("PRAGMA wal_autocheckpoint = 0")  // the Checkpointer's job
             try database.execute("PRAGMA journal_size_limit = \(Checkpointer.walSizeLimit)")
+            try Schema.requireFullTextSearch(database)
             try Schema.migrate(database)
             try database.execute(
                 """
@@ -118,15 +133,21 @@ public final class EventStore: Sendable {
         try insert.step()
         let committer = try BatchCommitter(database: database, session: database.lastInsertedRowID)
         let checkpointer = try Checkpointer(path: path, checkpointed: observer?.checkpointed)
+        let indexer = searchIndexing ? try SearchIndexer(path: path, checkpointer: checkpointer, log: log) : nil
         let writer = EventWriter(
-            committer: committer, maxBatch: maxBatch, checkpointer: checkpointer, timed: observer != nil,
-            onCommit: onCommit)
+            committer: committer, maxBatch: maxBatch, checkpointer: checkpointer, timed: observer != nil
+        ) { events, stats in
+            indexer?.noteCommit()
+            onCommit(events, stats)
+        }
         let started = state.withLock { state in
             guard !state.closed else { return false }
             state.writer = writer
+            state.indexer = indexer
             return true
         }
         guard started else {
+            indexer?.stop()
             try? writer.drain(clean: true)
             throw StoreError(.closed, path: path, message: "the event store was closed while the session started")
         }
@@ -150,6 +171,14 @@ public final class EventStore: Sendable {
         return try body(reader)
     }
 
+    /// Waits until the search index covers every event committed so far, at most `timeout`
+    /// seconds (tests and benchmarks); true when it does. False at once when nothing indexes.
+    public func waitForSearchIndex(timeout: Double) throws -> Bool {
+        guard let indexer = state.withLock({ $0.indexer }) else { return false }
+        let last = try read { try $0.lastEventID() }
+        return indexer.wait(through: last, before: Date(timeIntervalSinceNow: timeout))
+    }
+
     /// Commits everything queued, marks the session clean, and releases the database.
     public func close() throws(StoreError) { try shutDown(clean: true) }
 
@@ -159,13 +188,14 @@ public final class EventStore: Sendable {
     func abandon() { try? shutDown(clean: false) }
 
     private func shutDown(clean: Bool) throws(StoreError) {
-        let (database, writer, wasOpen) = state.withLock { state in
+        let (database, writer, indexer, wasOpen) = state.withLock { state in
             defer { state = State(closed: true) }
-            return (state.database.take(), state.writer, !state.closed)
+            return (state.database.take(), state.writer, state.indexer, !state.closed)
         }
         guard wasOpen else { return }
         defer { lock.unlock() }
         readers.withLock { $0.removeAll() }
+        indexer?.stop()  // first: what it has not indexed waits for the next start
         if let writer {
             try writer.drain(clean: clean)
         } else if clean, let database {

@@ -89,6 +89,8 @@ enum Schema {
         CREATE INDEX sanctions_by_address ON sanctions(address) WHERE address IS NOT NULL;
         """,
         retention,  // 4: purges, purged_counts, purged_users (Schema+Retention.swift)
+        // 5: full-text search over messages, actions and notices (Schema+Search.swift).
+        search,
     ]
 
     static var version: Int { migrations.count }

@@ -19,6 +19,10 @@ struct SmokeBench: AsyncParsableCommand {
         }
         print(try await ExportBench.measure(events: 5000))
         print(try await StartupBench.measure(events: 5000))
+        let search = try SearchBench.parse([
+            "--events", "5000", "--queries", "20", "--write-events", "2000", "--runs", "1",
+        ])
+        try await search.run()
         let scratch = Scratch()
         defer { scratch.remove() }
         var logger = Logger(label: "bench")

@@ -17,8 +17,11 @@ public struct ChatReplayCommand: AsyncParsableCommand {
               chat-replay sessions
               chat-replay export --format html -o today.html
               chat-replay replay --follow
+              chat-replay search deploy friday
             """,
-        subcommands: [SessionsCommand.self, ExportCommand.self, ReplayCommand.self, BackupCommand.self])
+        subcommands: [
+            SessionsCommand.self, ExportCommand.self, ReplayCommand.self, SearchCommand.self, BackupCommand.self,
+        ])
 
     public init() {}
 

@@ -99,6 +99,12 @@ public struct ServerCommand: AsyncParsableCommand {
             visibility: .hidden))
     var maxPages: Int?
 
+    @Flag(
+        help: ArgumentHelp(
+            "Drills only: leave the search index behind (the next start without it catches up).",
+            visibility: .hidden))
+    var noSearchIndex = false
+
     @Option(
         parsing: .unconditional,
         help: "Event-loop threads for the connections (default: one per core but one, left to the store's writer).")
@@ -214,6 +220,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.stallSeconds = stallTimeout
         configuration.durability = durability
         configuration.maxPageCount = maxPages
+        configuration.searchIndexing = !noSearchIndex
         if case .success(let room) = Room.name(defaultRoom) { configuration.defaultRoom = room }
         configuration.maxRooms = maxRooms
         configuration.maxRoomsPerMember = maxRoomsPerMember

@@ -157,6 +157,9 @@ final class CoreDriver {
         case .readHistoryWindow(let room, let query):
             let events = (try? core.history(room: room, query: query)) ?? []
             await apply { $0.historyRead(events) }
+        case .readSearch(let words, let scope):
+            let results = (try? core.search(words, scope: scope)) ?? SearchResults(query: words, hits: [])
+            await apply { $0.searchRead(results) }
         case .finish(let reply):
             finished.append(reply)
         case .leaveServer(let name):

@@ -208,7 +208,7 @@ import Testing
 
         let store = try EventStore(path: path)
         let raw = try RawDatabase(path, flags: SQLITE_OPEN_READONLY)
-        #expect(try raw.value("PRAGMA user_version") == "\(Schema.version)")
+        #expect(try raw.value("PRAGMA user_version") == String(Schema.version))
         #expect(try raw.value("SELECT count(*) FROM events WHERE target IS NOT NULL") == "0")
         #expect(try raw.value("SELECT count(*) FROM events WHERE recipient = 'bob'") == "1")
         for table in ["accounts", "invites", "sanctions"] {

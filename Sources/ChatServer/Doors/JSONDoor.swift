@@ -56,6 +56,7 @@ struct JSONDoor: LineDoor {
             return .request(.mute(name: name, seconds: seconds, reason: TextSanitizer.clean(reason)))
         case .unmute(let name): return .request(.unmute(name: name))
         case .ping: return .request(.ping)
+        case .search(let query, let limit): return .request(.search(query, limit: limit))
         // Its arrival is what counts (the idle timer); nothing to do.
         case .pong: return .nothing
         }
@@ -117,6 +118,8 @@ struct JSONDoor: LineDoor {
             buffer.writeLine(ServerMessage.ping.json)
         case .pong:
             buffer.writeLine(ServerMessage.pong.json)
+        case .searchResults(let results):
+            buffer.writeLine(SearchJSON.line(results))
         case .removed(let by, let reason, let why):
             buffer.writeLine(
                 ServerMessage.error(

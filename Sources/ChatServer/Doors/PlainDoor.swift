@@ -39,6 +39,7 @@ struct PlainDoor: LineDoor {
         case "/help": return .request(.help)
         case "/me": return argument.map { DoorInput.request(.act($0)) } ?? .nothing
         case "/history": return .request(.history(argument.flatMap { Int($0) }))
+        case "/search": return argument.map { DoorInput.request(.search($0)) } ?? .rejected(.usage("/search WORDS"))
         case "/join": return argument.map { DoorInput.request(.enter($0)) } ?? .rejected(.usage("/join ROOM"))
         case "/switch": return argument.map { DoorInput.request(.switchTo($0)) } ?? .rejected(.usage("/switch ROOM"))
         case "/part", "/leave": return .request(.part(argument))
@@ -137,6 +138,8 @@ struct PlainDoor: LineDoor {
             break
         case .removed(let by, let reason, let why):
             buffer.writeLine(PlainTexts.removed(by: by, reason: reason, why: why))
+        case .searchResults(let results):
+            for line in SearchTexts.lines(results) { buffer.writeLine(line) }
         case .ping, .pong:
             // People with nc cannot answer; TCP keepalive finds their dead connections.
             break

@@ -68,7 +68,7 @@ enum PlainTexts {
         Commands: /who [ROOM] (who is here), /me ACTION (say what you do), /history [N] (recent events), \
         /join ROOM (enter or create a room; lines then go there), /switch ROOM, /part [ROOM] (leave a room), \
         /rooms (every room), /topic [TEXT] (show or set the topic), /msg NAME TEXT (private message), \
-        /nick NAME (new name), /quit or {quit} or {exit} (leave). Anything else is a message to the room. \
+        /nick NAME (new name), /search WORDS (find messages in your rooms), /quit or {quit} or {exit} (leave). Anything else is a message to the room. \
         \(accountHelp)
         """
 

@@ -7,7 +7,7 @@ import NIOCore
 extension IRCDoor {
     mutating func encode(_ reply: Reply, into buffer: inout ByteBuffer) {
         switch reply {
-        case .greeting, .switched, .who, .pong, .parted:
+        case .greeting, .switched, .who, .pong, .parted, .searchResults:
             // IRC says nothing before registration; a part comes as its PART event.
             if case .parted(let room, _) = reply { rooms[Room.key(room)] = nil }
         case .welcome(let name, _, _, _, _):
