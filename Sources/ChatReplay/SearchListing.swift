@@ -4,19 +4,9 @@ import ChatStore
 
 /// `chat-replay search` results as text or JSON.
 public enum SearchListing {
-    /// One line per result, newest first: `[2026-11-22 10:00:01] #main alice: the [cafe] opens`
-    /// (UTC; a private message shows `(private) alice to bob:`; matches between `[` and `]`).
+    /// One line per result (`SearchHit.line`), newest first.
     public static func text(_ hits: [SearchHit]) -> String {
-        hits.map { hit in
-            let place = hit.room.map { Room.display($0) } ?? "(private)"
-            let who: String
-            if let recipient = hit.recipient {
-                who = "\(hit.user) to \(recipient):"
-            } else {
-                who = hit.kind == .action ? "* \(hit.user)" : "\(hit.user):"
-            }
-            return "[\(Timestamp.readable(hit.timeMillis))] \(place) \(who) \(hit.snippet(open: "[", close: "]"))\n"
-        }.joined()
+        hits.map { $0.line + "\n" }.joined()
     }
 
     /// `{"query":"…","results":[{"id":…,"time":"…","kind":"message","room":"main","user":"alice",

@@ -44,6 +44,20 @@ public struct SearchHit: Sendable, Equatable {
         }
         return result
     }
+
+    /// The result as one line for people, matches between `[` and `]`, time in UTC:
+    /// `[2026-11-22 10:00:01] #main alice: the [cafe] opens`; a private message shows
+    /// `(private) alice to bob:`, an action `* alice`.
+    public var line: String {
+        let place = room.map { Room.display($0) } ?? "(private)"
+        let who: String
+        if let recipient {
+            who = "\(user) to \(recipient):"
+        } else {
+            who = kind == .action ? "* \(user)" : "\(user):"
+        }
+        return "[\(Timestamp.readable(timeMillis))] \(place) \(who) \(snippet(open: "[", close: "]"))"
+    }
 }
 
 /// What a search looks through, and how many results it returns.
