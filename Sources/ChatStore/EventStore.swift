@@ -133,9 +133,11 @@ public final class EventStore: Sendable {
         try insert.step()
         let committer = try BatchCommitter(database: database, session: database.lastInsertedRowID)
         let checkpointer = try Checkpointer(path: path, checkpointed: observer?.checkpointed)
-        let indexer = searchIndexing ? try SearchIndexer(path: path, checkpointer: checkpointer, log: log) : nil
+        let turn = WriteTurn()
+        let indexer =
+            searchIndexing ? try SearchIndexer(path: path, checkpointer: checkpointer, turn: turn, log: log) : nil
         let writer = EventWriter(
-            committer: committer, maxBatch: maxBatch, checkpointer: checkpointer, timed: observer != nil
+            committer: committer, maxBatch: maxBatch, checkpointer: checkpointer, turn: turn, timed: observer != nil
         ) { events, stats in
             indexer?.noteCommit()
             onCommit(events, stats)

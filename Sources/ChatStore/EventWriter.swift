@@ -16,8 +16,8 @@ public final class EventWriter: Sendable {
 
     let path: String
     let checkpointer: Checkpointer?
-    /// Shared with a `Purger`: the writer's commits go before its batches.
-    let turn = WriteTurn()
+    /// Shared with a `Purger` and the `SearchIndexer`: the writer's commits go before their batches.
+    let turn: WriteTurn
     /// Whether submissions are stamped with their time (for `CommitStats`).
     private let timed: Bool
     /// Everything the writer thread and the submitting threads share.
@@ -43,15 +43,17 @@ public final class EventWriter: Sendable {
 
     /// Starts the writer thread, which owns `committer` (and its connection) from now on.
     init(
-        committer: sending BatchCommitter, maxBatch: Int, checkpointer: Checkpointer? = nil, timed: Bool = false,
+        committer: sending BatchCommitter, maxBatch: Int, checkpointer: Checkpointer? = nil,
+        turn: WriteTurn = WriteTurn(), timed: Bool = false,
         onCommit: @escaping @Sendable ([Event], CommitStats?) -> Void
     ) {
+        self.turn = turn
         self.path = committer.database.path
         self.session = committer.session
         self.checkpointer = checkpointer
         self.maxBatch = maxBatch
         self.timed = timed
-        let (shared, turn) = (self.shared, self.turn)
+        let shared = self.shared
         startThread(name: "chat-store-writer") {
             Self.run(
                 committer, shared: shared, turn: turn, maxBatch: maxBatch, checkpointer: checkpointer, timed: timed,

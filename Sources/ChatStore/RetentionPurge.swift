@@ -83,7 +83,7 @@ final class RetentionPurge {
             return (deleted, Self.millis(since: started))
         }
         let outcome: (Int, Double)
-        if let turn { outcome = try turn.asPurger(body) } else { outcome = try body() }
+        if let turn { outcome = try turn.asBackground(body) } else { outcome = try body() }
         report = current
         return outcome
     }
@@ -189,7 +189,7 @@ final class RetentionPurge {
                 return Self.millis(since: started)
             }
             let millis: Double
-            if let turn { millis = try turn.asPurger(step) } else { millis = try step() }
+            if let turn { millis = try turn.asBackground(step) } else { millis = try step() }
             run.longestVacuumMillis = max(run.longestVacuumMillis, millis)
             let left = try database.integer("PRAGMA freelist_count")
             guard left < free else { break }

@@ -26,13 +26,16 @@ final class SearchIndexer: Sendable {
     }
 
     /// `checkpointer` hears of each batch: the indexer's commits grow the WAL too, also when the
-    /// writer is idle (a catch-up).
-    init(path: String, checkpointer: Checkpointer?, log: (@Sendable (String) -> Void)?) throws(StoreError) {
+    /// writer is idle (a catch-up). Each batch takes its `turn` after any commit waiting, so a
+    /// catch-up never holds the writer in SQLite's busy handler.
+    init(
+        path: String, checkpointer: Checkpointer?, turn: WriteTurn, log: (@Sendable (String) -> Void)?
+    ) throws(StoreError) {
         let database = try Database(path: path, readOnly: false)
         try database.execute("PRAGMA synchronous = NORMAL")  // the index can always be rebuilt
         try database.execute("PRAGMA wal_autocheckpoint = 0")  // the Checkpointer's job, or `keepWALBounded`
         try database.execute("PRAGMA journal_size_limit = \(Checkpointer.walSizeLimit)")
-        let batch = try Batch(database)
+        let batch = try Batch(database, turn: turn)
         let state = self.state
         state.withLock { $0.commits = 1 }  // catch up first
         startThread(name: "chat-store-indexer") {
@@ -135,9 +138,11 @@ final class SearchIndexer: Sendable {
         let insert: Statement
         let advance: Statement
         let newest: Statement
+        let turn: WriteTurn
 
-        init(_ database: Database) throws(StoreError) {
+        init(_ database: Database, turn: WriteTurn) throws(StoreError) {
             self.database = database
+            self.turn = turn
             wal = database.walPath
             watermark = try database.prepare("SELECT indexed_through FROM search_state")
             bound = try database.prepare(
@@ -173,6 +178,10 @@ final class SearchIndexer: Sendable {
         }
 
         func indexNext() throws(StoreError) -> Step {
+            try turn.asBackground { () throws(StoreError) -> Step in try indexNextInTurn() }
+        }
+
+        private func indexNextInTurn() throws(StoreError) -> Step {
             try database.transaction { () throws(StoreError) -> Step in
                 let from = try value(watermark)
                 bound.reset()

@@ -1,7 +1,9 @@
-/// Whose turn it is to write, between the event writer and the purger (both in this process, on
-/// connections of their own). The writer never waits in SQLite's busy handler, whose sleeps grow
-/// to tens of milliseconds: it waits here, and is woken the moment a purge batch commits. The
-/// purger takes its turn only when no commit is waiting, so the writer always goes first.
+/// Whose turn it is to write, between the event writer and the background writers, the purger and
+/// the search indexer (all in this process, on connections of their own). The writer never waits
+/// in SQLite's busy handler, whose sleeps grow to tens of milliseconds and which a background
+/// writer taking batch after batch could starve past its timeout: it waits here, and is woken the
+/// moment a background batch commits. A background batch takes its turn only when no commit is
+/// waiting, so the writer always goes first.
 final class WriteTurn: Sendable {
     private let state = Locked(State())
 
@@ -10,10 +12,10 @@ final class WriteTurn: Sendable {
         var writersWaiting = 0
 
         var isFree: Bool { !writing }
-        var isFreeForPurger: Bool { !writing && writersWaiting == 0 }
+        var isFreeForBackground: Bool { !writing && writersWaiting == 0 }
     }
 
-    /// Runs the writer's `body` once no purge batch is running.
+    /// Runs the writer's `body` once no background batch is running.
     func asWriter<T>(_ body: () -> T) -> T {
         state.withLock { $0.writersWaiting += 1 }
         state.withLock(when: \.isFree) { state in
@@ -24,9 +26,9 @@ final class WriteTurn: Sendable {
         return body()
     }
 
-    /// Runs the purger's `body` once nobody writes and no writer waits.
-    func asPurger<T, Failure: Error>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
-        state.withLock(when: \.isFreeForPurger) { $0.writing = true }
+    /// Runs a background writer's `body` once nobody writes and no writer waits.
+    func asBackground<T, Failure: Error>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
+        state.withLock(when: \.isFreeForBackground) { $0.writing = true }
         defer { release() }
         return try body()
     }

@@ -14,7 +14,7 @@ struct RetentionTurnTests {
         let order = Locked<[String]>([])
         let gate = Locked((inside: false, open: false))
         startThread(name: "test-purger-1") {
-            turn.asPurger {
+            turn.asBackground {
                 gate.withLock { $0.inside = true }
                 gate.broadcast()
                 gate.withLock(when: \.open, before: Date(timeIntervalSinceNow: waitLimit)) { _ in }
@@ -28,7 +28,7 @@ struct RetentionTurnTests {
         #expect(turn.writersWaiting == 1)
         let done = Locked(Flag())
         startThread(name: "test-purger-2") {
-            turn.asPurger { order.withLock { $0.append("batch 2") } }
+            turn.asBackground { order.withLock { $0.append("batch 2") } }
             done.withLock { $0.isSet = true }
             done.broadcast()
         }
