@@ -831,6 +831,11 @@
       case "list":
         state.wantRooms = true;
         return send({ type: "rooms" });
+      case "search":
+      case "find": {
+        if (!rest.trim()) { showError("Type /search and some words, for example /search deploy notes."); return false; }
+        return send({ type: "search", query: rest.trim() });
+      }
       case "quit":
       case "exit":
         quit();
@@ -892,6 +897,7 @@
       "/nick newname — change your name",
       "/topic [text] — show or set the room's topic",
       "/who — who is in this room · /rooms — every room",
+      "/search words — find messages in your rooms and your private messages",
       "/register password — keep your name (if the server allows it)",
       "/quit — leave the chat",
     ].forEach((line) => addNote(conv, line));
@@ -1009,6 +1015,9 @@
         addNote(null, "You are " + message.name + " now.");
         renderMembers();
         break;
+      case "search_results":
+        showSearchResults(message);
+        break;
       case "registered":
         addNote(null, "The name " + message.name + " is registered to you now. Next time, type its password when you join.");
         break;
@@ -1024,6 +1033,37 @@
         break;
       default:
         break; // later versions may add types
+    }
+  }
+
+  // The answer to /search, in the current conversation: a heading, then one line per result,
+  // newest first, with its date, place and name; the matched words (between U+0002 and U+0003)
+  // are <mark>ed. Everything from the server goes in as text, never as markup.
+  function showSearchResults(message) {
+    const conv = state.conversations.get(state.current);
+    if (!conv) return;
+    const results = Array.isArray(message.results) ? message.results : [];
+    const query = String(message.query || "");
+    addNote(conv, results.length === 0
+      ? "No results for “" + query + "”."
+      : "Search for “" + query + "”: " + results.length + (results.length === 1 ? " result" : " results") + ", newest first:");
+    for (const hit of results) {
+      const li = el("li", "note search-result");
+      const time = timeElement(hit.time);
+      const date = new Date(hit.time);
+      if (!isNaN(date.getTime())) {
+        time.textContent = date.getFullYear() + "-" + pad2(date.getMonth() + 1) + "-" + pad2(date.getDate()) + " " + time.textContent;
+      }
+      const place = hit.recipient ? "(private, to " + hit.recipient + ")" : "#" + String(hit.room || "");
+      const snippet = el("span", "snippet");
+      String(hit.snippet || "").split(/([\u0002\u0003])/).reduce((inMatch, piece) => {
+        if (piece === "\u0002") return true;
+        if (piece === "\u0003") return false;
+        if (piece) snippet.append(inMatch ? el("mark", null, piece) : piece);
+        return inMatch;
+      }, false);
+      li.append(time, " ", place, " ", nameSpan(String(hit.user || "")), hit.kind === "action" ? " " : ": ", snippet);
+      addItem(conv, li);
     }
   }
 

@@ -54,4 +54,6 @@ public enum ClientOutput: Sendable, Equatable {
     case roomClosed
     /// A word from the client itself.
     case info(String)
+    /// The answer to `/search`, newest first.
+    case searchResults(query: String, hits: [SearchHit])
 }

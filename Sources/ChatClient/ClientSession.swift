@@ -419,6 +419,7 @@ public final class ClientSession: Sendable {
                         }
                     case .who(let room, let names): await output(.who(names, room: room))
                     case .rooms(let rooms): await output(.roomList(rooms))
+                    case .searchResults(let query, let hits): await output(.searchResults(query: query, hits: hits))
                     case .topic(let room, let text, let by, _): await output(.topic(room: room, text: text, by: by))
                     case .renamed(let from, let to):
                         state.withLockedValue { $0.name = to }

@@ -112,6 +112,11 @@ public struct OutputFormatter: Sendable {
             return [notice("\(Self.messages(count)) typed while disconnected will not be sent", warning: true)]
         case .roomClosed: return [notice("the room is closed; not reconnecting")]
         case .info(let text): return [notice(text)]
+        case .searchResults(let query, let hits):
+            // The header and footer dimmed; the server's words cleaned, its highlights kept as `[ ]`.
+            return PlainText.searchLines(query: clean(query), hits: hits.map { $0.mappingText(clean) }).map {
+                $0.hasPrefix("--- ") ? paint($0, "2") : $0
+            }
         }
     }
 

@@ -35,6 +35,7 @@ public enum UserInput: Sendable, Equatable {
         "/nick NAME      change your name",
         "/me ACTION      say what you do: /me waves",
         "/history [N]    the last N events again (default \(defaultHistory))",
+        "/search WORDS   find messages in your rooms and your private messages, newest first",
         "/register       keep your name: asks for a password, not shown (or /register PASSWORD [INVITE])",
         "/kick NAME [REASON]               operators: put someone out of the server",
         "/ban NAME|IP [DURATION] [REASON]  operators: keep out (DURATION like 30m 2h 7d; none: until lifted)",
@@ -86,6 +87,9 @@ public enum UserInput: Sendable, Equatable {
                 return .hint("usage: /nick NAME, for example /nick alice")
             }
             return .send(.nick(argument))
+        case "/search":
+            return argument.isEmpty
+                ? .hint("usage: /search WORDS, for example /search deploy notes") : .send(.search(query: argument))
         case "/register": return register(argument)
         case "/kick":
             let (name, reason) = firstWord(argument)

@@ -1,3 +1,4 @@
+import ChatModel
 import ChatStore
 
 /// What a search found, for the member who asked.

@@ -231,6 +231,8 @@ public enum ServerMessage: Sendable, Equatable {
     case ping
     /// The answer to the client's `ping`.
     case pong
+    /// The answer to `search`, newest first; not an event, so it never moves a resume point.
+    case searchResults(query: String, hits: [SearchHit])
 
     /// One JSON line, without the newline.
     public var json: String {
@@ -297,6 +299,18 @@ public enum ServerMessage: Sendable, Equatable {
             object.add("type", "ping")
         case .pong:
             object.add("type", "pong")
+        case .searchResults(let query, let hits):
+            object.add("type", "search_results")
+            object.add("query", query)
+            object.add("results", objects: hits) { object, hit in
+                object.add("id", hit.id)
+                object.add("time", Timestamp.iso8601(hit.timeMillis))
+                object.add("kind", hit.kind.rawValue)
+                object.add("room", hit.room)
+                object.add("user", hit.user)
+                object.add("recipient", hit.recipient)
+                object.add("snippet", hit.snippet)
+            }
         }
         return object.string
     }
@@ -354,6 +368,10 @@ public enum ServerMessage: Sendable, Equatable {
         case "registered": return .registered(name: try envelope.required(envelope.name, "name"))
         case "ping": return .ping
         case "pong": return .pong
+        case "search_results":
+            var hits: [SearchHit] = []
+            for wire in envelope.results ?? [] { hits.append(try wire.hit()) }
+            return .searchResults(query: envelope.query ?? "", hits: hits)
         default: throw ProtocolError(code: .unknownType, message: "unknown message type \"\(envelope.type)\"")
         }
     }
@@ -382,6 +400,8 @@ struct Envelope: Decodable {
     /// `rooms` is a list of resumes in a hello and a list of summaries in the server's answer.
     var resumes: [RoomResume]?
     var rooms: [WireRoom]?
+    /// The hits of a `search_results`.
+    var results: [WireHit]?
     var privateAfter: Int64?
     var token: String?
     var to: String?
@@ -403,9 +423,29 @@ struct Envelope: Decodable {
         var topic: String?
     }
 
+    /// A hit in the `search_results` answer.
+    struct WireHit: Decodable {
+        var id: Int64
+        var time: String
+        var kind: String
+        var room: String?
+        var user: String
+        var recipient: String?
+        var snippet: String
+
+        func hit() throws(ProtocolError) -> SearchHit {
+            guard let kind = EventKind(rawValue: kind), let timeMillis = Timestamp.parse(time) else {
+                throw ProtocolError(code: .malformed, message: "search_results has a bad result (id \(id))")
+            }
+            return SearchHit(
+                id: id, kind: kind, room: room, user: user, recipient: recipient, timeMillis: timeMillis,
+                snippet: snippet)
+        }
+    }
+
     private enum CodingKeys: String, CodingKey {
         case type, `protocol`, name, history, text, limit, session, server, room, event, after, names, code, message
-        case watch, rooms, token, to, topic, by, time, from, password, invite, target, reason, seconds, query
+        case watch, rooms, token, to, topic, by, time, from, password, invite, target, reason, seconds, query, results
         case resumeAfter = "resume_after"
         case resumedAfter = "resumed_after"
         case maxMessageBytes = "max_message_bytes"
@@ -442,6 +482,7 @@ struct Envelope: Decodable {
         } else if type == "rooms" {
             rooms = try container.decodeIfPresent([WireRoom].self, forKey: .rooms)
         }
+        results = try container.decodeIfPresent([WireHit].self, forKey: .results)
         privateAfter = try container.decodeIfPresent(Int64.self, forKey: .privateAfter)
         token = try container.decodeIfPresent(String.self, forKey: .token)
         to = try container.decodeIfPresent(String.self, forKey: .to)

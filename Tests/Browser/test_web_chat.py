@@ -377,6 +377,43 @@ class WebChatTests(WebChatTestCase):
         alice.wait_text("typed on a phone")
         bob.screenshot("phone-dark")
 
+    def test_h_search_shows_dated_results_with_the_matches_marked_and_markup_as_text(self):
+        server = self.start_server()
+        carol = self.plain_client(server, "carol")
+        said = ["the <b>Déploy</b> notes are in the wiki", "notes without the other word"]
+        for text in said:
+            carol.send(text)
+        carol.wait_for(lambda line: line == "carol: " + said[-1], "its own last message")
+        alice = self.open_browser(server, "alice")
+        alice.sign_in("alice")
+        alice.wait_texts(said)
+
+        def results():
+            return alice.driver.find_elements(By.CSS_SELECTOR, "#messages li.search-result")
+
+        # The index follows the record a moment behind (it waits for the writer to be quiet):
+        # ask again, a bounded number of times, until it has caught up.
+        for _ in range(10):
+            alice.say("/search deploy NOTES")
+            try:
+                alice.wait(lambda: results(), "a search result", timeout=2)
+                break
+            except AssertionError:
+                continue
+        found = results()
+        self.assertEqual(len(found), 1, f"one message holds both words: {[r.text for r in found]}")
+        hit = found[0]
+        self.assertIn("#main", hit.text)
+        self.assertIn("carol", hit.text)
+        self.assertRegex(hit.find_element(By.CSS_SELECTOR, "time").text, r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
+        marks = [m.text for m in hit.find_elements(By.CSS_SELECTOR, "mark")]
+        self.assertEqual(marks, ["Déploy", "notes"], "the matched words are marked, nothing else")
+        self.assertIn("<b>", hit.text, "markup in a result is shown as text")
+        self.assertEqual(hit.find_elements(By.CSS_SELECTOR, "b"), [], "no element made from a result's text")
+        self.assertEqual(alice.texts().count(said[0]), 1, "a search is not a message")
+        alice.say("/search")
+        alice.wait(lambda: any("/search" in e for e in alice.errors()), "the hint for an empty search")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

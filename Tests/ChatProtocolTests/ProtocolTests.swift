@@ -59,9 +59,29 @@ struct ProtocolTests {
             .topic(room: "dev", text: "x", by: "a", timeMillis: 1_764_000_000_000),
             .topic(room: "dev", text: "", by: nil, timeMillis: nil), .renamed(from: "a", to: "b"),
             .notice(code: .rateLimited, message: "slow"), .error(code: .lineTooLong, message: "long"),
-            .shutdown(message: "bye"),
+            .shutdown(message: "bye"), .searchResults(query: "x", hits: []),
+            .searchResults(
+                query: "cafe \"launch\"",
+                hits: [
+                    SearchHit(
+                        id: 41, kind: .message, room: "main", user: "bob", recipient: nil,
+                        timeMillis: 1_764_000_000_123, snippet: "the \u{2}CAFE\u{3} is…"),
+                    SearchHit(
+                        id: 9, kind: .action, room: nil, user: "al", recipient: "bob", timeMillis: 0, snippet: "x"),
+                ]),
         ]
         for message in serverMessages { #expect(try ServerMessage.decode(Array(message.json.utf8)) == message) }
+    }
+
+    @Test("a search result with an unknown kind or a bad time is a malformed line, not a guess")
+    func badSearchResults() {
+        for bad in [
+            #"{"type":"search_results","query":"x","results":[{"id":1,"time":"2026-11-22T10:00:00Z","kind":"spell","user":"a","snippet":"x"}]}"#,
+            #"{"type":"search_results","query":"x","results":[{"id":1,"time":"yesterday","kind":"message","user":"a","snippet":"x"}]}"#,
+            #"{"type":"search_results","query":"x","results":[{"id":1}]}"#,
+        ] {
+            #expect(throws: ProtocolError.self) { try ServerMessage.decode(Array(bad.utf8)) }
+        }
     }
 
     @Test(

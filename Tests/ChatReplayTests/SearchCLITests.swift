@@ -68,7 +68,7 @@ import Testing
         let json = try await runCLI(["search", "--format", "json", "--user", "dave", "cafe"], in: directory.path)
         #expect(
             json.stdout
-                == #"{"query":"cafe","results":[{"id":4,"time":"2026-09-21T14:13:23.000Z","kind":"message","user":"dave","recipient":"erin","snippet":"secret \u0002cafe\u0003 plans"}]}"#
+                == #"{"type":"search_results","query":"cafe","results":[{"id":4,"time":"2026-09-21T14:13:23.000Z","kind":"message","user":"dave","recipient":"erin","snippet":"secret \u0002cafe\u0003 plans"}]}"#
                 + "\n")
         // Hostile words are words; nothing matches them here.
         for words in [#"" AND * -"#, "NEAR(", "OR", "-x"] {

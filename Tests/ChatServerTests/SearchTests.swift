@@ -114,4 +114,39 @@ struct SearchTests {
             try await client.expect { $0.contains(#""type":"error""#) }
         }
     }
+
+    @Test("IRC door: SEARCH words answers in NOTICEs from the server, the member's channels and queries only")
+    func ircDoor() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        try await withServer(.testingIRC(database: dir.file("chat.sqlite"))) { server in
+            let port = try #require(server.ircPort)
+            let alice = try await IRCTestClient.register(port: port, as: "alice")
+            try await alice.send("JOIN #main")
+            try await alice.expect { $0.command == "366" }
+            let bob = try await TestClient.join(port: server.port, as: "bob")
+            try await bob.send("the déploy notes are in the wiki")
+            try await alice.expect {
+                $0.command == "PRIVMSG" && $0.parameters.last == "the déploy notes are in the wiki"
+            }
+            try await bob.send("/join ops")
+            try await bob.expect { $0.hasPrefix("*** You are in #ops now") }
+            try await bob.send("deploy notes for ops only")
+            try await bob.expect { $0.hasSuffix("deploy notes for ops only") }
+            #expect(try server.store.waitForSearchIndex(timeout: 20))
+
+            try await alice.send("SEARCH Deploy notes")
+            let header = try await alice.expect {
+                $0.command == "NOTICE" && ($0.parameters.last ?? "").contains("search")
+            }
+            #expect(header.parameters.first == "alice")
+            #expect(header.parameters.last == "--- search: 1 result for Deploy notes, newest first (UTC) ---")
+            let hit = try await alice.expect { $0.command == "NOTICE" }
+            #expect(hit.parameters.last?.hasSuffix("#main bob: the [déploy] [notes] are in the wiki") == true, "\(hit)")
+            let footer = try await alice.expect { $0.command == "NOTICE" }
+            #expect(footer.parameters.last == "--- end of search ---")
+            try await alice.send("SEARCH")
+            try await alice.expect { $0.command == "461" }
+        }
+    }
 }

@@ -119,7 +119,7 @@ struct JSONDoor: LineDoor {
         case .pong:
             buffer.writeLine(ServerMessage.pong.json)
         case .searchResults(let results):
-            buffer.writeLine(SearchJSON.line(results))
+            buffer.writeLine(ServerMessage.searchResults(query: results.query, hits: results.hits).json)
         case .removed(let by, let reason, let why):
             buffer.writeLine(
                 ServerMessage.error(

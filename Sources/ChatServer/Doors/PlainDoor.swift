@@ -139,7 +139,7 @@ struct PlainDoor: LineDoor {
         case .removed(let by, let reason, let why):
             buffer.writeLine(PlainTexts.removed(by: by, reason: reason, why: why))
         case .searchResults(let results):
-            for line in SearchTexts.lines(results) { buffer.writeLine(line) }
+            for line in PlainText.searchLines(query: results.query, hits: results.hits) { buffer.writeLine(line) }
         case .ping, .pong:
             // People with nc cannot answer; TCP keepalive finds their dead connections.
             break

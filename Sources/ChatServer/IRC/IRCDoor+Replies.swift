@@ -7,7 +7,11 @@ import NIOCore
 extension IRCDoor {
     mutating func encode(_ reply: Reply, into buffer: inout ByteBuffer) {
         switch reply {
-        case .greeting, .switched, .who, .pong, .parted, .searchResults:
+        case .searchResults(let results):
+            for line in PlainText.searchLines(query: results.query, hits: results.hits) {
+                buffer.writeIRC(from: serverName, "NOTICE", me, text: line)
+            }
+        case .greeting, .switched, .who, .pong, .parted:
             // IRC says nothing before registration; a part comes as its PART event.
             if case .parted(let room, _) = reply { rooms[Room.key(room)] = nil }
         case .welcome(let name, _, _, _, _):
@@ -200,6 +204,7 @@ extension IRCDoor {
     static let help = [
         "This is chatroom's IRC door: channels are rooms, queries are private messages.",
         "JOIN #room, PART #room, PRIVMSG #room :text, PRIVMSG nick :text, /me, NICK, TOPIC, NAMES, WHO,",
-        "WHOIS, LIST, AWAY, QUIT. Everything said is recorded; CHATHISTORY LATEST #room * 50 reads it.",
+        "WHOIS, LIST, AWAY, QUIT. Everything said is recorded; CHATHISTORY LATEST #room * 50 reads it,",
+        "and SEARCH words (irssi: /search words) finds it in your channels and queries.",
     ]
 }

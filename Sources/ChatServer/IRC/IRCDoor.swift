@@ -392,6 +392,10 @@ struct IRCDoor: Door {
             ]
         case "CHATHISTORY":
             return chatHistory(parameters, answer: &answer)
+        case "SEARCH":
+            // Not IRC's: `/search words` in irssi (`/quote SEARCH words` in WeeChat); the answer is NOTICEs.
+            guard !parameters.isEmpty else { return needMore(command, &answer) }
+            return [.request(.search(parameters.joined(separator: " ")))]
         case "PASS", "USER":
             answer.writeIRC(from: serverName, numeric: "462", me, text: "You may not reregister")
         default:
