@@ -405,12 +405,14 @@ class WebChatTests(WebChatTestCase):
         hit = found[0]
         self.assertIn("#main", hit.text)
         self.assertIn("carol", hit.text)
-        self.assertRegex(hit.find_element(By.CSS_SELECTOR, "time").text, r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
+        self.assertRegex(hit.find_element(By.CSS_SELECTOR, "time").text, r"^\d{2}:\d{2}$")
+        self.assertRegex(hit.find_element(By.CSS_SELECTOR, ".date").text, r"^\d{4}-\d{2}-\d{2}$")
         marks = [m.text for m in hit.find_elements(By.CSS_SELECTOR, "mark")]
         self.assertEqual(marks, ["Déploy", "notes"], "the matched words are marked, nothing else")
         self.assertIn("<b>", hit.text, "markup in a result is shown as text")
         self.assertEqual(hit.find_elements(By.CSS_SELECTOR, "b"), [], "no element made from a result's text")
         self.assertEqual(alice.texts().count(said[0]), 1, "a search is not a message")
+        alice.screenshot("search")
         alice.say("/search")
         alice.wait(lambda: any("/search" in e for e in alice.errors()), "the hint for an empty search")
 

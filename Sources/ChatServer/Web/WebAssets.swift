@@ -1143,11 +1143,9 @@ enum WebAssets {
               : "Search for “" + query + "”: " + results.length + (results.length === 1 ? " result" : " results") + ", newest first:");
             for (const hit of results) {
               const li = el("li", "note search-result");
-              const time = timeElement(hit.time);
               const date = new Date(hit.time);
-              if (!isNaN(date.getTime())) {
-                time.textContent = date.getFullYear() + "-" + pad2(date.getMonth() + 1) + "-" + pad2(date.getDate()) + " " + time.textContent;
-              }
+              const day = el("span", "date", isNaN(date.getTime()) ? ""
+                : date.getFullYear() + "-" + pad2(date.getMonth() + 1) + "-" + pad2(date.getDate()));
               const place = hit.recipient ? "(private, to " + hit.recipient + ")" : "#" + String(hit.room || "");
               const snippet = el("span", "snippet");
               String(hit.snippet || "").split(/([\u0002\u0003])/).reduce((inMatch, piece) => {
@@ -1156,7 +1154,7 @@ enum WebAssets {
                 if (piece) snippet.append(inMatch ? el("mark", null, piece) : piece);
                 return inMatch;
               }, false);
-              li.append(time, " ", place, " ", nameSpan(String(hit.user || "")), hit.kind === "action" ? " " : ": ", snippet);
+              li.append(timeElement(hit.time), " ", day, " ", place, " ", nameSpan(String(hit.user || "")), hit.kind === "action" ? " " : ": ", snippet);
               addItem(conv, li);
             }
           }
