@@ -460,11 +460,12 @@ public final class ClientSession: Sendable {
         }
     }
 
-    /// After a live event: when it is our own part, the room is no longer one to resume.
+    /// After a live event: when it is our own part (or a room operator's kick of us), the room is
+    /// no longer one to resume.
     private func left(_ event: Event) {
-        guard event.kind == .leave, event.reason == .part else { return }
+        guard event.kind == .leave || event.kind == .roomKick else { return }
         state.withLockedValue { state in
-            if event.user.lowercased() == state.name.lowercased() { state.marks.leave(event.room) }
+            if event.takesOut(state.name) { state.marks.leave(event.room) }
         }
     }
 

@@ -338,8 +338,7 @@ private struct Screen {
         case .renamed(_, let to): myName = TextSanitizer.clean(to)
         case .event(let event, let history):
             if history == nil || history == .catchUp { tabs.count(event) }
-            let ours = TextSanitizer.clean(event.user).lowercased() == myName.lowercased()
-            if ours, history == nil, event.kind == .leave, event.reason == .part { tabs.leave(event.room) }
+            if history == nil, event.takesOut(myName) { tabs.leave(event.room) }
         case .disconnected, .shutdown: online = false
         default: break
         }

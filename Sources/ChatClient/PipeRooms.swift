@@ -56,9 +56,9 @@ public struct PipeRooms: Sendable, Equatable {
             } else {
                 firstRoom = event.room
             }
-            // Our own part of the current room, live (an old one may come back in /history).
-            let ours = history == nil && event.user.lowercased() == name.lowercased()
-            guard ours, event.kind == .leave, event.reason == .part, let current else { return }
+            // Our own part of the current room (or a kick out of it), live (an old one may come
+            // back in /history).
+            guard history == nil, event.takesOut(name), let current else { return }
             if Room.key(current) == Room.key(event.room) { self.current = nil }
         default: break
         }

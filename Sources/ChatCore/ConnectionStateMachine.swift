@@ -799,7 +799,7 @@ public struct ConnectionStateMachine {
         if request.isSpeech, let mute = accounts.mute(of: member.name) {
             return [.send(.error(.muted(Accounts.words(mute))))]
         }
-        switch request {
+        switch request.untagged {
         case .ping:
             return [.send(.pong)]
         case .join, .password:
@@ -831,19 +831,29 @@ public struct ConnectionStateMachine {
         case .say where member.watching, .act where member.watching, .notice where member.watching,
             .privateMessage where member.watching, .privateNotice where member.watching,
             .topic(_, .some) where member.watching, .rename where member.watching, .mode where member.watching,
-            .elevate where member.watching:
+            .elevate where member.watching, .tagMessage where member.watching,
+            .privateTagMessage where member.watching, .kickFromRoom where member.watching:
             return [.send(.error(.watchOnly))]
         case .say(let text, let room), .act(let text, let room), .notice(let text, let room):
             if let failure = check(text) { return [.send(.error(failure))] }
-            guard let room = member.room(room) else { return [.send(.error(.notInRoom(room ?? member.current)))] }
-            if directory.flags(of: room).contains(.moderated), !isOperator(member, in: room),
-                !directory.roles(of: connection, in: room).contains(.voice)
-            {
-                return [.send(.error(.moderatedRoom(room)))]
-            }
+            if let failure = floorRefused(member, in: room) { return [.send(.error(failure))] }
+        case .tagMessage(let room):
+            if let failure = floorRefused(member, in: room) { return [.send(.error(failure))] }
         case .privateMessage(let to, let text), .privateNotice(let to, let text):
             if let failure = check(text) { return [.send(.error(failure))] }
             if directory.person(to) == nil { return [.send(.error(.noSuchName(to)))] }
+        case .privateTagMessage(let to):
+            if directory.person(to) == nil { return [.send(.error(.noSuchName(to)))] }
+        case .kickFromRoom(let typed, let name, _):
+            guard let room = member.room(typed) else { return [.send(.error(.notInRoom(typed)))] }
+            guard isOperator(member, in: room) else { return [.send(.error(.notRoomOperator(room)))] }
+            guard let person = directory.person(name) else { return [.send(.error(.noSuchName(name)))] }
+            let present = directory.members(of: room).contains {
+                NameRules.skeleton($0.name) == NameRules.skeleton(person)
+            }
+            if !present { return [.send(.error(.notInThatRoom(person, room: room)))] }
+        case .tagged:
+            break  // never: `untagged` took the tags off
         case .topic(let typed, let text):
             if let text, text.utf8.count > configuration.maxMessageBytes {
                 return [.send(.error(.lineTooLong(bytes: text.utf8.count, limit: configuration.maxMessageBytes)))]
@@ -919,6 +929,18 @@ public struct ConnectionStateMachine {
         return actions + [.delay(seconds: wait)]
     }
 
+    /// Why `member` may not speak in `typed` (nil: the current room): not in it, or it is moderated
+    /// and the member neither its operator nor voiced.
+    private func floorRefused(_ member: Member, in typed: String?) -> Failure? {
+        guard let room = member.room(typed) else { return .notInRoom(typed ?? member.current) }
+        if directory.flags(of: room).contains(.moderated), !isOperator(member, in: room),
+            !directory.roles(of: connection, in: room).contains(.voice)
+        {
+            return .moderatedRoom(room)
+        }
+        return nil
+    }
+
     /// The one check of a message's text, for every door: not empty, and within the limit as it
     /// would be stored.
     private func check(_ text: String) -> Failure? {
@@ -949,6 +971,23 @@ public struct ConnectionStateMachine {
         case .notice(let text, let room):
             guard let room = member.room(room) else { return [] }
             return [.record(event(.notice, by: member.name, in: room, text: text))]
+        case .tagged(let inner, let tags):
+            return perform(inner, as: member).map { action in
+                guard case .record(var event) = action else { return action }
+                event.clientTags = tags
+                return .record(event)
+            }
+        case .tagMessage(let room):
+            guard let room = member.room(room) else { return [] }
+            return [.record(event(.tagMessage, by: member.name, in: room))]
+        case .privateTagMessage(let to):
+            guard let recipient = directory.person(to) else { return [.send(.error(.noSuchName(to)))] }
+            return [
+                .record(
+                    NewEvent(
+                        kind: .tagMessage, room: Room.privateName, user: member.name, connection: connection,
+                        recipient: recipient))
+            ]
         case .privateMessage(let to, let text), .privateNotice(let to, let text):
             guard let recipient = directory.person(to) else { return [.send(.error(.noSuchName(to)))] }
             let kind: EventKind = if case .privateNotice = request { .notice } else { .message }
@@ -1025,6 +1064,10 @@ public struct ConnectionStateMachine {
             guard let target = directory.person(typed) else { return [.send(.error(.noSuchName(typed)))] }
             let removal = Moderation.Removal(name: target, reason: .kicked)
             return moderate(.none, .kick, target: target, text: reason, removing: removal, by: member)
+        case .kickFromRoom(let typed, let name, let reason):
+            guard let room = member.room(typed), let target = directory.person(name) else { return [] }
+            let removal = Moderation.Removal(name: target, reason: .kicked, room: room)
+            return moderate(.none, .roomKick, target: target, text: reason, removing: removal, by: member, in: room)
         case .ban(let typed, let seconds, let reason):
             let isAddress = ModerationTarget.isAddress(typed)
             let target = isAddress ? typed : directory.person(typed) ?? NameRules.normalize(typed)
@@ -1128,14 +1171,16 @@ public struct ConnectionStateMachine {
         return actions
     }
 
-    /// An operator's act: stored, recorded in the operator's current room, then carried out.
+    /// An operator's act: stored, recorded in `room` (the operator's current room unless given),
+    /// then carried out.
     private mutating func moderate(
         _ change: Moderation.Change, _ kind: EventKind, target: String, text: String,
-        removing removal: Moderation.Removal?, by member: Member
+        removing removal: Moderation.Removal?, by member: Member, in room: String? = nil
     ) -> [ConnectionAction] {
         state = .live(member, waiting: .moderating)
         let event = NewEvent(
-            kind: kind, room: member.current, user: member.name, text: text, connection: connection, target: target)
+            kind: kind, room: room ?? member.current, user: member.name, text: text, connection: connection,
+            target: target)
         return [.moderate(Moderation(change: change, event: event, removes: removal))]
     }
 
@@ -1192,6 +1237,21 @@ public struct ConnectionStateMachine {
             actions.append(.cancelNameTimer)
         }
         return actions + [.finish(.removed(by: by, reason: reason, why: why))]
+    }
+
+    /// A room operator put this member out of `room` (its `roomKick` is committed): out of the
+    /// room's fan-out and of the room; the member stays on the server, whatever it was doing.
+    public mutating func removed(from room: String) -> [ConnectionAction] {
+        guard case .live(var member, let waiting) = state, let room = member.room(room) else { return [] }
+        member.rooms.removeAll { Room.key($0) == Room.key(room) }
+        if Room.key(member.current) == Room.key(room) { member.current = member.rooms.last ?? member.current }
+        directory.leave(connection, room: room)
+        state = .live(member, waiting: waiting)
+        let current = member.rooms.isEmpty ? nil : member.current
+        return [
+            .unsubscribe(room: room), .roomsChanged(current: member.current, rooms: member.rooms),
+            .send(.putOut(room: room, current: current)),
+        ]
     }
 
     /// Leaves before joining: nothing to record.

@@ -11,13 +11,16 @@ public struct Moderation: Sendable, Equatable {
         case lift(Sanction.Kind, name: String?, address: String?)
     }
 
-    /// Who is to leave the server, and why (their leaves carry `reason`).
+    /// Who is to leave the server, and why (their leaves carry `reason`); or, with `room`, only
+    /// that room.
     public struct Removal: Sendable, Equatable {
         /// A present member's name, or
         public var name: String?
         /// every connection from this address.
         public var address: String?
         public var reason: LeaveReason
+        /// Only this room (a room operator's kick): `name` stays on the server.
+        public var room: String?
     }
 
     public var change: Change

@@ -97,7 +97,7 @@ public struct PasswordHasher: Sendable, Equatable {
     }
 
     /// Compares every byte whatever the first difference, so the time says nothing about where it is.
-    private static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }

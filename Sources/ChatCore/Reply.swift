@@ -17,6 +17,9 @@ public enum Reply: Sendable, Equatable {
     case switched(room: String)
     /// Left `room`; `current` is the current room now.
     case parted(room: String, current: String)
+    /// A room operator put the member out of `room`; `current` is the current room now (nil: in
+    /// no room any more).
+    case putOut(room: String, current: String?)
     /// Every room.
     case rooms([RoomSummary])
     /// A room's topic (empty: none), and who set it when.

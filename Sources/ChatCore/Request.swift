@@ -49,6 +49,9 @@ public enum Request: Sendable, Equatable {
     case register(password: String, invite: String?)
     /// Operators: put `name` out of the server.
     case kick(name: String, reason: String)
+    /// The room's operators (and the server's): put `name` out of `room` (IRC's `KICK #room nick`);
+    /// they stay on the server and in their other rooms.
+    case kickFromRoom(room: String, name: String, reason: String)
     /// Operators: keep a name or an address out, for `seconds` (nil: until lifted).
     case ban(target: String, seconds: Int?, reason: String)
     /// Operators: lift the ban on a name or an address.
@@ -59,6 +62,13 @@ public enum Request: Sendable, Equatable {
     case unmute(name: String)
     /// Are you there? Answered with `Reply.pong`.
     case ping
+    /// IRCv3 client-only tags in wire form (`+typing=active`) sent with `request` (a message, an
+    /// action, a notice, a private one, or a tags-only message): recorded with its event.
+    indirect case tagged(Request, clientTags: String)
+    /// A message of client-only tags and no text to a room (IRC's `TAGMSG`); sent `tagged`.
+    case tagMessage(room: String? = nil)
+    /// A message of client-only tags and no text to the person called `to`; sent `tagged`.
+    case privateTagMessage(to: String)
     /// Search the member's rooms and private messages for messages holding every word (`limit`
     /// nil: `SearchScope.defaultLimit`): `Reply.searchResults`.
     case search(String, limit: Int? = nil)
@@ -69,8 +79,16 @@ extension Request {
     var isSpeech: Bool {
         switch self {
         case .say, .act, .notice, .privateMessage, .privateNotice, .topic(_, .some), .rename: true
+        case .tagMessage, .privateTagMessage: true
+        case .tagged(let request, _): request.isSpeech
         default: false
         }
+    }
+
+    /// The request without its client tags.
+    var untagged: Request {
+        if case .tagged(let request, _) = self { return request.untagged }
+        return self
     }
 }
 

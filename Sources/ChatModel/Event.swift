@@ -29,6 +29,13 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable {
     /// An operator of the room (`user`) changed one of its modes (`RoomModeChange`): `text` is the
     /// change (`+t`, `-m`, `+o`), `target` whom a role change is for.
     case mode
+    /// An operator of the room (`user`) put `target` out of it (IRC's `KICK #room nick`); `text`
+    /// is the reason. The target stays on the server and in its other rooms.
+    case roomKick = "room_kick"
+    /// A message of IRCv3 client-only tags and no text (IRC's `TAGMSG`: a typing notification, a
+    /// reaction, `+draft/reply`): `clientTags` holds them. Only IRC clients that asked for
+    /// `message-tags` receive it; other doors, history, exports and counts pass over it.
+    case tagMessage = "tag_message"
 
     /// Something someone said: a message, an action or a notice.
     public var isSpeech: Bool { self == .message || self == .action || self == .notice }
@@ -75,12 +82,15 @@ public struct NewEvent: Sendable, Hashable {
     public var target: String?
     /// A time to record instead of now (imports and tests); never earlier than the previous event's.
     public var timeMillis: Int64?
+    /// IRCv3 client-only tags sent with it, in wire form (`+typing=active;+draft/reply=42`).
+    public var clientTags: String?
 
     public init(
         kind: EventKind, room: String = Room.defaultName, user: String, text: String = "",
         connection: Int64? = nil, reason: LeaveReason? = nil, recipient: String? = nil, target: String? = nil,
-        timeMillis: Int64? = nil
+        timeMillis: Int64? = nil, clientTags: String? = nil
     ) {
+        self.clientTags = clientTags
         self.target = target
         self.timeMillis = timeMillis
         self.recipient = recipient
@@ -114,12 +124,15 @@ public struct Event: Sendable, Hashable, Codable {
     public var recipient: String?
     /// For moderation: whom it was done to (a name, or an address for a ban).
     public var target: String?
+    /// IRCv3 client-only tags sent with it, in wire form (`+typing=active`); nil when none.
+    public var clientTags: String?
 
     public init(
         id: Int64, kind: EventKind, room: String = Room.defaultName, user: String, text: String = "",
         timeMillis: Int64, session: Int64, connection: Int64? = nil, reason: LeaveReason? = nil,
-        recipient: String? = nil, target: String? = nil
+        recipient: String? = nil, target: String? = nil, clientTags: String? = nil
     ) {
+        self.clientTags = clientTags
         self.recipient = recipient
         self.target = target
         self.id = id
@@ -137,4 +150,14 @@ public struct Event: Sendable, Hashable, Codable {
 extension Event {
     /// A private message: seen by its sender and its recipient only.
     public var isPrivate: Bool { recipient != nil }
+
+    /// Whether the event takes `name` (any case) out of its room while `name` stays on the
+    /// server: its part, or a room operator's kick of it.
+    public func takesOut(_ name: String) -> Bool {
+        switch kind {
+        case .leave: reason == .part && user.lowercased() == name.lowercased()
+        case .roomKick: target?.lowercased() == name.lowercased()
+        default: false
+        }
+    }
 }

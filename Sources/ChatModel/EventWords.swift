@@ -42,6 +42,9 @@ public struct EventWords: Sendable, Equatable {
             let change = RoomModeChange(text: event.text, target: event.target)
             pieces = [.name(event.user), .words(" " + (change?.words ?? "set mode \(event.text)"))]
             if let target = event.target { pieces += [.name(target)] }
+        case .tagMessage:
+            // Never shown (only IRC clients get it, as TAGMSG); said in case a tool asks.
+            pieces = [.name(event.user), .words(" sent tags: "), .text(event.clientTags ?? "")]
         case .action: pieces = [.words("* "), .name(event.user), .words(" "), .text(event.text)]
         case .join: pieces = [.name(event.user), .words(" joined the chat")]
         case .leave where event.reason == .part:
@@ -55,10 +58,11 @@ public struct EventWords: Sendable, Equatable {
             pieces = [.name(event.user), .words(" set the topic: "), .text(event.text)]
         case .rename:
             pieces = [.name(event.user), .words(" is now known as "), .name(event.text)]
-        case .kick, .ban, .unban, .mute, .unmute:
+        case .kick, .ban, .unban, .mute, .unmute, .roomKick:
             let target = Piece.name(event.target ?? "?")
             switch event.kind {
             case .kick: pieces = [.name(event.user), .words(" put "), target, .words(" out")]
+            case .roomKick: pieces = [.name(event.user), .words(" put "), target, .words(" out of the room")]
             case .ban: pieces = [.name(event.user), .words(" banned "), target]
             case .unban: pieces = [.name(event.user), .words(" lifted the ban on "), target]
             case .mute: pieces = [.name(event.user), .words(" muted "), target]

@@ -57,10 +57,11 @@ public struct EventKey: Hashable, Sendable, CustomStringConvertible {
         case .notice where recipient != nil: "notice \(user) to \(recipient ?? ""): \(quoted(text))"
         case .notice: "notice \(user): \(quoted(text))"
         case .mode: "mode \(user) \(text)"
+        case .tagMessage: "tag_message \(user)"
         case .join, .leave: "\(kind.rawValue) \(user)"
         case .topic: "topic \(user) \(quoted(text))"
         case .rename: "rename \(user) \(text)"
-        case .kick, .ban, .unban, .mute, .unmute: "\(kind.rawValue) by \(user): \(quoted(text))"
+        case .kick, .ban, .unban, .mute, .unmute, .roomKick: "\(kind.rawValue) by \(user): \(quoted(text))"
         }
     }
 }

@@ -263,13 +263,14 @@ public struct Reenactor: Sendable {
                             // The same rename recorded in another of its rooms.
                             try await step(participant, event, by(previous.name, .rename, in: event.room))
                         }
-                    case .kick, .ban, .unban, .mute, .unmute:
+                    case .kick, .ban, .unban, .mute, .unmute, .roomKick:
                         // An operator's act needs an operator's account on the live server: the
-                        // re-enactment's guests cannot do it. The kicked member's leaves follow as quits.
+                        // re-enactment's guests cannot do it. The kicked member's leaves follow as quits
+                        // (a room operator's kick is passed over: its member stays in the room).
                         return
-                    case .notice, .mode:
-                        // IRC's notices and room modes come by the IRC door; the re-enactment's
-                        // clients speak JSON lines, which has neither.
+                    case .notice, .mode, .tagMessage:
+                        // IRC's notices, room modes and tags-only messages come by the IRC door; the
+                        // re-enactment's clients speak JSON lines, which has none of them.
                         return
                     case .leave where event.reason == .part:
                         guard participants[key] != nil else { return }

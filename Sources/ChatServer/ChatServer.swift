@@ -222,7 +222,7 @@ public final class ChatServer: Service, Sendable {
             IRCDoor(
                 directory: directory, presence: IRCPresence(), serverName: configuration.ircServerName,
                 maxMessageBytes: configuration.maxMessageBytes,
-                maxRoomsPerMember: configuration.core.maxRoomsPerMember)
+                maxRoomsPerMember: configuration.core.maxRoomsPerMember, serverPassword: configuration.ircPassword)
         ])
         self.ircServices = ircServices
         if let metrics {

@@ -87,9 +87,12 @@ final class ConnectionHandler: ChannelInboundHandler {
                 address: peer?.ipAddress ?? "", isLoopback: peer.map(Admission.isLoopback) ?? false,
                 encrypted: encrypted)
             let this = bound(context.channel)
-            server.registry.add(connection, address: about.address) { by, reason, why in
-                this.eventLoop.execute { this.value.apply { $0.removed(by: by, reason: reason, why: why) } }
-            }
+            server.registry.add(
+                connection, address: about.address,
+                remove: { by, reason, why in
+                    this.eventLoop.execute { this.value.apply { $0.removed(by: by, reason: reason, why: why) } }
+                },
+                removeFromRoom: { room in this.eventLoop.execute { this.value.apply { $0.removed(from: room) } } })
             // A port's only door is the connection's from the start; on the chat port the
             // first line picks it.
             if server.doors.doors.count == 1 { countDoor() }
@@ -486,7 +489,11 @@ final class ConnectionHandler: ChannelInboundHandler {
                 if let removal = moderation.removes {
                     let why = moderation.event.text
                     if let name = removal.name, let connection = core.directory.connection(of: name) {
-                        registry.putOut(connection, by: by, reason: removal.reason, why: why)
+                        if let room = removal.room {
+                            registry.putOut(connection, of: room)
+                        } else {
+                            registry.putOut(connection, by: by, reason: removal.reason, why: why)
+                        }
                     }
                     if let address = removal.address {
                         registry.putOut(address: address, by: by, reason: removal.reason, why: why)

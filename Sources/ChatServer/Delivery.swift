@@ -117,6 +117,13 @@ struct Delivery: CommittedBatch {
         var plainWithRoom = allocator.buffer(capacity: prefix.isEmpty ? 0 : events.count * (96 + prefix.utf8.count))
         var plainWithRoomEnds: [Int] = []
         for event in events {
+            guard event.kind != .tagMessage else {
+                // Tags-only messages are IRC's alone (TAGMSG): nothing in the other formats.
+                plainEnds.append(plain.writerIndex)
+                if !prefix.isEmpty { plainWithRoomEnds.append(plainWithRoom.writerIndex) }
+                jsonEnds.append(json.writerIndex)
+                continue
+            }
             let line = PlainText.line(event)
             plain.writeString(line)
             plain.writeInteger(UInt8(ascii: "\n"))

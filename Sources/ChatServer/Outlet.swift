@@ -114,7 +114,8 @@ final class Outlet {
                 continue
             }
             subscription.cursor.sent(through: last)
-            guard let bytes else { continue }
+            // Nil or empty: only events this member is not sent (its own, or IRC's tags-only messages).
+            guard let bytes, bytes.readableBytes > 0 else { continue }
             channel.write(bytes, promise: nil)
             wrote = true
         }

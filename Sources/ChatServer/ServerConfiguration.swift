@@ -114,6 +114,9 @@ public struct ServerConfiguration: Sendable {
     public var ircServerName = IRCLines.defaultServerName
     /// The IRC door inside TLS, with `tls`'s certificate (6697 is IRC's); 0 takes a free one.
     public var ircTLSPort: Int?
+    /// The IRC door's server password (`PASS`; `--irc-password-file`): nil, none. With one, a client
+    /// that does not give it is refused (`464`) and accounts log in with SASL. Never logged.
+    public var ircPassword: String?
     /// The port `chat-server` serves the web window on when given no port at all (the default
     /// chat port + 10).
     public static let defaultHTTPPort = 7080

@@ -19,8 +19,9 @@ final class BatchCommitter {
         lastTime = try database.integer("SELECT coalesce(max(time_ms), 0) FROM events")
         insert = try database.prepare(
             """
-            INSERT INTO events (session_id, room_id, kind, user, text, time_ms, connection, reason, recipient, target)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO events (session_id, room_id, kind, user, text, time_ms, connection, reason, recipient, target,
+                                client_tags)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
     }
 
@@ -90,11 +91,12 @@ final class BatchCommitter {
         insert.bind(event.reason?.rawValue, at: 8)
         insert.bind(event.recipient, at: 9)
         insert.bind(event.target, at: 10)
+        insert.bind(event.clientTags, at: 11)
         try insert.step()
         return Event(
             id: database.lastInsertedRowID, kind: event.kind, room: event.room, user: event.user, text: event.text,
             timeMillis: time, session: session, connection: event.connection, reason: event.reason,
-            recipient: event.recipient, target: event.target)
+            recipient: event.recipient, target: event.target, clientTags: event.clientTags)
     }
 
     private func roomID(_ name: String) throws(StoreError) -> Int64 {

@@ -21,18 +21,29 @@ public final class EventReader {
 
     init(database: Database) {
         self.database = database
+        // A file from before schema 6 (read-only: readers never migrate) has no client tags.
+        let tags =
+            (try? database.integer("SELECT count(*) FROM pragma_table_info('events') WHERE name = 'client_tags'")) ?? 0
+        columns = Self.columns(clientTags: tags > 0)
     }
 
-    private static let columns = """
-        SELECT e.id, e.kind, r.name, e.user, e.text, e.time_ms, e.session_id, e.connection, e.reason, e.recipient, e.target
-        FROM events e JOIN rooms r ON r.id = e.room_id
+    /// The select of every event query. Tags-only messages (`tag_message`, IRC's TAGMSG) are
+    /// passed over: they are relayed live to IRC clients only, and no history or export shows them.
+    private let columns: String
+
+    private static func columns(clientTags: Bool) -> String {
         """
+        SELECT e.id, e.kind, r.name, e.user, e.text, e.time_ms, e.session_id, e.connection, e.reason, e.recipient,
+               e.target, \(clientTags ? "e.client_tags" : "NULL")
+        FROM events e JOIN rooms r ON r.id = e.room_id AND e.kind <> 'tag_message'
+        """
+    }
 
     /// The last `limit` events of `room`, oldest first.
     public func recent(room: String = Room.defaultName, limit: Int) throws(StoreError) -> [Event] {
         guard limit > 0 else { return [] }
         let stmt = try cached(
-            Self.columns + " WHERE e.room_id = (SELECT id FROM rooms WHERE name = ?) ORDER BY e.id DESC LIMIT ?")
+            columns + " WHERE e.room_id = (SELECT id FROM rooms WHERE name = ?) ORDER BY e.id DESC LIMIT ?")
         stmt.bind(room, at: 1)
         stmt.bind(Int64(limit), at: 2)
         return try rows(stmt).reversed()
@@ -41,7 +52,7 @@ public final class EventReader {
     /// Up to `limit` events of `room` with ids above `id`, oldest first (resume after a reconnect).
     public func events(room: String = Room.defaultName, after id: Int64, limit: Int) throws(StoreError) -> [Event] {
         let stmt = try cached(
-            Self.columns
+            columns
                 + " WHERE e.room_id = (SELECT id FROM rooms WHERE name = ?) AND e.id > ? ORDER BY e.id LIMIT ?")
         stmt.bind(room, at: 1)
         stmt.bind(id, at: 2)
@@ -55,7 +66,7 @@ public final class EventReader {
         room: String = Room.defaultName, after id: Int64, through last: Int64, limit: Int
     ) throws(StoreError) -> [Event] {
         let stmt = try cached(
-            Self.columns
+            columns
                 + " WHERE e.room_id = (SELECT id FROM rooms WHERE name = ?) AND e.id > ? AND e.id <= ?"
                 + " ORDER BY e.id LIMIT ?")
         stmt.bind(room, at: 1)
@@ -68,7 +79,8 @@ public final class EventReader {
     /// How many events of `room` have ids above `id` and at most `last`.
     public func count(room: String = Room.defaultName, after id: Int64, through last: Int64) throws(StoreError) -> Int {
         let stmt = try cached(
-            "SELECT count(*) FROM events WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND id > ? AND id <= ?")
+            "SELECT count(*) FROM events WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND id > ? AND id <= ?"
+                + " AND kind <> 'tag_message'")
         stmt.bind(room, at: 1)
         stmt.bind(id, at: 2)
         stmt.bind(last, at: 3)
@@ -79,8 +91,8 @@ public final class EventReader {
     /// The id of the `n`th last event of `room` (1: the last one), nil when it has fewer.
     public func eventID(room: String = Room.defaultName, fromEnd n: Int) throws(StoreError) -> Int64? {
         let stmt = try cached(
-            "SELECT id FROM events WHERE room_id = (SELECT id FROM rooms WHERE name = ?) ORDER BY id DESC LIMIT 1 OFFSET ?"
-        )
+            "SELECT id FROM events WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND kind <> 'tag_message'"
+                + " ORDER BY id DESC LIMIT 1 OFFSET ?")
         stmt.bind(room, at: 1)
         stmt.bind(Int64(max(n - 1, 0)), at: 2)
         defer { stmt.reset() }
@@ -94,7 +106,7 @@ public final class EventReader {
     ) throws(StoreError) -> [Event] {
         guard limit > 0, lower < upper else { return [] }
         let stmt = try cached(
-            Self.columns
+            columns
                 + " WHERE e.room_id = (SELECT id FROM rooms WHERE name = ?) AND e.id > ? AND e.id < ?"
                 + " AND e.kind IN ('message', 'action', 'notice') ORDER BY e.id \(newest ? "DESC" : "ASC") LIMIT ?")
         stmt.bind(room, at: 1)
@@ -125,7 +137,7 @@ public final class EventReader {
         of name: String, after id: Int64, through last: Int64, limit: Int
     ) throws(StoreError) -> [Event] {
         let stmt = try cached(
-            Self.columns + " WHERE e.id IN (SELECT id FROM events WHERE recipient = ?1 AND id > ?2 AND id <= ?3"
+            columns + " WHERE e.id IN (SELECT id FROM events WHERE recipient = ?1 AND id > ?2 AND id <= ?3"
                 + " UNION SELECT id FROM events WHERE user = ?1 AND recipient IS NOT NULL AND id > ?2 AND id <= ?3)"
                 + " ORDER BY e.id LIMIT ?4")
         stmt.bind(name, at: 1)
@@ -149,7 +161,7 @@ public final class EventReader {
     /// Each room's current topic: its last topic event (rooms without one are left out).
     public func topics() throws(StoreError) -> [Event] {
         let stmt = try cached(
-            Self.columns
+            columns
                 + " WHERE e.id IN (SELECT (SELECT max(t.id) FROM events t WHERE t.room_id = rooms.id AND t.kind = 'topic')"
                 + " FROM rooms) ORDER BY e.id")
         return try rows(stmt)
@@ -179,7 +191,7 @@ public final class EventReader {
 
     /// One page of events: a query run to its end, so its read transaction ends with it.
     private func page(_ filter: EventFilter) throws(StoreError) -> [Event] {
-        var sql = Self.columns + filter.sql.clause + " ORDER BY e.id"
+        var sql = columns + filter.sql.clause + " ORDER BY e.id"
         if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
         let stmt = try database.prepare(sql)
         filter.bindParameters(to: stmt)
@@ -300,6 +312,6 @@ public final class EventReader {
             id: stmt.int64(0), kind: EventKind(rawValue: stmt.string(1)) ?? .message, room: stmt.string(2),
             user: stmt.string(3), text: stmt.string(4), timeMillis: stmt.int64(5), session: stmt.int64(6),
             connection: stmt.optionalInt64(7), reason: stmt.optionalString(8).flatMap(LeaveReason.init(rawValue:)),
-            recipient: stmt.optionalString(9), target: stmt.optionalString(10))
+            recipient: stmt.optionalString(9), target: stmt.optionalString(10), clientTags: stmt.optionalString(11))
     }
 }

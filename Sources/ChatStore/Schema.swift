@@ -91,6 +91,17 @@ enum Schema {
         retention,  // 4: purges, purged_counts, purged_users (Schema+Retention.swift)
         // 5: full-text search over messages, actions and notices (Schema+Search.swift).
         search,
+        // 6: IRCv3 client-only tags sent with a message, a notice or a tags-only message
+        // (`tag_message`, IRC's TAGMSG), in wire form. Old rows keep a NULL: nothing is rewritten.
+        """
+        ALTER TABLE events ADD COLUMN client_tags TEXT;
+        DROP VIEW event_log;
+        CREATE VIEW event_log AS
+            SELECT e.id, s.id AS session, nullif(r.name, '') AS room, e.kind, e.user, e.text,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', e.time_ms / 1000.0, 'unixepoch') AS time,
+                   e.connection, e.reason, e.recipient, e.target, e.client_tags
+            FROM events e JOIN rooms r ON r.id = e.room_id JOIN sessions s ON s.id = e.session_id;
+        """,
     ]
 
     static var version: Int { migrations.count }

@@ -158,6 +158,13 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: "The server's name in IRC numerics (a host name, say chat.example.org).")
     var ircServerName = "chatroom"
 
+    @Option(
+        help: ArgumentHelp(
+            "A file whose first line is the IRC door's server password: IRC clients must give it (PASS).",
+            discussion: "Accounts then log in with SASL PLAIN. Never on the command line, never logged.",
+            valueName: "file"))
+    var ircPasswordFile: String?
+
     @OptionGroup(title: "Retention") var retention: RetentionOptions
 
     public init() {}
@@ -173,6 +180,12 @@ public struct ServerCommand: AsyncParsableCommand {
             guard tls.settings != nil else {
                 throw ValidationError("--irc-tls-port needs --tls-port, --tls-cert and --tls-key")
             }
+        }
+        if ircPasswordFile != nil {
+            guard ircPort != nil || ircTLSPort != nil else {
+                throw ValidationError("--irc-password-file needs --irc-port or --irc-tls-port")
+            }
+            _ = try ircPassword()
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if case .failure(let problem) = Room.name(defaultRoom) {
@@ -196,6 +209,21 @@ public struct ServerCommand: AsyncParsableCommand {
                 "--history, --max-clients, --max-message-bytes (64+), --max-queue-bytes (1024+), --rate and --burst must be positive"
             )
         }
+    }
+
+    /// The first line of `--irc-password-file` (nil without one); an error when it cannot be read
+    /// or the line is empty. The password itself is never part of a message.
+    func ircPassword() throws -> String? {
+        guard let ircPasswordFile else { return nil }
+        guard let data = FileManager.default.contents(atPath: ircPasswordFile) else {
+            throw ValidationError("--irc-password-file: cannot read \(ircPasswordFile)")
+        }
+        let line = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first
+        let password = line.map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) } ?? ""
+        guard !password.isEmpty else {
+            throw ValidationError("--irc-password-file: its first line must be the password")
+        }
+        return password
     }
 
     public func run() async throws {
@@ -235,6 +263,7 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.ircPort = ircPort
         configuration.ircTLSPort = ircTLSPort
         configuration.ircServerName = ircServerName
+        configuration.ircPassword = try ircPassword()
         configuration.retention = try retention.policy()
         metrics.apply(to: &configuration)
         // Trapped before the server starts, so a SIGHUP right after `listening on` reloads.

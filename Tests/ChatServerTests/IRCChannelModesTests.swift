@@ -205,3 +205,32 @@ struct IRCChannelModesTests {
         }
     }
 }
+
+/// A channel operator's KICK out of one room, on real sockets.
+@Suite("IRC KICK out of a channel", .timeLimit(.minutes(1)))
+struct IRCRoomKickTests {
+    @Test("a channel operator's KICK puts bob out of #dev only; 482 for a non-operator; recorded")
+    func kick() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let database = dir.file("chat.sqlite")
+        try await withServer(.testingIRC(database: database)) { server in
+            let port = try #require(server.ircPort)
+            let alice = try await IRCTestClient.register(port: port, as: "alice")
+            try await alice.send("JOIN #dev")
+            try await alice.expect { $0.command == "366" }
+            let bob = try await IRCTestClient.register(port: port, as: "bob")
+            try await bob.send("JOIN #dev")
+            try await bob.expect { $0.command == "366" }
+            try await bob.send("KICK #dev alice")
+            try await bob.expect { $0.command == "482" }
+            try await alice.send("KICK #dev bob :spam")
+            let kick = try await bob.expect { $0.command == "KICK" }
+            #expect(kick.parameters == ["#dev", "bob", "spam"])
+            try await bob.send("PRIVMSG #dev :still here?")
+            try await bob.expect { $0.command == "403" || $0.command == "404" }
+        }
+        let kicks = try EventReader(path: database).events(EventFilter(kinds: [.roomKick]))
+        #expect(kicks.map { "\($0.user) \($0.target ?? "") \($0.text)" } == ["alice bob spam"])
+    }
+}

@@ -21,6 +21,11 @@ If ``chat-server serve --help`` lists ``--irc-server-name``, the controller
 passes ``--irc-server-name My.Little.Server``: irctest's tests expect that
 name (every controller configures it) in 004, PONG, 391, 352 and the like.
 
+When irctest asks for a server password (connection_registration's
+``PasswordedConnectionRegistrationTestCase``), it is written to a file in the
+test's directory and given as ``--irc-password-file FILE`` (never on the
+command line).
+
 The server is started as (the contract with the door):
 
   chat-server --host 127.0.0.1 --port 0 --no-web --irc-port PORT \
@@ -89,8 +94,6 @@ class ChatroomController(BaseServerController, DirectoryBasedController):
             raise NotImplementedByController("Websocket")
         if ssl:
             raise NotImplementedByController("TLS on the IRC port")
-        if password is not None:
-            raise NotImplementedByController("PASS (server password)")
         if run_services:
             raise NotImplementedByController("services")
         assert self.proc is None
@@ -122,6 +125,12 @@ class ChatroomController(BaseServerController, DirectoryBasedController):
         ]
         if "--irc-server-name" in self._help(binary):
             command += ["--irc-server-name", "My.Little.Server"]
+        if password is not None:
+            if "--irc-password-file" not in self._help(binary):
+                raise NotImplementedByController("PASS (server password)")
+            password_file = self.directory / "irc-password"
+            password_file.write_text(password + "\n")
+            command += ["--irc-password-file", str(password_file)]
         if faketime and shutil.which("faketime"):
             command = ["faketime", "-f", faketime, *command]
             self.faketime_enabled = True

@@ -16,7 +16,8 @@ public enum IRCLines {
         public init(rawValue: UInt8) { self.rawValue = rawValue }
         /// `time=2026-11-30T17:02:03.000Z` (capability `server-time`).
         public static let time = Tags(rawValue: 1)
-        /// `msgid=42`, the event's id (capability `message-tags`).
+        /// `msgid=42`, the event's id, and the client-only tags it was sent with (capability
+        /// `message-tags`); tags-only messages (`TAGMSG`) are sent with it only.
         public static let msgid = Tags(rawValue: 2)
     }
 
@@ -51,7 +52,10 @@ public enum IRCLines {
         if !tags.isEmpty || batch != nil {
             var items: [String] = []
             if tags.contains(.time) { items.append("time=" + Timestamp.iso8601(event.timeMillis)) }
-            if tags.contains(.msgid) { items.append("msgid=\(event.id)") }
+            if tags.contains(.msgid) {
+                items.append("msgid=\(event.id)")
+                if let clientTags = event.clientTags, !clientTags.isEmpty { items.append(clientTags) }
+            }
             if let batch { items.append("batch=" + batch) }
             prefix = "@" + items.joined(separator: ";") + " "
         }
@@ -72,6 +76,9 @@ public enum IRCLines {
             line(source, "PRIVMSG \(target)", text: "\u{1}ACTION " + time + event.text + "\u{1}")
         case .notice:
             line(source, "NOTICE \(target)", text: time + event.text)
+        case .tagMessage:
+            // Only a client that asked for message-tags may receive a TAGMSG (IRCv3).
+            if tags.contains(.msgid) { line(source, "TAGMSG \(target)") }
         case .mode:
             line(source, "MODE \(target) \(event.text)" + (event.target.map { " " + nick($0) } ?? ""))
         case .join:
@@ -89,6 +96,9 @@ public enum IRCLines {
             line(source, "TOPIC \(target)", text: event.text)
         case .rename:
             line(source, "NICK", text: nick(event.text))
+        case .roomKick:
+            let kicked = nick(event.target ?? "")
+            line(source, "KICK \(target) \(kicked)", text: event.text.isEmpty ? nick(event.user) : event.text)
         case .kick, .ban, .unban, .mute, .unmute:
             line(serverName, "NOTICE \(target)", text: time + EventWords(event).plain)
         }
@@ -116,7 +126,7 @@ public enum IRCLines {
     /// What `event` is to an IRC client when it is the client's own.
     public static func own(_ event: Event) -> OwnEvent {
         switch event.kind {
-        case .message, .action, .notice: .echo
+        case .message, .action, .notice, .tagMessage: .echo
         case .join, .rename: .said
         case .leave: event.reason == .part ? .sent : .said
         default: .sent

@@ -29,6 +29,22 @@ public struct IRCMessage: Sendable, Equatable {
     public func tag(_ key: String) -> String? {
         tags.first { $0.key == key }?.value ?? nil
     }
+
+    /// The client-only tags (`+name`, IRCv3 message-tags) in wire form, escaped again
+    /// (`+typing=active;+draft/reply=42`); nil when there are none. Other tags, and keys of other
+    /// characters than letters, digits, `-`, `.` and `/`, are dropped.
+    public var clientTags: String? {
+        let client = tags.filter { tag in
+            tag.key.hasPrefix("+") && tag.key.count > 1
+                && tag.key.dropFirst().allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-./".contains($0)) }
+        }
+        return client.isEmpty ? nil : Self.wire(client)
+    }
+
+    /// Tags as sent: `key=value` (escaped) or `key`, joined by `;`.
+    static func wire(_ tags: [(key: String, value: String?)]) -> String {
+        tags.map { tag in tag.value.map { tag.key + "=" + escape($0) } ?? tag.key }.joined(separator: ";")
+    }
 }
 
 /// Why a line is not an IRC message.
@@ -85,11 +101,7 @@ extension IRCMessage {
     public var line: String {
         var text = ""
         if !tags.isEmpty {
-            let items = tags.map { tag -> String in
-                guard let value = tag.value else { return tag.key }
-                return tag.key + "=" + Self.escape(value)
-            }
-            text += "@" + items.joined(separator: ";") + " "
+            text += "@" + Self.wire(tags) + " "
         }
         if let source { text += ":\(source) " }
         text += command

@@ -83,8 +83,9 @@ struct JSONDoor: LineDoor {
             buffer.writeLine(ServerMessage.who(room: room, names: names).json)
         case .joined(let room, let topic, let names):
             buffer.writeLine(ServerMessage.joined(room: room, topic: topic, names: names).json)
-        case .switched, .parted:
-            // JSON clients name the room of each request; the leave event tells of a part.
+        case .switched, .parted, .putOut:
+            // JSON clients name the room of each request; the leave event tells of a part, the
+            // room_kick event of a kick.
             break
         case .rooms(let rooms):
             buffer.writeLine(ServerMessage.rooms(rooms).json)

@@ -110,6 +110,8 @@ struct PlainDoor: LineDoor {
             buffer.writeLine(PlainTexts.switched(room))
         case .parted(let room, let current):
             buffer.writeLine(PlainTexts.parted(room, current: current))
+        case .putOut(let room, let current):
+            buffer.writeLine(PlainTexts.putOut(room, current: current))
         case .rooms(let rooms):
             for line in PlainTexts.rooms(rooms) { buffer.writeLine(line) }
         case .topic(let room, let text, let by, let time):

@@ -91,6 +91,13 @@ enum PlainTexts {
         "*** You left \(Room.display(room)). Lines you type go to \(Room.display(current))."
     }
 
+    static func putOut(_ room: String, current: String?) -> String {
+        guard let current else {
+            return "*** You are no longer in \(Room.display(room)), nor in any room: /join ROOM enters one."
+        }
+        return "*** You are no longer in \(Room.display(room)). Lines you type go to \(Room.display(current))."
+    }
+
     /// `Rooms (2):` and a line for each.
     static func rooms(_ rooms: [RoomSummary]) -> [String] {
         ["Rooms (\(rooms.count)):"]

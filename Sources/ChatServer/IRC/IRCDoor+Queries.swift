@@ -195,10 +195,10 @@ extension IRCDoor {
     func writeISupport(_ answer: inout ByteBuffer) {
         let tokens = [
             "AWAYLEN=200", "CASEMAPPING=ascii", "CHANLIMIT=#:\(maxRoomsPerMember)", "CHANMODES=,,,mnst",
-            "CHANNELLEN=\(Room.maxNameLength + 1)", "CHANTYPES=#", "CLIENTTAGDENY=*", "CHATHISTORY=1000", "LINELEN=512",
+            "CHANNELLEN=\(Room.maxNameLength + 1)", "CHANTYPES=#", "CHATHISTORY=1000", "LINELEN=512",
             "MODES=\(Self.maxRoleChanges)", "MSGREFTYPES=msgid", "NETWORK=chatroom", "NICKLEN=\(NameRules.maxLength)",
             "PREFIX=(ov)@+",
-            "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:", "TOPICLEN=\(maxMessageBytes)", "UTF8ONLY",
+            "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:", "TOPICLEN=\(maxMessageBytes)", "UTF8ONLY",
         ]
         for start in stride(from: 0, to: tokens.count, by: 12) {
             let some = Array(tokens[start..<min(start + 12, tokens.count)])

@@ -11,9 +11,10 @@ extension IRCDoor {
             for line in PlainText.searchLines(query: results.query, hits: results.hits) {
                 buffer.writeIRC(from: serverName, "NOTICE", me, text: line)
             }
-        case .greeting, .switched, .who, .pong, .parted:
-            // IRC says nothing before registration; a part comes as its PART event.
+        case .greeting, .switched, .who, .pong, .parted, .putOut:
+            // IRC says nothing before registration; a part comes as its PART event, a kick as KICK.
             if case .parted(let room, _) = reply { rooms[Room.key(room)] = nil }
+            if case .putOut(let room, _) = reply { rooms[Room.key(room)] = nil }
         case .welcome(let name, _, _, _, _):
             nick = name
             presence.set(
@@ -73,8 +74,8 @@ extension IRCDoor {
             buffer.writeIRC(from: nil, "ERROR", text: "Closing link: \(message ?? "the server is shutting down")")
         case .passwordNeeded(let name):
             registering = false
-            buffer.writeIRC(
-                from: serverName, numeric: "464", me, text: "\(name) is a registered name: send its password with PASS")
+            let how = serverPassword == nil ? "send its password with PASS" : "log in with SASL PLAIN"
+            buffer.writeIRC(from: serverName, numeric: "464", me, text: "\(name) is a registered name: \(how)")
         case .registered(let name):
             buffer.writeIRC(from: serverName, "NOTICE", me, text: PlainTexts.registered(name))
         case .nowOperator:

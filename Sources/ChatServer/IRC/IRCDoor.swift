@@ -20,6 +20,9 @@ struct IRCDoor: Door {
     let maxRoomsPerMember: Int
     /// What `MOTD` says (nil: no MOTD, `422`).
     let motd: [String]?
+    /// The server's password (`--irc-password-file`): nil when there is none. With one, `PASS` is
+    /// it, and accounts log in with SASL.
+    let serverPassword: String?
 
     /// The nick asked for, then the member's name.
     var nick: String?
@@ -27,6 +30,8 @@ struct IRCDoor: Door {
     var username: String?
     var realName: String?
     var password: String?
+    /// What `PASS` gave when the server has a password of its own.
+    var givenServerPassword: String?
     var capabilities: Set<IRCCapability> = []
     /// `CAP LS` or `CAP REQ` came and `CAP END` has not: registration waits.
     var negotiating = false
@@ -51,8 +56,9 @@ struct IRCDoor: Door {
 
     init(
         directory: ChatDirectory, presence: IRCPresence, serverName: String = IRCLines.defaultServerName,
-        maxMessageBytes: Int, maxRoomsPerMember: Int, motd: [String]? = nil
+        maxMessageBytes: Int, maxRoomsPerMember: Int, motd: [String]? = nil, serverPassword: String? = nil
     ) {
+        self.serverPassword = serverPassword
         self.directory = directory
         self.presence = presence
         self.serverName = serverName
@@ -86,7 +92,7 @@ struct IRCDoor: Door {
         }
         let command = bytes.prefix { $0 != UInt8(ascii: " ") }
         let word = String(decoding: command, as: UTF8.self).uppercased()
-        return word != "PRIVMSG" && word != "NOTICE"
+        return word != "PRIVMSG" && word != "NOTICE" && word != "TAGMSG"
     }
 
     /// The target of numerics: the nick, or `*` before there is one.
@@ -131,7 +137,9 @@ struct IRCDoor: Door {
         if command == "PONG" { return [] }
         if command == "AUTHENTICATE" { return authenticate(parameters.first ?? "", answer: &answer) }
         guard registered else { return register(command, parameters, stage: stage, answer: &answer) }
-        return live(command, parameters, answer: &answer)
+        // Client-only tags are relayed for a client that asked for message-tags (IRCv3).
+        let clientTags = capabilities.contains(.messageTags) ? message.clientTags : nil
+        return live(command, parameters, clientTags: clientTags, answer: &answer)
     }
 
     // MARK: Registration
@@ -143,7 +151,11 @@ struct IRCDoor: Door {
         case "PASS":
             guard let password = parameters.first else { return needMore(command, &answer) }
             if stage == .password { return [.request(.password(password))] }
-            self.password = password
+            if serverPassword != nil {
+                givenServerPassword = password
+            } else {
+                self.password = password
+            }
         case "NICK":
             guard let typed = parameters.first, !typed.isEmpty else {
                 answer.writeIRC(from: serverName, numeric: "431", me, text: "No nickname given")
@@ -154,10 +166,7 @@ struct IRCDoor: Door {
                 return []
             }
             nick = typed
-            if stage == .password {
-                registering = true
-                return [.request(.join(hello(typed)))]
-            }
+            if stage == .password { return sendHello(typed, answer: &answer) }
         case "USER":
             guard parameters.count >= 4, !parameters[0].isEmpty, !parameters[3].isEmpty else {
                 return needMore(command, &answer)
@@ -173,13 +182,24 @@ struct IRCDoor: Door {
             return []
         }
         guard let nick, realName != nil, !negotiating, !registering else { return [] }
-        registering = true
-        return [.request(.join(hello(nick)))]
+        return sendHello(nick, answer: &answer)
     }
 
-    /// The hello of a registration: no room (the client joins its channels), the exact nick.
-    private func hello(_ nick: String) -> JoinRequest {
-        JoinRequest(name: nick, password: password, roomless: true, exactName: true)
+    /// The hello of a registration: no room (the client joins its channels), the exact nick; or,
+    /// when the server has a password and `PASS` did not give it, `464` and the connection closed.
+    private mutating func sendHello(_ nick: String, answer: inout ByteBuffer) -> [DoorInput] {
+        if let serverPassword {
+            let given = Array((givenServerPassword ?? "").utf8)
+            guard givenServerPassword != nil, PasswordHasher.constantTimeEqual(given, Array(serverPassword.utf8))
+            else {
+                quitting = true
+                answer.writeIRC(from: serverName, numeric: "464", me, text: "Password incorrect")
+                answer.writeIRC(from: nil, "ERROR", text: "Closing link: the server's password is needed (PASS)")
+                return [.request(.quit())]
+            }
+        }
+        registering = true
+        return [.request(.join(JoinRequest(name: nick, password: password, roomless: true, exactName: true)))]
     }
 
     /// Whether `typed` can be an IRC nick and a name here as it is (the core would change it
@@ -227,8 +247,7 @@ struct IRCDoor: Door {
             }
             guard !registered else { return [] }
             guard let nick, realName != nil, !registering else { return [] }
-            registering = true
-            return [.request(.join(hello(nick)))]
+            return sendHello(nick, answer: &answer)
         default:
             answer.writeIRC(from: serverName, numeric: "410", me, sub, text: "Invalid CAP command")
         }
@@ -276,15 +295,23 @@ struct IRCDoor: Door {
         password = plain.password
         nick = plain.account
         saslHello = true
-        registering = true
-        return [.request(.join(hello(plain.account)))]
+        return sendHello(plain.account, answer: &answer)
     }
 
     // MARK: A member's commands
 
-    private mutating func live(_ command: String, _ parameters: [String], answer: inout ByteBuffer) -> [DoorInput] {
+    private mutating func live(
+        _ command: String, _ parameters: [String], clientTags: String?, answer: inout ByteBuffer
+    ) -> [DoorInput] {
         let first = parameters.first
         switch command {
+        case "TAGMSG":
+            guard let targets = first, !targets.isEmpty else { return needMore(command, &answer) }
+            // Nothing to relay without client-only tags.
+            guard let clientTags else { return [] }
+            return targets.split(separator: ",").compactMap {
+                tagMessage(to: String($0), answer: &answer).map { .request(.tagged($0, clientTags: clientTags)) }
+            }
         case "PRIVMSG", "NOTICE":
             guard let targets = first, !targets.isEmpty else {
                 if command == "NOTICE" { return [] }
@@ -297,7 +324,9 @@ struct IRCDoor: Door {
                 return []
             }
             return targets.split(separator: ",").compactMap {
-                message(to: String($0), parameters[1], notice: command == "NOTICE", answer: &answer)
+                let request = message(to: String($0), parameters[1], notice: command == "NOTICE", answer: &answer)
+                guard let clientTags, let request else { return request.map { .request($0) } }
+                return .request(.tagged(request, clientTags: clientTags))
             }
         case "JOIN":
             guard let channels = first else { return needMore(command, &answer) }
@@ -385,10 +414,17 @@ struct IRCDoor: Door {
             return [.request(.elevate(account: parameters[0], password: parameters[1]))]
         case "KICK":
             guard parameters.count >= 2 else { return needMore(command, &answer) }
-            guard joinedRoom(parameters[0], answer: &answer) != nil else { return [] }
+            guard let room = joinedRoom(parameters[0], answer: &answer) else { return [] }
+            let reason = parameters.count > 2 ? IRCLines.plainText(parameters[2]) : ""
+            return parameters[1].split(separator: ",").map {
+                .request(.kickFromRoom(room: room, name: String($0), reason: reason))
+            }
+        case "KILL":
+            // The server's operators: out of the server, as `/kick` does.
+            guard parameters.count >= 1 else { return needMore(command, &answer) }
             return [
                 .request(
-                    .kick(name: parameters[1], reason: parameters.count > 2 ? IRCLines.plainText(parameters[2]) : ""))
+                    .kick(name: parameters[0], reason: parameters.count > 1 ? IRCLines.plainText(parameters[1]) : ""))
             ]
         case "CHATHISTORY":
             return chatHistory(parameters, answer: &answer)
@@ -406,8 +442,7 @@ struct IRCDoor: Door {
 
     /// A PRIVMSG or NOTICE to one target: a channel the member is in, or a person.
     /// A NOTICE is answered with no error (RFC 1459: a notice never causes a reply).
-    private func message(to target: String, _ text: String, notice quiet: Bool, answer: inout ByteBuffer) -> DoorInput?
-    {
+    private func message(to target: String, _ text: String, notice quiet: Bool, answer: inout ByteBuffer) -> Request? {
         var text = text
         var action = false
         if text.hasPrefix("\u{1}ACTION ") {
@@ -429,22 +464,39 @@ struct IRCDoor: Door {
             if !quiet, let away = presence.person(person)?.away {
                 answer.writeIRC(from: serverName, numeric: "301", me, IRCLines.nick(person), text: away)
             }
-            if quiet, !action { return .request(.privateNotice(to: person, text: text)) }
-            return .request(.privateMessage(to: person, text: action ? "* \(text)" : text))
+            if quiet, !action { return .privateNotice(to: person, text: text) }
+            return .privateMessage(to: person, text: action ? "* \(text)" : text)
         }
-        guard case .success(let name) = Room.name(target), let room = rooms[Room.key(name)] else {
-            if quiet { return nil }
-            let exists = Room.name(target).map { directory.room($0) != nil } == .success(true)
-            if exists {
-                answer.writeIRC(
-                    from: serverName, numeric: "404", me, target, text: "Cannot send to channel (join it first)")
-            } else {
-                answer.writeIRC(from: serverName, numeric: "403", me, target, text: "No such channel")
+        guard let room = speakingRoom(target, quiet: quiet, answer: &answer) else { return nil }
+        if action { return .act(text, room: room) }
+        return quiet ? .notice(text, room: room) : .say(text, room: room)
+    }
+
+    /// A TAGMSG to one target: a channel the member is in, or a person (errors as for PRIVMSG).
+    private func tagMessage(to target: String, answer: inout ByteBuffer) -> Request? {
+        guard target.hasPrefix("#") else {
+            guard let person = directory.person(target) else {
+                answer.writeIRC(from: serverName, numeric: "401", me, target, text: "No such nick/channel")
+                return nil
             }
-            return nil
+            return .privateTagMessage(to: person)
         }
-        if action { return .request(.act(text, room: room)) }
-        return .request(quiet ? .notice(text, room: room) : .say(text, room: room))
+        return speakingRoom(target, quiet: false, answer: &answer).map { .tagMessage(room: $0) }
+    }
+
+    /// The member's room a channel names, to speak in; nil (and `404` or `403` unless `quiet`)
+    /// when it is not in it.
+    private func speakingRoom(_ target: String, quiet: Bool, answer: inout ByteBuffer) -> String? {
+        if case .success(let name) = Room.name(target), let room = rooms[Room.key(name)] { return room }
+        if quiet { return nil }
+        let exists = Room.name(target).map { directory.room($0) != nil } == .success(true)
+        if exists {
+            answer.writeIRC(
+                from: serverName, numeric: "404", me, target, text: "Cannot send to channel (join it first)")
+        } else {
+            answer.writeIRC(from: serverName, numeric: "403", me, target, text: "No such channel")
+        }
+        return nil
     }
 
     /// The room a channel names, for a JOIN; nil (and an error) when it cannot be one.

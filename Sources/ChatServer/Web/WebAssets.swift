@@ -589,12 +589,14 @@ enum WebAssets {
                 }
                 break;
               case "kick":
+              case "room_kick":
               case "ban":
               case "unban":
               case "mute":
               case "unmute":
                 name(event.user);
                 if (event.kind === "kick") { words(" put "); target(event.target); words(" out"); }
+                else if (event.kind === "room_kick") { words(" put "); target(event.target); words(" out of the room"); }
                 else if (event.kind === "ban") { words(" banned "); target(event.target); }
                 else if (event.kind === "unban") { words(" lifted the ban on "); target(event.target); }
                 else if (event.kind === "mute") { words(" muted "); target(event.target); }
@@ -687,6 +689,14 @@ enum WebAssets {
               for (const m of conv.members) if (sameName(m, event.user)) conv.members.delete(m);
               changed = true;
               if (sameName(event.user, state.name) && event.reason === "part") {
+                removeConversation(conv.key);
+                send({ type: "rooms" });
+                return "gone";
+              }
+            } else if (event.kind === "room_kick") {
+              for (const m of conv.members) if (sameName(m, event.target)) conv.members.delete(m);
+              changed = true;
+              if (sameName(event.target, state.name)) {
                 removeConversation(conv.key);
                 send({ type: "rooms" });
                 return "gone";

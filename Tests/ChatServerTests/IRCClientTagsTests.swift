@@ -1,0 +1,91 @@
+import ChatModel
+import ChatProtocol
+import ChatServer
+import ChatStore
+import ChatTestSupport
+import Foundation
+import Testing
+
+/// IRCv3 client-only tags through the IRC door, on real sockets: relayed with the message to the
+/// IRC clients that asked for `message-tags` and to no one else, recorded with it, and TAGMSG
+/// relayed to those clients only, recorded as an event of its own.
+@Suite("IRC client-only tags and TAGMSG", .timeLimit(.minutes(1)))
+struct IRCClientTagsTests {
+    @Test("+tags reach message-tags clients only, other tags are dropped, and the tags are recorded")
+    func relayedAndRecorded() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let database = dir.file("chat.sqlite")
+        try await withServer(.testingIRC(database: database)) { server in
+            let port = try #require(server.ircPort)
+            let alice = try await IRCTestClient.register(port: port, as: "alice", capabilities: ["message-tags"])
+            let bob = try await IRCTestClient.register(
+                port: port, as: "bob", capabilities: ["message-tags", "echo-message"])
+            let carol = try await IRCTestClient.register(port: port, as: "carol")
+            let dave = try await IRCTestClient.register(port: port, as: "dave", capabilities: ["server-time"])
+            for client in [alice, bob, carol, dave] {
+                try await client.send("JOIN #dev")
+                try await client.expect { $0.command == "366" }
+            }
+            let erin = try await TestClient.join(port: server.port, as: "erin")
+            try await erin.send("/join dev")
+            try await erin.expect { $0.hasPrefix("*** You are in #dev now") }
+
+            try await alice.send("@+baz=bat;fizz=buzz PRIVMSG #dev hi")
+            let relayed = try await bob.expect { $0.command == "PRIVMSG" }
+            #expect(relayed.tag("+baz") == "bat" && relayed.tag("msgid") != nil)
+            #expect(!relayed.tags.contains { $0.key == "fizz" })
+            let plain = try await carol.expect { $0.command == "PRIVMSG" }
+            #expect(plain.tags.isEmpty && plain.parameters == ["#dev", "hi"])
+            let timed = try await dave.expect { $0.command == "PRIVMSG" }
+            #expect(timed.tag("time") != nil && !timed.tags.contains { $0.key == "+baz" })
+            try await erin.expect { $0 == "[#dev] alice: hi" || $0 == "alice: hi" }
+
+            // TAGMSG, with an escaped value: bob (echo) and alice get it; carol, dave and erin never do.
+            try await bob.send(#"@+buzz=fizz\:buzz;cat=dog;+steel=wootz TAGMSG #dev"#)
+            let echo = try await bob.expect { $0.command == "TAGMSG" }
+            let tagged = try await alice.expect { $0.command == "TAGMSG" }
+            #expect(tagged.source == "bob!bob@chatroom" && tagged.parameters == ["#dev"])
+            #expect(tagged.tag("+buzz") == "fizz;buzz" && tagged.tag("+steel") == "wootz")
+            #expect(!tagged.tags.contains { $0.key == "cat" })
+            #expect(echo.tag("msgid") == tagged.tag("msgid"))
+            // A private TAGMSG reaches its message-tags recipient only.
+            try await alice.send("@+typing=active TAGMSG bob")
+            let typing = try await bob.expect { $0.command == "TAGMSG" }
+            #expect(typing.parameters == ["bob"] && typing.tag("+typing") == "active")
+            // What comes next to carol, dave and erin is the next message, not the TAGMSG.
+            try await bob.send("PRIVMSG #dev :after")
+            let next = try await carol.expect { _ in true }
+            #expect(next.command == "PRIVMSG" && next.parameters == ["#dev", "after"])
+            let nextTimed = try await dave.expect { _ in true }
+            #expect(nextTimed.command == "PRIVMSG" && nextTimed.parameters == ["#dev", "after"])
+            try await erin.expect { $0.hasSuffix("bob: after") }
+
+            // Tags over 4094 bytes: 417, nothing relayed or recorded.
+            try await alice.send("@+baz=\(String(repeating: "a", count: 4090)) TAGMSG #dev")
+            try await alice.expect { $0.command == "417" }
+            try await alice.send("PRIVMSG #dev :last")
+            let seen = try await bob.collect { $0.parameters == ["#dev", "last"] }
+            #expect(!seen.contains { $0.command == "TAGMSG" }, "\(seen)")
+        }
+        let events = try EventReader(path: database).events(EventFilter(kinds: [.message], includePrivate: true))
+        #expect(events.map { "\($0.text) \($0.clientTags ?? "-")" } == ["hi +baz=bat", "after -", "last -"])
+        // The TAGMSGs are recorded as events of their own (readers pass over them).
+        let rows = try sqlite(database, "SELECT user, recipient, client_tags FROM events WHERE kind = 'tag_message'")
+        #expect(rows == [#"bob||+buzz=fizz\:buzz;+steel=wootz"#, "alice|bob|+typing=active"])
+    }
+
+    /// Rows of `sql` from the `sqlite3` command, `|`-separated (the store's readers pass over what
+    /// this test looks for).
+    private func sqlite(_ database: String, _ sql: String) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = ["-readonly", database, sql]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+}
