@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Layers, arrows only downward (docs/ARCHITECTURE.md; scripts/check-architecture enforces it):
@@ -39,6 +40,17 @@ let package = Package(
         // Storage: the only code that knows SQL. Events, sessions, migrations, the group-commit
         // writer and read queries. No sockets, no wire formats.
         .target(name: "ChatStore", dependencies: ["ChatModel", "CSQLite"]),
+        // The same record in PostgreSQL, for several nodes on one database (docs/SCALING.md):
+        // schema, the ordered writer, readers, the tail follower. Knows SQL, not SQLite, not sockets
+        // beyond postgres-nio's.
+        .target(
+            name: "ChatStorePostgres",
+            dependencies: [
+                "ChatModel", "ChatStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Wire protocol: line framing, JSON messages, plain-text words, and a client connection.
         // No SQLite.
         .target(
@@ -95,7 +107,7 @@ let package = Package(
         .target(
             name: "ChatReplay",
             dependencies: [
-                "ChatModel", "ChatStore", "ChatProtocol",
+                "ChatModel", "ChatStore", "ChatStorePostgres", "ChatProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -124,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "chat-replay",
             dependencies: [
-                "ChatReplay", "ChatStore", "ChatProtocol", "ChatModel",
+                "ChatReplay", "ChatStore", "ChatStorePostgres", "ChatProtocol", "ChatModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -156,6 +168,15 @@ let package = Package(
         ),
         .testTarget(name: "ChatModelTests", dependencies: ["ChatModel"]),
         .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatModel", "CSQLite"]),
+        // Against a throwaway PostgreSQL cluster the suite starts itself; skipped without its binaries.
+        .testTarget(
+            name: "ChatStorePostgresTests",
+            dependencies: [
+                "ChatStorePostgres", "ChatStore", "ChatModel", "ChatReplay",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "ChatStore", "ChatModel", "ChatTestSupport"]),
         .testTarget(
             name: "ChatProtocolTests",

@@ -22,10 +22,15 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         /// A value the store cannot record (a sanction on nobody, a mute on an address).
         case invalidArgument
         case sqlite(code: Int32)
+        /// The database server cannot be reached (PostgreSQL down, restarting, or the connection
+        /// lost): nothing was stored; a later attempt may work.
+        case unavailable
+        /// A PostgreSQL server error, by its SQLSTATE code (`23505`: a unique violation).
+        case postgres(sqlState: String)
     }
 
     public var kind: Kind
-    /// The database file concerned.
+    /// The database file concerned (for PostgreSQL: its address, without the password).
     public var path: String
     /// A sentence for a person.
     public var message: String

@@ -21,6 +21,7 @@ public struct ChatReplayCommand: AsyncParsableCommand {
             """,
         subcommands: [
             SessionsCommand.self, ExportCommand.self, ReplayCommand.self, SearchCommand.self, BackupCommand.self,
+            MigrateCommand.self,
         ])
 
     public init() {}

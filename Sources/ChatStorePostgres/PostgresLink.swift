@@ -1,0 +1,77 @@
+import ChatStore
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// One connection to the database, opened when first needed and opened again after it was lost
+/// (the server restarted, the backend was terminated). Used by one task at a time: a writer, a
+/// reader or a follower each have their own.
+final class PostgresLink: Sendable {
+    let address: PostgresAddress
+    let logger: Logger
+    /// What the connection is for: `writer`, `reader`, `follower`, `migration`.
+    let role: String
+    private let current = Mutex<PostgresConnection?>(nil)
+    private let ids = Atomic<Int>(0)
+
+    init(address: PostgresAddress, role: String, logger: Logger) {
+        self.address = address
+        self.role = role
+        self.logger = logger
+    }
+
+    /// Runs `body` on the open connection (opening one first when there is none or it closed).
+    /// A failure is a `StoreError`; when the connection is gone it is dropped, so the next call
+    /// opens a new one.
+    func run<T: Sendable>(
+        _ what: String, _ body: (PostgresConnection) async throws -> T
+    ) async throws(StoreError) -> T {
+        do {
+            let connection = try await connection()
+            return try await body(connection)
+        } catch {
+            let failure = PostgresFailure.storeError(error, at: address, doing: what)
+            if failure.kind == .unavailable { await drop() }
+            throw failure
+        }
+    }
+
+    /// Runs `body` on a connection of its own, closed after it.
+    static func once<T: Sendable>(
+        _ address: PostgresAddress, role: String, logger: Logger, _ what: String,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws(StoreError) -> T {
+        let link = PostgresLink(address: address, role: role, logger: logger)
+        do {
+            let value = try await link.run(what, body)
+            await link.drop()
+            return value
+        } catch {
+            await link.drop()
+            throw error
+        }
+    }
+
+    /// The open connection, or a new one.
+    func connection() async throws -> PostgresConnection {
+        if let open = current.withLock({ $0 }), !open.isClosed { return open }
+        let id = ids.add(1, ordering: .relaxed).newValue
+        let connection = try await PostgresConnection.connect(
+            configuration: address.configuration(role: role), id: id, logger: logger)
+        let previous = current.withLock { current in
+            defer { current = connection }
+            return current
+        }
+        try? await previous?.close()
+        return connection
+    }
+
+    /// Closes the connection, if open.
+    func drop() async {
+        let open = current.withLock { current in
+            defer { current = nil }
+            return current
+        }
+        try? await open?.close()
+    }
+}
