@@ -31,10 +31,10 @@ struct PostgresFollowerTests {
         for index in 0..<50 { _ = try await writer.append(message("bob", "after kill \(index)")) }
         let all = await delivered.wait(for: 96)
         #expect(ids(all) == idRange(6...101))
-        #expect(follower.cursor == 101)
         #expect(follower.connections >= 2)
 
         await follower.stop()
+        #expect(follower.cursor == 101)  // moved after each hand-on: read once the task has ended
         try await writingNode.close()
         try await followingNode.close()
     }
