@@ -143,7 +143,8 @@ let package = Package(
         .executableTarget(
             name: "chat-bench",
             dependencies: [
-                "ChatModel", "ChatStore", "ChatProtocol", "ChatCore", "ChatServer",
+                "ChatModel", "ChatStore", "ChatStorePostgres", "ChatProtocol", "ChatCore", "ChatServer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

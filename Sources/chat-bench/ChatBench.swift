@@ -10,7 +10,7 @@ struct ChatBench: AsyncParsableCommand {
         abstract: "Benchmarks of chatroom, each with a baseline from the same run.",
         subcommands: [
             StoreBench.self, HistoryBench.self, RoomsHistoryBench.self, ExportBench.self, StartupBench.self,
-            LoadBench.self, WebSocketBench.self, SmokeBench.self, PurgeBench.self, SearchBench.self,
+            LoadBench.self, WebSocketBench.self, SmokeBench.self, PurgeBench.self, SearchBench.self, PostgresBench.self,
         ])
 }
 
