@@ -16,20 +16,21 @@ struct IRCClientTagsTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let database = dir.file("chat.sqlite")
-        try await withServer(.testingIRC(database: database)) { server in
-            let port = try #require(server.ircPort)
-            let alice = try await IRCTestClient.register(port: port, as: "alice", capabilities: ["message-tags"])
-            let bob = try await IRCTestClient.register(
-                port: port, as: "bob", capabilities: ["message-tags", "echo-message"])
-            let carol = try await IRCTestClient.register(port: port, as: "carol")
-            let dave = try await IRCTestClient.register(port: port, as: "dave", capabilities: ["server-time"])
+        try await withIRCServer(database: database) { server in
+            let alice = try await server.register("alice", capabilities: ["message-tags"])
+            let bob = try await server.register("bob", capabilities: ["message-tags", "echo-message"])
+            let carol = try await server.register("carol")
+            let dave = try await server.register("dave", capabilities: ["server-time"])
             for client in [alice, bob, carol, dave] {
-                try await client.send("JOIN #dev")
-                try await client.expect { $0.command == "366" }
+                try await client.join("#dev")
             }
             let erin = try await TestClient.join(port: server.port, as: "erin")
             try await erin.send("/join dev")
             try await erin.expect { $0.hasPrefix("*** You are in #dev now") }
+            // erin's answer can come before her JOIN reaches the IRC clients: it comes first here.
+            for client in [alice, bob, carol, dave] {
+                try await client.expect { $0.command == "JOIN" && $0.source?.hasPrefix("erin!") == true }
+            }
 
             try await alice.send("@+baz=bat;fizz=buzz PRIVMSG #dev hi")
             let relayed = try await bob.expect { $0.command == "PRIVMSG" }
@@ -56,9 +57,9 @@ struct IRCClientTagsTests {
             // What comes next to carol, dave and erin is the next message, not the TAGMSG.
             try await bob.send("PRIVMSG #dev :after")
             let next = try await carol.expect { _ in true }
-            #expect(next.command == "PRIVMSG" && next.parameters == ["#dev", "after"])
+            #expect(next.command == "PRIVMSG" && next.parameters == ["#dev", "after"], "\(next.line)")
             let nextTimed = try await dave.expect { _ in true }
-            #expect(nextTimed.command == "PRIVMSG" && nextTimed.parameters == ["#dev", "after"])
+            #expect(nextTimed.command == "PRIVMSG" && nextTimed.parameters == ["#dev", "after"], "\(nextTimed.line)")
             try await erin.expect { $0.hasSuffix("bob: after") }
 
             // Tags over 4094 bytes: 417, nothing relayed or recorded.
