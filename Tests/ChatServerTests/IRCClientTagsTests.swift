@@ -76,6 +76,51 @@ struct IRCClientTagsTests {
         #expect(rows == [#"bob||+buzz=fizz\:buzz;+steel=wootz"#, "alice|bob|+typing=active"])
     }
 
+    @Test(
+        "a PRIVMSG as long as a client may send, with 4 KB of tags, is relayed in one line; longer text from nc is cut")
+    func longestLineRelayedWhole() async throws {
+        try await withIRCServer { server in
+            let alice = try await server.register("alice", capabilities: ["message-tags", "echo-message"])
+            let bob = try await server.register("bob", capabilities: ["message-tags"])
+            for client in [alice, bob] {
+                try await client.join("#dev")
+            }
+            let carol = try await TestClient.join(port: server.port, as: "carol")
+            try await carol.send("/join dev")
+            try await carol.expect { $0.hasPrefix("*** You are in #dev now") }
+            try await bob.expect { $0.command == "JOIN" && $0.source?.hasPrefix("carol!") == true }
+
+            // 4096 bytes of tags, then 510 bytes of `PRIVMSG #dev bbb…`: at both limits (irctest's
+            // testLengthLimits). The source bob sees it with is not the client's to count.
+            let tags = "@foo=bar;+baz=" + String(repeating: "a", count: 4081)
+            let text = String(repeating: "b", count: IRCLines.maxLineBytes - "PRIVMSG #dev \r\n".utf8.count)
+            try await alice.send("\(tags) PRIVMSG #dev \(text)")
+            let echo = try await alice.expect { $0.command == "PRIVMSG" }
+            let relayed = try await bob.expect { $0.command == "PRIVMSG" }
+            for message in [echo, relayed] {
+                #expect(message.parameters == ["#dev", text])
+                #expect(message.tag("+baz") == String(repeating: "a", count: 4081))
+            }
+            #expect(echo.tag("msgid") == relayed.tag("msgid"))
+            try await carol.expect { $0.hasSuffix("alice: " + text) }
+            try await alice.send("PRIVMSG #dev :after")
+            let next = try await bob.expect { _ in true }
+            #expect(next.command == "PRIVMSG" && next.parameters == ["#dev", "after"], "\(next.line)")
+
+            // Longer text from nc (up to --max-message-bytes) is cut so no piece is longer than a
+            // client's line, and nothing is lost.
+            let long = String(repeating: "é", count: 700)
+            try await carol.send(long)
+            var received: [String] = []
+            try await bob.expect { message in
+                if message.command == "PRIVMSG", let piece = message.parameters.last { received.append(piece) }
+                return received.joined().utf8.count >= long.utf8.count
+            }
+            #expect(received.joined() == long && received.count > 1)
+            #expect(received.allSatisfy { "PRIVMSG #dev \($0)\r\n".utf8.count <= IRCLines.maxLineBytes })
+        }
+    }
+
     /// Rows of `sql` from the `sqlite3` command, `|`-separated (the store's readers pass over what
     /// this test looks for).
     private func sqlite(_ database: String, _ sql: String) throws -> [String] {
