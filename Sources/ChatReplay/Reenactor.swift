@@ -6,9 +6,10 @@ import NIOCore
 /// Re-enacts a recorded session against a live server: each original connection becomes a
 /// simulated client with its original name that joins and parts its rooms, speaks, sets topics,
 /// changes its name, sends private messages and leaves in the original order, with the original
-/// gaps scaled by the timing. A room operator's kick is the observer's (the rooms' operator on the
-/// target), counted as the original operator's. A participant is its original connection; a rename changes the name
-/// it is known by, and private messages go to the name their recipient has on the target.
+/// gaps scaled by the timing. A room operator's kick is done by the observer (the operator of the
+/// rooms on the target) and counted as the original operator's. A participant is its original
+/// connection; a rename changes the name it is known by, and private messages go to the name
+/// their recipient has on the target.
 ///
 /// An observer client (`replay-observer`) connects first and joins every room before anyone acts
 /// in it; after every step the conductor waits until the observer has seen the resulting event (a
