@@ -31,6 +31,8 @@ struct RoomKickTests {
 
             try await alice.send("/remove bob off topic")
             try await alice.expect { $0 == "alice put bob out of the room: off topic" }
+            // bob is told who and why, then where his lines go now.
+            try await bob.expect { $0 == "alice put bob out of the room: off topic" }
             try await bob.expect { $0 == "*** You are no longer in #dev. Lines you type go to #main." }
             try await bob.send("still here")
             try await bob.expect { $0 == "bob: still here" }
@@ -59,6 +61,7 @@ struct RoomKickTests {
             try await carol.expect { $0 == "*** You left #main. Lines you type go to #dev." }
 
             try await alice.send("/remove carol")
+            try await carol.expect { $0 == "alice put carol out of the room" }
             try await carol.expect {
                 $0 == "*** You are no longer in #dev, nor in any room: /join ROOM enters one, /rooms lists them."
             }
