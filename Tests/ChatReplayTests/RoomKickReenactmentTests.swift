@@ -31,18 +31,12 @@ import Testing
         let recorded = try await record(Self.events, at: original)
         let target = directory.file("target.sqlite")
         try await withServer(database: target) { server in
-            let byDatabase = try await runCLI(
-                [
-                    "replay", "--database", original, "--to", "127.0.0.1:\(server.port)", "--instant", "--verify",
-                    "--target-database", target,
-                ], in: directory.path)
+            let (byDatabase, byObserver) = try await reenactAndVerifyBothWays(
+                original, port: server.port, target: target, in: directory.path)
             #expect(byDatabase.status == 0, "\(byDatabase.stdout)\(byDatabase.stderr)")
             #expect(
                 byDatabase.stdout.contains("verify: no differences (\(recorded.count) events; target in \(target))"),
                 "\(byDatabase.stdout)")
-            let byObserver = try await runCLI(
-                ["replay", "--database", original, "--to", "127.0.0.1:\(server.port)", "--instant", "--verify"],
-                in: directory.path)
             #expect(byObserver.status == 0, "\(byObserver.stdout)\(byObserver.stderr)")
             #expect(
                 byObserver.stdout.contains(

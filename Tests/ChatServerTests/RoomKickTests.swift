@@ -15,12 +15,8 @@ struct RoomKickTests {
         defer { dir.remove() }
         let database = dir.file("chat.sqlite")
         try await withServer(database: database) { server in
-            let alice = try await TestClient.join(port: server.port, as: "alice")
-            try await alice.send("/join dev")
-            try await alice.expect { $0.hasPrefix("*** You are in #dev now") }
-            let bob = try await TestClient.join(port: server.port, as: "bob")
-            try await bob.send("/join dev")
-            try await bob.expect { $0.hasPrefix("*** You are in #dev now") }
+            let alice = try await plainMember("alice", port: server.port, in: "dev")
+            let bob = try await plainMember("bob", port: server.port, in: "dev")
 
             try await bob.send("/remove alice")
             try await bob.expect { $0 == "error: only the operators of #dev may do that; nothing was changed." }
@@ -51,12 +47,8 @@ struct RoomKickTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         try await withServer(database: dir.file("chat.sqlite")) { server in
-            let alice = try await TestClient.join(port: server.port, as: "alice")
-            try await alice.send("/join dev")
-            try await alice.expect { $0.hasPrefix("*** You are in #dev now") }
-            let carol = try await TestClient.join(port: server.port, as: "carol")
-            try await carol.send("/join dev")
-            try await carol.expect { $0.hasPrefix("*** You are in #dev now") }
+            let alice = try await plainMember("alice", port: server.port, in: "dev")
+            let carol = try await plainMember("carol", port: server.port, in: "dev")
             try await carol.send("/part main")
             try await carol.expect { $0 == "*** You left #main. Lines you type go to #dev." }
 
@@ -106,6 +98,14 @@ struct RoomKickTests {
         }
         let kicks = try EventReader(path: database).events(EventFilter(kinds: [.roomKick]))
         #expect(kicks.map { "\($0.room) \($0.user) \($0.target ?? "") \($0.text)" } == ["ops dora erin off topic"])
+    }
+
+    /// An nc user in the default room and in `room` (made by the first to join it, its operator).
+    private func plainMember(_ name: String, port: Int, in room: String) async throws -> TestClient {
+        let client = try await TestClient.join(port: port, as: name)
+        try await client.send("/join \(room)")
+        try await client.expect { $0.hasPrefix("*** You are in #\(room) now") }
+        return client
     }
 
     /// A structured-mode client on a raw socket, past its welcome and catch-up.
