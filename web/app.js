@@ -856,6 +856,15 @@
         if (args[1]) message.invite = args[1];
         return send(message);
       }
+      case "remove": {
+        if (!args[0]) { showError("Type /remove, a name and optionally a reason: only this room's operators may."); return false; }
+        const room = needRoom();
+        if (!room) return false;
+        const message = { type: "room_kick", name: args[0], room: room.room };
+        const reason = args.slice(1).join(" ");
+        if (reason) message.reason = reason;
+        return send(message);
+      }
       case "kick": {
         if (!args[0]) { showError("Type /kick, a name and optionally a reason."); return false; }
         const message = { type: "kick", name: args[0] };
@@ -907,6 +916,7 @@
       "/nick newname — change your name",
       "/topic [text] — show or set the room's topic",
       "/who — who is in this room · /rooms — every room",
+      "/remove name [reason] — put someone out of this room (its operators only)",
       "/search words — find messages in your rooms and your private messages",
       "/register password — keep your name (if the server allows it)",
       "/quit — leave the chat",

@@ -37,6 +37,7 @@ public enum UserInput: Sendable, Equatable {
         "/history [N]    the last N events again (default \(defaultHistory))",
         "/search WORDS   find messages in your rooms and your private messages, newest first",
         "/register       keep your name: asks for a password, not shown (or /register PASSWORD [INVITE])",
+        "/remove NAME [REASON]             the room's operators: put someone out of the current room",
         "/kick NAME [REASON]               operators: put someone out of the server",
         "/ban NAME|IP [DURATION] [REASON]  operators: keep out (DURATION like 30m 2h 7d; none: until lifted)",
         "/unban NAME|IP                    operators: lift a ban",
@@ -91,6 +92,10 @@ public enum UserInput: Sendable, Equatable {
             return argument.isEmpty
                 ? .hint("usage: /search WORDS, for example /search deploy notes") : .send(.search(query: argument))
         case "/register": return register(argument)
+        case "/remove":
+            let (name, reason) = firstWord(argument)
+            guard let name else { return .hint("usage: /remove NAME [REASON], for example /remove bob off topic") }
+            return .send(.roomKick(name: name, room: room, reason: reason))
         case "/kick":
             let (name, reason) = firstWord(argument)
             guard let name else { return .hint("usage: /kick NAME [REASON], for example /kick bob spam") }

@@ -845,7 +845,7 @@ public struct ConnectionStateMachine {
         case .privateTagMessage(let to):
             if directory.person(to) == nil { return [.send(.error(.noSuchName(to)))] }
         case .kickFromRoom(let typed, let name, _):
-            guard let room = member.room(typed) else { return [.send(.error(.notInRoom(typed)))] }
+            guard let room = member.room(typed) else { return [.send(.error(.notInRoom(typed ?? member.current)))] }
             guard isOperator(member, in: room) else { return [.send(.error(.notRoomOperator(room)))] }
             guard let person = directory.person(name) else { return [.send(.error(.noSuchName(name)))] }
             let present = directory.members(of: room).contains {
@@ -1244,7 +1244,8 @@ public struct ConnectionStateMachine {
     public mutating func removed(from room: String) -> [ConnectionAction] {
         guard case .live(var member, let waiting) = state, let room = member.room(room) else { return [] }
         member.rooms.removeAll { Room.key($0) == Room.key(room) }
-        if Room.key(member.current) == Room.key(room) { member.current = member.rooms.last ?? member.current }
+        // In no room at all: what is typed is answered as for the default room (`/join main`).
+        if Room.key(member.current) == Room.key(room) { member.current = member.rooms.last ?? directory.defaultRoom }
         directory.leave(connection, room: room)
         state = .live(member, waiting: waiting)
         let current = member.rooms.isEmpty ? nil : member.current

@@ -49,9 +49,9 @@ public enum Request: Sendable, Equatable {
     case register(password: String, invite: String?)
     /// Operators: put `name` out of the server.
     case kick(name: String, reason: String)
-    /// The room's operators (and the server's): put `name` out of `room` (IRC's `KICK #room nick`);
-    /// they stay on the server and in their other rooms.
-    case kickFromRoom(room: String, name: String, reason: String)
+    /// The room's operators (and the server's): put `name` out of `room` (nil: the current one; IRC's
+    /// `KICK #room nick`, plain `/remove`); they stay on the server and in their other rooms.
+    case kickFromRoom(room: String?, name: String, reason: String)
     /// Operators: keep a name or an address out, for `seconds` (nil: until lifted).
     case ban(target: String, seconds: Int?, reason: String)
     /// Operators: lift the ban on a name or an address.

@@ -39,6 +39,9 @@ public enum ClientMessage: Sendable, Equatable {
     case register(password: String, invite: String? = nil)
     /// Operators: put someone out of the server.
     case kick(name: String, reason: String = "")
+    /// A room's operators (and the server's): put someone out of a room (nil: the current one);
+    /// they stay on the server. Recorded as a `room_kick` event.
+    case roomKick(name: String, room: String? = nil, reason: String = "")
     /// Operators: keep a name or an IP address out for `seconds` (nil: until lifted).
     case ban(target: String, seconds: Int? = nil, reason: String = "")
     /// Operators: lift a ban.
@@ -119,6 +122,11 @@ public enum ClientMessage: Sendable, Equatable {
             object.add("type", "kick")
             object.add("name", name)
             if !reason.isEmpty { object.add("reason", reason) }
+        case .roomKick(let name, let room, let reason):
+            object.add("type", "room_kick")
+            object.add("name", name)
+            if let room { object.add("room", room) }
+            if !reason.isEmpty { object.add("reason", reason) }
         case .ban(let target, let seconds, let reason):
             object.add("type", "ban")
             object.add("target", target)
@@ -174,6 +182,9 @@ public enum ClientMessage: Sendable, Equatable {
         case "register":
             return .register(password: try envelope.required(envelope.password, "password"), invite: envelope.invite)
         case "kick": return .kick(name: try envelope.required(envelope.name, "name"), reason: envelope.reason ?? "")
+        case "room_kick":
+            return .roomKick(
+                name: try envelope.required(envelope.name, "name"), room: envelope.room, reason: envelope.reason ?? "")
         case "ban":
             return .ban(
                 target: try envelope.required(envelope.target, "target"), seconds: envelope.seconds,

@@ -6,8 +6,10 @@ import NIOCore
 /// Re-enacts a recorded session against a live server: each original connection becomes a
 /// simulated client with its original name that joins and parts its rooms, speaks, sets topics,
 /// changes its name, sends private messages and leaves in the original order, with the original
-/// gaps scaled by the timing. A participant is its original connection; a rename changes the name
-/// it is known by, and private messages go to the name their recipient has on the target.
+/// gaps scaled by the timing. A room operator's kick is done by the observer (the operator of the
+/// rooms on the target) and counted as the original operator's. A participant is its original
+/// connection; a rename changes the name it is known by, and private messages go to the name
+/// their recipient has on the target.
 ///
 /// An observer client (`replay-observer`) connects first and joins every room before anyone acts
 /// in it; after every step the conductor waits until the observer has seen the resulting event (a
@@ -104,6 +106,8 @@ public struct Reenactor: Sendable {
             var original: [EventKey] = []
             var taken: Set<Int> = []
             var firstStep: Int?
+            /// Target events the observer did for a participant (a room kick), by id: that participant's name.
+            var standIns: [Int64: String] = [:]
             var clients = 1
 
             /// Tells every client still here, the observer last, to quit, and waits (at most
@@ -263,10 +267,21 @@ public struct Reenactor: Sendable {
                             // The same rename recorded in another of its rooms.
                             try await step(participant, event, by(previous.name, .rename, in: event.room))
                         }
-                    case .kick, .ban, .unban, .mute, .unmute, .roomKick:
+                    case .roomKick:
+                        // The observer made the room on the target, so it is the room's operator: it
+                        // puts the member out, standing in for the original operator (`standIns`).
+                        let kicked = targetName(of: event.target ?? "")
+                        let room = Room.key(event.room)
+                        participants[key]?.issuedAt = await log.events.count - 1
+                        try await log.observer?.send(.roomKick(name: kicked, room: event.room, reason: event.text))
+                        let done = try await step(participants[key]!, event) {
+                            $0.kind == .roomKick && $0.user == observer && $0.target == kicked
+                                && Room.key($0.room) == room
+                        }
+                        standIns[done.id] = participants[key]!.name
+                    case .kick, .ban, .unban, .mute, .unmute:
                         // An operator's act needs an operator's account on the live server: the
-                        // re-enactment's guests cannot do it. The kicked member's leaves follow as quits
-                        // (a room operator's kick is passed over: its member stays in the room).
+                        // re-enactment's guests cannot do it. The kicked member's leaves follow as quits.
                         return
                     case .notice, .mode, .tagMessage:
                         // IRC's notices, room modes and tags-only messages come by the IRC door; the
@@ -299,11 +314,13 @@ public struct Reenactor: Sendable {
             }
             let events = await log.events
             let ids = firstStep.map { events[$0].id...events[taken.max() ?? $0].id }
-            let observed = taken.max().map { Array(events[...$0]).filter { $0.user != observer } } ?? []
+            let observed =
+                taken.max().map { Array(events[...$0]).filter { $0.user != observer || standIns[$0.id] != nil } } ?? []
             // Whoever is still here (a session that ended uncleanly) says goodbye; not compared.
             await dismiss()
             return Outcome(
-                original: original, observed: observed, names: names, observerName: observer, targetIDs: ids)
+                original: original, observed: observed, names: names, observerName: observer, targetIDs: ids,
+                standIns: standIns)
         }
     }
 }

@@ -12,7 +12,7 @@ import Testing
 /// server wants it (and kept for reconnections), and no reconnection once put out.
 @Suite("accounts and moderation in the client", .timeLimit(.minutes(2)))
 struct AccountTests {
-    @Test("/register, /kick, /ban, /unban, /mute, /unmute become their messages; mistakes are hints")
+    @Test("/register, /remove, /kick, /ban, /unban, /mute, /unmute become their messages; mistakes are hints")
     func parsing() {
         #expect(UserInput.parse("/register") == .registerPrompt)
         #expect(UserInput.parse("/register sesame123") == .send(.register(password: "sesame123")))
@@ -22,6 +22,10 @@ struct AccountTests {
         #expect(UserInput.parse("/kick bob") == .send(.kick(name: "bob")))
         #expect(UserInput.parse("/kick bob  too much spam ") == .send(.kick(name: "bob", reason: "too much spam")))
         #expect(isHint(UserInput.parse("/kick")))
+        #expect(
+            UserInput.parse("/remove bob off topic", room: "dev")
+                == .send(.roomKick(name: "bob", room: "dev", reason: "off topic")))
+        #expect(isHint(UserInput.parse("/remove")))
         #expect(UserInput.parse("/ban bob") == .send(.ban(target: "bob")))
         #expect(UserInput.parse("/ban bob 2h") == .send(.ban(target: "bob", seconds: 7200)))
         #expect(UserInput.parse("/ban bob 7d spam") == .send(.ban(target: "bob", seconds: 604_800, reason: "spam")))
@@ -39,7 +43,7 @@ struct AccountTests {
         #expect(isHint(UserInput.parse("/mute")))
         #expect(UserInput.parse("/unmute bob") == .send(.unmute(name: "bob")))
         #expect(isHint(UserInput.parse("/unmute")))
-        for command in ["/register", "/kick", "/ban", "/unban", "/mute", "/unmute"] {
+        for command in ["/register", "/remove", "/kick", "/ban", "/unban", "/mute", "/unmute"] {
             #expect(UserInput.helpLines.contains { $0.hasPrefix(command + " ") }, "\(command) in /help")
         }
     }

@@ -60,7 +60,7 @@ struct IRCLinesTests {
         #expect(IRCLines.plainText(input) == expected)
     }
 
-    @Test("a long message is cut into lines of at most 512 bytes, at character boundaries")
+    @Test("a long message is cut into lines of what one client line carries, at character boundaries")
     func longMessagesAreCut() throws {
         let text = String(repeating: "é", count: 700)
         let event = Event(
@@ -70,11 +70,28 @@ struct IRCLinesTests {
         let lines = String(decoding: out, as: UTF8.self).split(separator: "\r\n")
         #expect(lines.count > 1)
         for line in lines {
-            let body = line.drop { $0 != " " }.dropFirst()
-            #expect(body.utf8.count + 2 <= IRCLines.maxLineBytes)
             #expect(line.hasPrefix("@time="))
         }
         let texts = try lines.map { try IRCMessage(parsing: $0).parameters.last ?? "" }
         #expect(texts.joined() == text)
+        // Each piece is what one line from a client could carry, tags and source aside.
+        #expect(texts.allSatisfy { "PRIVMSG #dev \($0)\r\n".utf8.count <= IRCLines.maxLineBytes })
+    }
+
+    @Test("the longest text an IRC client can send in one line is relayed in one line, its source aside")
+    func clientSizedMessagesStayWhole() throws {
+        // `PRIVMSG #dev ` and a text of one word and `\r\n`: 512 bytes, as a client may send it.
+        let text = String(repeating: "b", count: IRCLines.maxLineBytes - "PRIVMSG #dev \r\n".utf8.count)
+        let event = Event(id: 7, kind: .message, room: "dev", user: "alice", text: text, timeMillis: 0, session: 1)
+        var out: [UInt8] = []
+        IRCLines.append(event, tags: [.msgid], to: &out)
+        let lines = String(decoding: out, as: UTF8.self).split(separator: "\r\n")
+        #expect(lines.count == 1)
+        #expect(try lines.map { try IRCMessage(parsing: $0).parameters } == [["#dev", text]])
+        var longer: [UInt8] = []
+        IRCLines.append(
+            Event(id: 8, kind: .message, room: "dev", user: "alice", text: text + "b", timeMillis: 0, session: 1),
+            tags: [], to: &longer)
+        #expect(String(decoding: longer, as: UTF8.self).split(separator: "\r\n").count == 2)
     }
 }

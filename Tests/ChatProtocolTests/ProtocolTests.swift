@@ -44,7 +44,7 @@ struct ProtocolTests {
     func messagesRoundTrip() throws {
         let clientMessages: [ClientMessage] = [
             .hello(name: "a", resumeAfter: 5, history: 10), .hello(name: "b"), .say("hi \"x\""), .me("waves"), .who(),
-            .history(limit: 3), .quit,
+            .history(limit: 3), .quit, .roomKick(name: "bob"), .roomKick(name: "bob", room: "dev", reason: "spam"),
         ]
         for message in clientMessages { #expect(try ClientMessage.decode(Array(message.json.utf8)) == message) }
         let serverMessages: [ServerMessage] = [

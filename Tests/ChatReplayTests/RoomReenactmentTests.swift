@@ -23,18 +23,12 @@ import Testing
         let recorded = try await record(RoomsFixture.events, at: original)
         let target = directory.file("target.sqlite")
         try await withServer(database: target) { server in
-            let byDatabase = try await runCLI(
-                [
-                    "replay", "--database", original, "--to", "127.0.0.1:\(server.port)", "--instant", "--verify",
-                    "--target-database", target,
-                ], in: directory.path)
+            let (byDatabase, byObserver) = try await reenactAndVerifyBothWays(
+                original, port: server.port, target: target, in: directory.path)
             #expect(byDatabase.status == 0, "\(byDatabase.stdout)\(byDatabase.stderr)")
             #expect(byDatabase.stdout.contains("verify: no differences (17 events; target in \(target))"))
             #expect(byDatabase.stdout.contains("] [#dev] alice set the topic: deploys at 5 <b>\n"))
             #expect(byDatabase.stdout.contains("] robert to alice (private): yes\n"))
-            let byObserver = try await runCLI(
-                ["replay", "--database", original, "--to", "127.0.0.1:\(server.port)", "--instant", "--verify"],
-                in: directory.path)
             #expect(byObserver.status == 0, "\(byObserver.stdout)\(byObserver.stderr)")
             #expect(byObserver.stdout.contains("verify: no differences (17 events; target as the observer saw it)"))
         }

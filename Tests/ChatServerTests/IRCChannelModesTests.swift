@@ -11,17 +11,6 @@ import Testing
 /// recorded like every other event.
 @Suite("IRC channel modes, OPER and NOTICE", .timeLimit(.minutes(1)))
 struct IRCChannelModesTests {
-    func withIRCServer(
-        database: String? = nil, _ body: @Sendable (ChatServer, Int, String) async throws -> Void
-    ) async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let database = database ?? dir.file("chat.sqlite")
-        try await withServer(.testingIRC(database: database)) { server in
-            try await body(server, try #require(server.ircPort), database)
-        }
-    }
-
     /// `NAMES #channel`'s names, as sent.
     func names(_ channel: String, _ client: IRCTestClient) async throws -> [String] {
         try await client.send("NAMES \(channel)")
@@ -32,13 +21,11 @@ struct IRCChannelModesTests {
 
     @Test("the first to join is @; +t, +v, +m, +o and +s are kept and enforced for every door, and recorded")
     func modes() async throws {
-        try await withIRCServer { server, port, database in
-            let alice = try await IRCTestClient.register(port: port, as: "alice")
-            try await alice.send("JOIN #dev")
-            try await alice.expect { $0.command == "366" }
-            let bob = try await IRCTestClient.register(port: port, as: "bob")
-            try await bob.send("JOIN #dev")
-            try await bob.expect { $0.command == "366" }
+        try await withIRCServer { server in
+            let alice = try await server.register("alice")
+            try await alice.join("#dev")
+            let bob = try await server.register("bob")
+            try await bob.join("#dev")
             let carol = try await TestClient.join(port: server.port, as: "carol")
             try await carol.send("/join dev")
             try await carol.expect { $0.hasPrefix("*** You are in #dev now") }
@@ -80,7 +67,7 @@ struct IRCChannelModesTests {
             // +s: out of LIST for those not in the room; NAMES says "@".
             try await alice.send("MODE #dev +s")
             try await alice.expect { $0.command == "MODE" && $0.parameters == ["#dev", "+s"] }
-            let dave = try await IRCTestClient.register(port: port, as: "dave")
+            let dave = try await server.register("dave")
             try await dave.send("LIST")
             let list = try await dave.collect { $0.command == "323" }
             let listed = list.filter { $0.command == "322" }.compactMap { $0.parameters.dropFirst().first }
@@ -99,7 +86,7 @@ struct IRCChannelModesTests {
             try await carol.send("/quit")
             _ = try await carol.expectClosed()
 
-            let recorded = try EventReader(path: database).events(EventFilter(kinds: [.mode]))
+            let recorded = try EventReader(path: server.database).events(EventFilter(kinds: [.mode]))
             #expect(
                 recorded.map { "\($0.user) \($0.text) \($0.target ?? "")" } == [
                     "alice +t ", "alice +v bob", "alice +m ", "alice +o bob", "alice -m ", "alice +s ",
@@ -109,10 +96,9 @@ struct IRCChannelModesTests {
 
     @Test("an empty room forgets its modes, and the next to enter is its operator")
     func emptyRoomForgets() async throws {
-        try await withIRCServer { _, port, _ in
-            let alice = try await IRCTestClient.register(port: port, as: "alice")
-            try await alice.send("JOIN #dev")
-            try await alice.expect { $0.command == "366" }
+        try await withIRCServer { server in
+            let alice = try await server.register("alice")
+            try await alice.join("#dev")
             // A flag given several times in one line counts once, as last given.
             try await alice.send("MODE #dev +t-t+ts-s+s")
             try await alice.expect { $0.command == "MODE" && $0.parameters == ["#dev", "+s"] }
@@ -121,9 +107,8 @@ struct IRCChannelModesTests {
             #expect(set.parameters.last == "+nst")
             try await alice.send("PART #dev")
             try await alice.expect { $0.command == "PART" }
-            let dave = try await IRCTestClient.register(port: port, as: "dave")
-            try await dave.send("JOIN #dev")
-            try await dave.expect { $0.command == "366" }
+            let dave = try await server.register("dave")
+            try await dave.join("#dev")
             try await dave.send("MODE #dev")
             let fresh = try await dave.expect { $0.command == "324" }
             #expect(fresh.parameters.last == "+n")
@@ -138,9 +123,9 @@ struct IRCChannelModesTests {
         let database = dir.file("chat.sqlite")
         try addAccount("boss", password: "operator password", role: .operator, database: database)
         try addAccount("member", password: "member password", role: .member, database: database)
-        try await withIRCServer(database: database) { _, port, _ in
-            let alice = try await IRCTestClient.register(port: port, as: "alice")
-            let bob = try await IRCTestClient.register(port: port, as: "bob")
+        try await withIRCServer(database: database) { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
             try await alice.send("OPER boss wrong-password")
             try await alice.expect { $0.command == "464" }
             try await alice.send("OPER member :member password")
@@ -162,10 +147,8 @@ struct IRCChannelModesTests {
             let numerics = whois.map(\.command)
             #expect(numerics.contains("313"), "\(numerics)")
             // The operator's powers: changing the modes of a room it did not make.
-            try await bob.send("JOIN #ops")
-            try await bob.expect { $0.command == "366" }
-            try await alice.send("JOIN #ops")
-            try await alice.expect { $0.command == "366" }
+            try await bob.join("#ops")
+            try await alice.join("#ops")
             try await alice.send("MODE #ops +t")
             try await bob.expect { $0.command == "MODE" && $0.parameters == ["#ops", "+t"] }
         }
@@ -173,15 +156,13 @@ struct IRCChannelModesTests {
 
     @Test("NOTICE is recorded as a notice: NOTICE to IRC clients, -alice- to nc users, to a room and to a person")
     func notice() async throws {
-        try await withIRCServer { server, port, database in
+        try await withIRCServer { server in
             let carol = try await TestClient.join(port: server.port, as: "carol")
             try await carol.send("/join dev")
-            let alice = try await IRCTestClient.register(port: port, as: "alice", capabilities: ["echo-message"])
-            try await alice.send("JOIN #dev")
-            try await alice.expect { $0.command == "366" }
-            let bob = try await IRCTestClient.register(port: port, as: "bob")
-            try await bob.send("JOIN #dev")
-            try await bob.expect { $0.command == "366" }
+            let alice = try await server.register("alice", capabilities: ["echo-message"])
+            try await alice.join("#dev")
+            let bob = try await server.register("bob")
+            try await bob.join("#dev")
 
             try await alice.send("NOTICE #dev :the build is green")
             let heard = try await bob.expect { $0.command == "NOTICE" }
@@ -199,7 +180,8 @@ struct IRCChannelModesTests {
             let next = try await bob.expect { $0.command != "NOTICE" }
             #expect(next.command == "PONG")
 
-            let recorded = try EventReader(path: database).events(EventFilter(kinds: [.notice], includePrivate: true))
+            let recorded = try EventReader(path: server.database).events(
+                EventFilter(kinds: [.notice], includePrivate: true))
             #expect(recorded.map(\.text) == ["the build is green", "just you"])
             #expect(recorded.map(\.recipient) == [nil, "carol"])
         }
@@ -214,14 +196,11 @@ struct IRCRoomKickTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let database = dir.file("chat.sqlite")
-        try await withServer(.testingIRC(database: database)) { server in
-            let port = try #require(server.ircPort)
-            let alice = try await IRCTestClient.register(port: port, as: "alice")
-            try await alice.send("JOIN #dev")
-            try await alice.expect { $0.command == "366" }
-            let bob = try await IRCTestClient.register(port: port, as: "bob")
-            try await bob.send("JOIN #dev")
-            try await bob.expect { $0.command == "366" }
+        try await withIRCServer(database: database) { server in
+            let alice = try await server.register("alice")
+            try await alice.join("#dev")
+            let bob = try await server.register("bob")
+            try await bob.join("#dev")
             try await bob.send("KICK #dev alice")
             try await bob.expect { $0.command == "482" }
             try await alice.send("KICK #dev bob :spam")

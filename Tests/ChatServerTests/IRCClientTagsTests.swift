@@ -16,20 +16,21 @@ struct IRCClientTagsTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let database = dir.file("chat.sqlite")
-        try await withServer(.testingIRC(database: database)) { server in
-            let port = try #require(server.ircPort)
-            let alice = try await IRCTestClient.register(port: port, as: "alice", capabilities: ["message-tags"])
-            let bob = try await IRCTestClient.register(
-                port: port, as: "bob", capabilities: ["message-tags", "echo-message"])
-            let carol = try await IRCTestClient.register(port: port, as: "carol")
-            let dave = try await IRCTestClient.register(port: port, as: "dave", capabilities: ["server-time"])
+        try await withIRCServer(database: database) { server in
+            let alice = try await server.register("alice", capabilities: ["message-tags"])
+            let bob = try await server.register("bob", capabilities: ["message-tags", "echo-message"])
+            let carol = try await server.register("carol")
+            let dave = try await server.register("dave", capabilities: ["server-time"])
             for client in [alice, bob, carol, dave] {
-                try await client.send("JOIN #dev")
-                try await client.expect { $0.command == "366" }
+                try await client.join("#dev")
             }
             let erin = try await TestClient.join(port: server.port, as: "erin")
             try await erin.send("/join dev")
             try await erin.expect { $0.hasPrefix("*** You are in #dev now") }
+            // erin's answer can come before her JOIN reaches the IRC clients: it comes first here.
+            for client in [alice, bob, carol, dave] {
+                try await client.expect { $0.command == "JOIN" && $0.source?.hasPrefix("erin!") == true }
+            }
 
             try await alice.send("@+baz=bat;fizz=buzz PRIVMSG #dev hi")
             let relayed = try await bob.expect { $0.command == "PRIVMSG" }
@@ -56,9 +57,9 @@ struct IRCClientTagsTests {
             // What comes next to carol, dave and erin is the next message, not the TAGMSG.
             try await bob.send("PRIVMSG #dev :after")
             let next = try await carol.expect { _ in true }
-            #expect(next.command == "PRIVMSG" && next.parameters == ["#dev", "after"])
+            #expect(next.command == "PRIVMSG" && next.parameters == ["#dev", "after"], "\(next.line)")
             let nextTimed = try await dave.expect { _ in true }
-            #expect(nextTimed.command == "PRIVMSG" && nextTimed.parameters == ["#dev", "after"])
+            #expect(nextTimed.command == "PRIVMSG" && nextTimed.parameters == ["#dev", "after"], "\(nextTimed.line)")
             try await erin.expect { $0.hasSuffix("bob: after") }
 
             // Tags over 4094 bytes: 417, nothing relayed or recorded.
@@ -73,6 +74,51 @@ struct IRCClientTagsTests {
         // The TAGMSGs are recorded as events of their own (readers pass over them).
         let rows = try sqlite(database, "SELECT user, recipient, client_tags FROM events WHERE kind = 'tag_message'")
         #expect(rows == [#"bob||+buzz=fizz\:buzz;+steel=wootz"#, "alice|bob|+typing=active"])
+    }
+
+    @Test(
+        "a PRIVMSG as long as a client may send, with 4 KB of tags, is relayed in one line; longer text from nc is cut")
+    func longestLineRelayedWhole() async throws {
+        try await withIRCServer { server in
+            let alice = try await server.register("alice", capabilities: ["message-tags", "echo-message"])
+            let bob = try await server.register("bob", capabilities: ["message-tags"])
+            for client in [alice, bob] {
+                try await client.join("#dev")
+            }
+            let carol = try await TestClient.join(port: server.port, as: "carol")
+            try await carol.send("/join dev")
+            try await carol.expect { $0.hasPrefix("*** You are in #dev now") }
+            try await bob.expect { $0.command == "JOIN" && $0.source?.hasPrefix("carol!") == true }
+
+            // 4096 bytes of tags, then 510 bytes of `PRIVMSG #dev bbb…`: at both limits (irctest's
+            // testLengthLimits). The source bob sees it with is not the client's to count.
+            let tags = "@foo=bar;+baz=" + String(repeating: "a", count: 4081)
+            let text = String(repeating: "b", count: IRCLines.maxLineBytes - "PRIVMSG #dev \r\n".utf8.count)
+            try await alice.send("\(tags) PRIVMSG #dev \(text)")
+            let echo = try await alice.expect { $0.command == "PRIVMSG" }
+            let relayed = try await bob.expect { $0.command == "PRIVMSG" }
+            for message in [echo, relayed] {
+                #expect(message.parameters == ["#dev", text])
+                #expect(message.tag("+baz") == String(repeating: "a", count: 4081))
+            }
+            #expect(echo.tag("msgid") == relayed.tag("msgid"))
+            try await carol.expect { $0.hasSuffix("alice: " + text) }
+            try await alice.send("PRIVMSG #dev :after")
+            let next = try await bob.expect { _ in true }
+            #expect(next.command == "PRIVMSG" && next.parameters == ["#dev", "after"], "\(next.line)")
+
+            // Longer text from nc (up to --max-message-bytes) is cut so no piece is longer than a
+            // client's line, and nothing is lost.
+            let long = String(repeating: "é", count: 700)
+            try await carol.send(long)
+            var received: [String] = []
+            try await bob.expect { message in
+                if message.command == "PRIVMSG", let piece = message.parameters.last { received.append(piece) }
+                return received.joined().utf8.count >= long.utf8.count
+            }
+            #expect(received.joined() == long && received.count > 1)
+            #expect(received.allSatisfy { "PRIVMSG #dev \($0)\r\n".utf8.count <= IRCLines.maxLineBytes })
+        }
     }
 
     /// Rows of `sql` from the `sqlite3` command, `|`-separated (the store's readers pass over what

@@ -10,24 +10,10 @@ import Testing
 /// private messages, nick changes, quits and the error numerics.
 @Suite("IRC door", .timeLimit(.minutes(1)))
 struct IRCDoorTests {
-    /// Runs `body` with a server that has an IRC port, and that port.
-    func withIRCServer(
-        _ configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
-        _ body: @Sendable (ChatServer, Int) async throws -> Void
-    ) async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        var configuration = ServerConfiguration.testingIRC(database: dir.file("chat.sqlite"))
-        configure(&configuration)
-        try await withServer(configuration) { server in
-            try await body(server, try #require(server.ircPort))
-        }
-    }
-
     @Test("registration: the welcome numerics, ISUPPORT, and a taken nick refused with 433, then another taken")
     func registration() async throws {
-        try await withIRCServer { _, port in
-            let client = try await IRCTestClient.connect(port: port)
+        try await withIRCServer { server in
+            let client = try await server.connect()
             try await client.send("CAP LS 302")
             let caps = try await client.expect { $0.command == "CAP" }
             #expect(caps.parameters.last?.split(separator: " ").contains("server-time") == true)
@@ -45,7 +31,7 @@ struct IRCDoorTests {
                 #expect(isupport.contains(token), "ISUPPORT lacks \(token): \(isupport)")
             }
 
-            let second = try await IRCTestClient.connect(port: port)
+            let second = try await server.connect()
             try await second.send("NICK ALICE")
             try await second.send("USER x 0 * :X")
             let taken = try await second.expect { $0.command == "433" }
@@ -61,9 +47,9 @@ struct IRCDoorTests {
     @Test("a client that never registers is told and closed after the name timeout")
     func neverRegisters() async throws {
         let quickTimeout: @Sendable (inout ServerConfiguration) -> Void = { $0.nameTimeoutSeconds = 0.5 }
-        try await withIRCServer(quickTimeout) { _, port in
-            let silent = try await IRCTestClient.connect(port: port)
-            let talker = try await IRCTestClient.connect(port: port)
+        try await withIRCServer(quickTimeout) { server in
+            let silent = try await server.connect()
+            let talker = try await server.connect()
             try await talker.send("NICK carol")
             let silentLines = try await silent.expectClosed()
             let talkerLines = try await talker.expectClosed()
@@ -74,13 +60,13 @@ struct IRCDoorTests {
 
     @Test("join: the channel's names and its history, as PRIVMSG with the time in front, or as a tagged batch")
     func joinWithHistory() async throws {
-        try await withIRCServer { server, port in
+        try await withIRCServer { server in
             let plain = try await TestClient.join(port: server.port, as: "carol")
             try await plain.send("/join dev")
             try await plain.send("before anyone came")
             try await plain.expect { $0 == "carol: before anyone came" }
 
-            let untagged = try await IRCTestClient.register(port: port, as: "alice")
+            let untagged = try await server.register("alice")
             try await untagged.send("JOIN #dev")
             let joined = try await untagged.collect { $0.command == "PRIVMSG" }
             #expect(joined.first?.command == "JOIN")
@@ -96,8 +82,7 @@ struct IRCDoorTests {
             let text = try #require(old.parameters.last)
             #expect(text.hasPrefix("[20") && text.hasSuffix("] before anyone came"), "\(text)")
 
-            let tagged = try await IRCTestClient.register(
-                port: port, as: "bob", capabilities: ["server-time", "message-tags", "batch"])
+            let tagged = try await server.register("bob", capabilities: ["server-time", "message-tags", "batch"])
             try await tagged.send("JOIN #dev")
             let batch = try await tagged.collect {
                 $0.command == "BATCH" && $0.parameters.first?.hasPrefix("-") == true
@@ -117,12 +102,11 @@ struct IRCDoorTests {
 
     @Test("an IRC user and an nc user in one room: messages, actions, nick, topic and quit both ways, all recorded")
     func withAnNCUser() async throws {
-        try await withIRCServer { server, port in
+        try await withIRCServer { server in
             let plain = try await TestClient.join(port: server.port, as: "carol")
             try await plain.send("/join dev")
-            let irc = try await IRCTestClient.register(port: port, as: "alice")
-            try await irc.send("JOIN #dev")
-            try await irc.expect { $0.command == "366" }
+            let irc = try await server.register("alice")
+            try await irc.join("#dev")
             try await plain.expect { $0 == "alice joined the chat" }
 
             try await irc.send("PRIVMSG #dev :hello from irc")
@@ -168,11 +152,10 @@ struct IRCDoorTests {
 
     @Test("lines sent in one write are answered in their order: a JOIN's replies, then the message, then PONG")
     func answersInOrder() async throws {
-        try await withIRCServer { _, port in
-            let alice = try await IRCTestClient.register(port: port, as: "alice")
-            try await alice.send("JOIN #dev")
-            try await alice.expect { $0.command == "366" }
-            let bob = try await IRCTestClient.register(port: port, as: "bob")
+        try await withIRCServer { server in
+            let alice = try await server.register("alice")
+            try await alice.join("#dev")
+            let bob = try await server.register("bob")
             try await bob.lines.send(bytes: Array("JOIN #dev\r\nPRIVMSG #dev :hi, just joined\r\nPING :done\r\n".utf8))
             let answers = try await bob.collect { $0.command == "PONG" }
             #expect(answers.first?.command == "JOIN")
@@ -185,13 +168,13 @@ struct IRCDoorTests {
 
     @Test("CHATHISTORY LATEST, BEFORE, AFTER, AROUND and BETWEEN, by msgid and by timestamp, in a batch")
     func chatHistory() async throws {
-        try await withIRCServer { server, port in
+        try await withIRCServer { server in
             let plain = try await TestClient.join(port: server.port, as: "carol")
             try await plain.send("/join dev")
             for n in 1...8 { try await plain.send("m\(n)") }
             try await plain.expect { $0 == "carol: m8" }
-            let irc = try await IRCTestClient.register(
-                port: port, as: "alice",
+            let irc = try await server.register(
+                "alice",
                 capabilities: ["draft/chathistory", "batch", "server-time", "message-tags"])
             try await irc.send("JOIN #dev")
             let joined = try await irc.collect { $0.command == "366" }
@@ -230,7 +213,7 @@ struct IRCDoorTests {
     @Test("accounts: SASL PLAIN (903 then the welcome after CAP END, 904 for a wrong password) and PASS")
     func accounts() async throws {
         let openRegistration: @Sendable (inout ServerConfiguration) -> Void = { $0.registration = .open }
-        try await withIRCServer(openRegistration) { server, port in
+        try await withIRCServer(openRegistration) { server in
             let owner = try await TestClient.join(port: server.port, as: "dana")
             try await owner.send("/register long-enough-password")
             try await owner.expect { $0.hasPrefix("*** The name dana is registered to you now") }
@@ -240,7 +223,7 @@ struct IRCDoorTests {
             /// Registers with SASL PLAIN as `account` with `password`; returns what came until 001
             /// or 904.
             func sasl(_ account: String, _ password: String) async throws -> (IRCTestClient, [IRCMessage]) {
-                let client = try await IRCTestClient.connect(port: port)
+                let client = try await server.connect()
                 try await client.send("CAP LS 302")
                 let caps = try await client.expect { $0.command == "CAP" }
                 #expect(caps.parameters.last?.contains("sasl=PLAIN") == true)
@@ -266,7 +249,7 @@ struct IRCDoorTests {
             try await right.send("QUIT")
             try await right.expectClosed()
 
-            let withoutPassword = try await IRCTestClient.connect(port: port)
+            let withoutPassword = try await server.connect()
             try await withoutPassword.send("NICK dana")
             try await withoutPassword.send("USER dana 0 * :Dana")
             try await withoutPassword.expect { $0.command == "464" }
@@ -290,8 +273,7 @@ struct IRCDoorTests {
                 port: try #require(server.ircTLSPort), as: "alice", tls: try certificates.clientContext())
             let plain = try await IRCTestClient.register(port: try #require(server.ircPort), as: "bob")
             for client in [secure, plain] {
-                try await client.send("JOIN #dev")
-                try await client.expect { $0.command == "366" }
+                try await client.join("#dev")
             }
             try await secure.send("PRIVMSG #dev :sealed")
             let heard = try await plain.expect { $0.command == "PRIVMSG" }
@@ -302,14 +284,11 @@ struct IRCDoorTests {
 
     @Test("echo-message: the sender gets its own message back, tagged with the id it was recorded under")
     func echoMessage() async throws {
-        try await withIRCServer { server, port in
-            let irc = try await IRCTestClient.register(
-                port: port, as: "alice", capabilities: ["echo-message", "message-tags", "server-time"])
-            try await irc.send("JOIN #dev")
-            try await irc.expect { $0.command == "366" }
-            let watcher = try await IRCTestClient.register(port: port, as: "bob", capabilities: ["message-tags"])
-            try await watcher.send("JOIN #dev")
-            try await watcher.expect { $0.command == "366" }
+        try await withIRCServer { server in
+            let irc = try await server.register("alice", capabilities: ["echo-message", "message-tags", "server-time"])
+            try await irc.join("#dev")
+            let watcher = try await server.register("bob", capabilities: ["message-tags"])
+            try await watcher.join("#dev")
             try await irc.send("PRIVMSG #dev :said once")
             let echo = try await irc.expect { $0.command == "PRIVMSG" }
             let seen = try await watcher.expect { $0.command == "PRIVMSG" }
@@ -321,9 +300,9 @@ struct IRCDoorTests {
 
     @Test("private messages between an IRC query and an nc user's /msg")
     func privateMessages() async throws {
-        try await withIRCServer { server, port in
+        try await withIRCServer { server in
             let plain = try await TestClient.join(port: server.port, as: "carol")
-            let irc = try await IRCTestClient.register(port: port, as: "alice")
+            let irc = try await server.register("alice")
             try await irc.send("PRIVMSG carol :just between us")
             try await plain.expect { $0 == "alice to carol (private): just between us" }
             try await plain.send("/msg alice and back")
@@ -338,8 +317,8 @@ struct IRCDoorTests {
 
     @Test("errors are numerics, not silence, and the connection goes on")
     func errors() async throws {
-        try await withIRCServer { _, port in
-            let irc = try await IRCTestClient.register(port: port, as: "alice")
+        try await withIRCServer { server in
+            let irc = try await server.register("alice")
             let cases: [(String, String)] = [
                 ("FROBNICATE", "421"), ("PRIVMSG #nowhere :x", "403"), ("PART #nowhere", "403"), ("JOIN", "461"),
                 ("PRIVMSG", "411"), ("PRIVMSG #x", "412"), ("NICK", "431"), ("USER a 0 * :b", "462"),
@@ -351,9 +330,8 @@ struct IRCDoorTests {
                 let answer = try await irc.next()
                 #expect(answer?.command == numeric, "\(line) → \(answer?.line ?? "nothing")")
             }
-            let other = try await IRCTestClient.register(port: port, as: "bob")
-            try await other.send("JOIN #here")
-            try await other.expect { $0.command == "366" }
+            let other = try await server.register("bob")
+            try await other.join("#here")
             try await irc.send("PRIVMSG #here :not a member")
             #expect(try await irc.next()?.command == "404")
             try await irc.send("PART #here")
@@ -367,12 +345,12 @@ struct IRCDoorTests {
 
     @Test("NAMES, WHO, WHOIS, LIST and PART as IRC clients expect them")
     func queries() async throws {
-        try await withIRCServer { server, port in
+        try await withIRCServer { server in
             let plain = try await TestClient.join(port: server.port, as: "carol")
             try await plain.send("/join dev")
             try await plain.send("/topic the dev room")
             try await plain.expect { $0 == "carol set the topic: the dev room" }
-            let irc = try await IRCTestClient.register(port: port, as: "alice")
+            let irc = try await server.register("alice")
             try await irc.send("JOIN #dev")
             let joined = try await irc.collect { $0.command == "366" }
             let topic = joined.first { $0.command == "332" }?.parameters.last

@@ -12,27 +12,23 @@ import Testing
 struct IRCServerPasswordTests {
     static let password = "door secret"
 
-    func withPasswordServer(_ body: @Sendable (Int, String) async throws -> Void) async throws {
+    /// A server whose IRC door has `password`, with the account dana.
+    func withPasswordServer(_ body: @Sendable (IRCTestServer) async throws -> Void) async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let database = dir.file("chat.sqlite")
         try addAccount("dana", password: "long-enough-password", database: database)
-        var configuration = ServerConfiguration.testingIRC(database: database)
-        configuration.ircPassword = Self.password
-        try await withServer(configuration) { server in
-            try await body(try #require(server.ircPort), database)
-        }
+        try await withIRCServer(database: database, { $0.ircPassword = Self.password }, body)
     }
 
     @Test("the right PASS lets a client in; none or a wrong one is 464, ERROR and the connection closed")
     func passOrClose() async throws {
-        try await withPasswordServer { port, _ in
-            let right = try await IRCTestClient.register(port: port, as: "alice", password: ":" + Self.password)
-            try await right.send("JOIN #dev")
-            try await right.expect { $0.command == "366" }
+        try await withPasswordServer { server in
+            let right = try await server.register("alice", password: ":" + Self.password)
+            try await right.join("#dev")
 
             for pass in [nil, "door", "door secretx"] {
-                let client = try await IRCTestClient.connect(port: port)
+                let client = try await server.connect()
                 if let pass { try await client.send("PASS :\(pass)") }
                 try await client.send("NICK bob")
                 try await client.send("USER bob 0 * :Bob")
@@ -44,8 +40,8 @@ struct IRCServerPasswordTests {
 
     @Test("with a server password an account logs in with SASL PLAIN; its name stays the account's")
     func saslAfterPass() async throws {
-        try await withPasswordServer { port, database in
-            let client = try await IRCTestClient.connect(port: port)
+        try await withPasswordServer { server in
+            let client = try await server.connect()
             try await client.send("CAP LS 302")
             try await client.send("PASS :" + Self.password)
             try await client.send("NICK dana")
@@ -62,7 +58,7 @@ struct IRCServerPasswordTests {
             #expect(welcome.parameters.first == "dana")
 
             // Without SASL, the account's name is not to be had, whatever PASS says.
-            let other = try await IRCTestClient.connect(port: port)
+            let other = try await server.connect()
             try await other.send("PASS :" + Self.password)
             try await other.send("NICK dana")
             try await other.send("USER dana 0 * :Dana")

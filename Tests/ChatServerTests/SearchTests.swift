@@ -117,13 +117,9 @@ struct SearchTests {
 
     @Test("IRC door: SEARCH words answers in NOTICEs from the server, the member's channels and queries only")
     func ircDoor() async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        try await withServer(.testingIRC(database: dir.file("chat.sqlite"))) { server in
-            let port = try #require(server.ircPort)
-            let alice = try await IRCTestClient.register(port: port, as: "alice")
-            try await alice.send("JOIN #main")
-            try await alice.expect { $0.command == "366" }
+        try await withIRCServer { server in
+            let alice = try await server.register("alice")
+            try await alice.join("#main")
             let bob = try await TestClient.join(port: server.port, as: "bob")
             try await bob.send("the déploy notes are in the wiki")
             try await alice.expect {
@@ -133,7 +129,7 @@ struct SearchTests {
             try await bob.expect { $0.hasPrefix("*** You are in #ops now") }
             try await bob.send("deploy notes for ops only")
             try await bob.expect { $0.hasSuffix("deploy notes for ops only") }
-            #expect(try server.store.waitForSearchIndex(timeout: 20))
+            #expect(try server.chat.store.waitForSearchIndex(timeout: 20))
 
             try await alice.send("SEARCH Deploy notes")
             let header = try await alice.expect {

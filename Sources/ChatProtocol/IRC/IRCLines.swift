@@ -7,7 +7,9 @@ public enum IRCLines {
     public static let userHost = "chatroom"
     /// The server's name in numerics and notices unless configured (`--irc-server-name`).
     public static let defaultServerName = "chatroom"
-    /// The longest IRC line, tags aside, its `\r\n` included (RFC 1459, Modern IRC).
+    /// The longest IRC line a client sends, tags aside, its `\r\n` included (RFC 1459, Modern IRC).
+    /// A relayed line carries as much text as one client line can, its source
+    /// (`:alice!alice@chatroom `) not counted: what a client could send reaches the others whole.
     public static let maxLineBytes = 512
 
     /// The IRCv3 tags a line carries.
@@ -41,9 +43,10 @@ public enum IRCLines {
     /// `#dev` for the room `dev`.
     public static func channel(_ room: String) -> String { Room.display(room) }
 
-    /// Appends `event`'s lines, each ending in `\r\n`: one, or several when a long message is cut
-    /// to fit `maxLineBytes`. `batch` tags each line with a batch's reference; `visibleTime` puts
-    /// the event's time in front of a message's text (history for a client without `server-time`).
+    /// Appends `event`'s lines, each ending in `\r\n`: one, or several when a long message (from
+    /// another door) is cut to what one client line carries (see `maxLineBytes`). `batch` tags each
+    /// line with a batch's reference; `visibleTime` puts the event's time in front of a message's
+    /// text (history for a client without `server-time`).
     public static func append(
         _ event: Event, tags: Tags, batch: String? = nil, visibleTime: Bool = false,
         serverName: String = defaultServerName, to out: inout [UInt8]
@@ -63,7 +66,9 @@ public enum IRCLines {
         func line(_ source: String, _ rest: String, text: String? = nil) {
             let head = ":\(source) \(rest)"
             guard let text else { return append(prefix + head, to: &out) }
-            for piece in pieces(of: text, fitting: maxLineBytes - head.utf8.count - 4) {
+            // As much text as one client line carries after `rest ` (with no `:` when it has no
+            // space): what a client could send arrives in one line.
+            for piece in pieces(of: text, fitting: maxLineBytes - rest.utf8.count - 3) {
                 append(prefix + head + " :" + piece, to: &out)
             }
         }

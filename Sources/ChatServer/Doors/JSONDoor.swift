@@ -49,6 +49,8 @@ struct JSONDoor: LineDoor {
         case .quit: return .request(.quit())
         case .register(let password, let invite): return .request(.register(password: password, invite: invite))
         case .kick(let name, let reason): return .request(.kick(name: name, reason: TextSanitizer.clean(reason)))
+        case .roomKick(let name, let room, let reason):
+            return .request(.kickFromRoom(room: room, name: name, reason: TextSanitizer.clean(reason)))
         case .ban(let target, let seconds, let reason):
             return .request(.ban(target: target, seconds: seconds, reason: TextSanitizer.clean(reason)))
         case .unban(let target): return .request(.unban(target: target))

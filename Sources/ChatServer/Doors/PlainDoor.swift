@@ -59,6 +59,12 @@ struct PlainDoor: LineDoor {
                 return .rejected(.usage("/kick NAME [REASON]"))
             }
             return .request(.kick(name: target, reason: reason))
+        case "/remove":
+            // A room operator's kick out of the current room (`/kick` is the server's operators').
+            guard let (target, _, reason) = Self.moderation(argument, timed: false) else {
+                return .rejected(.usage("/remove NAME [REASON]"))
+            }
+            return .request(.kickFromRoom(room: nil, name: target, reason: reason))
         case "/ban", "/mute":
             guard let (target, seconds, reason) = Self.moderation(argument, timed: true) else {
                 return .rejected(

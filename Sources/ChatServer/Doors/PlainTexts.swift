@@ -69,6 +69,7 @@ enum PlainTexts {
         /join ROOM (enter or create a room; lines then go there), /switch ROOM, /part [ROOM] (leave a room), \
         /rooms (every room), /topic [TEXT] (show or set the topic), /msg NAME TEXT (private message), \
         /nick NAME (new name), /search WORDS (find messages in your rooms), /quit or {quit} or {exit} (leave). Anything else is a message to the room. \
+        Room operators: /remove NAME [REASON] (put NAME out of the current room). \
         \(accountHelp)
         """
 
@@ -93,7 +94,8 @@ enum PlainTexts {
 
     static func putOut(_ room: String, current: String?) -> String {
         guard let current else {
-            return "*** You are no longer in \(Room.display(room)), nor in any room: /join ROOM enters one."
+            return
+                "*** You are no longer in \(Room.display(room)), nor in any room: /join ROOM enters one, /rooms lists them."
         }
         return "*** You are no longer in \(Room.display(room)). Lines you type go to \(Room.display(current))."
     }

@@ -306,28 +306,9 @@ struct IRCDoor: Door {
         let first = parameters.first
         switch command {
         case "TAGMSG":
-            guard let targets = first, !targets.isEmpty else { return needMore(command, &answer) }
-            // Nothing to relay without client-only tags.
-            guard let clientTags else { return [] }
-            return targets.split(separator: ",").compactMap {
-                tagMessage(to: String($0), answer: &answer).map { .request(.tagged($0, clientTags: clientTags)) }
-            }
+            return tagMessages(parameters, clientTags: clientTags, answer: &answer)
         case "PRIVMSG", "NOTICE":
-            guard let targets = first, !targets.isEmpty else {
-                if command == "NOTICE" { return [] }
-                answer.writeIRC(from: serverName, numeric: "411", me, text: "No recipient given (PRIVMSG)")
-                return []
-            }
-            guard parameters.count > 1, !parameters[1].isEmpty else {
-                if command == "NOTICE" { return [] }
-                answer.writeIRC(from: serverName, numeric: "412", me, text: "No text to send")
-                return []
-            }
-            return targets.split(separator: ",").compactMap {
-                let request = message(to: String($0), parameters[1], notice: command == "NOTICE", answer: &answer)
-                guard let clientTags, let request else { return request.map { .request($0) } }
-                return .request(.tagged(request, clientTags: clientTags))
-            }
+            return messages(command, parameters, clientTags: clientTags, answer: &answer)
         case "JOIN":
             guard let channels = first else { return needMore(command, &answer) }
             if channels == "0" { return rooms.values.sorted().map { .request(.part($0)) } }
@@ -440,65 +421,6 @@ struct IRCDoor: Door {
         return []
     }
 
-    /// A PRIVMSG or NOTICE to one target: a channel the member is in, or a person.
-    /// A NOTICE is answered with no error (RFC 1459: a notice never causes a reply).
-    private func message(to target: String, _ text: String, notice quiet: Bool, answer: inout ByteBuffer) -> Request? {
-        var text = text
-        var action = false
-        if text.hasPrefix("\u{1}ACTION ") {
-            text = String(text.dropFirst(8))
-            if text.hasSuffix("\u{1}") { text = String(text.dropLast()) }
-            action = true
-        } else if text.hasPrefix("\u{1}") {
-            // Other CTCP (VERSION, PING): nobody here answers them.
-            return nil
-        }
-        text = IRCLines.plainText(text)
-        guard target.hasPrefix("#") else {
-            guard let person = directory.person(target) else {
-                if !quiet {
-                    answer.writeIRC(from: serverName, numeric: "401", me, target, text: "No such nick/channel")
-                }
-                return nil
-            }
-            if !quiet, let away = presence.person(person)?.away {
-                answer.writeIRC(from: serverName, numeric: "301", me, IRCLines.nick(person), text: away)
-            }
-            if quiet, !action { return .privateNotice(to: person, text: text) }
-            return .privateMessage(to: person, text: action ? "* \(text)" : text)
-        }
-        guard let room = speakingRoom(target, quiet: quiet, answer: &answer) else { return nil }
-        if action { return .act(text, room: room) }
-        return quiet ? .notice(text, room: room) : .say(text, room: room)
-    }
-
-    /// A TAGMSG to one target: a channel the member is in, or a person (errors as for PRIVMSG).
-    private func tagMessage(to target: String, answer: inout ByteBuffer) -> Request? {
-        guard target.hasPrefix("#") else {
-            guard let person = directory.person(target) else {
-                answer.writeIRC(from: serverName, numeric: "401", me, target, text: "No such nick/channel")
-                return nil
-            }
-            return .privateTagMessage(to: person)
-        }
-        return speakingRoom(target, quiet: false, answer: &answer).map { .tagMessage(room: $0) }
-    }
-
-    /// The member's room a channel names, to speak in; nil (and `404` or `403` unless `quiet`)
-    /// when it is not in it.
-    private func speakingRoom(_ target: String, quiet: Bool, answer: inout ByteBuffer) -> String? {
-        if case .success(let name) = Room.name(target), let room = rooms[Room.key(name)] { return room }
-        if quiet { return nil }
-        let exists = Room.name(target).map { directory.room($0) != nil } == .success(true)
-        if exists {
-            answer.writeIRC(
-                from: serverName, numeric: "404", me, target, text: "Cannot send to channel (join it first)")
-        } else {
-            answer.writeIRC(from: serverName, numeric: "403", me, target, text: "No such channel")
-        }
-        return nil
-    }
-
     /// The room a channel names, for a JOIN; nil (and an error) when it cannot be one.
     private func channelRoom(_ typed: String, answer: inout ByteBuffer) -> String? {
         guard typed.hasPrefix("#"), case .success(let room) = Room.name(typed) else {
@@ -521,63 +443,8 @@ struct IRCDoor: Door {
         return nil
     }
 
-    private func needMore(_ command: String, _ answer: inout ByteBuffer) -> [DoorInput] {
+    func needMore(_ command: String, _ answer: inout ByteBuffer) -> [DoorInput] {
         answer.writeIRC(from: serverName, numeric: "461", me, command, text: "Not enough parameters")
         return []
-    }
-
-    /// `CHATHISTORY LATEST|BEFORE|AFTER|AROUND|BETWEEN #room REF... LIMIT` (IRCv3 draft): a window of
-    /// the room's messages, as a batch; `TARGETS` answers an empty batch (no private history yet).
-    private func chatHistory(_ parameters: [String], answer: inout ByteBuffer) -> [DoorInput] {
-        let sub = parameters.first?.uppercased() ?? ""
-        func fail(_ code: String, _ what: String) -> [DoorInput] {
-            answer.writeIRC(from: serverName, "FAIL", "CHATHISTORY", code, sub, text: what)
-            return []
-        }
-        let counts = ["LATEST": 4, "BEFORE": 4, "AFTER": 4, "AROUND": 4, "BETWEEN": 5, "TARGETS": 4]
-        guard let count = counts[sub] else { return fail("INVALID_PARAMS", "Unknown subcommand") }
-        guard parameters.count >= count, let limit = Int(parameters[count - 1]), limit >= 0 else {
-            return fail("INVALID_PARAMS", "Not enough or bad parameters")
-        }
-        if sub == "TARGETS" {
-            answer.writeIRC(from: serverName, "BATCH", "+targets", "draft/chathistory-targets")
-            answer.writeIRC(from: serverName, "BATCH", "-targets")
-            return []
-        }
-        let target = parameters[1]
-        guard case .success(let name) = Room.name(target), target.hasPrefix("#"), let room = rooms[Room.key(name)]
-        else {
-            return fail("INVALID_TARGET", "Only channels you are in have history here")
-        }
-        var points: [HistoryQuery.Point?] = []
-        for reference in parameters[2..<(count - 1)] {
-            if reference == "*", sub == "LATEST" {
-                points.append(nil)
-            } else if let point = Self.point(reference) {
-                points.append(point)
-            } else {
-                return fail("INVALID_PARAMS", "References are msgid=ID or timestamp=TIME")
-            }
-        }
-        let window: HistoryQuery.Window
-        switch sub {
-        case "LATEST": window = .latest(after: points[0])
-        case "BEFORE": window = .before(points[0]!)
-        case "AFTER": window = .after(points[0]!)
-        case "AROUND": window = .around(points[0]!)
-        default: window = .between(points[0]!, points[1]!)
-        }
-        return [.request(.historyWindow(HistoryQuery(window, limit: min(limit, 1000)), room: room))]
-    }
-
-    /// `msgid=42` or `timestamp=2026-11-30T17:02:03.000Z`.
-    static func point(_ reference: String) -> HistoryQuery.Point? {
-        let parts = reference.split(separator: "=", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return nil }
-        switch parts[0] {
-        case "msgid": return Int64(parts[1]).map { .id($0) }
-        case "timestamp": return Timestamp.parse(parts[1]).map { .time($0) }
-        default: return nil
-        }
     }
 }

@@ -49,3 +49,14 @@ func runCLI(_ arguments: [String], in directory: String, seconds: Double = 60) a
         stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
         stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
 }
+
+/// `chat-replay replay --instant --verify` of `original` against the server on `port`, twice:
+/// compared with the target's record (`--target-database target`), then as the observer saw it.
+func reenactAndVerifyBothWays(
+    _ original: String, port: Int, target: String, in directory: String
+) async throws -> (byDatabase: CLIResult, byObserver: CLIResult) {
+    let replay = ["replay", "--database", original, "--to", "127.0.0.1:\(port)", "--instant", "--verify"]
+    let byDatabase = try await runCLI(replay + ["--target-database", target], in: directory)
+    let byObserver = try await runCLI(replay, in: directory)
+    return (byDatabase, byObserver)
+}
