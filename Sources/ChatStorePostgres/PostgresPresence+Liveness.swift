@@ -110,8 +110,11 @@ extension PostgresPresence {
     @discardableResult
     public func reap() async throws(StoreError) -> Reaping {
         let (session, deadAfterMillis) = (session, Self.milliseconds(deadAfter))
+        let lockTimeout = "\(Self.milliseconds(heartbeatInterval))ms"
         let reaping = try await live("reaping dead nodes") { connection, logger in
             try await connection.withTransaction(logger: logger) { connection in
+                // Never wait on a lock for longer than an interval: the next heartbeat is due.
+                try await connection.query("SELECT set_config('lock_timeout', \(lockTimeout), true)", logger: logger)
                 var dead: [Int64] = []
                 for try await id in try await connection.query(
                     """
