@@ -19,26 +19,11 @@ import Synchronization
 ///
 /// Each call is one statement on a connection of the presence's own, one call at a time; the
 /// heartbeat and the reap run on another connection, so busy callers never delay a heartbeat.
-public final class PostgresPresence: Sendable {
+public final class PostgresPresence: Presence {
     /// A name present on some node: as given, the node's session, and the connection there.
-    public struct PresentName: Sendable, Hashable {
-        public var name: String
-        public var session: Int64
-        public var connection: Int64
-
-        public init(name: String, session: Int64, connection: Int64) {
-            self.name = name
-            self.session = session
-            self.connection = connection
-        }
-    }
-
+    public typealias PresentName = ChatStore.PresentName
     /// The outcome of claiming a name, or renaming to one.
-    public enum Claim: Sendable, Hashable {
-        case granted
-        /// Someone present holds a name with that skeleton (nil: they let it go just after).
-        case taken(by: PresentName?)
-    }
+    public typealias Claim = NameClaim
 
     public let address: PostgresAddress
     /// This node's session (its writer's), which holds its names and heartbeats.
