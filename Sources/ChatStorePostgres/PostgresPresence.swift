@@ -71,15 +71,22 @@ public final class PostgresPresence: Presence {
     /// `rename` changes it. Throws `.closed` once this node was reaped.
     public func claim(_ connection: Int64, as name: String) async throws(StoreError) -> Claim {
         let (session, key) = (session, NameRules.skeleton(name))
-        let granted = try await run("claiming a name") { db, logger in
-            try await db.query(
-                """
-                WITH node AS (SELECT id FROM sessions WHERE id = \(session) AND state = 'running' FOR SHARE)
-                INSERT INTO present_names (name_key, name, session_id, connection, since_ms)
-                SELECT \(key), \(name), id, \(connection), \(currentTimeMillis()) FROM node
-                ON CONFLICT (name_key) DO NOTHING RETURNING name
-                """, logger: logger
-            ).collect().count == 1
+        let granted: Bool
+        do throws(StoreError) {
+            granted = try await run("claiming a name") { db, logger in
+                try await db.query(
+                    """
+                    WITH node AS (SELECT id FROM sessions WHERE id = \(session) AND state = 'running' FOR SHARE)
+                    INSERT INTO present_names (name_key, name, session_id, connection, since_ms)
+                    SELECT \(key), \(name), id, \(connection), \(currentTimeMillis()) FROM node
+                    ON CONFLICT (name_key) DO NOTHING RETURNING name
+                    """, logger: logger
+                ).collect().count == 1
+            }
+        } catch  where error.kind == .postgres(sqlState: "23505") {  // (session_id, connection) is taken
+            throw StoreError(
+                .invalidArgument, path: address.description, message: "connection \(connection) holds a name: rename it"
+            )
         }
         if granted { return .granted }
         return try await refusal(of: name)

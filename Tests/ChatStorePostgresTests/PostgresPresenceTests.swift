@@ -98,6 +98,12 @@ struct PostgresPresenceTests {
             refusal = error
         }
         #expect(refusal?.kind == .notFound)
+        do {
+            _ = try await nodeB.presence.claim(2, as: "dora")  // carol's connection: one name each
+        } catch {
+            refusal = error
+        }
+        #expect(refusal?.kind == .invalidArgument)
         try await nodeA.close()
         #expect(try await nodeB.presence.holder(of: "carol")?.session == nodeB.session)
         try await nodeB.close()
