@@ -28,12 +28,21 @@ extension PostgresPresence {
     struct Loop {
         var task: Task<Void, Never>?
         var reaped = false
+        var lastHeartbeat: ContinuousClock.Instant?
         var reapedSessions: [Int64] = []
         var leavesRecorded = 0
     }
 
     /// True once this node learned that it was reaped.
     public var isReaped: Bool { loop.withLock { $0.reaped } }
+
+    /// True when this node's last successful heartbeat is older than `deadAfter` (or it has had
+    /// none): the database cannot be reached, and survivors may have reaped it. It then claims
+    /// nothing (every call fails) and should stop taking clients until a heartbeat answers again.
+    public var isOutOfTouch: Bool {
+        guard let last = loop.withLock({ $0.lastHeartbeat }) else { return true }
+        return ContinuousClock.now - last > deadAfter
+    }
 
     /// The sessions this node reaped, and the leaves it recorded for them.
     public var reaped: (sessions: [Int64], leaves: Int) {
@@ -79,7 +88,7 @@ extension PostgresPresence {
     /// Tells the database this node is alive; `.reaped` when its session is no longer `running`
     /// (then `onReaped` is called, once).
     public func heartbeat() async throws(StoreError) -> Liveness {
-        let session = session
+        let (session, sent) = (session, ContinuousClock.now)
         let running = try await live("heartbeating") { connection, logger in
             try await connection.query(
                 """
@@ -88,7 +97,10 @@ extension PostgresPresence {
                 """, logger: logger
             ).collect().count == 1
         }
-        if running { return .alive }
+        if running {
+            loop.withLock { $0.lastHeartbeat = sent }
+            return .alive
+        }
         let first = loop.withLock { loop in
             defer { loop.reaped = true }
             return !loop.reaped
