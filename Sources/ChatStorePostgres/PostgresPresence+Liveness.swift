@@ -205,14 +205,32 @@ extension PostgresPresence {
         }
     }
 
-    /// Runs `body` on the heartbeat's connection, one call at a time.
+    /// Runs `body` on the heartbeat's connection, one call at a time, waiting for it at most
+    /// `deadAfter - heartbeatInterval`: then the node still heartbeats before survivors reap it.
     func live<T: Sendable>(
-        _ what: String, _ body: (PostgresConnection, Logger) async throws -> T
+        _ what: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
     ) async throws(StoreError) -> T {
         let (link, logger) = (liveLink, logger)
         return try await liveTurns.run { () async throws(StoreError) -> T in
-            try await link.run(what) { connection in try await body(connection, logger) }
+            try await Self.withDeadline(deadAfter - heartbeatInterval, on: link, what) {
+                () async throws(StoreError) -> T in
+                try await link.run(what) { connection in try await body(connection, logger) }
+            }
         }
+    }
+
+    /// Runs `body` on `link`; after `timeout` without an answer closes its connection and throws
+    /// `.unavailable` (see `PostgresDeadline`).
+    static func withDeadline<T: Sendable>(
+        _ timeout: Duration, on link: PostgresLink, _ what: String,
+        _ body: @escaping @Sendable () async throws(StoreError) -> T
+    ) async throws(StoreError) -> T {
+        try await PostgresDeadline.run(
+            within: timeout,
+            failure: {
+                PostgresFailure.unavailable(at: link.address, doing: what, cause: "no answer within \(timeout)")
+            },
+            abandon: { await link.drop() }, body)
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

@@ -214,13 +214,16 @@ public final class PostgresPresence: Presence {
 
     // MARK: Helpers
 
-    /// Runs `body` on the operations' connection, once the calls before it are done.
+    /// Runs `body` on the operations' connection, once the calls before it are done, waiting for
+    /// it at most `deadAfter`.
     private func run<T: Sendable>(
-        _ what: String, _ body: (PostgresConnection, Logger) async throws -> T
+        _ what: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
     ) async throws(StoreError) -> T {
         let (operations, logger) = (operations, logger)
         return try await turns.run { () async throws(StoreError) -> T in
-            try await operations.run(what) { connection in try await body(connection, logger) }
+            try await Self.withDeadline(deadAfter, on: operations, what) { () async throws(StoreError) -> T in
+                try await operations.run(what) { connection in try await body(connection, logger) }
+            }
         }
     }
 

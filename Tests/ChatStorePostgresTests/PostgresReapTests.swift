@@ -100,12 +100,12 @@ struct PostgresReapTests {
         var (byB, byC, leaves) = ([Int64](), [Int64](), [Event]())
         let deadline = ContinuousClock.now + .seconds(30)
         while byB.count + byC.count < dead.count && ContinuousClock.now < deadline {
-            async let reapB = reaperB.reap()
-            async let reapC = reaperC.reap()
+            async let reapB = reapOrNil(reaperB)
+            async let reapC = reapOrNil(reaperC)
             let (b, c) = try await (reapB, reapC)
-            byB += b.sessions
-            byC += c.sessions
-            leaves += b.leaves + c.leaves
+            byB += b?.sessions ?? []
+            byC += c?.sessions ?? []
+            leaves += (b?.leaves ?? []) + (c?.leaves ?? [])
             try await Task.sleep(for: .milliseconds(20))  // polling a time bound, with a deadline
         }
         #expect(Set(byB).isDisjoint(with: byC))
@@ -139,14 +139,14 @@ struct PostgresReapTests {
         let impatient = store.presence(
             session: writer.session, heartbeat: .milliseconds(50), deadAfter: .milliseconds(100))
 
-        var reaping = try await impatient.reap()
+        var reaping = try await reapOrNil(impatient)
         let deadline = ContinuousClock.now + .seconds(30)
-        while reaping.sessions.isEmpty && ContinuousClock.now < deadline {
+        while reaping?.sessions.isEmpty != false && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))  // polling a time bound, with a deadline
-            reaping = try await impatient.reap()
+            reaping = try await reapOrNil(impatient)
         }
-        #expect(reaping.sessions == [slow.session])
-        #expect(users(reaping.leaves) == ["dave"])
+        #expect(reaping?.sessions == [slow.session])
+        #expect(users(reaping?.leaves ?? []) == ["dave"])
 
         #expect(await reapedFlag.wait(timeout: .seconds(20)))
         #expect(slow.presence.isReaped)
@@ -160,5 +160,15 @@ struct PostgresReapTests {
         try await slow.close()
         try await impatient.close()
         try await store.close()
+    }
+}
+
+/// A reap, or nil when it gave up waiting on a lock (`lock_timeout`: the loop tries again at its
+/// next tick; a test with short intervals on a busy machine sees it).
+func reapOrNil(_ presence: PostgresPresence) async throws -> PostgresPresence.Reaping? {
+    do {
+        return try await presence.reap()
+    } catch where error.kind == .postgres(sqlState: "55P03") {
+        return nil
     }
 }
