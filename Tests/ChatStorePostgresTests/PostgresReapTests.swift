@@ -168,7 +168,7 @@ struct PostgresReapTests {
 func reapOrNil(_ presence: PostgresPresence) async throws -> PostgresPresence.Reaping? {
     do {
         return try await presence.reap()
-    } catch where error.kind == .postgres(sqlState: "55P03") {
+    } catch  where error.kind == .postgres(sqlState: "55P03") {
         return nil
     }
 }
