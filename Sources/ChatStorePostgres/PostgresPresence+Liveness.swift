@@ -73,13 +73,21 @@ extension PostgresPresence {
     }
 
     /// A clean stop: stops the loop, frees every name of this node (its rooms too) and closes the
-    /// connections. The core records its members' leaves (`server shutdown`) itself.
+    /// connections, also when freeing fails (then the next reap of a survivor frees them, once
+    /// this session is no longer `running`). The core records its members' leaves (`server
+    /// shutdown`) itself.
     public func close() async throws(StoreError) {
         await stop()
         let session = session
-        try await live("freeing this node's names") { connection, logger in
-            try await connection.query("DELETE FROM present_names WHERE session_id = \(session)", logger: logger)
-            return ()
+        do throws(StoreError) {
+            try await live("freeing this node's names") { connection, logger in
+                try await connection.query("DELETE FROM present_names WHERE session_id = \(session)", logger: logger)
+                return ()
+            }
+        } catch {
+            await liveLink.drop()
+            await operations.drop()
+            throw error
         }
         await liveLink.drop()
         await operations.drop()
