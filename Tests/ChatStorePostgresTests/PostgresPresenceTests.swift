@@ -29,6 +29,29 @@ struct PostgresPresenceTests {
         try await nodeB.close()
     }
 
+    @Test("three nodes, four connections each, all claiming one name at once: exactly one of twelve wins, every time")
+    func claimRaceTwelveWays() async throws {
+        let address = try await freshDatabase()
+        var nodes: [PresenceNode] = []
+        for _ in 0..<3 { nodes.append(try await PresenceNode.start(address)) }
+        for round in 0..<20 {
+            let claims = try await withThrowingTaskGroup(of: PostgresPresence.Claim.self) { group in
+                for node in nodes {
+                    for contender in 0..<4 {
+                        let connection = Int64(round * 4 + contender)
+                        group.addTask { try await node.presence.claim(connection, as: "Same\(round)") }
+                    }
+                }
+                var claims: [PostgresPresence.Claim] = []
+                for try await claim in group { claims.append(claim) }
+                return claims
+            }
+            #expect(grantedCount(claims) == 1, "round \(round): \(claims)")
+        }
+        #expect(try await nodes[0].presence.everyone().count == 20)
+        for node in nodes { try await node.close() }
+    }
+
     @Test("two renames, or a rename and a claim, to one name at once: exactly one wins; the loser keeps its name")
     func renameRace() async throws {
         let address = try await freshDatabase()
