@@ -29,24 +29,7 @@ struct PostgresBatchCommit {
         do {
             let (events, rooms) = try await link.run("storing \(batch.count) events") { connection in
                 try await connection.withTransaction(logger: logger) { connection in
-                    let rooms = try await Self.roomIDs(for: batch, known: known, on: connection, logger: logger)
-                    let counter = try await connection.query(
-                        "UPDATE event_counter SET last_id = last_id + \(Int64(batch.count)) RETURNING last_id, last_time_ms",
-                        logger: logger
-                    ).collect()
-                    guard let row = counter.first else {
-                        throw StoreError(.notFound, path: "event_counter", message: "the event counter row is missing")
-                    }
-                    let (last, lastTime) = try row.decode((Int64, Int64).self)
-                    let events = Self.events(
-                        batch, firstID: last - Int64(batch.count) + 1, after: lastTime, session: session)
-                    try await connection.query(Self.insert(events, rooms: rooms), logger: logger)
-                    try await connection.query(
-                        "UPDATE event_counter SET last_time_ms = \(events.last?.timeMillis ?? lastTime)",
-                        logger: logger)
-                    try await connection.query(
-                        "SELECT pg_notify(\(Self.channel), \(String(last)))", logger: logger)
-                    return (events, rooms)
+                    try await Self.record(batch, session: session, knownRooms: known, on: connection, logger: logger)
                 }
             }
             roomIDs = rooms
@@ -55,6 +38,31 @@ struct PostgresBatchCommit {
             roomIDs.removeAll()  // a rolled-back transaction may have made a room
             throw error
         }
+    }
+
+    /// Inserts `batch` inside the caller's transaction, as events of `session`, with the next ids
+    /// of the counter row (locked until that transaction ends) and the `NOTIFY` its commit sends;
+    /// returns the events and the room ids it used. The reap of a dead node
+    /// (`PostgresPresence.reap`) records its leaves this way too.
+    static func record(
+        _ batch: [NewEvent], session: Int64, knownRooms known: [String: Int64], on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> (events: [Event], rooms: [String: Int64]) {
+        let rooms = try await roomIDs(for: batch, known: known, on: connection, logger: logger)
+        let counter = try await connection.query(
+            "UPDATE event_counter SET last_id = last_id + \(Int64(batch.count)) RETURNING last_id, last_time_ms",
+            logger: logger
+        ).collect()
+        guard let row = counter.first else {
+            throw StoreError(.notFound, path: "event_counter", message: "the event counter row is missing")
+        }
+        let (last, lastTime) = try row.decode((Int64, Int64).self)
+        let events = events(batch, firstID: last - Int64(batch.count) + 1, after: lastTime, session: session)
+        try await connection.query(insert(events, rooms: rooms), logger: logger)
+        try await connection.query(
+            "UPDATE event_counter SET last_time_ms = \(events.last?.timeMillis ?? lastTime)", logger: logger)
+        try await connection.query("SELECT pg_notify(\(channel), \(String(last)))", logger: logger)
+        return (events, rooms)
     }
 
     /// Times never go backwards, across nodes too: each is at least the last one committed.

@@ -13,7 +13,8 @@ import Synchronization
 ///     try await store.close()
 ///
 /// Unlike `EventStore`, opening it does not mark sessions still `running` as unclean: on a shared
-/// database they may be other nodes' live ones (telling them apart is the next phase's).
+/// database they may be other nodes' live ones: a survivor's `PostgresPresence.reap()` marks a
+/// node unclean once its heartbeat has stopped.
 public final class PostgresEventStore: Sendable {
     public let address: PostgresAddress
     let logger: Logger

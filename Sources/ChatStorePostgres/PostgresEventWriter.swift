@@ -99,7 +99,7 @@ public final class PostgresEventWriter: Sendable {
         do throws(StoreError) {
             try await link.run("marking the session clean") { connection in
                 try await connection.query(
-                    "UPDATE sessions SET state = 'clean', ended_ms = \(currentTimeMillis()) WHERE id = \(session)",
+                    "UPDATE sessions SET state = 'clean', ended_ms = \(currentTimeMillis()) WHERE id = \(session) AND state = 'running'",
                     logger: link.logger)
                 return ()
             }

@@ -50,7 +50,11 @@ enum PostgresSchema {
         CREATE INDEX events_private_to ON events(recipient, id) WHERE recipient IS NOT NULL;
         CREATE INDEX events_private_from ON events("user", id) WHERE recipient IS NOT NULL;
         CREATE INDEX events_topics ON events(room_id, id) WHERE kind = 'topic';
-        """
+        """,
+        // 2: membership across nodes (PostgresPresence, docs/SCALING.md): each node's heartbeat
+        // (the database's clock), the names present on every node by `NameRules.skeleton`, and
+        // who is in which room.
+        PostgresPresenceSchema.migration,
     ]
 
     static var version: Int { migrations.count }
