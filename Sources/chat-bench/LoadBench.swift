@@ -6,7 +6,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// A fan-out load generator in Swift: N clients join a running server in plain mode, S of them
+/// A fan-out load generator in Swift: N clients join a running server (or several nodes of one
+/// database, the clients spread over them) in plain mode, S of them
 /// send M messages each; every client reads. Each sender stays at most `window` messages ahead of
 /// what the first client has received, so the run measures sustainable fan-out. Prints
 /// deliveries per second and latency percentiles.
@@ -14,8 +15,11 @@ struct LoadBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load", abstract: "Fan-out load against a running chat-server (plain mode, loopback only).")
 
-    @Option(help: "Server port on 127.0.0.1.")
-    var port: Int
+    @Option(
+        help:
+            "Server port on 127.0.0.1; several, comma-separated, for nodes of one database (client i connects to the (i % count)-th)."
+    )
+    var port: String
 
     @Option(help: "Clients.")
     var clients = 200
@@ -33,12 +37,15 @@ struct LoadBench: AsyncParsableCommand {
     var timeout = 120.0
 
     func run() async throws {
+        let ports = port.split(separator: ",").compactMap { Int($0) }
+        guard !ports.isEmpty else { throw ValidationError("--port takes a port number, or several comma-separated") }
         print(
             try await Self.measure(
-                port: port, clients: clients, senders: senders, messages: messages, window: window, timeout: timeout))
+                ports: ports, clients: clients, senders: senders, messages: messages, window: window, timeout: timeout))
     }
 
-    static func measure(port: Int, clients: Int, senders: Int, messages: Int, window: Int, timeout: Double) async throws
+    static func measure(ports: [Int], clients: Int, senders: Int, messages: Int, window: Int, timeout: Double)
+        async throws
         -> String
     {
         let expected = clients * senders * messages
@@ -55,7 +62,7 @@ struct LoadBench: AsyncParsableCommand {
                         try channel.pipeline.syncOperations.addHandler(receiver)
                     }
                 }
-                .connect(host: "127.0.0.1", port: port).get()
+                .connect(host: "127.0.0.1", port: ports[index % ports.count]).get()
             channels.append(channel)
             try await channel.writeAndFlush(ByteBuffer(string: "b\(index)\n"))
         }

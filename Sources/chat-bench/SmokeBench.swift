@@ -34,7 +34,7 @@ struct SmokeBench: AsyncParsableCommand {
             group.addTask { try await server.run() }
             print(
                 try await LoadBench.measure(
-                    port: server.port, clients: 20, senders: 2, messages: 50, window: 20, timeout: 30))
+                    ports: [server.port], clients: 20, senders: 2, messages: 50, window: 20, timeout: 30))
             server.beginShutdown()
             try await group.waitForAll()
         }
