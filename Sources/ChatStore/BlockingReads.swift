@@ -2,29 +2,52 @@ import Foundation
 
 /// A few threads of their own for blocking reads (SQLite's), so that those never hold a thread
 /// of Swift's cooperative pool: `run` queues a job and suspends until one of the threads ran it.
-/// The threads live as long as the process, like NIO's shared thread pool.
+/// Threads start when jobs come, at most `maxThreads`, and end after `idleSeconds` without one,
+/// so an idle process holds none (and nothing keeps it from exiting).
 final class BlockingReads: Sendable {
-    /// The process's pool: 4 threads, SQLite's readers run side by side in WAL mode.
-    static let shared = BlockingReads(threads: 4)
+    /// The process's pool: SQLite's readers run side by side in WAL mode.
+    static let shared = BlockingReads(maxThreads: 4)
 
-    private let jobs = Locked<[@Sendable () -> Void]>([])
+    private struct State {
+        var jobs: [@Sendable () -> Void] = []
+        var threads = 0
+    }
 
-    init(threads: Int) {
-        for _ in 0..<max(threads, 1) {
-            startThread(name: "chat-store-reader") { [jobs] in
-                while true {
-                    let job = jobs.withLock(when: { !$0.isEmpty }) { $0.removeFirst() }
-                    job()
-                }
-            }
-        }
+    private let state = Locked(State())
+    private let maxThreads: Int
+    private let idleSeconds: Double
+
+    init(maxThreads: Int, idleSeconds: Double = 2) {
+        self.maxThreads = max(maxThreads, 1)
+        self.idleSeconds = idleSeconds
     }
 
     /// Runs `body` on one of the pool's threads and returns what it returned.
     func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            jobs.withLock { $0.append { continuation.resume(returning: body()) } }
-            jobs.broadcast()
+            let startsThread = state.withLock { state in
+                state.jobs.append { continuation.resume(returning: body()) }
+                guard state.threads < maxThreads else { return false }
+                state.threads += 1
+                return true
+            }
+            state.broadcast()
+            if startsThread {
+                startThread(name: "chat-store-reader") { [state, idleSeconds] in
+                    while let job = Self.next(state, idleSeconds: idleSeconds) { job() }
+                }
+            }
+        }
+    }
+
+    /// The next job, or nil (the thread ends) when none came for `idleSeconds`.
+    private static func next(_ state: Locked<State>, idleSeconds: Double) -> (@Sendable () -> Void)? {
+        state.withLock(when: { !$0.jobs.isEmpty }, before: Date(timeIntervalSinceNow: idleSeconds)) { state in
+            guard !state.jobs.isEmpty else {
+                state.threads -= 1
+                return nil
+            }
+            return state.jobs.removeFirst()
         }
     }
 }
