@@ -42,7 +42,8 @@ final class BlockingReads: Sendable {
 
     /// The next job, or nil (the thread ends) when none came for `idleSeconds`.
     private static func next(_ state: Locked<State>, idleSeconds: Double) -> (@Sendable () -> Void)? {
-        state.withLock(when: { !$0.jobs.isEmpty }, before: Date(timeIntervalSinceNow: idleSeconds)) { state in
+        let hasJob: (State) -> Bool = { !$0.jobs.isEmpty }
+        return state.withLock(when: hasJob, before: Date(timeIntervalSinceNow: idleSeconds)) { state in
             guard !state.jobs.isEmpty else {
                 state.threads -= 1
                 return nil

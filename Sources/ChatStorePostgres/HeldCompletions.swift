@@ -1,14 +1,24 @@
 import ChatModel
 import ChatStore
+import Dispatch
 import Synchronization
 
 /// Completions of committed events, each held until the tail follower has handed its event on
-/// (`ChatRecord`'s promise: a completion runs after its event reached the fan-out).
+/// (`ChatRecord`'s promise: a completion runs after its event reached the fan-out), or, should
+/// the follower stall, until `expire(olderThan:)` lets it go: a sender is never kept waiting for
+/// ever by a follower that cannot reach the database.
 final class HeldCompletions: Sendable {
+    private struct Held {
+        var event: Event
+        var completion: EventWriter.Completion
+        /// When it was held (monotonic nanoseconds).
+        var since: UInt64
+    }
+
     private struct State {
         /// The id of the last event the follower handed on.
         var delivered: Int64
-        var waiting: [(event: Event, completion: EventWriter.Completion)] = []
+        var waiting: [Held] = []
     }
 
     private let state: Mutex<State>
@@ -21,7 +31,7 @@ final class HeldCompletions: Sendable {
     func complete(_ event: Event, _ completion: @escaping EventWriter.Completion) {
         let now = state.withLock { state in
             guard state.delivered < event.id else { return true }
-            state.waiting.append((event, completion))
+            state.waiting.append(Held(event: event, completion: completion, since: Self.now()))
             return false
         }
         if now { completion(.success(event)) }
@@ -35,8 +45,23 @@ final class HeldCompletions: Sendable {
             state.waiting.removeAll { $0.event.id <= id }
             return due
         }
-        for (event, completion) in due { completion(.success(event)) }
+        for held in due { held.completion(.success(held.event)) }
     }
+
+    /// Runs the completions held for more than `seconds` (their events are stored; the follower
+    /// has not handed them on yet), and says how many.
+    func expire(olderThan seconds: Double) -> Int {
+        let limit = Self.now() - min(Self.now(), UInt64(seconds * 1e9))
+        let due = state.withLock { state in
+            let due = state.waiting.filter { $0.since < limit }
+            state.waiting.removeAll { $0.since < limit }
+            return due
+        }
+        for held in due { held.completion(.success(held.event)) }
+        return due.count
+    }
+
+    private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     /// Runs every completion still held (the follower has stopped: their events are stored).
     func releaseAll() {
@@ -44,6 +69,6 @@ final class HeldCompletions: Sendable {
             defer { state.waiting = [] }
             return state.waiting
         }
-        for (event, completion) in due { completion(.success(event)) }
+        for held in due { held.completion(.success(held.event)) }
     }
 }

@@ -18,6 +18,12 @@ public final class PostgresRecord: ChatRecord, RecordReaderForwarding {
     public let writer: PostgresEventWriter
     public let follower: PostgresTailFollower
     private let held: HeldCompletions
+    /// Lets go of completions the follower has not released in `maxHold` (it cannot reach the
+    /// database, or stalled): logged, never silent.
+    private let watchdog: Task<Void, Never>
+
+    /// How long a completion waits for the follower at most.
+    public static let maxHold: Duration = .seconds(5)
 
     /// Starts this node's session and follows the record from `cursor` (the last id the node's
     /// state was read through), handing each batch to `deliver` in id order, on the follower's task.
@@ -34,18 +40,32 @@ public final class PostgresRecord: ChatRecord, RecordReaderForwarding {
             if let last = events.last { held.delivered(through: last.id) }
         }
         follower.start()
-        return PostgresRecord(store: store, readers: readers, writer: writer, follower: follower, held: held)
+        let logger = store.logger
+        let watchdog = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let released = held.expire(olderThan: Double(maxHold.components.seconds))
+                if released > 0 {
+                    logger.warning(
+                        "chat store: \(released) committed events not yet handed on by the follower after \(maxHold); their senders are told they are stored"
+                    )
+                }
+            }
+        }
+        return PostgresRecord(
+            store: store, readers: readers, writer: writer, follower: follower, held: held, watchdog: watchdog)
     }
 
     private init(
         store: PostgresEventStore, readers: PostgresReaderPool, writer: PostgresEventWriter,
-        follower: PostgresTailFollower, held: HeldCompletions
+        follower: PostgresTailFollower, held: HeldCompletions, watchdog: Task<Void, Never>
     ) {
         self.store = store
         self.readers = readers
         self.writer = writer
         self.follower = follower
         self.held = held
+        self.watchdog = watchdog
     }
 
     public var reads: any RecordReader { readers }
@@ -64,6 +84,7 @@ public final class PostgresRecord: ChatRecord, RecordReaderForwarding {
     /// Commits what is queued and marks the session clean, stops following (completions still
     /// held run: their events are stored), and closes the readers.
     public func close() async throws(StoreError) {
+        watchdog.cancel()
         defer { held.releaseAll() }
         do {
             try await store.close()

@@ -5,6 +5,7 @@ import ChatStore
 import ChatStorePostgres
 import ChatTestSupport
 import Foundation
+import Synchronization
 
 /// A chat-server node in this process on the PostgreSQL database at `address`.
 func startNode(_ address: PostgresAddress) async throws -> RunningServer {
@@ -60,12 +61,27 @@ func plainLines(_ events: [Event]) -> [String] {
 func withNodes<T>(_ nodes: [RunningServer], _ body: () async throws -> T) async throws -> T {
     do {
         let result = try await body()
-        for node in nodes { try await node.stop() }
+        for node in nodes { try await stop(node) }
         return result
     } catch {
-        for node in nodes { try? await node.stop() }
+        for node in nodes { try? await stop(node) }
         throw error
     }
+}
+
+/// Stops `node` gracefully; fails (leaving it behind) when that takes more than `seconds`.
+func stop(_ node: RunningServer, within seconds: Double = 30) async throws {
+    let stopped = Mutex<(done: Bool, failure: (any Error)?)>((false, nil))
+    Task {
+        do {
+            try await node.stop()
+            stopped.withLock { $0.done = true }
+        } catch {
+            stopped.withLock { $0 = (true, error) }
+        }
+    }
+    try await eventually(within: seconds, "the node to stop") { stopped.withLock { $0.done } }
+    if let failure = stopped.withLock({ $0.failure }) { throw failure }
 }
 
 /// The median of `values` (0 when empty).
