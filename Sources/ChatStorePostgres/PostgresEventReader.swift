@@ -5,7 +5,8 @@ import PostgresNIO
 
 /// Read queries on a connection of their own: catch-up, history, the tail and sessions. The
 /// same questions, with the same answers, as the SQLite `EventReader` the core uses; each is one
-/// statement, so it sees one snapshot. Use one reader per task at a time.
+/// statement, so it sees one snapshot. Tasks may share a reader: their queries queue on its
+/// connection (`PostgresReaderPool` spreads them over a few).
 public final class PostgresEventReader: Sendable {
     let link: PostgresLink
 
@@ -101,7 +102,7 @@ public final class PostgresEventReader: Sendable {
         try await link.run("reading room names") { connection in
             var names: [String] = []
             let rows = try await connection.query(
-                "SELECT name FROM rooms WHERE name <> '' ORDER BY id", logger: link.logger)
+                "SELECT name FROM rooms WHERE name <> '' ORDER BY id", logger: self.link.logger)
             for try await name in rows.decode(String.self) { names.append(name) }
             return names
         }
@@ -142,7 +143,7 @@ public final class PostgresEventReader: Sendable {
     private func sessions(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [Session] {
         try await link.run(what) { connection in
             var sessions: [Session] = []
-            for try await row in try await connection.query(query, logger: link.logger) {
+            for try await row in try await connection.query(query, logger: self.link.logger) {
                 let (id, started, ended, state, host, port, version, messages, joins, leaves, people) =
                     try row.decode(
                         (Int64, Int64, Int64?, String, String, Int32, String, Int64, Int64, Int64, Int64).self)
@@ -157,15 +158,15 @@ public final class PostgresEventReader: Sendable {
         }
     }
 
-    private func events(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [Event] {
+    func events(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [Event] {
         try await link.run(what) { connection in
-            try await PostgresRows.events(try await connection.query(query, logger: link.logger))
+            try await PostgresRows.events(try await connection.query(query, logger: self.link.logger))
         }
     }
 
-    private func integer(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> Int64? {
+    func integer(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> Int64? {
         try await link.run(what) { connection in
-            let rows = try await connection.query(query, logger: link.logger).collect()
+            let rows = try await connection.query(query, logger: self.link.logger).collect()
             return try rows.first?.decode(Int64?.self) ?? nil
         }
     }
