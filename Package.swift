@@ -76,11 +76,11 @@ let package = Package(
             ]
         ),
         // The doors (plain text, JSON lines, the web window's WebSocket) and the NIO server that
-        // runs them over the core.
+        // runs them over the core, on either store.
         .target(
             name: "ChatServer",
             dependencies: [
-                "ChatCore", "ChatModel", "ChatStore", "ChatProtocol",
+                "ChatCore", "ChatModel", "ChatStore", "ChatStorePostgres", "ChatProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -170,10 +170,11 @@ let package = Package(
         .testTarget(name: "ChatModelTests", dependencies: ["ChatModel"]),
         .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatModel", "CSQLite"]),
         // Against a throwaway PostgreSQL cluster the suite starts itself; skipped without its binaries.
+        // With chat-server nodes on it too (in this process and as processes).
         .testTarget(
             name: "ChatStorePostgresTests",
             dependencies: [
-                "ChatStorePostgres", "ChatStore", "ChatModel", "ChatReplay",
+                "ChatStorePostgres", "ChatStore", "ChatModel", "ChatReplay", "ChatServer", "ChatProtocol", "ChatTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

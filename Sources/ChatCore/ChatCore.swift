@@ -1,147 +1,163 @@
 import ChatModel
 import ChatStore
 
-/// The rules and the record, for every door: reads for catch-up and history (blocking: run them
-/// off the event loops), and the writes that commit events in order. Committed batches leave
-/// through the `EventWriter`'s fan-out, which the server hands to its doors (and to
-/// `ChatDirectory.committed(_:)`, for topics).
+/// The rules and the record, for every door: reads for catch-up and history (`async`: the record
+/// runs them where they do not block the caller's threads), and the writes that commit events
+/// in order. Committed batches leave through the server's fan-out (in SQLite the writer's, in
+/// PostgreSQL the tail follower's), which hands them to the doors and to
+/// `ChatDirectory.committed(_:)`, for topics.
 public final class ChatCore: Sendable {
     public let directory: ChatDirectory
     public let configuration: CoreConfiguration
     /// Registered names, bans and mutes.
     public let accounts: Accounts
-    private let store: EventStore
-    private let writer: EventWriter
+    /// Where events are committed and read: SQLite or PostgreSQL.
+    public let chatRecord: any ChatRecord
 
     public init(
-        store: EventStore, writer: EventWriter, directory: ChatDirectory, configuration: CoreConfiguration,
+        record: any ChatRecord, directory: ChatDirectory, configuration: CoreConfiguration,
         accounts: Accounts = .none
     ) {
         self.accounts = accounts
-        self.store = store
-        self.writer = writer
+        self.chatRecord = record
         self.directory = directory
         self.configuration = configuration
     }
 
-    /// The rooms and topics of the record at `store`, for a new `ChatDirectory`. Blocks.
+    /// A core on the SQLite record of `store`, written by `writer`.
+    public convenience init(
+        store: EventStore, writer: EventWriter, directory: ChatDirectory, configuration: CoreConfiguration,
+        accounts: Accounts = .none
+    ) {
+        self.init(
+            record: SQLiteRecord(store: store, writer: writer), directory: directory, configuration: configuration,
+            accounts: accounts)
+    }
+
+    /// The rooms and topics of the SQLite record at `store`, for a new `ChatDirectory`. Blocks.
     public static func directory(of store: EventStore, defaultRoom: String) throws -> ChatDirectory {
         try store.read { reader in
             ChatDirectory(defaultRoom: defaultRoom, rooms: try reader.roomNames(), topics: try reader.topics())
         }
     }
 
-    /// The session (server run) this core records.
-    public var session: Int64 { writer.session }
+    /// The rooms and topics of `record`, for a new `ChatDirectory`.
+    public static func directory(of record: any RecordReader, defaultRoom: String) async throws(StoreError)
+        -> ChatDirectory
+    {
+        ChatDirectory(defaultRoom: defaultRoom, rooms: try await record.roomNames(), topics: try await record.topics())
+    }
 
-    /// Commits `event`; `completion` runs on the writer's thread after the batch is fanned out.
+    /// The session (server run) this core records.
+    public var session: Int64 { chatRecord.session }
+
+    /// Commits `event`; `completion` runs after the event was handed to the server's fan-out.
     public func record(_ event: NewEvent, completion: (@Sendable (Result<Event, StoreError>) -> Void)? = nil) {
-        writer.submit(event, completion: completion)
+        chatRecord.submit(event, completion: completion)
     }
 
     /// What a member entering `room` gets before its live events: the recent history, or what it
-    /// missed since `resumeAfter` (with a gap when that is too much, or from another database). Blocks.
-    public func catchUp(room: String, resumeAfter: Int64?, history: Int?) throws -> CatchUp {
+    /// missed since `resumeAfter` (with a gap when that is too much, or from another database).
+    public func catchUp(room: String, resumeAfter: Int64?, history: Int?) async throws(StoreError) -> CatchUp {
         let wanted = min(history ?? configuration.history, CoreConfiguration.maxHistory)
-        let maxResume = configuration.maxResume
-        return try store.read { reader in
-            guard let resumeAfter else {
-                return CatchUp(
-                    room: room, events: try reader.recent(room: room, limit: wanted), gap: nil, resumeAfter: nil)
-            }
-            let last = try reader.lastEventID()
-            if resumeAfter > last {
-                // The client's record comes from another database: start afresh.
-                let events = try reader.recent(room: room, limit: wanted)
-                return CatchUp(
-                    room: room, events: events, gap: Gap(after: resumeAfter, resumedAfter: 0), resumeAfter: resumeAfter)
-            }
-            // Only the first page is read here: the rest follows as the member drains
-            // (`catchUpPage`), so a catch-up costs a page of memory, not the whole record.
-            var after = resumeAfter
-            var gap: Gap?
-            var total = try reader.count(room: room, after: resumeAfter, through: last)
-            if total > maxResume {
-                // Too much to catch up on: the most recent ones, and a word about the rest.
-                let first = try reader.eventID(room: room, fromEnd: maxResume) ?? 1
-                after = first - 1
-                gap = Gap(after: resumeAfter, resumedAfter: after)
-                total = try reader.count(room: room, after: after, through: last)
-            }
-            let page = try reader.events(room: room, after: after, through: last, limit: pageEvents)
-            guard page.count < total else {
-                return CatchUp(room: room, events: page, gap: gap, resumeAfter: resumeAfter, through: last)
-            }
-            return CatchUp(room: room, events: page, gap: gap, resumeAfter: resumeAfter, total: total, through: last)
+        guard let resumeAfter else {
+            return CatchUp(
+                room: room, events: try await chatRecord.recent(room: room, limit: wanted), gap: nil, resumeAfter: nil)
         }
+        let last = try await chatRecord.lastEventID()
+        if resumeAfter > last {
+            // The client's record comes from another database: start afresh.
+            let events = try await chatRecord.recent(room: room, limit: wanted)
+            return CatchUp(
+                room: room, events: events, gap: Gap(after: resumeAfter, resumedAfter: 0), resumeAfter: resumeAfter)
+        }
+        // Only the first page is read here: the rest follows as the member drains
+        // (`catchUpPage`), so a catch-up costs a page of memory, not the whole record.
+        var after = resumeAfter
+        var gap: Gap?
+        var total = try await chatRecord.count(room: room, after: resumeAfter, through: last)
+        if total > configuration.maxResume {
+            // Too much to catch up on: the most recent ones, and a word about the rest.
+            let first = try await chatRecord.eventID(room: room, fromEnd: configuration.maxResume) ?? 1
+            after = first - 1
+            gap = Gap(after: resumeAfter, resumedAfter: after)
+            total = try await chatRecord.count(room: room, after: after, through: last)
+        }
+        let page = try await chatRecord.events(room: room, after: after, through: last, limit: pageEvents)
+        guard page.count < total else {
+            return CatchUp(room: room, events: page, gap: gap, resumeAfter: resumeAfter, through: last)
+        }
+        return CatchUp(room: room, events: page, gap: gap, resumeAfter: resumeAfter, total: total, through: last)
     }
 
-    /// A page of `room`'s catch-up: its events after `id` up to `last` (see `CatchUp.through`). Blocks.
-    public func catchUpPage(room: String, after id: Int64, through last: Int64) throws -> [Event] {
-        let limit = pageEvents
-        return try store.read { try $0.events(room: room, after: id, through: last, limit: limit) }
+    /// A page of `room`'s catch-up: its events after `id` up to `last` (see `CatchUp.through`).
+    public func catchUpPage(room: String, after id: Int64, through last: Int64) async throws(StoreError) -> [Event] {
+        try await chatRecord.events(room: room, after: id, through: last, limit: pageEvents)
     }
 
     /// The private messages `name` sent or got since `after` (at most `maxResume`), and the last
-    /// event id the read covers. Blocks.
-    public func privateCatchUp(name: String, after: Int64) throws -> (events: [Event], through: Int64) {
-        let limit = configuration.maxResume
-        return try store.read { reader in
-            let last = try reader.lastEventID()
-            return (try reader.privateEvents(of: name, after: after, through: last, limit: limit), last)
-        }
+    /// event id the read covers.
+    public func privateCatchUp(name: String, after: Int64) async throws(StoreError) -> (
+        events: [Event], through: Int64
+    ) {
+        let last = try await chatRecord.lastEventID()
+        let events = try await chatRecord.privateEvents(
+            of: name, after: after, through: last, limit: configuration.maxResume)
+        return (events, last)
     }
 
     private var pageEvents: Int { max(configuration.catchUpPageEvents, 1) }
 
     /// The messages, actions and notices within `scope` that hold every word of `words`, newest
-    /// first. Blocks.
-    public func search(_ words: String, scope: SearchScope) throws -> SearchResults {
-        SearchResults(query: words, hits: try store.read { try $0.search(words, in: scope) })
+    /// first.
+    public func search(_ words: String, scope: SearchScope) async throws(StoreError) -> SearchResults {
+        SearchResults(query: words, hits: try await chatRecord.search(words, in: scope))
     }
 
-    /// `room`'s last `limit` events (at most `CoreConfiguration.maxHistory`). Blocks.
-    public func history(room: String, limit: Int) throws -> [Event] {
-        let limit = min(max(limit, 0), CoreConfiguration.maxHistory)
-        return try store.read { try $0.recent(room: room, limit: limit) }
+    /// `room`'s last `limit` events (at most `CoreConfiguration.maxHistory`).
+    public func history(room: String, limit: Int) async throws(StoreError) -> [Event] {
+        try await chatRecord.recent(room: room, limit: min(max(limit, 0), CoreConfiguration.maxHistory))
     }
 
     /// `room`'s messages in the window `query` asks for (at most `CoreConfiguration.maxHistory`),
-    /// oldest first. Blocks.
-    public func history(room: String, query: HistoryQuery) throws -> [Event] {
+    /// oldest first.
+    public func history(room: String, query: HistoryQuery) async throws(StoreError) -> [Event] {
         let limit = min(max(query.limit, 0), CoreConfiguration.maxHistory)
-        return try store.read { reader in
-            /// The id just below a point (`after`) or just above it.
-            func bound(_ point: HistoryQuery.Point, above: Bool) throws -> Int64 {
-                switch point {
-                case .id(let id): return id
-                case .time(let millis) where above:
-                    return try reader.eventID(atTime: millis + 1, before: true) ?? 0
-                case .time(let millis):
-                    return try reader.eventID(atTime: millis) ?? .max
-                }
+        let chatRecord = self.chatRecord
+        /// The id just below a point (`after`) or just above it.
+        func bound(_ point: HistoryQuery.Point, above: Bool) async throws(StoreError) -> Int64 {
+            switch point {
+            case .id(let id): return id
+            case .time(let millis) where above:
+                return try await chatRecord.eventID(atTime: millis + 1, before: true) ?? 0
+            case .time(let millis):
+                return try await chatRecord.eventID(atTime: millis, before: false) ?? .max
             }
-            func window(above lower: Int64, below upper: Int64, newest: Bool, limit: Int) throws -> [Event] {
-                try reader.messages(room: room, above: lower, below: upper, limit: limit, newest: newest)
-            }
-            switch query.window {
-            case .latest(let after):
-                return try window(
-                    above: after.map { try bound($0, above: true) } ?? 0, below: .max, newest: true, limit: limit)
-            case .before(let point):
-                return try window(above: 0, below: bound(point, above: false), newest: true, limit: limit)
-            case .after(let point):
-                return try window(above: bound(point, above: true), below: .max, newest: false, limit: limit)
-            case .around(let point):
-                let before = try window(above: 0, below: bound(point, above: false), newest: true, limit: limit / 2)
-                let from = try bound(point, above: false) - 1
-                return before + (try window(above: from, below: .max, newest: false, limit: limit - before.count))
-            case .between(let first, let second):
-                let (low, high) = (try bound(first, above: true), try bound(second, above: false))
-                if low < high { return try window(above: low, below: high, newest: false, limit: limit) }
-                let (newLow, newHigh) = (try bound(second, above: true), try bound(first, above: false))
-                return try window(above: newLow, below: newHigh, newest: true, limit: limit)
-            }
+        }
+        func window(above lower: Int64, below upper: Int64, newest: Bool, limit: Int) async throws(StoreError)
+            -> [Event]
+        {
+            try await chatRecord.messages(room: room, above: lower, below: upper, limit: limit, newest: newest)
+        }
+        switch query.window {
+        case .latest(let after):
+            var lower: Int64 = 0
+            if let after { lower = try await bound(after, above: true) }
+            return try await window(above: lower, below: .max, newest: true, limit: limit)
+        case .before(let point):
+            return try await window(above: 0, below: bound(point, above: false), newest: true, limit: limit)
+        case .after(let point):
+            return try await window(above: bound(point, above: true), below: .max, newest: false, limit: limit)
+        case .around(let point):
+            let upper = try await bound(point, above: false)
+            let before = try await window(above: 0, below: upper, newest: true, limit: limit / 2)
+            let after = try await window(above: upper - 1, below: .max, newest: false, limit: limit - before.count)
+            return before + after
+        case .between(let first, let second):
+            let (low, high) = (try await bound(first, above: true), try await bound(second, above: false))
+            if low < high { return try await window(above: low, below: high, newest: false, limit: limit) }
+            let (newLow, newHigh) = (try await bound(second, above: true), try await bound(first, above: false))
+            return try await window(above: newLow, below: newHigh, newest: true, limit: limit)
         }
     }
 }

@@ -9,7 +9,8 @@ import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 
-/// The chat server: one room, every event committed to SQLite before anyone sees it.
+/// The chat server: rooms whose every event is committed to the record (SQLite, or PostgreSQL
+/// shared with other nodes) before anyone sees it.
 ///
 ///     let server = try await ChatServer(configuration: configuration, logger: logger)
 ///     print("listening on \(server.host):\(server.port)")
@@ -35,12 +36,14 @@ public final class ChatServer: Service, Sendable {
         httpPort.map { "\(certificates == nil ? "http" : "https")://\(Self.hostInURL(host)):\($0)/" }
     }
     /// The session (server run) this server records.
-    public var session: Int64 { writer.session }
+    public var session: Int64 { opened.record.session }
 
     let logger: Logger
     let onListening: @Sendable (ChatServer) -> Void
-    package let store: EventStore
-    let writer: EventWriter
+    /// The record and its fan-out.
+    let opened: ServerStore
+    /// The SQLite store; nil on PostgreSQL.
+    package var store: EventStore? { opened.sqlite }
     /// Purges what `configuration.retention` no longer keeps; nil when it keeps everything.
     let purger: Purger?
     /// The core, the fan-out and the doors, for every connection's handler.
@@ -68,6 +71,7 @@ public final class ChatServer: Service, Sendable {
         group: MultiThreadedEventLoopGroup = .singleton,
         onListening: @escaping @Sendable (ChatServer) -> Void = { _ in }
     ) async throws {
+        if let refusal = configuration.database.refusal(of: configuration) { throw ServerError.configuration(refusal) }
         self.configuration = configuration
         let webPolicy = OriginPolicy(allowed: configuration.allowedOrigins)
         self.webPolicy = webPolicy
@@ -90,7 +94,8 @@ public final class ChatServer: Service, Sendable {
         var ircListener: NIOAsyncChannel<any Channel, Never>?
         var ircTLSListener: NIOAsyncChannel<any Channel, Never>?
         let metrics = configuration.metricsPort.map { _ in
-            ServerMetrics.prometheus(searchIndex: configuration.searchIndexing)
+            ServerMetrics.prometheus(
+                searchIndex: configuration.searchIndexing && configuration.database.sqlitePath != nil)
         }
         // Filled in once the store and the directory exist; until then `/metrics` is refused.
         let scrape = NIOLockedValueBox<MetricsScrape?>(nil)
@@ -129,21 +134,6 @@ public final class ChatServer: Service, Sendable {
             try? await ircTLSListener?.channel.close()
             throw error
         }
-        let store: EventStore
-        do {
-            store = try EventStore(
-                path: configuration.databasePath, durability: configuration.durability,
-                maxPageCount: configuration.maxPageCount, searchIndexing: configuration.searchIndexing,
-                log: { logger.info("\($0)") })
-        } catch {
-            try? await listener.channel.close()
-            try? await tlsListener?.channel.close()
-            try? await webListener?.channel.close()
-            try? await ircListener?.channel.close()
-            try? await ircTLSListener?.channel.close()
-            try? await metricsListener?.channel.close()
-            throw error
-        }
         let hub = RoomHub(
             ircServerName: ircListener != nil || ircTLSListener != nil ? configuration.ircServerName : nil)
         let address = listener.channel.localAddress
@@ -161,23 +151,22 @@ public final class ChatServer: Service, Sendable {
         self.metricsListener = metricsListener
         let directory: ChatDirectory
         let accounts: Accounts
+        let opened: ServerStore
         do {
-            accounts = try Accounts(
-                book: AccountBook(path: configuration.databasePath), hasher: configuration.passwordHasher,
-                registration: configuration.registration, requireAccount: configuration.requireAccount,
-                allowPlaintextPasswords: configuration.allowPlaintextPasswords)
-            directory = try ChatCore.directory(of: store, defaultRoom: configuration.defaultRoom)
-            let observer = metrics.map { metrics in
-                StoreObserver { seconds, truncate in metrics.checkpointed(seconds: seconds, truncate: truncate) }
+            let store = try await ServerStore.open(
+                configuration, host: host, port: port, hub: hub, metrics: metrics, logger: logger)
+            (opened, directory) = (store.0, store.1)
+            do {
+                accounts = try Self.accounts(configuration)
+                if case .sqlite(_, let writer) = opened {
+                    purger = try Self.startPurger(configuration, writer: writer, logger: logger)
+                } else {
+                    purger = nil
+                }
+            } catch {
+                try? await opened.close()
+                throw error
             }
-            writer = try store.startSession(host: host, port: port, version: chatroomVersion, observer: observer) {
-                events, stats in
-                directory.committed(events)
-                guard let metrics, let stats else { return hub.deliver(events) }
-                metrics.committed(events, stats)
-                hub.deliver(events, timing: DeliveryTiming(submittedAt: stats.oldestSubmittedNanos, metrics: metrics))
-            }
-            purger = try Self.startPurger(configuration, writer: writer, logger: logger)
         } catch {
             try? await listener.channel.close()
             try? await tlsListener?.channel.close()
@@ -185,13 +174,12 @@ public final class ChatServer: Service, Sendable {
             try? await ircListener?.channel.close()
             try? await ircTLSListener?.channel.close()
             try? await metricsListener?.channel.close()
-            try? store.close()
             throw error
         }
-        self.store = store
+        self.opened = opened
         self.listener = listener
         let core = ChatCore(
-            store: store, writer: writer, directory: directory, configuration: configuration.core, accounts: accounts)
+            record: opened.record, directory: directory, configuration: configuration.core, accounts: accounts)
         passwordPool = NIOThreadPool(numberOfThreads: max(configuration.passwordThreads, 1))
         passwordPool.start()
         let doors = DoorSet([
@@ -226,13 +214,15 @@ public final class ChatServer: Service, Sendable {
         ])
         self.ircServices = ircServices
         if let metrics {
-            let writer = self.writer
+            let (record, store) = (opened.record, opened.sqlite)
             scrape.withLockedValue {
                 $0 = MetricsScrape(
-                    metrics: metrics, databasePath: configuration.databasePath, directory: directory,
+                    metrics: metrics, databasePath: store?.path, directory: directory,
                     channels: { connections.channels() },
-                    searchIndexLag: { [store] in Int((try? store.read { try $0.searchIndexLag() }) ?? 0) },
-                    state: { (connections.isAccepting, writer.lastFailure) })
+                    searchIndexLag: store.map { store in
+                        { @Sendable in Int((try? store.read { try $0.searchIndexLag() }) ?? 0) }
+                    },
+                    state: { (connections.isAccepting, record.lastFailure) })
             }
         }
         // Once the last member has left, the server stops (a classroom's room closes).
@@ -242,6 +232,16 @@ public final class ChatServer: Service, Sendable {
                 self?.beginShutdown(message: "the room is closing: everyone left")
             }
         }
+    }
+
+    /// The accounts of the SQLite file's book; on PostgreSQL none (everyone is a guest: there is
+    /// no book there yet, and `ServerDatabase.refusal(of:)` refuses what needs one).
+    private static func accounts(_ configuration: ServerConfiguration) throws -> Accounts {
+        let book = try configuration.database.sqlitePath.map { try AccountBook(path: $0) }
+        return try Accounts(
+            book: book, hasher: configuration.passwordHasher, registration: configuration.registration,
+            requireAccount: configuration.requireAccount,
+            allowPlaintextPasswords: configuration.allowPlaintextPasswords)
     }
 
     /// Binds `port` (errors worded: `ServerError.cannotListen`); each connection's pipeline gets
@@ -362,7 +362,7 @@ public final class ChatServer: Service, Sendable {
         _ = await metricsTask?.result
         try? await passwordPool.shutdownGracefully()
         purger?.stop()
-        try store.close()
+        try await opened.close()
         logger.info("session \(session) closed")
         if let failure { throw failure }
     }
@@ -486,6 +486,8 @@ public enum ServerError: Error, CustomStringConvertible {
     case alreadyStopped
     /// The TLS certificate or key cannot be used (at start, or on reload).
     case tls(String)
+    /// The configuration asks for what its database cannot do (PostgreSQL: accounts, retention).
+    case configuration(String)
 
     public var description: String {
         switch self {
@@ -493,6 +495,7 @@ public enum ServerError: Error, CustomStringConvertible {
         case .alreadyRunning: return "the server is already running: run() was called twice"
         case .alreadyStopped: return "the server has stopped: a server runs once; make a new one"
         case .tls(let problem): return "TLS: \(problem)"
+        case .configuration(let problem): return problem
         }
     }
 }

@@ -296,33 +296,33 @@ final class ConnectionHandler: ChannelInboundHandler {
             let written = pageWritten ?? channel.eventLoop.makeSucceededVoidFuture()
             pageWritten = nil
             let page = written.flatMapResult { _ in Result<Void, any Error>.success(()) }.flatMap {
-                NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
-                    try core.catchUpPage(room: room, after: after, through: through)
+                channel.eventLoop.makeFutureWithTask {
+                    try await core.catchUpPage(room: room, after: after, through: through)
                 }
             }
             whenRead(page, or: [], channel: channel) { $0.catchUpPageRead($1) }
         case .readPrivate(let name, let after):
             let core = server.core
-            let read = NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
-                try core.privateCatchUp(name: name, after: after)
+            let read = channel.eventLoop.makeFutureWithTask {
+                try await core.privateCatchUp(name: name, after: after)
             }
             whenRead(read, or: ([], after), channel: channel) { $0.privateRead($1.events, through: $1.through) }
         case .readHistory(let room, let limit):
             let core = server.core
-            let read = NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
-                try core.history(room: room, limit: limit)
+            let read = channel.eventLoop.makeFutureWithTask {
+                try await core.history(room: room, limit: limit)
             }
             whenRead(read, or: [], channel: channel) { $0.historyRead($1) }
         case .readHistoryWindow(let room, let query):
             let core = server.core
-            let read = NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
-                try core.history(room: room, query: query)
+            let read = channel.eventLoop.makeFutureWithTask {
+                try await core.history(room: room, query: query)
             }
             whenRead(read, or: [], channel: channel) { $0.historyRead($1) }
         case .readSearch(let words, let scope):
             let core = server.core
-            let read = NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
-                try core.search(words, scope: scope)
+            let read = channel.eventLoop.makeFutureWithTask {
+                try await core.search(words, scope: scope)
             }
             whenRead(read, or: SearchResults(query: words, hits: []), channel: channel) { $0.searchRead($1) }
         case .finish(let reply):
@@ -395,7 +395,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         return outlet
     }
 
-    /// Registers for `room`'s live events, then reads its record off the event loop.
+    /// Registers for `room`'s live events, then reads its record in a task.
     private func enter(_ room: String, resumeAfter: Int64?, history: Int?, channel: any Channel) {
         if outlet == nil {
             let watching = if case .catchingUp(let member, _, _) = machine.state { member.watching } else { false }
@@ -407,8 +407,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         outlet.subscribe(Room.key(room), hubKey: Room.key(room))
         server.hub.add(outlet, to: Room.key(room))
         let core = server.core
-        let read = NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
-            try core.catchUp(room: room, resumeAfter: resumeAfter, history: history)
+        let read = channel.eventLoop.makeFutureWithTask {
+            try await core.catchUp(room: room, resumeAfter: resumeAfter, history: history)
         }
         let empty = CatchUp(room: room, events: [], gap: nil, resumeAfter: resumeAfter)
         let metrics = server.metrics

@@ -12,8 +12,13 @@ public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     /// The TCP port; 0 takes a free one.
     public var port = ServerConfiguration.defaultPort
-    /// The SQLite file, created on first start.
-    public var databasePath = EventStore.defaultPath
+    /// Where the record is: an SQLite file, created on first start (the default), or PostgreSQL.
+    public var database = ServerDatabase.sqlite(path: EventStore.defaultPath)
+    /// The SQLite file (`""` on PostgreSQL); setting it chooses that file.
+    public var databasePath: String {
+        get { database.sqlitePath ?? "" }
+        set { database = .sqlite(path: newValue) }
+    }
     /// How a commit waits for the disk.
     public var durability = EventStore.Durability.normal
     /// Events a newcomer gets from the record before live traffic; 0 turns it off.
@@ -165,8 +170,12 @@ public struct ServerConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort,
         databasePath: String = EventStore.defaultPath
     ) {
+        self.init(host: host, port: port, database: .sqlite(path: databasePath))
+    }
+
+    public init(host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort, database: ServerDatabase) {
         self.host = host
         self.port = port
-        self.databasePath = databasePath
+        self.database = database
     }
 }

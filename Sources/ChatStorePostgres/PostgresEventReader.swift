@@ -5,7 +5,8 @@ import PostgresNIO
 
 /// Read queries on a connection of their own: catch-up, history, the tail and sessions. The
 /// same questions, with the same answers, as the SQLite `EventReader` the core uses; each is one
-/// statement, so it sees one snapshot. Use one reader per task at a time.
+/// statement, so it sees one snapshot. Tasks may share a reader: their queries queue on its
+/// connection (`PostgresReaderPool` spreads them over a few).
 public final class PostgresEventReader: Sendable {
     let link: PostgresLink
 
@@ -157,13 +158,13 @@ public final class PostgresEventReader: Sendable {
         }
     }
 
-    private func events(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [Event] {
+    func events(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [Event] {
         try await link.run(what) { connection in
             try await PostgresRows.events(try await connection.query(query, logger: link.logger))
         }
     }
 
-    private func integer(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> Int64? {
+    func integer(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> Int64? {
         try await link.run(what) { connection in
             let rows = try await connection.query(query, logger: link.logger).collect()
             return try rows.first?.decode(Int64?.self) ?? nil

@@ -4,8 +4,8 @@ import PostgresNIO
 import Synchronization
 
 /// One connection to the database, opened when first needed and opened again after it was lost
-/// (the server restarted, the backend was terminated). Used by one task at a time: a writer, a
-/// reader or a follower each have their own.
+/// (the server restarted, the backend was terminated). A writer, a reader or a follower each
+/// have their own; tasks that share one (a reader's) queue their queries on its connection.
 final class PostgresLink: Sendable {
     let address: PostgresAddress
     let logger: Logger
@@ -58,12 +58,15 @@ final class PostgresLink: Sendable {
         let id = ids.add(1, ordering: .relaxed).newValue
         let connection = try await PostgresConnection.connect(
             configuration: address.configuration(role: role), id: id, logger: logger)
-        let previous = current.withLock { current in
-            defer { current = connection }
-            return current
+        // Tasks sharing the link may have connected at the same time: the first one's stays.
+        let other = current.withLock { current -> PostgresConnection? in
+            if let open = current, !open.isClosed { return open }
+            current = connection
+            return nil
         }
-        try? await previous?.close()
-        return connection
+        guard let other else { return connection }
+        try? await connection.close()
+        return other
     }
 
     /// Closes the connection, if open.

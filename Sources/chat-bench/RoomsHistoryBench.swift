@@ -65,8 +65,8 @@ struct RoomsHistoryBench: AsyncParsableCommand {
         defer { scratch.remove() }
         let small = scratch.file("small.sqlite")
         try await fill(small, from: 0, to: 10_000, rooms: 1)
-        let base = try measureOne(small, rooms: 1, queries: queries)
-        let big = try measureOne(path, rooms: rooms, queries: queries)
+        let base = try await measureOne(small, rooms: 1, queries: queries)
+        let big = try await measureOne(path, rooms: rooms, queries: queries)
         for (name, b) in big {
             let s = base.first { $0.0 == name }!.1
             lines.append(
@@ -79,7 +79,9 @@ struct RoomsHistoryBench: AsyncParsableCommand {
     }
 
     /// Median and p99 in µs of each query kind against the database at `path`, rooms chosen at random.
-    static func measureOne(_ path: String, rooms: Int, queries: Int) throws -> [(String, (p50: Double, p99: Double))] {
+    static func measureOne(
+        _ path: String, rooms: Int, queries: Int
+    ) async throws -> [(String, (p50: Double, p99: Double))] {
         var generator = SystemRandomNumberGenerator()
         let store = try EventStore(path: path)
         defer { try? store.close() }
@@ -90,13 +92,13 @@ struct RoomsHistoryBench: AsyncParsableCommand {
             configuration: CoreConfiguration())
         let last = try store.read { try $0.lastEventID() }
         let reader = try EventReader(path: path)
-        func time(_ body: (String) throws -> Int) throws -> (p50: Double, p99: Double) {
+        func time(_ body: (String) async throws -> Int) async throws -> (p50: Double, p99: Double) {
             var samples: [Double] = []
             samples.reserveCapacity(queries)
             for _ in 0..<queries {
                 let room = roomName(Int.random(in: 0..<rooms, using: &generator))
                 let start = now()
-                let n = try body(room)
+                let n = try await body(room)
                 samples.append((now() - start) * 1e6)
                 precondition(n > 0)
             }
@@ -105,17 +107,20 @@ struct RoomsHistoryBench: AsyncParsableCommand {
         // About 100 events missed in each room: the last 100 × rooms events of the record.
         let recentGap = max(0, last - Int64(100 * rooms))
         return [
-            ("reader.recent(50)", try time { try reader.recent(room: $0, limit: 50).count }),
-            ("catchUp(join,50)", try time { try core.catchUp(room: $0, resumeAfter: nil, history: 50).events.count }),
+            ("reader.recent(50)", try await time { try reader.recent(room: $0, limit: 50).count }),
+            (
+                "catchUp(join,50)",
+                try await time { try await core.catchUp(room: $0, resumeAfter: nil, history: 50).events.count }
+            ),
             (
                 "catchUp(resume ~100 missed)",
-                try time { try core.catchUp(room: $0, resumeAfter: recentGap, history: nil).events.count }
+                try await time { try await core.catchUp(room: $0, resumeAfter: recentGap, history: nil).events.count }
             ),
             (
                 "catchUp(resume whole room)",
-                try time { try core.catchUp(room: $0, resumeAfter: 0, history: nil).events.count }
+                try await time { try await core.catchUp(room: $0, resumeAfter: 0, history: nil).events.count }
             ),
-            ("reader.count(whole room)", try time { try reader.count(room: $0, after: 0, through: last) }),
+            ("reader.count(whole room)", try await time { try reader.count(room: $0, after: 0, through: last) }),
         ]
     }
 

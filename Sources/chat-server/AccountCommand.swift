@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChatCore
 import ChatModel
+import ChatServer
 import ChatStore
 import Foundation
 
@@ -13,6 +14,10 @@ struct DatabaseOption: ParsableArguments {
 
     /// The database's accounts; `mustExist`: an error when there is no such file (instead of making one).
     func open(mustExist: Bool = false) throws -> AccountBook {
+        // Only a postgres:// address fails to be read, or reads as no file.
+        guard (try? ServerDatabase(database))?.sqlitePath != nil else {
+            throw CommandFailure("accounts and invites are kept in SQLite only: PostgreSQL has no accounts yet")
+        }
         if mustExist, !FileManager.default.fileExists(atPath: database) {
             throw CommandFailure("\(database): no such database file")
         }

@@ -25,6 +25,7 @@ public struct ServerCommand: AsyncParsableCommand {
             Examples:
               chat-server
               chat-server --host 0.0.0.0 --port 7070 --database class.sqlite
+              chat-server --database postgres://chat@127.0.0.1:5432/chat
               chat-server --tls-port 7443 --tls-cert server.pem --tls-key server.key
               chat-server --metrics-port 9090
             """,
@@ -37,7 +38,10 @@ public struct ServerCommand: AsyncParsableCommand {
     var port = ServerConfiguration.defaultPort
 
     @Option(
-        name: [.customLong("database"), .customLong("db")], help: "SQLite database file, created on first start.")
+        name: [.customLong("database"), .customLong("db")],
+        help: ArgumentHelp(
+            "SQLite database file, created on first start; or postgres://USER[:PASSWORD]@HOST[:PORT]/DB.",
+            discussion: "PostgreSQL lets several chat-server nodes share one record (docs/SCALING.md)."))
     var database = EventStore.defaultPath
 
     @Option(parsing: .unconditional, help: "Events of history a newcomer gets; 0 turns it off.")
@@ -198,6 +202,11 @@ public struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("--max-clients-per-address and --max-unjoined must be at least 1")
         }
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more seconds") }
+        do throws(StoreError) {
+            _ = try ServerDatabase(database)
+        } catch {
+            throw ValidationError("--database: \(error.message)")
+        }
         try tls.validate()
         _ = try retention.policy()
         try web.validate(chatPort: port)
@@ -234,7 +243,7 @@ public struct ServerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "chat-server")
-        var configuration = ServerConfiguration(host: host, port: port, databasePath: database)
+        var configuration = ServerConfiguration(host: host, port: port, database: try ServerDatabase(database))
         configuration.history = history
         configuration.maxClients = maxClients
         configuration.maxClientsPerAddress = maxClientsPerAddress
@@ -291,7 +300,7 @@ public struct ServerCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("chat-server: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        logger.info("session \(server.session) recording to \(configuration.databasePath)")
+        logger.info("session \(server.session) recording to \(configuration.database)")
         var services = [
             ServiceGroupConfiguration.ServiceConfiguration(
                 service: server, successTerminationBehavior: .gracefullyShutdownGroup)

@@ -46,7 +46,7 @@ struct SearchClientTests {
             let client = try ClientProcess(["--port", "\(server.port)"])
             try client.type("piper")
             try await client.output.waitFor("piper's join") { $0.contains("piper joined the chat\n") }
-            #expect(try server.server.store.waitForSearchIndex(timeout: 20))
+            #expect(try #require(server.server.store).waitForSearchIndex(timeout: 20))
             try client.type("/search deploy NOTES")
             try await client.output.waitFor("the results") { $0.contains("--- end of search ---\n") }
             try client.type("/search")

@@ -107,7 +107,7 @@ final class CoreDriver {
             break
         case .enter(let room, let resumeAfter, let history):
             let catchUp =
-                (try? core.catchUp(room: room, resumeAfter: resumeAfter, history: history))
+                (try? await core.catchUp(room: room, resumeAfter: resumeAfter, history: history))
                 ?? CatchUp(room: room, events: [], gap: nil, resumeAfter: nil)
             await apply { $0.caughtUp(catchUp) }
         case .goLive(let room, let id):
@@ -146,19 +146,19 @@ final class CoreDriver {
             delays.append(seconds)
             await apply { $0.delayOver() }
         case .readCatchUpPage(let room, let after, let through):
-            let events = (try? core.catchUpPage(room: room, after: after, through: through)) ?? []
+            let events = (try? await core.catchUpPage(room: room, after: after, through: through)) ?? []
             await apply { $0.catchUpPageRead(events) }
         case .readPrivate(let name, let after):
-            let read = (try? core.privateCatchUp(name: name, after: after)) ?? (events: [], through: after)
+            let read = (try? await core.privateCatchUp(name: name, after: after)) ?? (events: [], through: after)
             await apply { $0.privateRead(read.events, through: read.through) }
         case .readHistory(let room, let limit):
-            let events = (try? core.history(room: room, limit: limit)) ?? []
+            let events = (try? await core.history(room: room, limit: limit)) ?? []
             await apply { $0.historyRead(events) }
         case .readHistoryWindow(let room, let query):
-            let events = (try? core.history(room: room, query: query)) ?? []
+            let events = (try? await core.history(room: room, query: query)) ?? []
             await apply { $0.historyRead(events) }
         case .readSearch(let words, let scope):
-            let results = (try? core.search(words, scope: scope)) ?? SearchResults(query: words, hits: [])
+            let results = (try? await core.search(words, scope: scope)) ?? SearchResults(query: words, hits: [])
             await apply { $0.searchRead(results) }
         case .finish(let reply):
             finished.append(reply)

@@ -54,7 +54,7 @@ struct SearchTests {
             try await alice.expect { $0.contains("launch cafe privately to alice") }
             try await bob.send("a launch without the word")
             try await alice.expect { $0 == "bob: a launch without the word" }
-            #expect(try server.store.waitForSearchIndex(timeout: 20))
+            #expect(try #require(server.store).waitForSearchIndex(timeout: 20))
 
             let found = try await plainSearch(alice, "Café launch")
             #expect(found.count == 4, "\(found)")
@@ -92,7 +92,7 @@ struct SearchTests {
             let client = try await TestClient.connect(port: server.port)
             try await client.send(#"{"type":"hello","protocol":1,"name":"json"}"#)
             try await client.expect { $0.contains(#""type":"history_end""#) }
-            #expect(try server.store.waitForSearchIndex(timeout: 20))
+            #expect(try #require(server.store).waitForSearchIndex(timeout: 20))
             try await client.send(#"{"type":"search","query":"creme BRULEE","limit":5}"#)
             let line = try await client.expect { $0.contains(#""type":"search_results""#) }
             let object = try #require(
@@ -129,7 +129,7 @@ struct SearchTests {
             try await bob.expect { $0.hasPrefix("*** You are in #ops now") }
             try await bob.send("deploy notes for ops only")
             try await bob.expect { $0.hasSuffix("deploy notes for ops only") }
-            #expect(try server.chat.store.waitForSearchIndex(timeout: 20))
+            #expect(try #require(server.chat.store).waitForSearchIndex(timeout: 20))
 
             try await alice.send("SEARCH Deploy notes")
             let header = try await alice.expect {

@@ -20,9 +20,10 @@ package final class ServerProcess: @unchecked Sendable {
 
     /// Starts `chat-server --port 0` on `database` and waits (at most 20 s) for `listening on`;
     /// `openFiles` runs it with that limit on open file descriptors (`ulimit -n`, through `sh`,
-    /// which then becomes the server: same pid).
-    package init(database: String, arguments: [String] = [], openFiles: Int? = nil) throws {
-        logPath = database + ".\(UUID().uuidString.prefix(8)).log"
+    /// which then becomes the server: same pid). The log goes next to `logNextTo` (by default
+    /// the database file; a PostgreSQL address is no file).
+    package init(database: String, arguments: [String] = [], openFiles: Int? = nil, logNextTo: String? = nil) throws {
+        logPath = (logNextTo ?? database) + ".\(UUID().uuidString.prefix(8)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let serverArguments = ["--host", "127.0.0.1", "--port", "0", "--database", database] + arguments
         if let openFiles {

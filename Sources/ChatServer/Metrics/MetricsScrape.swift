@@ -12,7 +12,8 @@ import NIOCore
 /// that are read when scraped rather than kept up to date on every change.
 struct MetricsScrape: Sendable {
     let metrics: ServerMetrics
-    let databasePath: String
+    /// The SQLite file, whose size and WAL's are gauges; nil on PostgreSQL.
+    let databasePath: String?
     let directory: ChatDirectory
     /// The open chat connections, whose outbound buffers are summed.
     let channels: @Sendable () -> [any Channel]
@@ -23,8 +24,10 @@ struct MetricsScrape: Sendable {
 
     /// The Prometheus text, with the gauges read now.
     func render(on loop: any EventLoop) -> EventLoopFuture<String> {
-        metrics.databaseBytes.record(Self.fileSize(databasePath))
-        metrics.walBytes.record(Self.fileSize(databasePath + "-wal"))
+        if let databasePath {
+            metrics.databaseBytes.record(Self.fileSize(databasePath))
+            metrics.walBytes.record(Self.fileSize(databasePath + "-wal"))
+        }
         metrics.rooms.record(directory.roomCount)
         metrics.members.record(directory.count)
         if let searchIndexLag { metrics.searchIndexLag?.record(searchIndexLag()) }

@@ -1,0 +1,93 @@
+import ChatCore
+import ChatModel
+import ChatProtocol
+import ChatStore
+import ChatStorePostgres
+import Logging
+
+/// The server's record, opened on its `ServerDatabase`, with the fan-out wired in: SQLite's
+/// writer hands on its own commits; a PostgreSQL node's tail follower hands on every node's.
+enum ServerStore: Sendable {
+    case sqlite(EventStore, EventWriter)
+    case postgres(PostgresRecord)
+
+    /// What the core writes and reads.
+    var record: any ChatRecord {
+        switch self {
+        case .sqlite(let store, let writer): SQLiteRecord(store: store, writer: writer)
+        case .postgres(let record): record
+        }
+    }
+
+    /// The SQLite store; nil on PostgreSQL.
+    var sqlite: EventStore? {
+        if case .sqlite(let store, _) = self { store } else { nil }
+    }
+
+    /// Opens the record, reads the directory from it, and starts this server's session, whose
+    /// committed batches (and, on PostgreSQL, other nodes') go to `directory.committed` and `hub`.
+    static func open(
+        _ configuration: ServerConfiguration, host: String, port: Int, hub: RoomHub, metrics: ServerMetrics?,
+        logger: Logger
+    ) async throws -> (ServerStore, ChatDirectory) {
+        switch configuration.database {
+        case .sqlite(let path):
+            return try openSQLite(
+                path, configuration, host: host, port: port, hub: hub, metrics: metrics, logger: logger)
+        case .postgres(let address):
+            let store = try await PostgresEventStore(address: address, logger: logger)
+            let readers = PostgresReaderPool(store: store)
+            do {
+                // The cursor first: events committed while the directory is read come again
+                // through the follower, and the directory takes them twice without harm.
+                let cursor = try await readers.lastEventID()
+                let directory = try await ChatCore.directory(of: readers, defaultRoom: configuration.defaultRoom)
+                let record = try await PostgresRecord.start(
+                    store: store, readers: readers, after: cursor, host: host, port: port, version: chatroomVersion
+                ) { events in
+                    directory.committed(events)
+                    hub.deliver(events)
+                }
+                return (.postgres(record), directory)
+            } catch {
+                await readers.close()
+                try? await store.close()
+                throw error
+            }
+        }
+    }
+
+    private static func openSQLite(
+        _ path: String, _ configuration: ServerConfiguration, host: String, port: Int, hub: RoomHub,
+        metrics: ServerMetrics?, logger: Logger
+    ) throws -> (ServerStore, ChatDirectory) {
+        let store = try EventStore(
+            path: path, durability: configuration.durability, maxPageCount: configuration.maxPageCount,
+            searchIndexing: configuration.searchIndexing, log: { logger.info("\($0)") })
+        do {
+            let directory = try ChatCore.directory(of: store, defaultRoom: configuration.defaultRoom)
+            let observer = metrics.map { metrics in
+                StoreObserver { seconds, truncate in metrics.checkpointed(seconds: seconds, truncate: truncate) }
+            }
+            let writer = try store.startSession(host: host, port: port, version: chatroomVersion, observer: observer) {
+                events, stats in
+                directory.committed(events)
+                guard let metrics, let stats else { return hub.deliver(events) }
+                metrics.committed(events, stats)
+                hub.deliver(events, timing: DeliveryTiming(submittedAt: stats.oldestSubmittedNanos, metrics: metrics))
+            }
+            return (.sqlite(store, writer), directory)
+        } catch {
+            try? store.close()
+            throw error
+        }
+    }
+
+    /// Commits what is queued, closes the session cleanly and lets go of the database.
+    func close() async throws {
+        switch self {
+        case .sqlite(let store, _): try store.close()
+        case .postgres(let record): try await record.close()
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ChatModel
+import ChatStore
+import ChatStorePostgres
+import ChatTestSupport
+import Testing
+
+/// Two nodes while their database restarts: a suite of its own, so no other test sees it down.
+@Suite(.serialized, .enabled(if: PostgresCluster.isInstalled, postgresMissing), .postgresCluster)
+struct NodeRestartTests {
+    @Test(
+        "while the database is down a sender is told its message was not stored; after the restart both nodes chat again"
+    )
+    func databaseRestart() async throws {
+        let cluster = try #require(PostgresCluster.current)
+        let address = try await cluster.makeDatabase()
+        let (a, b) = (try await startNode(address), try await startNode(address))
+        try await withNodes([a, b]) {
+            let alice = try await TestClient.join(port: a.port, as: "alice")
+            let bob = try await TestClient.join(port: b.port, as: "bob")
+            try await alice.send("before")
+            try await bob.expect { $0 == "alice: before" }
+
+            try cluster.stopServer()
+            try await alice.send("while down")
+            try await alice.expect { $0.hasPrefix("error: your message could not be stored") }
+            try cluster.startServer()
+
+            try await alice.send("after")
+            try await alice.expect(within: 20) { $0 == "alice: after" }
+            try await bob.expect(within: 20) { $0 == "alice: after" }
+            try await bob.send("bob after")
+            try await alice.expect(within: 20) { $0 == "bob: bob after" }
+            let stored = plainLines(try await recordedEvents(at: address))
+            #expect(stored == ["alice: before", "alice: after", "bob: bob after"])
+            #expect(!(try await bob.received).contains("alice: while down"))
+        }
+    }
+}
