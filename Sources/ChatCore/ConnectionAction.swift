@@ -69,6 +69,9 @@ public enum ConnectionAction: Sendable, Equatable {
     /// Check with `Accounts.isRegistered(_:)` on the password pool whether a new name is someone's
     /// account: `nameChecked(registered:)`.
     case checkName(String)
+    /// Claim `name` across the nodes (`Presence.claim`, or `Presence.rename` once the connection
+    /// holds a name there; only with `CoreConfiguration.namesShared`): `nameClaimed(_:)`.
+    case claimName(String)
     /// Check an operator account's password for `Request.elevate`: `operatorChecked(_:)`.
     case checkOperator(account: String, password: String)
     /// Register `name` with `Accounts.register(name:password:invite:peer:)` on the password pool:
