@@ -7,9 +7,10 @@ import ChatTestSupport
 import Foundation
 import Synchronization
 
-/// A chat-server node in this process on the PostgreSQL database at `address`.
+/// A chat-server node in this process on the PostgreSQL database at `address`; its warnings
+/// (a follower connecting again, completions it was slow to release) go to the test's output.
 func startNode(_ address: PostgresAddress) async throws -> RunningServer {
-    try await RunningServer(database: "") { $0.database = .postgres(address) }
+    try await RunningServer(database: "", logLevel: .warning) { $0.database = .postgres(address) }
 }
 
 /// A JSON-lines client, as a raw line client: sends its hello and waits for the welcome.

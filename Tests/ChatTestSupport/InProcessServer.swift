@@ -76,14 +76,15 @@ package final class RunningServer: Sendable {
     package var port: Int { server.port }
 
     package init(
-        database: String, port: Int = 0, _ configure: (inout ServerConfiguration) -> Void = { _ in }
+        database: String, port: Int = 0, logLevel: Logger.Level = .critical,
+        _ configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws {
         var configuration = ServerConfiguration(host: "127.0.0.1", port: port, databasePath: database)
         configuration.nameTimeoutSeconds = 5
         configuration.passwordHasher = .testing
         configure(&configuration)
         var logger = Logger(label: "test-server")
-        logger.logLevel = .critical
+        logger.logLevel = logLevel
         let server = try await ChatServer(configuration: configuration, logger: logger)
         self.server = server
         task = Task { try await server.run() }
