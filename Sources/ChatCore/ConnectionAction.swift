@@ -72,6 +72,8 @@ public enum ConnectionAction: Sendable, Equatable {
     /// Claim `name` across the nodes (`Presence.claim`, or `Presence.rename` once the connection
     /// holds a name there; only with `CoreConfiguration.namesShared`): `nameClaimed(_:)`.
     case claimName(String)
+    /// Look up who holds `name` across the nodes (`Presence.holder(of:)`): `nameFound(_:)`.
+    case findName(String)
     /// Check an operator account's password for `Request.elevate`: `operatorChecked(_:)`.
     case checkOperator(account: String, password: String)
     /// Register `name` with `Accounts.register(name:password:invite:peer:)` on the password pool:

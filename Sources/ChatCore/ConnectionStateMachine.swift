@@ -57,6 +57,9 @@ public struct ConnectionStateMachine {
         case checkingName(String)
         /// A new name is being claimed across the nodes (`CoreConfiguration.namesShared`).
         case claimingName(String)
+        /// The recipient of a private message, not present here, is being looked up across the
+        /// nodes; the request is sent once found.
+        case findingName(Request)
         /// An operator's act is being stored and carried out.
         case moderating
         /// An operator account's password is being checked (`Request.elevate`).
@@ -897,9 +900,9 @@ public struct ConnectionStateMachine {
             if let failure = floorRefused(member, in: room) { return [.send(.error(failure))] }
         case .privateMessage(let to, let text), .privateNotice(let to, let text):
             if let failure = check(text) { return [.send(.error(failure))] }
-            if directory.person(to) == nil { return [.send(.error(.noSuchName(to)))] }
+            if directory.person(to) == nil, !configuration.namesShared { return [.send(.error(.noSuchName(to)))] }
         case .privateTagMessage(let to):
-            if directory.person(to) == nil { return [.send(.error(.noSuchName(to)))] }
+            if directory.person(to) == nil, !configuration.namesShared { return [.send(.error(.noSuchName(to)))] }
         case .kickFromRoom(let typed, let name, _):
             guard let room = member.room(typed) else { return [.send(.error(.notInRoom(typed ?? member.current)))] }
             guard isOperator(member, in: room) else { return [.send(.error(.notRoomOperator(room)))] }
@@ -1016,7 +1019,8 @@ public struct ConnectionStateMachine {
     }
 
     /// Does what a live member asked, its token taken.
-    private mutating func perform(_ request: Request, as member: Member) -> [ConnectionAction] {
+    /// `found`: the recipient of a private message, found on another node.
+    private mutating func perform(_ request: Request, as member: Member, found: String? = nil) -> [ConnectionAction] {
         switch request {
         case .say(let text, let room):
             guard let room = member.room(room) else { return [] }
@@ -1028,7 +1032,12 @@ public struct ConnectionStateMachine {
             guard let room = member.room(room) else { return [] }
             return [.record(event(.notice, by: member.name, in: room, text: text))]
         case .tagged(let inner, let tags):
-            return perform(inner, as: member).map { action in
+            let actions = perform(inner, as: member, found: found)
+            // Looked up across the nodes first: the tags wait with it.
+            if case .live(let member, waiting: .findingName) = state {
+                state = .live(member, waiting: .findingName(request))
+            }
+            return actions.map { action in
                 guard case .record(var event) = action else { return action }
                 event.clientTags = tags
                 return .record(event)
@@ -1037,7 +1046,7 @@ public struct ConnectionStateMachine {
             guard let room = member.room(room) else { return [] }
             return [.record(event(.tagMessage, by: member.name, in: room))]
         case .privateTagMessage(let to):
-            guard let recipient = directory.person(to) else { return [.send(.error(.noSuchName(to)))] }
+            guard let recipient = found ?? directory.person(to) else { return findRecipient(to, of: request, member) }
             return [
                 .record(
                     NewEvent(
@@ -1045,7 +1054,7 @@ public struct ConnectionStateMachine {
                         recipient: recipient))
             ]
         case .privateMessage(let to, let text), .privateNotice(let to, let text):
-            guard let recipient = directory.person(to) else { return [.send(.error(.noSuchName(to)))] }
+            guard let recipient = found ?? directory.person(to) else { return findRecipient(to, of: request, member) }
             let kind: EventKind = if case .privateNotice = request { .notice } else { .message }
             return [
                 .record(
@@ -1153,6 +1162,31 @@ public struct ConnectionStateMachine {
         case .switchTo, .join, .quit, .password, .ping:
             return []
         }
+    }
+
+    /// A private message to a name not present here: on nodes that share names, its holder is
+    /// looked up across them first (`findName`); otherwise there is no such name.
+    private mutating func findRecipient(_ to: String, of request: Request, _ member: Member) -> [ConnectionAction] {
+        guard configuration.namesShared else { return [.send(.error(.noSuchName(to)))] }
+        state = .live(member, waiting: .findingName(request))
+        return [.findName(to)]
+    }
+
+    /// The recipient of a private message was looked up across the nodes: `holder` is its name as
+    /// its holder spells it (nil: nobody holds it, or the nodes could not be asked).
+    public mutating func nameFound(_ holder: String?) -> [ConnectionAction] {
+        guard case .live(let member, waiting: .findingName(let request)) = state else { return [] }
+        state = .live(member, waiting: nil)
+        guard let holder else {
+            let to: String
+            switch request.untagged {
+            case .privateMessage(let name, _), .privateNotice(let name, _), .privateTagMessage(let name): to = name
+            default: to = ""
+            }
+            return [.send(.error(.noSuchName(to)))] + resume()
+        }
+        let actions = perform(request, as: member, found: holder)
+        return actions + resume()
     }
 
     /// Whether `member` may change `room`'s modes: its operators, and the server's.

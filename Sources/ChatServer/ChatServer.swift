@@ -211,12 +211,12 @@ public final class ChatServer: Service, Sendable {
         webServices.doors = DoorSet([WebSocketDoor(json: JSONDoor(maxMessageBytes: configuration.maxMessageBytes))])
         self.webServices = webServices
         var ircServices = services
-        ircServices.doors = DoorSet([
-            IRCDoor(
-                directory: directory, presence: IRCPresence(), serverName: configuration.ircServerName,
-                maxMessageBytes: configuration.maxMessageBytes,
-                maxRoomsPerMember: configuration.core.maxRoomsPerMember, serverPassword: configuration.ircPassword)
-        ])
+        var ircDoor = IRCDoor(
+            directory: directory, presence: IRCPresence(), serverName: configuration.ircServerName,
+            maxMessageBytes: configuration.maxMessageBytes,
+            maxRoomsPerMember: configuration.core.maxRoomsPerMember, serverPassword: configuration.ircPassword)
+        ircDoor.namesShared = configuration.core.namesShared
+        ircServices.doors = DoorSet([ircDoor])
         self.ircServices = ircServices
         if let metrics {
             let (record, store) = (opened.record, opened.sqlite)

@@ -376,6 +376,13 @@ final class ConnectionHandler: ChannelInboundHandler {
             whenRead(checked, or: true, channel: channel) { $0.nameChecked(registered: $1) }
         case .claimName(let name):
             claimShared(name, channel: channel)
+        case .findName(let name):
+            if let presence = server.presence {
+                let found = channel.eventLoop.makeFutureWithTask { try await presence.holder(of: name)?.name }
+                whenRead(found, or: nil, channel: channel) { $0.nameFound($1) }
+            } else {
+                apply { $0.nameFound(nil) }
+            }
         case .closed(let reason):
             shared?.release()
             door.closed()

@@ -187,6 +187,9 @@ final class CoreDriver {
         case .claimName(let name):
             let outcome = await claim(name)
             await apply { $0.nameClaimed(outcome) }
+        case .findName(let name):
+            let holder = try? await presence?.holder(of: name)
+            await apply { $0.nameFound(holder?.name) }
         case .moderate(let moderation):
             let failure = await commitAll([moderation.event])
             await apply { $0.moderationDone(failure.map { .notStored($0.message) }) }

@@ -41,6 +41,27 @@ struct SharedNamesTests {
         #expect(presence.holder(of: "SAM2") == nil)
     }
 
+    @Test("a private message to a name held on the other node is recorded for its holder; to nobody, refused")
+    func privateMessageElsewhere() async throws {
+        let (nodeA, nodeB) = (try CoreHarness { $0.namesShared = true }, try CoreHarness { $0.namesShared = true })
+        defer {
+            nodeA.close()
+            nodeB.close()
+        }
+        let presence = LocalPresence()
+        _ = try await joined(nodeA, 1, "sam", presence)
+        let kim = try await joined(nodeB, 2, "kim", presence)
+        await kim.send(.request(.tagged(.privateMessage(to: "SAM", text: "hi"), clientTags: "+draft/x=1")))
+        let sent = try #require(nodeB.committed.last)
+        #expect(sent.kind == .message)
+        #expect(sent.recipient == "sam")
+        #expect(sent.clientTags == "+draft/x=1")
+        await kim.send(.request(.privateMessage(to: "nobody", text: "hi")))
+        #expect(kim.replies.last == .error(.noSuchName("nobody")))
+        await kim.send(.request(.privateMessage(to: "sam", text: "again")))
+        #expect(nodeB.committed.last?.text == "again")
+    }
+
     private func joined(
         _ harness: CoreHarness, _ connection: Int64, _ name: String, _ presence: LocalPresence
     ) async throws -> CoreDriver {

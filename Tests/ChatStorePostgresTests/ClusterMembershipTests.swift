@@ -33,6 +33,27 @@ struct ClusterMembershipTests {
         }
     }
 
+    @Test("a private message to a name held on the other node reaches it; to nobody, it is refused")
+    func privateMessageAcrossNodes() async throws {
+        let address = try await freshDatabase()
+        let (a, b) = (try await ircNode(address), try await ircNode(address))
+        try await withNodes([a, b]) {
+            let alice = try await TestClient.join(port: a.port, as: "alice")
+            let bob = try await TestClient.join(port: b.port, as: "bob")
+            let carol = try await IRCTestClient.register(port: try #require(b.server.ircPort), as: "carol")
+            try await bob.send("/msg ALICE the key is under the mat")
+            try await bob.expect { $0 == "bob to alice (private): the key is under the mat" }
+            try await alice.expect { $0 == "bob to alice (private): the key is under the mat" }
+            try await carol.send("PRIVMSG alice :from IRC")
+            try await alice.expect { $0 == "carol to alice (private): from IRC" }
+            try await bob.send("/msg dave hello?")
+            try await bob.expect { $0 == "error: nobody called dave is here; the message was not sent." }
+            try await carol.send("PRIVMSG dave :hello?")
+            try await carol.expect { $0.command == "401" }
+            await carol.close()
+        }
+    }
+
     @Test(
         "IRC: one nick asked for at once on two nodes: one is welcomed, the other told 433; a NICK to a nick held on the other node is 433"
     )
