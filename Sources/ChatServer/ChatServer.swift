@@ -2,6 +2,7 @@ import ChatCore
 import ChatModel
 import ChatProtocol
 import ChatStore
+import ChatStorePostgres
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -44,6 +45,8 @@ public final class ChatServer: Service, Sendable {
     let opened: ServerStore
     /// The SQLite store; nil on PostgreSQL.
     package var store: EventStore? { opened.sqlite }
+    /// This node's presence across nodes; nil on SQLite.
+    package var presence: PostgresPresence? { opened.presence }
     /// Purges what `configuration.retention` no longer keeps; nil when it keeps everything.
     let purger: Purger?
     /// The core, the fan-out and the doors, for every connection's handler.

@@ -22,7 +22,7 @@ enum ServerStore: Sendable {
     }
 
     /// Names and room members across the nodes; nil on SQLite (the `ChatDirectory` alone).
-    var presence: (any Presence)? {
+    var presence: PostgresPresence? {
         if case .postgres(_, let presence) = self { presence } else { nil }
     }
 

@@ -126,6 +126,35 @@ struct ClusterMembershipTests {
         }
     }
 
+    @Test(
+        "a node reaped while alive (its heartbeats stopped): its clients are told to reconnect and closed, no leave recorded twice, and it stops"
+    )
+    func reapedNodeStops() async throws {
+        let address = try await freshDatabase()
+        let fast: (inout ServerConfiguration) -> Void = {
+            $0.database = .postgres(address)
+            $0.presenceHeartbeatSeconds = 0.2
+            $0.presenceDeadAfterSeconds = 2
+        }
+        let a = try await RunningServer(database: "", fast)
+        let b = try await RunningServer(database: "", fast)
+        try await withNodes([b]) {
+            let alice = try await TestClient.join(port: a.port, as: "alice")
+            let bob = try await TestClient.join(port: b.port, as: "bob")
+            let presence = try #require(a.server.presence)
+            await presence.stop()  // as if cut off: no more heartbeats
+            try await bob.expect(within: 20) { $0.hasPrefix("alice left") && $0.contains("connection lost") }
+            // Its next heartbeat learns it was reaped.
+            #expect(try await presence.heartbeat() == .reaped)
+            let told = try await alice.expectClosed(within: 20)
+            #expect(told.contains { $0.contains("lost touch with the database: reconnect") })
+            await #expect(throws: ServerError.self) { try await a.stop() }
+            let leaves = try await recordedEvents(at: address).filter { $0.kind == .leave }
+            #expect(leaves.map(\.user) == ["alice"])
+            #expect(leaves.map(\.reason) == [.connectionLost])
+        }
+    }
+
     /// A node with the IRC door too.
     private func ircNode(_ address: PostgresAddress) async throws -> RunningServer {
         try await RunningServer(database: "") {
