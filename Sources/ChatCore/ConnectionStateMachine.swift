@@ -60,6 +60,8 @@ public struct ConnectionStateMachine {
         /// The recipient of a private message, not present here, is being looked up across the
         /// nodes; the request is sent once found.
         case findingName(Request)
+        /// A room's members on every node are being read, for `who`.
+        case listing(String)
         /// An operator's act is being stored and carried out.
         case moderating
         /// An operator account's password is being checked (`Request.elevate`).
@@ -1073,7 +1075,9 @@ public struct ConnectionStateMachine {
             return [.checkOperator(account: account, password: password)]
         case .who(let room):
             let room = room.flatMap { directory.room($0) } ?? member.current
-            return [.send(.who(room: room, names: directory.names(in: room)))]
+            guard configuration.namesShared else { return [.send(.who(room: room, names: directory.names(in: room)))] }
+            state = .live(member, waiting: .listing(room))
+            return [.listMembers(room: room)]
         case .help:
             return [.send(.help)]
         case .rooms:
@@ -1187,6 +1191,19 @@ public struct ConnectionStateMachine {
         }
         let actions = perform(request, as: member, found: holder)
         return actions + resume()
+    }
+
+    /// A room's members on every node were read for `who` (nil: the nodes could not be asked):
+    /// with this node's own (one just in may not be there yet), sorted.
+    public mutating func membersListed(_ names: [String]?) -> [ConnectionAction] {
+        guard case .live(let member, waiting: .listing(let room)) = state else { return [] }
+        state = .live(member, waiting: nil)
+        var keys = Set<String>()
+        let everyone = (directory.names(in: room) + (names ?? [])).filter {
+            keys.insert(NameRules.skeleton($0)).inserted
+        }
+        let sorted = everyone.sorted { $0.localizedLowercase < $1.localizedLowercase }
+        return [.send(.who(room: room, names: sorted))] + resume()
     }
 
     /// Whether `member` may change `room`'s modes: its operators, and the server's.

@@ -46,6 +46,8 @@ struct ClusterMembershipTests {
             try await alice.expect { $0 == "bob to alice (private): the key is under the mat" }
             try await carol.send("PRIVMSG alice :from IRC")
             try await alice.expect { $0 == "carol to alice (private): from IRC" }
+            try await bob.send("/who")
+            try await bob.expect { $0 == "In the room (2): alice, bob" }
             try await bob.send("/msg dave hello?")
             try await bob.expect { $0 == "error: nobody called dave is here; the message was not sent." }
             try await carol.send("PRIVMSG dave :hello?")
