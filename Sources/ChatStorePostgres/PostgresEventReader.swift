@@ -102,7 +102,7 @@ public final class PostgresEventReader: Sendable {
         try await link.run("reading room names") { connection in
             var names: [String] = []
             let rows = try await connection.query(
-                "SELECT name FROM rooms WHERE name <> '' ORDER BY id", logger: link.logger)
+                "SELECT name FROM rooms WHERE name <> '' ORDER BY id", logger: self.link.logger)
             for try await name in rows.decode(String.self) { names.append(name) }
             return names
         }
@@ -143,7 +143,7 @@ public final class PostgresEventReader: Sendable {
     private func sessions(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [Session] {
         try await link.run(what) { connection in
             var sessions: [Session] = []
-            for try await row in try await connection.query(query, logger: link.logger) {
+            for try await row in try await connection.query(query, logger: self.link.logger) {
                 let (id, started, ended, state, host, port, version, messages, joins, leaves, people) =
                     try row.decode(
                         (Int64, Int64, Int64?, String, String, Int32, String, Int64, Int64, Int64, Int64).self)
@@ -160,13 +160,13 @@ public final class PostgresEventReader: Sendable {
 
     func events(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [Event] {
         try await link.run(what) { connection in
-            try await PostgresRows.events(try await connection.query(query, logger: link.logger))
+            try await PostgresRows.events(try await connection.query(query, logger: self.link.logger))
         }
     }
 
     func integer(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> Int64? {
         try await link.run(what) { connection in
-            let rows = try await connection.query(query, logger: link.logger).collect()
+            let rows = try await connection.query(query, logger: self.link.logger).collect()
             return try rows.first?.decode(Int64?.self) ?? nil
         }
     }

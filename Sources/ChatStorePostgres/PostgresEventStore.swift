@@ -46,7 +46,7 @@ public final class PostgresEventStore: Sendable {
                 """
                 INSERT INTO sessions (started_ms, state, host, port, version)
                 VALUES (\(currentTimeMillis()), 'running', \(host), \(Int32(clamping: port)), \(version)) RETURNING id
-                """, logger: logger
+                """, logger: self.logger
             ).collect()
             return try rows.first?.decode(Int64.self) ?? 0
         }

@@ -25,6 +25,7 @@ enum PostgresFailure {
         if let error = error as? PSQLError {
             return unavailable(at: address, doing: what, cause: "\(error.code)")
         }
+        if let error = error as? NoAnswer { return unavailable(at: address, doing: what, cause: error.description) }
         // Connection refused, reset, a timeout: the socket layer's errors.
         return unavailable(at: address, doing: what, cause: String(describing: type(of: error)))
     }
