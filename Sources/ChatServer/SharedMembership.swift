@@ -83,7 +83,9 @@ final class SharedMembership {
     private func run<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws(StoreError) -> T) {
         let (logger, connection) = (logger, connection)
         step(body).whenFailure { error in
-            logger.warning("presence across nodes: connection \(connection) \(what): \(error)")
+            // Closed: the server is stopping, and the presence's close frees every name.
+            let level: Logger.Level = (error as? StoreError)?.kind == .closed ? .debug : .warning
+            logger.log(level: level, "presence across nodes: connection \(connection) \(what): \(error)")
         }
     }
 
