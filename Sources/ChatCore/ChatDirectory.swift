@@ -81,13 +81,16 @@ public final class ChatDirectory: Sendable {
     /// Admits `connection` under `requested` (already clean and not reserved), or under
     /// `requested2`, `requested3`, ... when someone present has a name with its skeleton
     /// (`lookalike`: that name). `token` is the one the client was given last time: when it
-    /// matches the name's, the name's private messages may be resumed.
+    /// matches the name's, the name's private messages may be resumed. `avoiding`: name keys held
+    /// on other nodes (see `CoreConfiguration.namesShared`), skipped as if present here.
     public func admit(
-        _ connection: Int64, as requested: String, token presented: String? = nil
+        _ connection: Int64, as requested: String, token presented: String? = nil, avoiding: Set<String> = []
     ) -> (name: String, token: String, resumesPrivate: Bool, lookalike: String?) {
         state.withLock { state in
             let lookalike = state.people[NameRules.skeleton(requested)]?.name
-            let name = NameRules.unique(requested) { state.people[NameRules.skeleton($0)] != nil }
+            let name = NameRules.unique(requested) {
+                state.people[NameRules.skeleton($0)] != nil || avoiding.contains(NameRules.skeleton($0))
+            }
             let key = NameRules.skeleton(name)
             state.people[key] = (name, connection)
             if let presented, state.tokens[key] == presented { return (name, presented, true, lookalike) }

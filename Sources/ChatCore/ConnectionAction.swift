@@ -69,6 +69,13 @@ public enum ConnectionAction: Sendable, Equatable {
     /// Check with `Accounts.isRegistered(_:)` on the password pool whether a new name is someone's
     /// account: `nameChecked(registered:)`.
     case checkName(String)
+    /// Claim `name` across the nodes (`Presence.claim`, or `Presence.rename` once the connection
+    /// holds a name there; only with `CoreConfiguration.namesShared`): `nameClaimed(_:)`.
+    case claimName(String)
+    /// Look up who holds `name` across the nodes (`Presence.holder(of:)`): `nameFound(_:)`.
+    case findName(String)
+    /// Read `room`'s members on every node (`Presence.members(of:)`), for `who`: `membersListed(_:)`.
+    case listMembers(room: String)
     /// Check an operator account's password for `Request.elevate`: `operatorChecked(_:)`.
     case checkOperator(account: String, password: String)
     /// Register `name` with `Accounts.register(name:password:invite:peer:)` on the password pool:

@@ -23,7 +23,8 @@ public struct ConnectionStateMachine {
         case greeting
         /// Greeted; waiting for a name (or a hello), or for a registered name's password.
         case naming
-        /// The name given (`name`) is being checked against the accounts; lines wait.
+        /// The name given (`name`) is being checked against the accounts, or claimed across the
+        /// nodes (`CoreConfiguration.namesShared`); lines wait.
         case identifying(name: String)
         /// Named; the rooms of its hello are being entered (each room's catch-up read and sent).
         case catchingUp(Member, requested: String, change: NameChange?)
@@ -54,6 +55,13 @@ public struct ConnectionStateMachine {
         case registering
         /// A new name is being checked against the accounts (`/nick`).
         case checkingName(String)
+        /// A new name is being claimed across the nodes (`CoreConfiguration.namesShared`).
+        case claimingName(String)
+        /// The recipient of a private message, not present here, is being looked up across the
+        /// nodes; the request is sent once found.
+        case findingName(Request)
+        /// A room's members on every node are being read, for `who`.
+        case listing(String)
         /// An operator's act is being stored and carried out.
         case moderating
         /// An operator account's password is being checked (`Request.elevate`).
@@ -61,6 +69,22 @@ public struct ConnectionStateMachine {
         /// A search is being read.
         case searching
     }
+
+    /// A hello admitted here whose name is being claimed across the nodes.
+    struct Claiming {
+        var join: JoinRequest
+        var role: AccountRole?
+        var requested: String
+        var name: String
+        var resumesPrivate: Bool
+        /// Who holds a name that looks like `requested`, here or on another node.
+        var holder: String?
+        /// The name keys other nodes refused: the next try is numbered past them.
+        var takenElsewhere: Set<String>
+    }
+
+    /// The most names a hello tries across the nodes before it is told to try again.
+    static let maxClaims = 20
 
     /// A catch-up sent a page at a time, each read once the member is under its budget.
     struct Paging: Equatable {
@@ -131,6 +155,10 @@ public struct ConnectionStateMachine {
     private var pendingJoin: JoinRequest?
     /// The name timeout passed while the name was being checked.
     private var nameTimedOut = false
+    /// The hello whose name is being claimed across the nodes (`identifying`).
+    private var claiming: Claiming?
+    /// Another node recorded this connection's leaves (it reaped this node): none are recorded here.
+    private var leavesRecordedElsewhere = false
     private let connection: Int64
     /// Where the connection comes from (set by `start(peer:)`).
     public private(set) var peer = Peer.unknown
@@ -269,11 +297,14 @@ public struct ConnectionStateMachine {
     }
 
     /// The server is stopping: tell the member, and close. Lines are no longer handled.
-    public mutating func shutdownBegun(message: String?) -> [ConnectionAction] {
+    /// `leavesRecorded`: another node has recorded this node's leaves (it reaped this node), so
+    /// none are recorded here.
+    public mutating func shutdownBegun(message: String?, leavesRecorded: Bool = false) -> [ConnectionAction] {
         switch state {
         case .closed, .quitting: return []
         default: break
         }
+        if leavesRecorded { leavesRecordedElsewhere = true }
         if stopping == nil { stopping = .serverShutdown }
         var actions: [ConnectionAction] = []
         if nameTimerArmed {
@@ -687,6 +718,15 @@ public struct ConnectionStateMachine {
             nameTimerArmed = false
             return cancel + [.finish(.error(failure))]
         }
+        return namingGoesOn(actions)
+    }
+
+    /// After a check of a hello's name: once named, the name timer stops; while a claim across
+    /// the nodes is on its way, everything waits for it; still naming, the lines that came
+    /// meanwhile are handled, unless the time is up or the connection closed.
+    private mutating func namingGoesOn(_ actions: [ConnectionAction]) -> [ConnectionAction] {
+        var actions = actions
+        if state.isIdentifying { return actions }
         if state != .naming {
             if nameTimerArmed {
                 nameTimerArmed = false
@@ -712,7 +752,9 @@ public struct ConnectionStateMachine {
 
     /// Admits a checked hello: its name (a guest's, or an account's with `role`) is taken and its
     /// rooms are entered.
-    private mutating func admit(_ join: JoinRequest, role: AccountRole?) -> [ConnectionAction] {
+    private mutating func admit(
+        _ join: JoinRequest, role: AccountRole?, takenElsewhere: Set<String> = [], holder elsewhere: String? = nil
+    ) -> [ConnectionAction] {
         let normalized = NameRules.normalize(join.name)
         let requested = normalized.isEmpty ? NameRules.defaultName : normalized
         var name = requested
@@ -726,8 +768,27 @@ public struct ConnectionStateMachine {
         } else if !join.watch {
             // A watcher takes no name: the one asked for (cleaned) is only for its welcome and
             // the log, so it is never numbered nor refused as reserved.
-            (name, token, resumesPrivate, holder) = directory.admit(connection, as: requested, token: join.token)
+            (name, token, resumesPrivate, holder) = directory.admit(
+                connection, as: requested, token: join.token, avoiding: takenElsewhere)
         }
+        guard configuration.namesShared, !join.watch else {
+            return admitted(
+                join, role: role, requested: requested, name: name, resumesPrivate: resumesPrivate, holder: holder)
+        }
+        claiming = Claiming(
+            join: join, role: role, requested: requested, name: name, resumesPrivate: resumesPrivate,
+            holder: holder ?? elsewhere, takenElsewhere: takenElsewhere)
+        state = .identifying(name: name)
+        return [.claimName(name)]
+    }
+
+    /// The name of a hello taken (here, and across the nodes when they share names): its rooms are
+    /// entered.
+    private mutating func admitted(
+        _ join: JoinRequest, role: AccountRole?, requested: String, name: String, resumesPrivate: Bool,
+        holder: String?
+    ) -> [ConnectionAction] {
+        var resumesPrivate = resumesPrivate
         // An account's password is proof enough for its private messages.
         if role != nil, name == requested { resumesPrivate = true }
         let rooms = join.roomless && join.rooms.isEmpty ? [] : enterable(join, name: name)
@@ -841,9 +902,9 @@ public struct ConnectionStateMachine {
             if let failure = floorRefused(member, in: room) { return [.send(.error(failure))] }
         case .privateMessage(let to, let text), .privateNotice(let to, let text):
             if let failure = check(text) { return [.send(.error(failure))] }
-            if directory.person(to) == nil { return [.send(.error(.noSuchName(to)))] }
+            if directory.person(to) == nil, !configuration.namesShared { return [.send(.error(.noSuchName(to)))] }
         case .privateTagMessage(let to):
-            if directory.person(to) == nil { return [.send(.error(.noSuchName(to)))] }
+            if directory.person(to) == nil, !configuration.namesShared { return [.send(.error(.noSuchName(to)))] }
         case .kickFromRoom(let typed, let name, _):
             guard let room = member.room(typed) else { return [.send(.error(.notInRoom(typed ?? member.current)))] }
             guard isOperator(member, in: room) else { return [.send(.error(.notRoomOperator(room)))] }
@@ -960,7 +1021,8 @@ public struct ConnectionStateMachine {
     }
 
     /// Does what a live member asked, its token taken.
-    private mutating func perform(_ request: Request, as member: Member) -> [ConnectionAction] {
+    /// `found`: the recipient of a private message, found on another node.
+    private mutating func perform(_ request: Request, as member: Member, found: String? = nil) -> [ConnectionAction] {
         switch request {
         case .say(let text, let room):
             guard let room = member.room(room) else { return [] }
@@ -972,7 +1034,12 @@ public struct ConnectionStateMachine {
             guard let room = member.room(room) else { return [] }
             return [.record(event(.notice, by: member.name, in: room, text: text))]
         case .tagged(let inner, let tags):
-            return perform(inner, as: member).map { action in
+            let actions = perform(inner, as: member, found: found)
+            // Looked up across the nodes first: the tags wait with it.
+            if case .live(let member, waiting: .findingName) = state {
+                state = .live(member, waiting: .findingName(request))
+            }
+            return actions.map { action in
                 guard case .record(var event) = action else { return action }
                 event.clientTags = tags
                 return .record(event)
@@ -981,7 +1048,7 @@ public struct ConnectionStateMachine {
             guard let room = member.room(room) else { return [] }
             return [.record(event(.tagMessage, by: member.name, in: room))]
         case .privateTagMessage(let to):
-            guard let recipient = directory.person(to) else { return [.send(.error(.noSuchName(to)))] }
+            guard let recipient = found ?? directory.person(to) else { return findRecipient(to, of: request, member) }
             return [
                 .record(
                     NewEvent(
@@ -989,7 +1056,7 @@ public struct ConnectionStateMachine {
                         recipient: recipient))
             ]
         case .privateMessage(let to, let text), .privateNotice(let to, let text):
-            guard let recipient = directory.person(to) else { return [.send(.error(.noSuchName(to)))] }
+            guard let recipient = found ?? directory.person(to) else { return findRecipient(to, of: request, member) }
             let kind: EventKind = if case .privateNotice = request { .notice } else { .message }
             return [
                 .record(
@@ -1008,7 +1075,9 @@ public struct ConnectionStateMachine {
             return [.checkOperator(account: account, password: password)]
         case .who(let room):
             let room = room.flatMap { directory.room($0) } ?? member.current
-            return [.send(.who(room: room, names: directory.names(in: room)))]
+            guard configuration.namesShared else { return [.send(.who(room: room, names: directory.names(in: room)))] }
+            state = .live(member, waiting: .listing(room))
+            return [.listMembers(room: room)]
         case .help:
             return [.send(.help)]
         case .rooms:
@@ -1099,6 +1168,44 @@ public struct ConnectionStateMachine {
         }
     }
 
+    /// A private message to a name not present here: on nodes that share names, its holder is
+    /// looked up across them first (`findName`); otherwise there is no such name.
+    private mutating func findRecipient(_ to: String, of request: Request, _ member: Member) -> [ConnectionAction] {
+        guard configuration.namesShared else { return [.send(.error(.noSuchName(to)))] }
+        state = .live(member, waiting: .findingName(request))
+        return [.findName(to)]
+    }
+
+    /// The recipient of a private message was looked up across the nodes: `holder` is its name as
+    /// its holder spells it (nil: nobody holds it, or the nodes could not be asked).
+    public mutating func nameFound(_ holder: String?) -> [ConnectionAction] {
+        guard case .live(let member, waiting: .findingName(let request)) = state else { return [] }
+        state = .live(member, waiting: nil)
+        guard let holder else {
+            let to: String
+            switch request.untagged {
+            case .privateMessage(let name, _), .privateNotice(let name, _), .privateTagMessage(let name): to = name
+            default: to = ""
+            }
+            return [.send(.error(.noSuchName(to)))] + resume()
+        }
+        let actions = perform(request, as: member, found: holder)
+        return actions + resume()
+    }
+
+    /// A room's members on every node were read for `who` (nil: the nodes could not be asked):
+    /// with this node's own (one just in may not be there yet), sorted.
+    public mutating func membersListed(_ names: [String]?) -> [ConnectionAction] {
+        guard case .live(let member, waiting: .listing(let room)) = state else { return [] }
+        state = .live(member, waiting: nil)
+        var keys = Set<String>()
+        let everyone = (directory.names(in: room) + (names ?? [])).filter {
+            keys.insert(NameRules.skeleton($0)).inserted
+        }
+        let sorted = everyone.sorted { $0.localizedLowercase < $1.localizedLowercase }
+        return [.send(.who(room: room, names: sorted))] + resume()
+    }
+
     /// Whether `member` may change `room`'s modes: its operators, and the server's.
     private func isOperator(_ member: Member, in room: String) -> Bool {
         member.role == .operator || directory.roles(of: connection, in: room).contains(.operator)
@@ -1157,8 +1264,64 @@ public struct ConnectionStateMachine {
             let holder = directory.person(new) ?? new
             return [.send(.error(.taken(new, holder: holder)))]
         }
+        guard configuration.namesShared else { return storeRename(member, to: new) }
+        state = .live(member, waiting: .claimingName(new))
+        return [.claimName(new)]
+    }
+
+    /// Stores the renames of a name taken.
+    private mutating func storeRename(_ member: Member, to new: String) -> [ConnectionAction] {
         state = .live(member, waiting: .renaming(new))
         return [.recordRename(member.rooms.map { event(.rename, by: member.name, in: $0, text: new) })]
+    }
+
+    /// The name was claimed across the nodes (`ConnectionAction.claimName`). A hello goes on
+    /// (taken: an exact name is refused as when taken here, any other numbered past it); a
+    /// rename is stored, or refused and the old name kept. `failure`: the nodes could not be asked.
+    public mutating func nameClaimed(_ outcome: Result<NameClaim, StoreError>) -> [ConnectionAction] {
+        if case .live(let member, waiting: .claimingName(let new)) = state {
+            return renameClaimed(member, to: new, outcome)
+        }
+        guard case .identifying = state, let claim = claiming else { return [] }
+        claiming = nil
+        state = .naming
+        var actions: [ConnectionAction]
+        switch outcome {
+        case .success(.granted):
+            actions = admitted(
+                claim.join, role: claim.role, requested: claim.requested, name: claim.name,
+                resumesPrivate: claim.resumesPrivate, holder: claim.holder)
+        case .success(.taken(let holder)):
+            directory.remove(connection, named: claim.name)
+            let taken = claim.takenElsewhere.union([NameRules.skeleton(claim.name)])
+            if claim.join.exactName {
+                actions = [.send(.error(.taken(claim.requested, holder: holder?.name ?? claim.requested)))]
+            } else if taken.count < Self.maxClaims {
+                actions = admit(
+                    claim.join, role: claim.role, takenElsewhere: taken, holder: claim.holder ?? holder?.name)
+            } else {
+                actions = [.send(.error(.taken(claim.requested, holder: claim.holder ?? claim.requested)))]
+            }
+        case .failure(let error):
+            directory.remove(connection, named: claim.name)
+            actions = [.send(.error(.notStored(error.message)))]
+        }
+        return namingGoesOn(actions)
+    }
+
+    /// A rename's claim across the nodes was answered: stored, or refused.
+    private mutating func renameClaimed(
+        _ member: Member, to new: String, _ outcome: Result<NameClaim, StoreError>
+    ) -> [ConnectionAction] {
+        let failure: Failure
+        switch outcome {
+        case .success(.granted): return storeRename(member, to: new)
+        case .success(.taken(let holder)): failure = .taken(new, holder: holder?.name ?? new)
+        case .failure(let error): failure = .notStored(error.message)
+        }
+        _ = directory.rename(connection, from: new, to: member.name)
+        state = .live(member, waiting: nil)
+        return [.send(.error(failure))] + resume()
     }
 
     /// The name a `/nick` asked for was looked up: somebody's account is refused.
@@ -1265,7 +1428,7 @@ public struct ConnectionStateMachine {
     private mutating func leave(_ member: Member) -> [ConnectionAction] {
         state = .closed
         let reason = stopping ?? .connectionLost
-        if member.watching { return [.leaveServer(name: member.name), .closed(reason)] }
+        if member.watching || leavesRecordedElsewhere { return [.leaveServer(name: member.name), .closed(reason)] }
         return [.leaveServer(name: member.name)]
             + member.rooms.map { .record(event(.leave, by: member.name, in: $0, reason: reason)) } + [.closed(reason)]
     }

@@ -29,6 +29,10 @@ public struct CoreConfiguration: Sendable {
     /// A member of a door that can ping (the structured one) from whom nothing came for half
     /// this many seconds is pinged; for all of it, its connection is closed as lost. 0: never.
     public var idleSeconds = 300.0
+    /// Names are also claimed across the nodes of a shared database (PostgreSQL): a hello and a
+    /// rename wait for `ConnectionAction.claimName` before the name is theirs. False: this node's
+    /// `ChatDirectory` alone decides (SQLite).
+    public var namesShared = false
     /// The most events `history` sends.
     public static let maxHistory = 1000
 

@@ -2,6 +2,7 @@ import ChatCore
 import ChatModel
 import ChatProtocol
 import ChatStore
+import ChatStorePostgres
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -44,6 +45,8 @@ public final class ChatServer: Service, Sendable {
     let opened: ServerStore
     /// The SQLite store; nil on PostgreSQL.
     package var store: EventStore? { opened.sqlite }
+    /// This node's presence across nodes; nil on SQLite.
+    package var presence: PostgresPresence? { opened.presence }
     /// Purges what `configuration.retention` no longer keeps; nil when it keeps everything.
     let purger: Purger?
     /// The core, the fan-out and the doors, for every connection's handler.
@@ -63,6 +66,8 @@ public final class ChatServer: Service, Sendable {
     private let certificates: ServerCertificates?
     private let connections: Connections
     private let passwordPool: NIOThreadPool
+    /// Another node reaped this one (PostgreSQL): `run` ends with `ServerError.reaped`.
+    private let wasReaped = NIOLockedValueBox(false)
 
     /// Binds the listening socket, then opens the database (so that a server that cannot listen
     /// creates no file). Errors name the address or the database file, and the cause in plain words. `onListening` is called when `run` starts accepting.
@@ -152,9 +157,12 @@ public final class ChatServer: Service, Sendable {
         let directory: ChatDirectory
         let accounts: Accounts
         let opened: ServerStore
+        // Filled in once the server exists: what to do when another node reaps this one.
+        let reaped = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
         do {
             let store = try await ServerStore.open(
-                configuration, host: host, port: port, hub: hub, metrics: metrics, logger: logger)
+                configuration, host: host, port: port, hub: hub, metrics: metrics, logger: logger,
+                onReaped: { reaped.withLockedValue { $0 }?() })
             (opened, directory) = (store.0, store.1)
             do {
                 accounts = try Self.accounts(configuration)
@@ -201,17 +209,17 @@ public final class ChatServer: Service, Sendable {
                 logger.info("\(Self.describe(peer)) disconnected (\(reason.words))")
                 connections.closed(connection)
             },
-            joined: { connections.joined($0) }, metrics: metrics)
+            joined: { connections.joined($0) }, metrics: metrics, presence: opened.presence)
         var webServices = services
         webServices.doors = DoorSet([WebSocketDoor(json: JSONDoor(maxMessageBytes: configuration.maxMessageBytes))])
         self.webServices = webServices
         var ircServices = services
-        ircServices.doors = DoorSet([
-            IRCDoor(
-                directory: directory, presence: IRCPresence(), serverName: configuration.ircServerName,
-                maxMessageBytes: configuration.maxMessageBytes,
-                maxRoomsPerMember: configuration.core.maxRoomsPerMember, serverPassword: configuration.ircPassword)
-        ])
+        var ircDoor = IRCDoor(
+            directory: directory, presence: IRCPresence(), serverName: configuration.ircServerName,
+            maxMessageBytes: configuration.maxMessageBytes,
+            maxRoomsPerMember: configuration.core.maxRoomsPerMember, serverPassword: configuration.ircPassword)
+        ircDoor.namesShared = configuration.core.namesShared
+        ircServices.doors = DoorSet([ircDoor])
         self.ircServices = ircServices
         if let metrics {
             let (record, store) = (opened.record, opened.sqlite)
@@ -225,6 +233,7 @@ public final class ChatServer: Service, Sendable {
                     state: { (connections.isAccepting, record.lastFailure) })
             }
         }
+        reaped.withLockedValue { action in action = { [weak self] in self?.reapedByAnotherNode() } }
         // Once the last member has left, the server stops (a classroom's room closes).
         emptied.withLockedValue { action in
             action = { [weak self] in
@@ -365,6 +374,19 @@ public final class ChatServer: Service, Sendable {
         try await opened.close()
         logger.info("session \(session) closed")
         if let failure { throw failure }
+        if wasReaped.withLockedValue({ $0 }) { throw ServerError.reaped(session: session) }
+    }
+
+    /// Another node reaped this one (cut off from the database for longer than
+    /// `presenceDeadAfterSeconds`): it recorded this node's members' leaves, and their names may be
+    /// someone else's now. Every connection is closed without recording leaves, its client told
+    /// to reconnect (to any node), and the server stops: `run` throws `ServerError.reaped`.
+    private func reapedByAnotherNode() {
+        logger.critical(
+            "session \(session) was reaped by another node (no heartbeat reached the database for \(configuration.presenceDeadAfterSeconds) s): its members' leaves are recorded there; closing every connection without recording leaves, and stopping"
+        )
+        wasReaped.withLockedValue { $0 = true }
+        beginShutdown(message: "this node lost touch with the database: reconnect", leavesRecorded: true)
     }
 
     /// Serves an accepted connection on its event loop (see `ConnectionHandler`), or refuses it;
@@ -438,7 +460,8 @@ public final class ChatServer: Service, Sendable {
     /// Stops accepting, sends every client the shutdown notice and closes their connections
     /// (after at most the grace time). `run` returns once every leave is recorded.
     /// - Parameter message: why, for the notice (`the room is closing: the host left`).
-    public func beginShutdown(message: String? = nil) {
+    /// - Parameter leavesRecorded: another node recorded the leaves (it reaped this node).
+    public func beginShutdown(message: String? = nil, leavesRecorded: Bool = false) {
         guard let channels = connections.beginShutdown() else { return }
         logger.info("shutting down: telling \(channels.count) connections")
         listener.channel.close(promise: nil)
@@ -448,7 +471,8 @@ public final class ChatServer: Service, Sendable {
         ircTLSListener?.channel.close(promise: nil)
         for channel in channels {
             channel.eventLoop.execute {
-                channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.ShutdownBegun(message: message))
+                channel.pipeline.fireUserInboundEventTriggered(
+                    ConnectionHandler.ShutdownBegun(message: message, leavesRecorded: leavesRecorded))
             }
         }
     }
@@ -488,6 +512,9 @@ public enum ServerError: Error, CustomStringConvertible {
     case tls(String)
     /// The configuration asks for what its database cannot do (PostgreSQL: accounts, retention).
     case configuration(String)
+    /// Another node reaped this one (its heartbeat had stopped reaching the database): it closed
+    /// every connection and stopped; start it again for a new session.
+    case reaped(session: Int64)
 
     public var description: String {
         switch self {
@@ -496,6 +523,9 @@ public enum ServerError: Error, CustomStringConvertible {
         case .alreadyStopped: return "the server has stopped: a server runs once; make a new one"
         case .tls(let problem): return "TLS: \(problem)"
         case .configuration(let problem): return problem
+        case .reaped(let session):
+            return
+                "session \(session) was reaped by another node (cut off from the database for too long): every connection was closed; start the server again"
         }
     }
 }

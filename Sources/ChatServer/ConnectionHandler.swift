@@ -20,6 +20,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Tells a connection the server is stopping (fired through its pipeline).
     struct ShutdownBegun: Sendable {
         var message: String?
+        /// Another node recorded this node's leaves (it reaped this node): none are recorded here.
+        var leavesRecorded = false
     }
 
     private let server: ConnectionServices
@@ -62,6 +64,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var readDeferred = false
     /// Events of a door that waits for its commits (IRC's) not yet committed.
     private var unconfirmedRecords = 0
+    /// Its name and rooms across the nodes, when they share names (PostgreSQL).
+    private var shared: SharedMembership?
 
     /// The connection is TLS (its port's pipeline decrypts before this handler).
     private let encrypted: Bool
@@ -157,7 +161,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard let shutdown = event as? ShutdownBegun else { return context.fireUserInboundEventTriggered(event) }
-        apply { $0.shutdownBegun(message: shutdown.message) }
+        apply { $0.shutdownBegun(message: shutdown.message, leavesRecorded: shutdown.leavesRecorded) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -249,8 +253,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             enter(room, resumeAfter: resumeAfter, history: history, channel: channel)
         case .goLive(let room, let seenThrough):
             outlet?.goLive(room.isEmpty ? room : Room.key(room), seenThrough: seenThrough)
-        case .roomsChanged(let current, _):
+        case .roomsChanged(let current, let rooms):
             outlet?.roomsChanged(current: current)
+            shared?.update(rooms: rooms)
         case .unsubscribe(let room):
             if let outlet, let hubKey = outlet.unsubscribe(Room.key(room)) { server.hub.remove(outlet, from: hubKey) }
         case .movePrivate(let from, let to):
@@ -339,6 +344,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             stallTimer = nil
         case .leaveServer(let name):
             server.core.directory.remove(connection, named: name)
+            shared?.release()
             if let outlet {
                 for hubKey in outlet.hubKeys { server.hub.remove(outlet, from: hubKey) }
                 self.outlet = nil
@@ -368,7 +374,26 @@ final class ConnectionHandler: ChannelInboundHandler {
                 accounts.isRegistered(name)
             }
             whenRead(checked, or: true, channel: channel) { $0.nameChecked(registered: $1) }
+        case .claimName(let name):
+            claimShared(name, channel: channel)
+        case .findName(let name):
+            if let presence = server.presence {
+                let found = channel.eventLoop.makeFutureWithTask { try await presence.holder(of: name)?.name }
+                whenRead(found, or: nil, channel: channel) { $0.nameFound($1) }
+            } else {
+                apply { $0.nameFound(nil) }
+            }
+        case .listMembers(let room):
+            if let presence = server.presence {
+                let listed = channel.eventLoop.makeFutureWithTask {
+                    Optional(try await presence.members(of: room).map(\.name))
+                }
+                whenRead(listed, or: nil, channel: channel) { $0.membersListed($1) }
+            } else {
+                apply { $0.membersListed(nil) }
+            }
         case .closed(let reason):
+            shared?.release()
             door.closed()
             server.registry.forget(connection)
             idleTimer?.cancel()
@@ -379,6 +404,21 @@ final class ConnectionHandler: ChannelInboundHandler {
                 metrics.closed(door: countedDoor, reason: reason)
             }
             server.closed(connection, peer, reason)
+        }
+    }
+
+    /// Claims `name` across the nodes (on a server without a presence, it is granted at once).
+    private func claimShared(_ name: String, channel: any Channel) {
+        guard let presence = server.presence else { return apply { $0.nameClaimed(.success(.granted)) } }
+        let shared =
+            self.shared
+            ?? SharedMembership(
+                presence: presence, connection: connection, eventLoop: channel.eventLoop, logger: server.logger)
+        self.shared = shared
+        let (this, logger) = (bound(channel), server.logger)
+        shared.claim(name) { outcome in
+            if case .failure(let error) = outcome { logger.error("cannot claim \(name) across the nodes: \(error)") }
+            this.value.apply { $0.nameClaimed(outcome) }
         }
     }
 

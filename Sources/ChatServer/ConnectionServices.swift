@@ -1,5 +1,6 @@
 import ChatCore
 import ChatModel
+import ChatStore
 import Logging
 import NIOCore
 import NIOPosix
@@ -25,4 +26,7 @@ struct ConnectionServices: Sendable {
     var joined: @Sendable (_ connection: Int64) -> Void = { _ in }
     /// The server's instruments, when it serves metrics.
     var metrics: ServerMetrics?
+    /// Names and room members across the nodes of a shared database (PostgreSQL); nil: this
+    /// node's `ChatDirectory` alone (SQLite).
+    var presence: (any Presence)?
 }

@@ -144,6 +144,13 @@ public struct ServerConfiguration: Sendable {
     /// The address the metrics port listens on: loopback unless told otherwise.
     public var metricsHost = "127.0.0.1"
 
+    /// On PostgreSQL, how often this node tells the others it is alive (and reaps dead ones).
+    public var presenceHeartbeatSeconds = 2.0
+    /// On PostgreSQL, how long a node may go without a heartbeat before another reaps it: its
+    /// members' leaves are recorded at most this plus one heartbeat after its last one
+    /// (docs/SCALING.md, "Membership across nodes").
+    public var presenceDeadAfterSeconds = 10.0
+
     /// The limits `Admission` applies.
     var admissionLimits: Admission.Limits {
         Admission.Limits(
@@ -163,6 +170,7 @@ public struct ServerConfiguration: Sendable {
         core.maxRooms = maxRooms
         core.maxRoomsPerMember = maxRoomsPerMember
         core.idleSeconds = idleTimeoutSeconds
+        if case .postgres = database { core.namesShared = true }
         return core
     }
 

@@ -6,17 +6,24 @@ import ChatStorePostgres
 import Logging
 
 /// The server's record, opened on its `ServerDatabase`, with the fan-out wired in: SQLite's
-/// writer hands on its own commits; a PostgreSQL node's tail follower hands on every node's.
+/// writer hands on its own commits; a PostgreSQL node's tail follower hands on every node's, and
+/// its presence shares names and room members with the other nodes (heartbeating, and reaping
+/// dead nodes).
 enum ServerStore: Sendable {
     case sqlite(EventStore, EventWriter)
-    case postgres(PostgresRecord)
+    case postgres(PostgresRecord, PostgresPresence)
 
     /// What the core writes and reads.
     var record: any ChatRecord {
         switch self {
         case .sqlite(let store, let writer): SQLiteRecord(store: store, writer: writer)
-        case .postgres(let record): record
+        case .postgres(let record, _): record
         }
+    }
+
+    /// Names and room members across the nodes; nil on SQLite (the `ChatDirectory` alone).
+    var presence: PostgresPresence? {
+        if case .postgres(_, let presence) = self { presence } else { nil }
     }
 
     /// The SQLite store; nil on PostgreSQL.
@@ -26,9 +33,11 @@ enum ServerStore: Sendable {
 
     /// Opens the record, reads the directory from it, and starts this server's session, whose
     /// committed batches (and, on PostgreSQL, other nodes') go to `directory.committed` and `hub`.
+    /// On PostgreSQL the session's presence starts too; `onReaped` is called once if another node
+    /// reaps this one.
     static func open(
         _ configuration: ServerConfiguration, host: String, port: Int, hub: RoomHub, metrics: ServerMetrics?,
-        logger: Logger
+        logger: Logger, onReaped: @escaping @Sendable () -> Void
     ) async throws -> (ServerStore, ChatDirectory) {
         switch configuration.database {
         case .sqlite(let path):
@@ -37,23 +46,33 @@ enum ServerStore: Sendable {
         case .postgres(let address):
             let store = try await PostgresEventStore(address: address, logger: logger)
             let readers = PostgresReaderPool(store: store)
+            let (record, directory): (PostgresRecord, ChatDirectory)
             do {
                 // The cursor first: events committed while the directory is read come again
                 // through the follower, and the directory takes them twice without harm.
                 let cursor = try await readers.lastEventID()
-                let directory = try await ChatCore.directory(of: readers, defaultRoom: configuration.defaultRoom)
-                let record = try await PostgresRecord.start(
+                directory = try await ChatCore.directory(of: readers, defaultRoom: configuration.defaultRoom)
+                record = try await PostgresRecord.start(
                     store: store, readers: readers, after: cursor, host: host, port: port, version: chatroomVersion
                 ) { events in
                     directory.committed(events)
                     hub.deliver(events)
                 }
-                return (.postgres(record), directory)
             } catch {
                 await readers.close()
                 try? await store.close()
                 throw error
             }
+            let presence = store.presence(
+                session: record.session, heartbeat: .seconds(configuration.presenceHeartbeatSeconds),
+                deadAfter: .seconds(configuration.presenceDeadAfterSeconds), onReaped: onReaped)
+            do {
+                try await presence.start()
+            } catch {
+                try? await record.close()
+                throw error
+            }
+            return (.postgres(record, presence), directory)
         }
     }
 
@@ -83,11 +102,20 @@ enum ServerStore: Sendable {
         }
     }
 
-    /// Commits what is queued, closes the session cleanly and lets go of the database.
+    /// Commits what is queued, closes the session cleanly and lets go of the database. On
+    /// PostgreSQL the presence goes last, freeing this node's names (it heartbeats until then, so
+    /// a slow close is never taken for a dead node).
     func close() async throws {
         switch self {
         case .sqlite(let store, _): try store.close()
-        case .postgres(let record): try await record.close()
+        case .postgres(let record, let presence):
+            do {
+                try await record.close()
+            } catch {
+                try? await presence.close()
+                throw error
+            }
+            try await presence.close()
         }
     }
 }

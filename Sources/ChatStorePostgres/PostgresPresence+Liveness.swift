@@ -28,6 +28,8 @@ extension PostgresPresence {
     struct Loop {
         var task: Task<Void, Never>?
         var reaped = false
+        /// `close()` began: calls are refused (none may open a connection it would not close).
+        var closed = false
         var lastHeartbeat: ContinuousClock.Instant?
         var reapedSessions: [Int64] = []
         var leavesRecorded = 0
@@ -72,12 +74,14 @@ extension PostgresPresence {
         await task?.value
     }
 
-    /// A clean stop: stops the loop, frees every name of this node (its rooms too) and closes the
-    /// connections, also when freeing fails (then the next reap of a survivor frees them, once
+    /// A clean stop: stops the loop, refuses calls from now on (`.closed`; those under way finish
+    /// first), frees every name of this node (its rooms too) and closes the connections, also when freeing fails (then the next reap of a survivor frees them, once
     /// this session is no longer `running`). The core records its members' leaves (`server
     /// shutdown`) itself.
     public func close() async throws(StoreError) {
         await stop()
+        loop.withLock { $0.closed = true }
+        await closeOperations()
         let session = session
         do throws(StoreError) {
             try await live("freeing this node's names") { connection, logger in
@@ -200,11 +204,19 @@ extension PostgresPresence {
     }
 
     /// The loop: a heartbeat, then a reap, every `heartbeatInterval`, until stopped or reaped.
+    /// A node that was paused itself (its previous heartbeat more than three intervals ago: a
+    /// stalled process or machine) skips that round's reap, so that it never reaps peers paused
+    /// with it before they had a chance to heartbeat again.
     private func beat() async {
         while !Task.isCancelled {
             do throws(StoreError) {
+                let previous = loop.withLock { $0.lastHeartbeat }
                 if try await heartbeat() == .reaped { return }
-                try await reap()
+                if let previous, ContinuousClock.now - previous > heartbeatInterval * 3 {
+                    logger.notice("chat store presence: this node was paused; no reap this round")
+                } else {
+                    try await reap()
+                }
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("chat store presence: \(error.message); trying again in \(heartbeatInterval)")

@@ -221,10 +221,20 @@ public final class PostgresPresence: Presence {
     ) async throws(StoreError) -> T {
         let (operations, logger) = (operations, logger)
         return try await turns.run { () async throws(StoreError) -> T in
-            try await Self.withDeadline(deadAfter, on: operations, what) { () async throws(StoreError) -> T in
+            if loop.withLock({ $0.closed }) {
+                throw StoreError(.closed, path: address.description, message: "this node's presence is closed")
+            }
+            return try await Self.withDeadline(deadAfter, on: operations, what) { () async throws(StoreError) -> T in
                 try await operations.run(what) { connection in try await body(connection, logger) }
             }
         }
+    }
+
+    /// Closes the operations' connection once the calls before are done (`close()`; later calls
+    /// are refused).
+    func closeOperations() async {
+        let operations = operations
+        try? await turns.run { () async throws(StoreError) in await operations.drop() }
     }
 
     private func presentNames(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [PresentName] {

@@ -103,6 +103,20 @@ public struct ServerCommand: AsyncParsableCommand {
             visibility: .hidden))
     var maxPages: Int?
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "PostgreSQL: seconds between this node's heartbeats (and its reaps of dead nodes).",
+            visibility: .hidden))
+    var presenceHeartbeat = 2.0
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "PostgreSQL: seconds without a heartbeat after which another node reaps a node (at least two heartbeats).",
+            visibility: .hidden))
+    var presenceDeadAfter = 10.0
+
     @Flag(
         help: ArgumentHelp(
             "Drills only: leave the search index behind (the next start without it catches up).",
@@ -192,6 +206,9 @@ public struct ServerCommand: AsyncParsableCommand {
             _ = try ircPassword()
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard presenceHeartbeat > 0, presenceDeadAfter > 0 else {
+            throw ValidationError("--presence-heartbeat and --presence-dead-after must be above 0")
+        }
         if case .failure(let problem) = Room.name(defaultRoom) {
             throw ValidationError("--default-room: \(problem.words)")
         }
@@ -258,6 +275,8 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.durability = durability
         configuration.maxPageCount = maxPages
         configuration.searchIndexing = !noSearchIndex
+        configuration.presenceHeartbeatSeconds = presenceHeartbeat
+        configuration.presenceDeadAfterSeconds = presenceDeadAfter
         if case .success(let room) = Room.name(defaultRoom) { configuration.defaultRoom = room }
         configuration.maxRooms = maxRooms
         configuration.maxRoomsPerMember = maxRoomsPerMember

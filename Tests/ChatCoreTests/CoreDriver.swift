@@ -57,12 +57,18 @@ final class CoreDriver {
     private(set) var seenThrough: Int64?
     private let core: ChatCore
     private let connection: Int64
+    /// Names across nodes (with `CoreConfiguration.namesShared`); nil: every claim is granted.
+    private let presence: (any Presence)?
+    private var holdsSharedName = false
     private var pending: [(inout ConnectionStateMachine) -> [ConnectionAction]] = []
     private var running = false
 
-    init(_ harness: CoreHarness, connection: Int64, now: @escaping () -> Double = { 0 }) {
+    init(
+        _ harness: CoreHarness, connection: Int64, presence: (any Presence)? = nil, now: @escaping () -> Double = { 0 }
+    ) {
         core = harness.core
         self.connection = connection
+        self.presence = presence
         machine = ConnectionStateMachine(
             connection: connection, directory: harness.core.directory, session: harness.core.session,
             configuration: harness.core.configuration, now: now)
@@ -178,9 +184,33 @@ final class CoreDriver {
         case .checkName(let name):
             let registered = core.accounts.isRegistered(name)
             await apply { $0.nameChecked(registered: registered) }
+        case .claimName(let name):
+            let outcome = await claim(name)
+            await apply { $0.nameClaimed(outcome) }
+        case .listMembers(let room):
+            let members = try? await presence?.members(of: room)
+            await apply { $0.membersListed(members?.map(\.name)) }
+        case .findName(let name):
+            let holder = try? await presence?.holder(of: name)
+            await apply { $0.nameFound(holder?.name) }
         case .moderate(let moderation):
             let failure = await commitAll([moderation.event])
             await apply { $0.moderationDone(failure.map { .notStored($0.message) }) }
+        }
+    }
+
+    /// Claims `name` in the presence (renames, once this connection holds a name there).
+    private func claim(_ name: String) async -> Result<NameClaim, StoreError> {
+        guard let presence else { return .success(.granted) }
+        do throws(StoreError) {
+            let claim =
+                try await
+                (holdsSharedName
+                ? presence.rename(connection, to: name) : presence.claim(connection, as: name))
+            if claim == .granted { holdsSharedName = true }
+            return .success(claim)
+        } catch {
+            return .failure(error)
         }
     }
 

@@ -17,6 +17,9 @@ struct NodeRestartTests {
         try await withNodes([a, b]) {
             let alice = try await TestClient.join(port: a.port, as: "alice")
             let bob = try await TestClient.join(port: b.port, as: "bob")
+            // Bob's join is stored by his node's writer, not in order with alice's lines: wait for
+            // it, or the restart may take it.
+            try await alice.expect { $0 == "bob joined the chat" }
             try await alice.send("before")
             try await bob.expect { $0 == "alice: before" }
 

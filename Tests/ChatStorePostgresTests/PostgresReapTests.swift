@@ -91,12 +91,11 @@ struct PostgresReapTests {
         let (storeB, writerB) = try await node(address)
         let (storeC, writerC) = try await node(address)
         // Survivors without loops: only the reaps below run, two at a time.
-        let reaperB = storeB.presence(
-            session: writerB.session, heartbeat: .milliseconds(100), deadAfter: .milliseconds(200))
-        let reaperC = storeC.presence(
-            session: writerC.session, heartbeat: .milliseconds(100), deadAfter: .milliseconds(200))
+        // A second for each call (and its lock_timeout), so a busy machine does not fail a reap.
+        let reaperB = storeB.presence(session: writerB.session, heartbeat: .seconds(1), deadAfter: .seconds(2))
+        let reaperC = storeC.presence(session: writerC.session, heartbeat: .seconds(1), deadAfter: .seconds(2))
 
-        try await Task.sleep(for: .milliseconds(300))  // all six dead (200 ms): the first round races for all
+        try await Task.sleep(for: .milliseconds(2100))  // all six dead (2 s): the first round races for all
         var (byB, byC, leaves) = ([Int64](), [Int64](), [Event]())
         let deadline = ContinuousClock.now + .seconds(30)
         while byB.count + byC.count < dead.count && ContinuousClock.now < deadline {

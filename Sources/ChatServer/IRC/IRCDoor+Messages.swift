@@ -53,7 +53,7 @@ extension IRCDoor {
         }
         text = IRCLines.plainText(text)
         guard target.hasPrefix("#") else {
-            guard let person = directory.person(target) else {
+            guard let person = directory.person(target) ?? (namesShared ? target : nil) else {
                 if !quiet {
                     answer.writeIRC(from: serverName, numeric: "401", me, target, text: "No such nick/channel")
                 }
@@ -73,7 +73,7 @@ extension IRCDoor {
     /// A TAGMSG to one target: a channel the member is in, or a person (errors as for PRIVMSG).
     private func tagMessage(to target: String, answer: inout ByteBuffer) -> Request? {
         guard target.hasPrefix("#") else {
-            guard let person = directory.person(target) else {
+            guard let person = directory.person(target) ?? (namesShared ? target : nil) else {
                 answer.writeIRC(from: serverName, numeric: "401", me, target, text: "No such nick/channel")
                 return nil
             }

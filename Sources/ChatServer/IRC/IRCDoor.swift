@@ -23,6 +23,9 @@ struct IRCDoor: Door {
     /// The server's password (`--irc-password-file`): nil when there is none. With one, `PASS` is
     /// it, and accounts log in with SASL.
     let serverPassword: String?
+    /// Nodes share names (PostgreSQL): a nick not present here may be on another node, so a
+    /// private message to it goes to the core, which looks it up.
+    var namesShared = false
 
     /// The nick asked for, then the member's name.
     var nick: String?
