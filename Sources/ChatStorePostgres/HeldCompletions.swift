@@ -1,7 +1,6 @@
 import ChatModel
 import ChatStore
 import Dispatch
-import Synchronization
 
 /// Completions of committed events, each held until the tail follower has handed its event on
 /// (`ChatRecord`'s promise: a completion runs after its event reached the fan-out), or, should
@@ -21,10 +20,10 @@ final class HeldCompletions: Sendable {
         var waiting: [Held] = []
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(delivered: Int64) {
-        state = Mutex(State(delivered: delivered))
+        state = Locked(State(delivered: delivered))
     }
 
     /// Runs `completion` with `event` now if the follower has handed it on, else once it has.

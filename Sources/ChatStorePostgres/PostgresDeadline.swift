@@ -1,5 +1,4 @@
 import ChatStore
-import Synchronization
 
 /// Waits at most a while for a database call that runs in a task of its own: a query that never
 /// answers (seen once when the server shut down in the middle of one) must not stall a node's
@@ -34,10 +33,10 @@ enum PostgresDeadline {
 
 /// A continuation resumed by whichever of two tasks comes first.
 private final class ResumeOnce<Value: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
+    private let continuation: Locked<CheckedContinuation<Value, Never>?>
 
     init(_ continuation: CheckedContinuation<Value, Never>) {
-        self.continuation = Mutex(continuation)
+        self.continuation = Locked(continuation)
     }
 
     /// Resumes it with `value`; false when the other task came first.

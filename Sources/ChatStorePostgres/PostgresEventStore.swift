@@ -2,7 +2,6 @@ import ChatModel
 import ChatStore
 import Logging
 import PostgresNIO
-import Synchronization
 
 /// A chat record in PostgreSQL, shared by several nodes: opening it migrates the schema; each
 /// node records its run as a session with one writer, and reads and follows the record.
@@ -18,7 +17,7 @@ import Synchronization
 public final class PostgresEventStore: Sendable {
     public let address: PostgresAddress
     let logger: Logger
-    private let writer = Mutex<PostgresEventWriter?>(nil)
+    private let writer = Locked<PostgresEventWriter?>(nil)
 
     /// Connects to `address` and brings its schema up to date; fails with `.unavailable` when the
     /// server cannot be reached, `.notADatabase` for a database holding other tables,

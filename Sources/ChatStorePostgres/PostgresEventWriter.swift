@@ -2,7 +2,6 @@ import ChatModel
 import ChatStore
 import Logging
 import PostgresNIO
-import Synchronization
 
 /// A node's writer of events into PostgreSQL, with the contract of the SQLite `EventWriter`:
 /// events from every connection queue here; a task takes everything queued (up to `maxBatch`),

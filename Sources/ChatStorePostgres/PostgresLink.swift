@@ -11,7 +11,7 @@ final class PostgresLink: Sendable {
     let logger: Logger
     /// What the connection is for: `writer`, `reader`, `follower`, `migration`.
     let role: String
-    private let current = Mutex<PostgresConnection?>(nil)
+    private let current = Locked<PostgresConnection?>(nil)
     private let ids = Atomic<Int>(0)
 
     init(address: PostgresAddress, role: String, logger: Logger) {
@@ -99,7 +99,7 @@ final class PostgresLink: Sendable {
     private static func answer<T: Sendable>(
         within timeout: Duration, _ work: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        let outcome = Mutex<CheckedContinuation<T, any Error>?>(nil)
+        let outcome = Locked<CheckedContinuation<T, any Error>?>(nil)
         return try await withCheckedThrowingContinuation { continuation in
             outcome.withLock { $0 = continuation }
             let finish: @Sendable (Result<T, any Error>) -> Bool = { result in

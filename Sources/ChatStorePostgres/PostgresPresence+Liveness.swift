@@ -2,7 +2,6 @@ import ChatModel
 import ChatStore
 import Logging
 import PostgresNIO
-import Synchronization
 
 /// Node liveness: each node's loop heartbeats its session and reaps dead nodes. A node is dead
 /// when its session is still `running` but its last heartbeat (the database's clock) is older

@@ -38,7 +38,7 @@ public final class PostgresPresence: Presence {
     let onReaped: @Sendable () -> Void
     let operations: PostgresLink
     private let turns = PostgresTurns()
-    let loop: Mutex<Loop>
+    let loop: Locked<Loop>
     /// The heartbeat's and the reap's connection, used by the loop's task (or a test's direct call).
     let liveLink: PostgresLink
     let liveTurns = PostgresTurns()
@@ -61,7 +61,7 @@ public final class PostgresPresence: Presence {
         self.onReaped = onReaped
         operations = PostgresLink(address: address, role: "presence", logger: logger)
         liveLink = PostgresLink(address: address, role: "heartbeat", logger: logger)
-        loop = Mutex(Loop())
+        loop = Locked(Loop())
     }
 
     // MARK: Names

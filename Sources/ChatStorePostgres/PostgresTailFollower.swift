@@ -2,7 +2,6 @@ import ChatModel
 import ChatStore
 import Logging
 import PostgresNIO
-import Synchronization
 
 /// Follows the record's tail: hands on every event committed after its cursor, by any node, in
 /// id order, each once. It reads everything after the cursor when it (re)connects, on each
@@ -18,7 +17,7 @@ public final class PostgresTailFollower: Sendable {
     private let interval: Duration
     private let logger: Logger
     private let deliver: @Sendable ([Event]) async -> Void
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     private struct State {
         var cursor: Int64
@@ -34,7 +33,7 @@ public final class PostgresTailFollower: Sendable {
         self.interval = interval
         self.logger = logger
         self.deliver = deliver
-        state = Mutex(State(cursor: cursor))
+        state = Locked(State(cursor: cursor))
     }
 
     /// The id of the last event handed on.

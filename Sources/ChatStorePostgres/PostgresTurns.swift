@@ -1,5 +1,4 @@
 import ChatStore
-import Synchronization
 
 /// Lets tasks use one `PostgresLink` one at a time, in the order they came: a link is not made
 /// for several tasks at once (two of them finding its connection lost would each open one).
@@ -9,7 +8,7 @@ final class PostgresTurns: Sendable {
         var waiting: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Runs `body` once the tasks that came before are done with theirs.
     func run<T>(_ body: () async throws(StoreError) -> T) async throws(StoreError) -> T {

@@ -1,6 +1,5 @@
 import ChatModel
 import ChatStore
-import Synchronization
 
 /// What a `PostgresEventWriter`'s callers and its task share: the queued events, the counts, the
 /// last failure, and the wake-up of the task.
@@ -16,7 +15,7 @@ final class PostgresWriterQueue: Sendable {
         var events = 0
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
     /// One element wakes the task; wake-ups while it works fold into one.
     let wakeUps: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation

@@ -1,5 +1,5 @@
 import ChatModel
-import Synchronization
+import ChatStore
 
 /// Events a follower handed on, and a bounded wait for a number of them (a signal, not a poll).
 final class Delivered: Sendable {
@@ -10,7 +10,7 @@ final class Delivered: Sendable {
         var nextWaiter = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var events: [Event] { state.withLock { $0.events } }
 

@@ -5,7 +5,6 @@ import ChatStore
 import ChatStorePostgres
 import ChatTestSupport
 import Foundation
-import Synchronization
 
 /// A chat-server node in this process on the PostgreSQL database at `address`; its warnings
 /// (a follower connecting again, completions it was slow to release) go to the test's output.
@@ -72,7 +71,7 @@ func withNodes<T>(_ nodes: [RunningServer], _ body: () async throws -> T) async 
 
 /// Stops `node` gracefully; fails (leaving it behind) when that takes more than `seconds`.
 func stop(_ node: RunningServer, within seconds: Double = 30) async throws {
-    let stopped = Mutex<(done: Bool, failure: (any Error)?)>((false, nil))
+    let stopped = Locked<(done: Bool, failure: (any Error)?)>((false, nil))
     Task {
         do {
             try await node.stop()

@@ -3,7 +3,6 @@ import ChatStorePostgres
 import Foundation
 import Logging
 import PostgresNIO
-import Synchronization
 import Testing
 
 /// A throwaway PostgreSQL cluster for one suite: `initdb` in a temporary directory (as the
@@ -40,7 +39,7 @@ final class PostgresCluster: Sendable {
     let bin: String
     /// The user the server runs as when the tests run as root; nil otherwise.
     let runAs: String?
-    private let databases = Mutex(0)
+    private let databases = Locked(0)
 
     var dataDirectory: String { directory.appendingPathComponent("data").path }
     var admin: PostgresAddress {

@@ -1,7 +1,6 @@
 import ChatModel
 import ChatStore
 import ChatStorePostgres
-import Synchronization
 import Testing
 
 @Suite(.serialized, .enabled(if: PostgresCluster.isInstalled, postgresMissing), .postgresCluster)
@@ -9,8 +8,8 @@ struct PostgresWriterTests {
     @Test("events commit in submission order, each completion told after its commit, onCommit in id order")
     func appendOrderAndCompletions() async throws {
         let address = try await freshDatabase()
-        let batches = Mutex<[[Event]]>([])
-        let completed = Mutex<[Event]>([])
+        let batches = Locked<[[Event]]>([])
+        let completed = Locked<[Event]>([])
         let (store, writer) = try await node(address) { batch in batches.withLock { $0.append(batch) } }
         for index in 0..<200 {
             writer.submit(message("alice", "m\(index)")) { result in

@@ -1,7 +1,6 @@
 import ChatModel
 import ChatStore
 import ChatStorePostgres
-import Synchronization
 
 /// One node of a presence test: a store with a session, and its presence (started).
 struct PresenceNode {
@@ -43,7 +42,7 @@ struct PresenceNode {
 final class Flag: Sendable {
     private let stream: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
-    private let raised = Mutex(0)
+    private let raised = Locked(0)
 
     init() {
         (stream, continuation) = AsyncStream.makeStream()
