@@ -105,21 +105,9 @@ struct PostgresBench: AsyncParsableCommand {
             writers.append(try await store.startSession(host: "bench", port: 0, version: "bench") { _ in })
         }
         let started = now()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for producer in 0..<producers {
-                let writer = writers[producer % nodes]
-                group.addTask {
-                    let share = events / producers + (producer < events % producers ? 1 : 0)
-                    for index in 0..<share {
-                        let event = NewEvent(
-                            kind: .message, user: "user\(producer)",
-                            text: "BENCH a message of about sixty-four bytes of payload text, ok \(index)",
-                            connection: Int64(producer))
-                        if index == share - 1 { _ = try await writer.append(event) } else { writer.submit(event) }
-                    }
-                }
-            }
-            try await group.waitForAll()
+        try await StoreBench.produce(events, producers: producers) { [writers] producer in
+            let writer = writers[producer % nodes]
+            return (writer.submit, writer.append)
         }
         let seconds = now() - started
         for store in stores { try await store.close() }

@@ -52,8 +52,24 @@ struct StoreBench: AsyncParsableCommand {
         defer { try? store.close() }
         let writer = try store.startSession(host: "bench", port: 0, version: "bench") { _ in }
         let started = now()
+        try await produce(events, producers: producers) { _ in (writer.submit, writer.append) }
+        return now() - started
+    }
+
+    /// Submits `events` benchmark messages from `producers` tasks at once, each through the writer
+    /// `writer(producer)` gives it (submit, then append for its last, which returns once that
+    /// commits), and returns when every producer's last event has committed.
+    static func produce(
+        _ events: Int, producers: Int,
+        writer:
+            @escaping @Sendable (Int) -> (
+                submit: @Sendable (NewEvent, EventWriter.Completion?) -> Void,
+                append: @Sendable (NewEvent) async throws(StoreError) -> Event
+            )
+    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for producer in 0..<producers {
+                let (submit, append) = writer(producer)
                 group.addTask {
                     let share = events / producers + (producer < events % producers ? 1 : 0)
                     for index in 0..<share {
@@ -61,12 +77,11 @@ struct StoreBench: AsyncParsableCommand {
                             kind: .message, user: "user\(producer)",
                             text: "BENCH a message of about sixty-four bytes of payload text, ok \(index)",
                             connection: Int64(producer))
-                        if index == share - 1 { _ = try await writer.append(event) } else { writer.submit(event) }
+                        if index == share - 1 { _ = try await append(event) } else { submit(event, nil) }
                     }
                 }
             }
             try await group.waitForAll()
         }
-        return now() - started
     }
 }
