@@ -18,20 +18,20 @@ public struct RoomSelection: Sendable, Equatable {
     /// a room the database does not have is an error naming the rooms it has, unless `missingOK`
     /// (following a room that does not exist yet), when the typed name is used as it is.
     public func apply(
-        to filter: EventFilter, reader: EventReader, path: String, missingOK: Bool = false
-    ) throws(ReplayError) -> EventFilter {
+        to filter: EventFilter, source: any ReplaySource, path: String, missingOK: Bool = false
+    ) async throws(ReplayError) -> EventFilter {
         var filter = filter
         filter.includePrivate = includePrivate
         guard let room else { return filter }
         guard case .success(let name) = Room.name(room) else {
             throw ReplayError("--room \(room): not a room name")
         }
-        if let stored = try storeQuery({ try reader.roomName(matching: name) }) {
+        if let stored = try await sourceQuery({ try await source.roomName(matching: name) }) {
             filter.room = stored
         } else if missingOK {
             filter.room = name
         } else {
-            let known = try storeQuery { try reader.rooms(selectedBy: EventFilter()) }.map(Room.display)
+            let known = try await sourceQuery { try await source.rooms(selectedBy: EventFilter()) }.map(Room.display)
             let list = known.isEmpty ? "it has none" : "rooms: " + known.joined(separator: ", ")
             throw ReplayError("\(path): no room \(Room.display(name)) (\(list))")
         }

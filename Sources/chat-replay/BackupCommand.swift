@@ -27,7 +27,7 @@ struct BackupCommand: AsyncParsableCommand {
     var force = false
 
     func run() async throws {
-        _ = try options.openReader()  // a missing file or another program's, in the usual words
+        _ = try options.openReader(for: "backup")  // a missing file or another program's, in the usual words
         let started = Date()
         let report = try storeQuery { try Backup.copy(from: options.database, to: output, overwrite: force) }
         let seconds = Date().timeIntervalSince(started)

@@ -4,19 +4,43 @@ import ChatReplay
 import ChatStore
 import ChatStorePostgres
 
-/// `--database PATH`, shared by every subcommand; the file is always opened read-only.
+/// `--database PATH` (or `postgres://…` where a command reads PostgreSQL), shared by every
+/// subcommand; a file is always opened read-only.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "The chat database, opened read-only (the same default as chat-server).")
+    @Option(
+        name: .long,
+        help:
+            "The chat database, opened read-only (the same default as chat-server); or postgres://… for sessions, export and search."
+    )
     var database: String = ReplayDefaults.databasePath
 
-    /// A read-only reader of the database, or one clear error (a PostgreSQL address is refused:
-    /// its readers have no sessions table with room counts, filters or exports yet).
-    func openReader() throws(ReplayError) -> EventReader {
+    /// A read-only reader of a SQLite file for `command`, or one clear error: a PostgreSQL address
+    /// is refused (only `sessions`, `export` and `search` read one yet).
+    func openReader(for command: String) throws(ReplayError) -> EventReader {
         if PostgresAddress.isAddress(database) {
             throw ReplayError(
-                "chat-replay reads SQLite files only; a PostgreSQL record is not readable here yet (docs/SCALING.md)")
+                "chat-replay \(command) reads SQLite files only; on PostgreSQL, sessions, export and search work "
+                    + "(docs/SCALING.md)")
         }
         return try ReplayDatabase.openReader(path: database)
+    }
+
+    /// Runs `body` with the record, a SQLite file or a PostgreSQL database, and the name error
+    /// messages give it (a path, or the address without its password); closes a PostgreSQL
+    /// connection afterwards.
+    func withSource<T>(_ body: (any ReplaySource, String) async throws -> T) async throws -> T {
+        guard PostgresAddress.isAddress(database) else {
+            return try await body(try ReplayDatabase.openReader(path: database), database)
+        }
+        let source = try PostgresReplaySource(address: database)
+        do {
+            let result = try await body(source, source.place)
+            await source.close()
+            return result
+        } catch {
+            await source.close()
+            throw error
+        }
     }
 }
 

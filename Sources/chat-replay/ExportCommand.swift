@@ -93,26 +93,28 @@ struct ExportCommand: AsyncParsableCommand {
         var filter = EventFilter(
             users: user, kinds: try kind.map(Self.kinds) ?? [], afterID: afterID,
             sinceMillis: try time(since, "--since"), untilMillis: try time(until, "--until"))
-        let reader = try options.openReader()
-        filter = try RoomSelection(room: room, includePrivate: includePrivate).apply(
-            to: filter, reader: reader, path: options.database)
-        var title: String
-        if all || (session == nil && (since != nil || until != nil || afterID != nil)) {
-            title = "All sessions"
-        } else {
-            let chosen = try SessionLookup.resolve(session, in: reader, path: options.database)
-            filter.session = chosen.id
-            title = "Session \(chosen.id)"
-        }
-        if let room = filter.room { title += ", \(Room.display(room))" }
         let format = format ?? output.flatMap(TranscriptFormat.inferred(fromPath:)) ?? .text
-        let sink = try output.map(FileOutput.create(path:)) ?? FileOutput.standardOutput()
-        var writer = format.writer(to: sink)
-        let summary = try Exporter.export(
-            from: reader, filter: filter, header: TranscriptHeader(title: title, local: local, spansSessions: all),
-            to: &writer,
-            progress: ProgressLine())
-        try sink.finish()
+        let summary = try await options.withSource { source, place in
+            filter = try await RoomSelection(room: room, includePrivate: includePrivate).apply(
+                to: filter, source: source, path: place)
+            var title: String
+            if all || (session == nil && (since != nil || until != nil || afterID != nil)) {
+                title = "All sessions"
+            } else {
+                let chosen = try await SessionLookup.resolve(session, in: source, path: place)
+                filter.session = chosen.id
+                title = "Session \(chosen.id)"
+            }
+            if let room = filter.room { title += ", \(Room.display(room))" }
+            let sink = try output.map(FileOutput.create(path:)) ?? FileOutput.standardOutput()
+            var writer = format.writer(to: sink)
+            let summary = try await Exporter.export(
+                from: source, filter: filter,
+                header: TranscriptHeader(title: title, local: local, spansSessions: all), to: &writer,
+                progress: ProgressLine())
+            try sink.finish()
+            return summary
+        }
         let noun = summary.count == 1 ? "event" : "events"
         if let lastID = summary.lastID {
             standardError("exported \(summary.count) \(noun); last id \(lastID) (continue with --after-id \(lastID))\n")

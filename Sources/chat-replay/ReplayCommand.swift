@@ -97,9 +97,9 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let reader = try options.openReader()
+        let reader = try options.openReader(for: "replay")
         if let to {
-            let chosen = try SessionLookup.resolve(session, in: reader, path: options.database)
+            let chosen = try await SessionLookup.resolve(session, in: reader, path: options.database)
             try await reenact(session: chosen, reader: reader, target: try LoopbackAddress(parsing: to))
             return
         }
@@ -115,7 +115,8 @@ struct ReplayCommand: AsyncParsableCommand {
         var after: Int64
         if follow && !fromStart && session == nil {
             // Like tail -f: start at the live end, with the last few events (of the room) for context.
-            let filter = try selection.apply(to: EventFilter(), reader: reader, path: options.database, missingOK: true)
+            let filter = try await selection.apply(
+                to: EventFilter(), source: reader, path: options.database, missingOK: true)
             after = try storeQuery {
                 if let room = filter.room { return try max(0, (reader.eventID(room: room, fromEnd: context + 1) ?? 0)) }
                 return max(0, try reader.lastEventID() - Int64(context))
@@ -125,9 +126,9 @@ struct ReplayCommand: AsyncParsableCommand {
             let empty = try storeQuery { try reader.latestSessionID() } == nil
             let chosen =
                 follow && session == nil && empty
-                ? nil : try SessionLookup.resolve(session, in: reader, path: options.database)
-            let filter = try selection.apply(
-                to: EventFilter(session: chosen?.id ?? 0), reader: reader, path: options.database, missingOK: follow)
+                ? nil : try await SessionLookup.resolve(session, in: reader, path: options.database)
+            let filter = try await selection.apply(
+                to: EventFilter(session: chosen?.id ?? 0), source: reader, path: options.database, missingOK: follow)
             if filter.room == nil { showsRooms = try storeQuery { try reader.rooms(selectedBy: filter) }.count > 1 }
             if chosen != nil, !follow, !instant, TerminalReplay.isAvailable {
                 try await TerminalReplay.play(
@@ -140,7 +141,8 @@ struct ReplayCommand: AsyncParsableCommand {
             after = pager.lastID ?? 0
         }
         if follow {
-            let filter = try selection.apply(to: EventFilter(), reader: reader, path: options.database, missingOK: true)
+            let filter = try await selection.apply(
+                to: EventFilter(), source: reader, path: options.database, missingOK: true)
             // Following every room, lines name their room once the database has more than one.
             if filter.room == nil {
                 showsRooms = try storeQuery { try reader.rooms(selectedBy: EventFilter()) }.count > 1

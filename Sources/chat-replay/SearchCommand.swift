@@ -63,8 +63,9 @@ struct SearchCommand: AsyncParsableCommand {
         let scope = SearchScope(
             rooms: roomName.map { [$0] }, privateMessages: roomName == nil ? .all : .none, user: user,
             sinceMillis: try time(since, "--since"), untilMillis: try time(until, "--until"), limit: limit)
-        let reader = try options.openReader()
-        let (hits, lag) = try storeQuery { (try reader.search(words, in: scope), try reader.searchIndexLag()) }
+        let (hits, lag) = try await options.withSource { source, _ in
+            try await sourceQuery { (try await source.search(words, in: scope), try await source.searchIndexLag()) }
+        }
         if lag > 0 {
             standardError("chat-replay: note: the search index is \(lag) events behind; they are not searched yet\n")
         }

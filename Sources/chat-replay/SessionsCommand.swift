@@ -27,8 +27,9 @@ struct SessionsCommand: AsyncParsableCommand {
     var local = false
 
     func run() async throws {
-        let reader = try options.openReader()
-        let (sessions, rooms) = try storeQuery { (try reader.sessions(), try reader.roomCounts()) }
+        let (sessions, rooms) = try await options.withSource { source, _ in
+            try await sourceQuery { (try await source.sessions(), try await source.roomCounts()) }
+        }
         let output = FileOutput.standardOutput()
         let now = currentTimeMillis()
         if json {

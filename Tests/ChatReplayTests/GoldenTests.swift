@@ -16,7 +16,7 @@ import Testing
         let reader = try EventReader(path: directory.file("chat.sqlite"))
         let output = StringOutput()
         var writer = format.writer(to: output)
-        let summary = try Exporter.export(
+        let summary = try await Exporter.export(
             from: reader, filter: EventFilter(session: 1), header: TranscriptHeader(title: "Session 1"), to: &writer,
             sessions: { _ in Fixture.session })
         #expect(summary == TranscriptSummary(count: events.count, lastID: events.last?.id))

@@ -79,7 +79,7 @@ import Testing
         let reader = try EventReader(path: path)
         var follower = Follower(
             reader: reader, after: 0,
-            filter: try selection.apply(to: EventFilter(), reader: reader, path: path, missingOK: true))
+            filter: try await selection.apply(to: EventFilter(), source: reader, path: path, missingOK: true))
         follower.interval = .milliseconds(10)
         var seen: [Event] = []
         let deadline = ContinuousClock.now + .seconds(10)

@@ -18,10 +18,10 @@ import Testing
         let path = directory.file("chat.sqlite")
         try await record(RoomsFixture.events, at: path)
         let reader = try EventReader(path: path)
-        let filter = try selection.apply(to: EventFilter(session: 1), reader: reader, path: path)
+        let filter = try await selection.apply(to: EventFilter(session: 1), source: reader, path: path)
         let output = StringOutput()
         var writer = format.writer(to: output)
-        let summary = try Exporter.export(
+        let summary = try await Exporter.export(
             from: reader, filter: filter, header: TranscriptHeader(title: "Session 1"), to: &writer,
             sessions: { _ in RoomsFixture.session })
         let events = try reader.events(filter)
@@ -104,8 +104,8 @@ import Testing
         let path = directory.file("chat.sqlite")
         try await record(RoomsFixture.events, at: path)
         let reader = try EventReader(path: path)
-        let error = #expect(throws: ReplayError.self) {
-            try RoomSelection(room: "ops").apply(to: EventFilter(), reader: reader, path: path)
+        let error = await #expect(throws: ReplayError.self) {
+            try await RoomSelection(room: "ops").apply(to: EventFilter(), source: reader, path: path)
         }
         #expect(error?.message == "\(path): no room #ops (rooms: #dev, #main)")
     }

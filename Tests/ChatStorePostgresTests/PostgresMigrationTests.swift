@@ -66,7 +66,7 @@ struct PostgresMigrationTests {
     }
 
     /// Two sessions of a real server's store: rooms, a topic, a private message, a rename, leaves.
-    private static func writeSQLiteHistory(at path: String) async throws {
+    static func writeSQLiteHistory(at path: String) async throws {
         for run in 0..<2 {
             let store = try EventStore(path: path)
             let writer = try store.startSession(host: "127.0.0.1", port: 7070, version: "test") { _ in }

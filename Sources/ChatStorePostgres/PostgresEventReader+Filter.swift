@@ -1,0 +1,79 @@
+import ChatModel
+import ChatStore
+import PostgresNIO
+
+/// The reads of an export (`chat-replay` on PostgreSQL): the events an `EventFilter` selects, the
+/// rooms they are in, and the counts per session and room; the same answers as `EventReader`'s.
+extension PostgresEventReader {
+    /// The events `filter` selects, oldest first, at most `filter.limit` of them.
+    public func events(_ filter: EventFilter) async throws(StoreError) -> [Event] {
+        let (conditions, binds) = Self.conditions(of: filter)
+        let limit = filter.limit.map { " LIMIT \(max(0, $0))" } ?? ""
+        let sql = "\(PostgresRows.eventColumns)\(conditions) ORDER BY e.id\(limit)"
+        return try await events("events of an export", PostgresQuery(unsafeSQL: sql, binds: binds))
+    }
+
+    /// The rooms (not the private one) that hold events `filter` selects, by name.
+    public func rooms(selectedBy filter: EventFilter) async throws(StoreError) -> [String] {
+        let (conditions, binds) = Self.conditions(of: filter)
+        let sql =
+            "SELECT DISTINCT r.name COLLATE \"C\" FROM events e JOIN rooms r ON r.id = e.room_id\(conditions) ORDER BY 1"
+        return try await strings("rooms of an export", PostgresQuery(unsafeSQL: sql, binds: binds))
+            .filter { $0 != Room.privateName }
+    }
+
+    /// Counts per session and room, by session, then rooms by name with the private row last.
+    public func roomCounts() async throws(StoreError) -> [RoomCount] {
+        let query: PostgresQuery = """
+            SELECT e.session_id, r.name,
+                count(*) FILTER (WHERE e.kind IN ('message', 'action', 'notice')),
+                count(*) FILTER (WHERE e.kind = 'join'),
+                count(*) FILTER (WHERE e.kind = 'leave')
+            FROM events e JOIN rooms r ON r.id = e.room_id
+            GROUP BY e.session_id, r.name
+            ORDER BY e.session_id, r.name = '', r.name COLLATE "C"
+            """
+        return try await link.run("counts per room") { connection in
+            var counts: [RoomCount] = []
+            for try await row in try await connection.query(query, logger: self.link.logger) {
+                let (session, room, messages, joins, leaves) = try row.decode(
+                    (Int64, String, Int64, Int64, Int64).self)
+                counts.append(
+                    RoomCount(
+                        session: session, room: room, messages: Int(messages), joins: Int(joins), leaves: Int(leaves)))
+            }
+            return counts
+        }
+    }
+
+    /// ` WHERE …` for `filter` (empty when it selects everything) and its parameters.
+    static func conditions(of filter: EventFilter) -> (String, PostgresBindings) {
+        var binds = PostgresBindings()
+        func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        var conditions: [String] = []
+        if let session = filter.session { conditions.append("e.session_id = \(bind(session))") }
+        if let afterID = filter.afterID { conditions.append("e.id > \(bind(afterID))") }
+        if let since = filter.sinceMillis { conditions.append("e.time_ms >= \(bind(since))") }
+        if let until = filter.untilMillis { conditions.append("e.time_ms < \(bind(until))") }
+        if let room = filter.room { conditions.append("r.name = \(bind(room))") }
+        if !filter.includePrivate { conditions.append("e.recipient IS NULL") }
+        if !filter.users.isEmpty { conditions.append("e.\"user\" = ANY(\(bind(filter.users))::text[])") }
+        if !filter.kinds.isEmpty {
+            conditions.append("e.kind = ANY(\(bind(filter.kinds.map(\.rawValue).sorted()))::text[])")
+        }
+        return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), binds)
+    }
+
+    private func strings(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [String] {
+        try await link.run(what) { connection in
+            var values: [String] = []
+            for try await row in try await connection.query(query, logger: self.link.logger) {
+                values.append(try row.decode(String.self))
+            }
+            return values
+        }
+    }
+}
