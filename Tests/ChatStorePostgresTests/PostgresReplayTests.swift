@@ -23,15 +23,9 @@ struct PostgresReplayTests {
 
     @Test("sessions and export in every format read a migrated record byte for byte as its SQLite file")
     func sameOutputAsSQLite() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chat-replay-pg-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("chat.sqlite").path
-        try await PostgresMigrationTests.writeSQLiteHistory(at: path)
-        try await Self.writeLongSession(at: path)
-        let address = try await freshDatabase()
-        let text = "postgres://postgres:secret@127.0.0.1:\(address.port)/\(address.database)"
-        _ = try await Migration.run(from: path, to: text)
+        let (path, text) = try await Self.migratedRecord(in: directory)
 
         let sqlite = try ReplayDatabase.openReader(path: path)
         let postgres = try PostgresReplaySource(address: text)
@@ -88,6 +82,26 @@ struct PostgresReplayTests {
         let foundOnPostgres = try await postgres.search("HELLO", in: scope).map(\.id)
         #expect(hello.count == 2)
         #expect(foundOnPostgres == ids(hello.reversed()))
+    }
+
+    /// A directory of its own for one test.
+    static func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chat-replay-pg-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// Three sessions (rooms, a topic, a private message, a rename, then more than a page of
+    /// lines) in `directory/chat.sqlite`, migrated into a fresh database: the file's path and the
+    /// database's address, with a password the cluster does not ask for.
+    static func migratedRecord(in directory: URL) async throws -> (path: String, address: String) {
+        let path = directory.appendingPathComponent("chat.sqlite").path
+        try await PostgresMigrationTests.writeSQLiteHistory(at: path)
+        try await writeLongSession(at: path)
+        let address = try await freshDatabase()
+        let text = "postgres://postgres:secret@127.0.0.1:\(address.port)/\(address.database)"
+        _ = try await Migration.run(from: path, to: text)
+        return (path, text)
     }
 
     /// The `sessions` listing, table and JSON, as the command prints it.

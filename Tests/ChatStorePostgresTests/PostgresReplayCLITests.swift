@@ -1,0 +1,55 @@
+import ChatTestSupport
+import Foundation
+import Testing
+
+/// The built `chat-replay` on a `postgres://` address: `sessions`, `export` and `search` print
+/// what they print for the SQLite file the record came from; `replay` and `backup` refuse it.
+/// The address's password is never printed.
+@Suite(.serialized, .enabled(if: PostgresCluster.isInstalled, postgresMissing), .postgresCluster)
+struct PostgresReplayCLITests {
+    static let chatReplay = ServerProcess.productsDirectory.appendingPathComponent("chat-replay").path
+
+    @Test("chat-replay sessions, export and search on postgres:// print what they print for the SQLite file")
+    func sameAsSQLite() async throws {
+        let directory = try PostgresReplayTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (path, address) = try await PostgresReplayTests.migratedRecord(in: directory)
+
+        let sessions = try await runProcess(Self.chatReplay, ["sessions", "--json", "--database", path])
+        #expect(sessions.status == 0)
+        let onPostgres = try await runProcess(Self.chatReplay, ["sessions", "--json", "--database", address])
+        #expect(onPostgres.status == 0)
+        #expect(onPostgres.output == sessions.output)
+
+        for format in ["text", "html", "csv"] {
+            let file = directory.appendingPathComponent("sqlite.\(format)").path
+            let other = directory.appendingPathComponent("postgres.\(format)").path
+            let options = ["--all", "--include-private", "--format", format, "-o"]
+            let fromFile = try await runProcess(Self.chatReplay, ["export", "--database", path] + options + [file])
+            let fromPostgres = try await runProcess(
+                Self.chatReplay, ["export", "--database", address] + options + [other])
+            #expect(fromFile.status == 0)
+            #expect(fromPostgres.status == 0)
+            #expect(fromPostgres.errors == fromFile.errors)  // "exported N events; last id N"
+            #expect(FileManager.default.contentsEqual(atPath: file, andPath: other))
+        }
+
+        let search = try await runProcess(Self.chatReplay, ["search", "--database", address, "hello"])
+        #expect(search.status == 0)
+        #expect(search.output.contains("#main alice: [hello] from run 1\n"))
+        #expect(search.errors.isEmpty)
+    }
+
+    @Test("replay and backup refuse a postgres:// address in one line, without its password")
+    func refusals() async throws {
+        let address = "postgres://chat:secret@127.0.0.1:1/chat"
+        for command in ["replay", "backup"] {
+            let arguments =
+                [command, "--database", address] + (command == "backup" ? ["/nonexistent/copy.sqlite"] : [])
+            let refused = try await runProcess(Self.chatReplay, arguments)
+            #expect(refused.status == 2)
+            #expect(refused.errors.contains("chat-replay \(command) reads SQLite files only"))
+            #expect(!refused.errors.contains("secret"))
+        }
+    }
+}
