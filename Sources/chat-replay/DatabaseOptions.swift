@@ -9,8 +9,7 @@ import ChatStorePostgres
 struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .long,
-        help:
-            "The chat database, opened read-only (the same default as chat-server); or postgres://… for sessions, export and search."
+        help: "The chat database, opened read-only (chat-server's default); or postgres://… (sessions, export, search)."
     )
     var database: String = ReplayDefaults.databasePath
 
