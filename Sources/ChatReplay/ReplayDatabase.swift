@@ -30,6 +30,10 @@ public func storeQuery<T>(_ body: () throws -> T) throws(ReplayError) -> T {
         if case .sqlite = error.kind, error.message.contains("no such table") {
             throw ReplayError("\(error.path): not a chat database")
         }
+        // undefined_table: a PostgreSQL database no chat-server (or `migrate`) has set up.
+        if case .postgres(sqlState: "42P01") = error.kind {
+            throw ReplayError("\(error.path): not a chat database (it has no chat record yet)")
+        }
         throw ReplayError(error)
     } catch let error as ReplayError {
         throw error

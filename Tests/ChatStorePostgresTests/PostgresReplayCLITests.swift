@@ -40,6 +40,19 @@ struct PostgresReplayCLITests {
         #expect(search.errors.isEmpty)
     }
 
+    @Test("a database without a chat record is not a chat database, in one line")
+    func emptyDatabase() async throws {
+        let address = try await freshDatabase()
+        let refused = try await runProcess(
+            Self.chatReplay,
+            [
+                "sessions", "--database",
+                "postgres://postgres:secret@\(address.host):\(address.port)/\(address.database)",
+            ])
+        #expect(refused.status == 2)
+        #expect(refused.errors == "chat-replay: error: \(address): not a chat database (it has no chat record yet)\n")
+    }
+
     @Test("replay and backup refuse a postgres:// address in one line, without its password")
     func refusals() async throws {
         let address = "postgres://chat:secret@127.0.0.1:1/chat"
