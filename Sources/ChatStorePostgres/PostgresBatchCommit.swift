@@ -11,7 +11,7 @@ struct PostgresBatchCommit {
     /// The `LISTEN`/`NOTIFY` channel; its payload is the batch's last id (a wake-up only).
     static let channel = "chat_events"
     /// Bound parameters per event: the batch is one `INSERT`, at most 65535 parameters.
-    static let parametersPerEvent = 11
+    static let parametersPerEvent = 12
 
     let link: PostgresLink
     let session: Int64
@@ -74,7 +74,7 @@ struct PostgresBatchCommit {
             return Event(
                 id: firstID + Int64(offset), kind: event.kind, room: event.room, user: event.user, text: event.text,
                 timeMillis: time, session: session, connection: event.connection, reason: event.reason,
-                recipient: event.recipient, target: event.target)
+                recipient: event.recipient, target: event.target, clientTags: event.clientTags)
         }
     }
 
@@ -110,10 +110,12 @@ struct PostgresBatchCommit {
             bindings.append(event.reason?.rawValue)
             bindings.append(event.recipient)
             bindings.append(event.target)
+            bindings.append(event.clientTags)
         }
         return PostgresQuery(
             unsafeSQL: """
-                INSERT INTO events (id, session_id, room_id, kind, "user", text, time_ms, connection, reason, recipient, target)
+                INSERT INTO events (id, session_id, room_id, kind, "user", text, time_ms, connection, reason, recipient, target,
+                    client_tags)
                 VALUES \(rows.joined(separator: ", "))
                 """, binds: bindings)
     }

@@ -4,17 +4,18 @@ import PostgresNIO
 /// The columns every event query selects, and how a row becomes an `Event`.
 enum PostgresRows {
     static let eventColumns = """
-        SELECT e.id, e.kind, r.name, e."user", e.text, e.time_ms, e.session_id, e.connection, e.reason, e.recipient, e.target
+        SELECT e.id, e.kind, r.name, e."user", e.text, e.time_ms, e.session_id, e.connection, e.reason, e.recipient, e.target,
+            e.client_tags
         FROM events e JOIN rooms r ON r.id = e.room_id
         """
 
     static func event(_ row: PostgresRow) throws -> Event {
-        let (id, kind, room, user, text, time, session, connection, reason, recipient, target) = try row.decode(
-            (Int64, String, String, String, String, Int64, Int64, Int64?, String?, String?, String?).self)
+        let (id, kind, room, user, text, time, session, connection, reason, recipient, target, tags) = try row.decode(
+            (Int64, String, String, String, String, Int64, Int64, Int64?, String?, String?, String?, String?).self)
         return Event(
             id: id, kind: EventKind(rawValue: kind) ?? .message, room: room, user: user, text: text, timeMillis: time,
             session: session, connection: connection, reason: reason.flatMap(LeaveReason.init(rawValue:)),
-            recipient: recipient, target: target)
+            recipient: recipient, target: target, clientTags: tags)
     }
 
     static func events(_ rows: PostgresRowSequence) async throws -> [Event] {

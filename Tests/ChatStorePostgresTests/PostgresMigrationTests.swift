@@ -39,6 +39,9 @@ struct PostgresMigrationTests {
         let writer = try await store.startSession(host: "127.0.0.1", port: 7070, version: "test") { _ in }
         let next = try await writer.append(message("carol", "on postgres"))
         #expect(next.id == (expectedEvents.last?.id ?? 0) + 1)
+        let typing = try await writer.append(NewEvent(kind: .tagMessage, user: "carol", clientTags: "+typing=paused"))
+        #expect(try await reader.events(after: next.id, limit: 10) == [typing])
+        #expect(typing.clientTags == "+typing=paused")
         #expect(writer.session > (expectedSessions.last?.id ?? 0))
         #expect(next.timeMillis >= (expectedEvents.last?.timeMillis ?? 0))
         await reader.close()
@@ -65,7 +68,8 @@ struct PostgresMigrationTests {
         #expect(refusal?.message.contains("postgres://") == true)
     }
 
-    /// Two sessions of a real server's store: rooms, a topic, a private message, a rename, leaves.
+    /// Two sessions of a real server's store: rooms, a topic, a private message, IRC client tags, a
+    /// rename, leaves.
     static func writeSQLiteHistory(at path: String) async throws {
         for run in 0..<2 {
             let store = try EventStore(path: path)
@@ -76,6 +80,8 @@ struct PostgresMigrationTests {
                 NewEvent(kind: .topic, room: "dev", user: "bob", text: "run \(run)"),
                 message("alice", "hello from run \(run)"),
                 NewEvent(kind: .action, user: "alice", text: "waves"),
+                NewEvent(kind: .message, user: "alice", text: "tagged", clientTags: "+draft/reply=\(run)"),
+                NewEvent(kind: .tagMessage, user: "bob", clientTags: "+typing=active"),
                 NewEvent(kind: .message, room: Room.privateName, user: "bob", text: "psst", recipient: "alice"),
                 NewEvent(kind: .rename, user: "alice", text: "alicia"),
                 NewEvent(kind: .leave, room: "dev", user: "bob", reason: .connectionLost),
