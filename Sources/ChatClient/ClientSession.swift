@@ -7,6 +7,10 @@ import NIOCore
 public struct ClientOptions: Sendable {
     public var host = "127.0.0.1"
     public var port = chatroomDefaultPort
+    /// Other nodes of the same chat (several chat-server on one PostgreSQL database): after a lost
+    /// connection, or a first one that cannot be made, the client tries the next address, in turn,
+    /// and resumes there (event ids are the database's, the same on every node).
+    public var otherNodes: [ServerAddress] = []
     /// The name asked for; the server may give `alice2` when `alice` is taken.
     public var name: String
     /// Watch without joining (`--listen`): not in the member list, no join or leave recorded.
@@ -243,17 +247,31 @@ public final class ClientSession: Sendable {
     private var quitting: Bool { state.withLockedValue { $0.quitting } }
     private var everWelcomed: Bool { state.withLockedValue { $0.everWelcomed } }
 
+    /// Where to connect: the address given, then the other nodes, in turn.
+    private var addresses: [ServerAddress] {
+        [ServerAddress(host: options.host, port: options.port)] + options.otherNodes
+    }
+
     /// Connects, and reconnects after every loss, until the user quits or reconnection is off.
     private func connectionLoop() async throws -> SessionEnd {
         var backoff = options.backoff
         var connected = false
         /// The first connection was lost (no welcome in time): from then on, retry like after a loss.
         var retrying = false
+        let addresses = addresses
+        /// Which of `addresses` to try (modulo their count), and the one last welcomed on.
+        var next = 0
+        var welcomedOn: ServerAddress?
         while true {
             var failure: String?
             var announcedShutdown: Shutdown?
+            let address = addresses[next % addresses.count]
             do {
-                announcedShutdown = try await connectOnce(resumed: connected) {
+                announcedShutdown = try await connectOnce(to: address, resumed: connected) {
+                    if addresses.count > 1, welcomedOn != address {
+                        await output(.info("connected to \(address)"))
+                    }
+                    welcomedOn = address
                     connected = true
                     backoff.reset()
                 }
@@ -269,7 +287,12 @@ public final class ClientSession: Sendable {
                 // A first connection that cannot be made, or is refused, is a mistake to report
                 // (wrong address, not a chatroom server); a server that accepted and then fell
                 // silent may be busy: that is a lost connection like any other.
-                if !connected && !retrying && !Self.isTransient(error) { throw error }
+                if !connected && !retrying && !Self.isTransient(error) {
+                    // Another node may be up: each is tried once before the failure is reported.
+                    guard next + 1 < addresses.count else { throw error }
+                    next += 1
+                    continue
+                }
                 retrying = true
                 failure = Self.describe(error)
             }
@@ -285,6 +308,7 @@ public final class ClientSession: Sendable {
                 if let failure { await output(.disconnected(reason: failure)) }
                 return announcedShutdown == nil ? .connectionLost : .serverShutdown
             }
+            next += 1  // with other nodes: the next one (one node: the same)
             let delay = backoff.next()
             await output(.reconnecting(attempt: backoff.attempts, seconds: delay, failure: failure))
             try await Task.sleep(for: .seconds(delay))
@@ -359,16 +383,18 @@ public final class ClientSession: Sendable {
     }
 
     /// One connection, from hello to close; how the server announced its shutdown, if it did.
-    private func connectOnce(resumed: Bool, onWelcome: () -> Void) async throws -> Shutdown? {
+    private func connectOnce(
+        to address: ServerAddress, resumed: Bool, onWelcome: () async -> Void
+    ) async throws -> Shutdown? {
         let hello = hello(resumed: resumed)
         let timeout = TimeAmount.milliseconds(Int64(options.connectTimeout * 1000))
         let welcomeTimeout = TimeAmount.milliseconds(Int64(options.welcomeTimeout * 1000))
         return try await ChatConnection.withConnection(
-            host: options.host, port: options.port, name: hello.name, resumeAfter: hello.resumeAfter,
+            host: address.host, port: address.port, name: hello.name, resumeAfter: hello.resumeAfter,
             watch: options.watch, rooms: hello.rooms, privateAfter: hello.privateAfter, token: hello.token,
             password: hello.password, connectTimeout: timeout, welcomeTimeout: welcomeTimeout, tls: options.tls
         ) { chat in
-            onWelcome()
+            await onWelcome()
             let welcome = chat.welcome
             let quitNow = state.withLockedValue { state -> Bool in
                 state.sender = chat.sender

@@ -24,6 +24,7 @@ public struct ClientCommand: AsyncParsableCommand {
               chat-client --host 192.168.1.20 --port 7070
               chat-client --serve --name alice
               chat-client --tls --tls-ca ca.pem --port 7443
+              chat-client --port 7070 --other-node 127.0.0.1:7071
             """,
         version: chatroomVersion)
 
@@ -32,6 +33,15 @@ public struct ClientCommand: AsyncParsableCommand {
 
     @Option(parsing: .unconditional, help: "Server port (with --serve: the port to listen on; 0 picks a free one).")
     var port = chatroomDefaultPort
+
+    @Option(
+        name: .customLong("other-node"),
+        help: """
+            HOST:PORT of another node of the same chat (chat-server nodes on one PostgreSQL \
+            database); repeat for more. When a connection is lost, or cannot be made, the client \
+            tries the next address in turn and resumes there.
+            """)
+    var otherNodes: [String] = []
 
     @Option(help: "Your name; without it you are asked (in a pipe: the first input line).")
     var name: String?
@@ -91,6 +101,12 @@ public struct ClientCommand: AsyncParsableCommand {
         guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
         guard welcomeTimeout > 0 else { throw ValidationError("--welcome-timeout must be positive") }
         guard database == nil || serve else { throw ValidationError("--database goes with --serve") }
+        guard otherNodes.isEmpty || !serve else {
+            throw ValidationError("--other-node is for connecting, not with --serve")
+        }
+        for node in otherNodes where ServerAddress(node) == nil {
+            throw ValidationError("--other-node \(node): expected HOST:PORT, such as 127.0.0.1:7071")
+        }
         guard (httpPort == nil && !noWeb) || serve else {
             throw ValidationError("--http-port and --no-web go with --serve")
         }
@@ -113,6 +129,7 @@ public struct ClientCommand: AsyncParsableCommand {
         options.connectTimeout = connectTimeout
         options.welcomeTimeout = welcomeTimeout
         options.reconnect = !noReconnect
+        options.otherNodes = otherNodes.compactMap(ServerAddress.init)
         if tls || tlsCa != nil {
             do {
                 options.tls = try ClientTLS(caFile: tlsCa)

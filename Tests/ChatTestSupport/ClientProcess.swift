@@ -1,9 +1,7 @@
-import ChatTestSupport
 import Foundation
-import NIOConcurrencyHelpers
 
 /// The built `chat-client` next to the test bundle.
-func chatClientBinary() throws -> URL {
+package func chatClientBinary() throws -> URL {
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for _ in 0..<5 {
         let candidate = directory.appendingPathComponent("chat-client")
@@ -14,13 +12,13 @@ func chatClientBinary() throws -> URL {
 }
 
 /// `chat-client` as a process with piped standard input, output and error.
-final class ClientProcess: @unchecked Sendable {
-    let process = Process()
-    let input = Pipe()
-    let output: ByteCollector
-    let errors: ByteCollector
+package final class ClientProcess: @unchecked Sendable {
+    package let process = Process()
+    package let input = Pipe()
+    package let output: ByteCollector
+    package let errors: ByteCollector
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    package init(_ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = try chatClientBinary()
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
@@ -36,16 +34,16 @@ final class ClientProcess: @unchecked Sendable {
         errors = ByteCollector(descriptor: err.fileHandleForReading.fileDescriptor)
     }
 
-    func type(_ line: String) throws {
+    package func type(_ line: String) throws {
         try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
     }
 
-    func closeInput() throws {
+    package func closeInput() throws {
         try input.fileHandleForWriting.close()
     }
 
     /// Waits for the exit (bounded) and returns the status.
-    func exitStatus(within seconds: Double = 15) async throws -> Int32 {
+    package func exitStatus(within seconds: Double = 15) async throws -> Int32 {
         try await eventually(within: seconds, "chat-client to exit; output: \(output.text.suffix(400))") {
             !process.isRunning
         }
