@@ -2,10 +2,10 @@ import ChatModel
 import ChatStore
 import PostgresNIO
 
-/// Search without an index: every word must occur in the text (`position` in `lower` of both:
-/// case folded, diacritics not), newest first, within the same `SearchScope` as SQLite's. It
-/// reads every message of the scope, so its cost grows with the record; fine for a while, not for
-/// millions of events (docs/SCALING.md).
+/// Search: every word must occur in the text (`LIKE` on `lower` of both: case folded,
+/// diacritics not), newest first, within the same `SearchScope` as SQLite's. The trigram index
+/// (`PostgresSearchIndex`) finds the candidates; without it, search reads every message of the
+/// scope (docs/SCALING.md).
 extension PostgresEventReader {
     /// The messages, actions and notices within `scope` whose text holds every word of `words`,
     /// newest first, each with a snippet around the first match (`SearchHit`).
@@ -19,7 +19,7 @@ extension PostgresEventReader {
             return "$\(binds.count)"
         }
         var conditions = ["e.kind IN ('message', 'action', 'notice')"]
-        for term in terms { conditions.append("position(lower(\(bind(term))) IN lower(e.text)) > 0") }
+        for term in terms { conditions.append("lower(e.text) LIKE lower(\(bind(Self.likePattern(term))))") }
         var places: [String] = []
         if let rooms = scope.rooms {
             if !rooms.isEmpty {
@@ -52,6 +52,19 @@ extension PostgresEventReader {
                 recipient: event.recipient, timeMillis: event.timeMillis,
                 snippet: SearchSnippet.make(event.text, terms: terms))
         }
+    }
+}
+
+extension PostgresEventReader {
+    /// `LIKE`'s pattern for text that holds `term` anywhere, its own `%`, `_` and `\\` taken as
+    /// they are.
+    static func likePattern(_ term: String) -> String {
+        var escaped = ""
+        for character in term {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return "%" + escaped + "%"
     }
 }
 

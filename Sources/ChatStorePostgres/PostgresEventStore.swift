@@ -19,7 +19,8 @@ public final class PostgresEventStore: Sendable {
     let logger: Logger
     private let writer = Locked<PostgresEventWriter?>(nil)
 
-    /// Connects to `address` and brings its schema up to date; fails with `.unavailable` when the
+    /// Connects to `address`, brings its schema up to date and makes the search index when it can
+    /// (`PostgresSearchIndex`); fails with `.unavailable` when the
     /// server cannot be reached, `.notADatabase` for a database holding other tables,
     /// `.newerSchema` for one written by a newer chatroom.
     public init(address: PostgresAddress, logger: Logger = Logger(label: "chat.store.postgres"))
@@ -29,6 +30,7 @@ public final class PostgresEventStore: Sendable {
         self.logger = logger
         try await PostgresLink.once(address, role: "migration", logger: logger, "migrating the schema") { connection in
             try await PostgresSchema.migrate(connection, address: address, logger: logger)
+            await PostgresSearchIndex.ensure(connection, logger: logger)
         }
     }
 

@@ -20,6 +20,11 @@ struct PostgresScratch {
         try await Self.administer(server, "DROP DATABASE IF EXISTS \(address.database) WITH (FORCE)")
     }
 
+    /// Runs one statement on the scratch database.
+    func run(_ statement: String) async throws {
+        try await Self.administer(address, statement)
+    }
+
     /// Runs one statement that cannot take parameters (`CREATE DATABASE`) on `server`.
     private static func administer(_ server: PostgresAddress, _ statement: String) async throws {
         let configuration = PostgresConnection.Configuration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChatModel
 import ChatStore
+import ChatStorePostgres
 import Foundation
 
 /// Search latency over a large record, and the writer's speed with and without the indexer.
@@ -24,13 +25,46 @@ struct SearchBench: AsyncParsableCommand {
     @Option(help: "Write-speed runs of each (indexer on, off), alternating.")
     var runs = 3
 
+    @Option(
+        help: """
+            Also time the queries on PostgreSQL (postgres://USER@HOST:PORT/DB, a user that may CREATE \
+            DATABASE): the record is migrated into a scratch database there and searched with and \
+            without its trigram index.
+            """)
+    var postgres: String?
+
     func run() async throws {
         let scratch = Scratch()
         defer { scratch.remove() }
         let path = database ?? scratch.file("search.sqlite")
         try await prepare(path)
-        try measureQueries(path)
+        let reader = try EventReader(path: path)
+        try await measureQueries("sqlite") { try reader.search($0, in: $1) }
+        if let postgres { try await measurePostgres(path, server: try PostgresAddress(postgres)) }
         if writeEvents > 0 { try await measureWrites() }
+    }
+
+    /// The same queries on the record migrated into PostgreSQL, with its trigram index and without.
+    private func measurePostgres(_ path: String, server: PostgresAddress) async throws {
+        let scratch = try await PostgresScratch.make(on: server, name: "chat_search_bench_\(getpid())")
+        do {
+            let started = now()
+            _ = try await PostgresImport.copy(from: try EventReader(path: path), to: scratch.address)
+            print(String(format: "search: migrated into PostgreSQL in %.1f s", now() - started))
+            let store = try await PostgresEventStore(address: scratch.address)
+            let reader = store.reader()
+            try await scratch.run("ANALYZE events")
+            try await measureQueries("postgres") { try await reader.search($0, in: $1) }
+            try await scratch.run("DROP INDEX events_text_trigrams")
+            try await measureQueries("postgres-unindexed", queries: max(1, queries / 10)) {
+                try await reader.search($0, in: $1)
+            }
+            await reader.close()
+            try await scratch.drop()
+        } catch {
+            try? await scratch.drop()
+            throw error
+        }
     }
 
     /// Builds the database (indexer off, the fast way), then lets a session's indexer build the
@@ -69,10 +103,12 @@ struct SearchBench: AsyncParsableCommand {
         print(String(format: "search: index up to date in %.1f s", now() - started))
     }
 
-    /// Times `queries` two-word queries as a member of 3 of the 10 rooms (with its private
-    /// messages), and as the replay tool (everything).
-    private func measureQueries(_ path: String) throws {
-        let reader = try EventReader(path: path)
+    /// Times two-word queries (`queries` unless told) as a member of 3 of the 10 rooms (with its
+    /// private messages), and as the replay tool (everything); `store` names the store searched.
+    private func measureQueries(
+        _ store: String, queries: Int? = nil, _ search: (String, SearchScope) async throws -> [SearchHit]
+    ) async throws {
+        let queries = queries ?? self.queries
         var text = ChatTextGenerator(seed: 42)
         let member = SearchScope.member("user7", rooms: ["room1", "room4", "room7"], limit: nil)
         for (label, scope) in [("member", member), ("everything", SearchScope())] {
@@ -81,15 +117,16 @@ struct SearchBench: AsyncParsableCommand {
             for _ in 0..<queries {
                 let words = text.word() + " " + text.word()
                 let started = now()
-                found += try reader.search(words, in: scope).count
+                found += try await search(words, scope).count
                 samples.append((now() - started) * 1000)
             }
             let (p50, p99) = percentiles(samples)
             print(
                 String(
                     format:
-                        "search: events=%d scope=%@ queries=%d p50=%.2f ms p99=%.2f ms max=%.2f ms results/query=%.1f",
-                    events, label, queries, p50, p99, samples.max() ?? 0, Double(found) / Double(max(queries, 1))))
+                        "search: store=%@ events=%d scope=%@ queries=%d p50=%.2f ms p99=%.2f ms max=%.2f ms results/query=%.1f",
+                    store, events, label, queries, p50, p99, samples.max() ?? 0, Double(found) / Double(max(queries, 1))
+                ))
         }
     }
 

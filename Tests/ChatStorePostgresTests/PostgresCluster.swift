@@ -60,8 +60,13 @@ final class PostgresCluster: Sendable {
                 directory: directory, port: Int.random(in: 20_000...60_000), bin: bin, runAs: runAs)
             do {
                 if !FileManager.default.fileExists(atPath: cluster.dataDirectory) {
+                    // C.UTF-8 whatever the environment's locale: `lower` (search) folds all of Unicode.
                     try cluster.pg(
-                        "initdb", ["-A", "trust", "-U", "postgres", "-E", "UTF8", "-D", cluster.dataDirectory])
+                        "initdb",
+                        [
+                            "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale", "C.UTF-8", "-D",
+                            cluster.dataDirectory,
+                        ])
                 }
                 try cluster.startServer()
                 return cluster
