@@ -47,13 +47,16 @@ enum ServerStore: Sendable {
             let store = try await PostgresEventStore(address: address, logger: logger)
             let readers = PostgresReaderPool(store: store)
             let (record, directory): (PostgresRecord, ChatDirectory)
+            var observe: (@Sendable ([Event], CommitStats) -> Void)?
+            if let metrics { observe = { events, stats in metrics.committed(events, stats) } }
             do {
                 // The cursor first: events committed while the directory is read come again
                 // through the follower, and the directory takes them twice without harm.
                 let cursor = try await readers.lastEventID()
                 directory = try await ChatCore.directory(of: readers, defaultRoom: configuration.defaultRoom)
                 record = try await PostgresRecord.start(
-                    store: store, readers: readers, after: cursor, host: host, port: port, version: chatroomVersion
+                    store: store, readers: readers, after: cursor, host: host, port: port, version: chatroomVersion,
+                    observe: observe
                 ) { events in
                     directory.committed(events)
                     hub.deliver(events)

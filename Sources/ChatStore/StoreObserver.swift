@@ -8,6 +8,12 @@ public struct CommitStats: Sendable {
     public var seconds: Double
     /// When the batch's oldest event was submitted (`DispatchTime.uptimeNanoseconds`).
     public var oldestSubmittedNanos: UInt64
+
+    public init(events: Int, seconds: Double, oldestSubmittedNanos: UInt64) {
+        self.events = events
+        self.seconds = seconds
+        self.oldestSubmittedNanos = oldestSubmittedNanos
+    }
 }
 
 /// Hooks a server gives its store to learn what the writer and the checkpointer do; called on

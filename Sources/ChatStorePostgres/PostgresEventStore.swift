@@ -36,9 +36,10 @@ public final class PostgresEventStore: Sendable {
 
     /// Records the start of this node's session and starts its writer. `onCommit` receives each
     /// batch this writer committed, in id order, on the writer's task (other nodes' events come
-    /// through a `PostgresTailFollower`).
+    /// through a `PostgresTailFollower`); `observe`, when given, with its size and time.
     public func startSession(
         host: String, port: Int, version: String, maxBatch: Int = 1024,
+        observe: (@Sendable ([Event], CommitStats) -> Void)? = nil,
         onCommit: @escaping @Sendable ([Event]) -> Void
     ) async throws(StoreError) -> PostgresEventWriter {
         let link = PostgresLink(address: address, role: "writer", logger: logger)
@@ -51,7 +52,8 @@ public final class PostgresEventStore: Sendable {
             ).collect()
             return try rows.first?.decode(Int64.self) ?? 0
         }
-        let started = PostgresEventWriter(link: link, session: session, maxBatch: maxBatch, onCommit: onCommit)
+        let started = PostgresEventWriter(
+            link: link, session: session, maxBatch: maxBatch, onCommit: onCommit, observe: observe)
         let previous = writer.withLock { writer in
             defer { writer = started }
             return writer

@@ -20,20 +20,25 @@ public final class PostgresEventWriter: Sendable {
     private let queue = PostgresWriterQueue()
     private let worker: Task<Result<Void, StoreError>, Never>
 
-    init(link: PostgresLink, session: Int64, maxBatch: Int, onCommit: @escaping @Sendable ([Event]) -> Void) {
+    /// `observe`, when given, learns each committed batch's size and time (a server's metrics).
+    init(
+        link: PostgresLink, session: Int64, maxBatch: Int, onCommit: @escaping @Sendable ([Event]) -> Void,
+        observe: (@Sendable ([Event], CommitStats) -> Void)? = nil
+    ) {
         self.address = link.address
         self.session = session
         self.maxBatch = min(max(1, maxBatch), Int(UInt16.max) / PostgresBatchCommit.parametersPerEvent)
         let (queue, limit) = (self.queue, self.maxBatch)
         worker = Task {
             await Self.run(
-                PostgresBatchCommit(link: link, session: session), queue: queue, maxBatch: limit, onCommit: onCommit)
+                PostgresBatchCommit(link: link, session: session), queue: queue, maxBatch: limit, onCommit: onCommit,
+                observe: observe)
         }
     }
 
     /// Queues an event; `completion` learns its id, or why it was not stored.
     public func submit(_ event: NewEvent, completion: Completion? = nil) {
-        guard queue.push((event, completion)) else {
+        guard queue.push((event, completion, StoreObserver.now())) else {
             completion?(.failure(StoreError(.closed, path: address.description, message: "the event store is closed")))
             return
         }
@@ -66,7 +71,7 @@ public final class PostgresEventWriter: Sendable {
 
     private static func run(
         _ commit: PostgresBatchCommit, queue: PostgresWriterQueue, maxBatch: Int,
-        onCommit: @Sendable ([Event]) -> Void
+        onCommit: @Sendable ([Event]) -> Void, observe: (@Sendable ([Event], CommitStats) -> Void)?
     ) async -> Result<Void, StoreError> {
         var commit = commit
         defer { queue.finish() }
@@ -80,8 +85,13 @@ public final class PostgresEventWriter: Sendable {
                     return outcome
                 }
                 do throws(StoreError) {
+                    let started = StoreObserver.now()
                     let events = try await commit.commit(batch.map(\.event))
                     queue.noteCommitted(events.count)
+                    let seconds = Double(StoreObserver.now() - started) / 1e9
+                    observe?(
+                        events,
+                        CommitStats(events: events.count, seconds: seconds, oldestSubmittedNanos: batch[0].submitted))
                     onCommit(events)
                     for (item, event) in zip(batch, events) { item.completion?(.success(event)) }
                 } catch {

@@ -27,14 +27,16 @@ public final class PostgresRecord: ChatRecord, RecordReaderForwarding {
 
     /// Starts this node's session and follows the record from `cursor` (the last id the node's
     /// state was read through), handing each batch to `deliver` in id order, on the follower's task.
-    /// `followInterval` is the follower's timer, in case a notification is lost.
+    /// `followInterval` is the follower's timer, in case a notification is lost; `observe` learns the size
+    /// and time of each batch this node commits (a server's metrics).
     public static func start(
         store: PostgresEventStore, readers: PostgresReaderPool, after cursor: Int64, host: String, port: Int,
         version: String, followInterval: Duration = .seconds(1),
+        observe: (@Sendable ([Event], CommitStats) -> Void)? = nil,
         deliver: @escaping @Sendable ([Event]) -> Void
     ) async throws(StoreError) -> PostgresRecord {
         let held = HeldCompletions(delivered: cursor)
-        let writer = try await store.startSession(host: host, port: port, version: version) { _ in }
+        let writer = try await store.startSession(host: host, port: port, version: version, observe: observe) { _ in }
         let follower = store.follower(after: cursor, interval: followInterval) { events in
             deliver(events)
             if let last = events.last { held.delivered(through: last.id) }

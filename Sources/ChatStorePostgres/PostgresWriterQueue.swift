@@ -4,7 +4,8 @@ import ChatStore
 /// What a `PostgresEventWriter`'s callers and its task share: the queued events, the counts, the
 /// last failure, and the wake-up of the task.
 final class PostgresWriterQueue: Sendable {
-    typealias Item = (event: NewEvent, completion: EventWriter.Completion?)
+    /// An event, who to tell, and when it was submitted (`StoreObserver.now()`).
+    typealias Item = (event: NewEvent, completion: EventWriter.Completion?, submitted: UInt64)
 
     struct State {
         var queue: [Item] = []
