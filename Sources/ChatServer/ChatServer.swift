@@ -231,6 +231,9 @@ public final class ChatServer: Service, Sendable {
                         { @Sendable in Int((try? store.read { try $0.searchIndexLag() }) ?? 0) }
                     },
                     state: { (connections.isAccepting, record.lastFailure) })
+                if case .postgres(let postgres, _) = opened {
+                    $0?.postgresBytes = { try? await postgres.readers.databaseBytes() }
+                }
             }
         }
         reaped.withLockedValue { action in action = { [weak self] in self?.reapedByAnotherNode() } }

@@ -158,6 +158,12 @@ public final class PostgresEventReader: Sendable {
         }
     }
 
+    /// The size of the database on disk, in bytes (`pg_database_size`): every table and index of
+    /// the record, for a server's metrics.
+    public func databaseBytes() async throws(StoreError) -> Int64 {
+        try await integer("measuring the database", "SELECT pg_database_size(current_database())") ?? 0
+    }
+
     func events(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [Event] {
         try await link.run(what) { connection in
             try await PostgresRows.events(try await connection.query(query, logger: self.link.logger))

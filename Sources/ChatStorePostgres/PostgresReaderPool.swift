@@ -71,4 +71,9 @@ public final class PostgresReaderPool: RecordReader {
     public func topics() async throws(StoreError) -> [Event] {
         try await next.topics()
     }
+
+    /// See `PostgresEventReader.databaseBytes()`.
+    public func databaseBytes() async throws(StoreError) -> Int64 {
+        try await next.databaseBytes()
+    }
 }

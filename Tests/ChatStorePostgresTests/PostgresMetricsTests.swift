@@ -2,10 +2,13 @@ import ChatServer
 import ChatTestSupport
 import Testing
 
-/// `--metrics-port` on a PostgreSQL node: its writer's commits are counted as on SQLite.
+/// `--metrics-port` on a PostgreSQL node: its writer's commits are counted as on SQLite, and the
+/// database's size is asked when scraped.
 @Suite(.serialized, .enabled(if: PostgresCluster.isInstalled, postgresMissing), .postgresCluster)
 struct PostgresMetricsTests {
-    @Test("/metrics of a PostgreSQL node counts the events it committed, its batches and their time")
+    @Test(
+        "/metrics of a PostgreSQL node counts the events it committed, its batches and their time, and the database size"
+    )
     func commitsCounted() async throws {
         let address = try await freshDatabase()
         let node = try await RunningServer(database: "", logLevel: .warning) {
@@ -25,6 +28,9 @@ struct PostgresMetricsTests {
             let timed = lines.first { $0.hasPrefix("chatroom_commit_duration_seconds_count ") }
             #expect(batches.flatMap { Int($0.split(separator: " ")[1]) } ?? 0 >= 1, "\(lines)")
             #expect(timed?.split(separator: " ").last == batches?.split(separator: " ").last)
+            // The database's size, asked when scraped: some MB for an empty record's tables and indexes.
+            let size = lines.first { $0.hasPrefix("chatroom_database_bytes ") }?.split(separator: " ").last
+            #expect(size.flatMap { Double($0) } ?? 0 > 1_000_000, "\(lines)")
         }
     }
 }

@@ -14,6 +14,8 @@ struct MetricsScrape: Sendable {
     let metrics: ServerMetrics
     /// The SQLite file, whose size and WAL's are gauges; nil on PostgreSQL.
     let databasePath: String?
+    /// On PostgreSQL: the database's size, asked when scraped (nil: it did not answer).
+    var postgresBytes: (@Sendable () async -> Int64?)? = nil
     let directory: ChatDirectory
     /// The open chat connections, whose outbound buffers are summed.
     let channels: @Sendable () -> [any Channel]
@@ -33,8 +35,11 @@ struct MetricsScrape: Sendable {
         if let searchIndexLag { metrics.searchIndexLag?.record(searchIndexLag()) }
         let queued = channels().map { $0.getOption(ChannelOptions.bufferedWritableBytes) }
         let metrics = self.metrics
-        return EventLoopFuture.whenAllComplete(queued, on: loop).map { results in
+        let measured = postgresBytes.map { size in loop.makeFutureWithTask { await size() } }
+        return EventLoopFuture.whenAllComplete(queued, on: loop).and(measured ?? loop.makeSucceededFuture(nil)).map {
+            results, databaseBytes in
             metrics.outboundQueueBytes.record(results.reduce(0) { $0 + ((try? $1.get()) ?? 0) })
+            if let databaseBytes { metrics.databaseBytes.record(databaseBytes) }
             return metrics.render()
         }
     }
