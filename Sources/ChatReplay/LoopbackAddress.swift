@@ -1,3 +1,5 @@
+import ChatProtocol
+
 /// A `HOST:PORT` on this machine: `127.0.0.1:7000`, `localhost:7000`, `[::1]:7000`. Replay never
 /// sends anything to another machine.
 public struct LoopbackAddress: Sendable, Equatable, CustomStringConvertible {
@@ -10,26 +12,14 @@ public struct LoopbackAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public init(parsing text: String) throws(ReplayError) {
-        let host: Substring
-        let port: Substring
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw ReplayError("--to \(text): expected HOST:PORT") }
-            port = rest.dropFirst()
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { throw ReplayError("--to \(text): expected HOST:PORT") }
-            host = text[..<colon]
-            port = text[text.index(after: colon)...]
+        guard let address = ServerAddress(text) else {
+            throw ReplayError("--to \(text): expected HOST:PORT, such as 127.0.0.1:7070")
         }
-        guard let number = Int(port), (1...65535).contains(number) else {
-            throw ReplayError("--to \(text): \(port) is not a port number")
-        }
-        guard Self.isLoopback(String(host)) else {
+        guard Self.isLoopback(address.host) else {
             throw ReplayError("--to \(text): only loopback addresses (127.0.0.0/8, ::1, localhost) may be a target")
         }
-        self.host = host == "localhost" ? "127.0.0.1" : String(host)
-        self.port = number
+        self.host = address.host == "localhost" ? "127.0.0.1" : address.host
+        self.port = address.port
     }
 
     /// True for `localhost`, `::1` and 127.0.0.0/8.
@@ -40,5 +30,5 @@ public struct LoopbackAddress: Sendable, Equatable, CustomStringConvertible {
         return parts.allSatisfy { part in UInt8(part) != nil }
     }
 
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var description: String { ServerAddress(host: host, port: port).description }
 }

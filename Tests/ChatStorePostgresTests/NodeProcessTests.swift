@@ -12,33 +12,28 @@ struct NodeProcessTests {
     @Test("a node killed under traffic: every message a client saw is stored, and all stored reach the other node")
     func nodeKilledUnderTraffic() async throws {
         let address = try await freshDatabase()
-        let logs = TemporaryDirectory()
-        defer { logs.remove() }
-        let a = try ServerProcess(database: "\(address)", logNextTo: logs.file("a"))
-        let b = try ServerProcess(database: "\(address)", logNextTo: logs.file("b"))
-        defer {
-            for node in [a, b] where node.isRunning { node.kill9() }
+        try await withTwoProcessNodes(address) { a, b in
+            let alice = try await TestClient.join(port: a.port, as: "alice", staysOpen: true)
+            let carol = try await TestClient.join(port: a.port, as: "carol", staysOpen: true)
+            let bob = try await TestClient.join(port: b.port, as: "bob")
+            let talking = Task {
+                for n in 0..<2000 { try await alice.send("m\(n)") }
+            }
+            // Traffic flows through both nodes; then node a dies mid-stream.
+            try await bob.expect { $0 == "alice: m100" }
+            a.kill9()
+            _ = await talking.result  // the socket fails once the process is gone
+            let seenOnA = Set(try await alice.received + (try await carol.received)).filter { $0.hasPrefix("alice: m") }
+            let stored = plainLines(try await recordedEvents(at: address)).filter { $0.hasPrefix("alice: m") }
+            #expect(seenOnA.isSubset(of: Set(stored)))
+            #expect(stored.count >= 101)
+            // Everything stored reaches the other node's client, in order, once.
+            try await bob.expect { $0 == stored.last }
+            let seenOnB = try await bob.received.filter { $0.hasPrefix("alice: m") }
+            #expect(seenOnB == stored)
+            print("node killed: \(stored.count) of 2000 messages stored, \(seenOnA.count) seen on the killed node")
+            #expect(b.isRunning)
         }
-        let alice = try await TestClient.join(port: a.port, as: "alice", staysOpen: true)
-        let carol = try await TestClient.join(port: a.port, as: "carol", staysOpen: true)
-        let bob = try await TestClient.join(port: b.port, as: "bob")
-        let talking = Task {
-            for n in 0..<2000 { try await alice.send("m\(n)") }
-        }
-        // Traffic flows through both nodes; then node a dies mid-stream.
-        try await bob.expect { $0 == "alice: m100" }
-        a.kill9()
-        _ = await talking.result  // the socket fails once the process is gone
-        let seenOnA = Set(try await alice.received + (try await carol.received)).filter { $0.hasPrefix("alice: m") }
-        let stored = plainLines(try await recordedEvents(at: address)).filter { $0.hasPrefix("alice: m") }
-        #expect(seenOnA.isSubset(of: Set(stored)))
-        #expect(stored.count >= 101)
-        // Everything stored reaches the other node's client, in order, once.
-        try await bob.expect { $0 == stored.last }
-        let seenOnB = try await bob.received.filter { $0.hasPrefix("alice: m") }
-        #expect(seenOnB == stored)
-        print("node killed: \(stored.count) of 2000 messages stored, \(seenOnA.count) seen on the killed node")
-        #expect(b.isRunning)
     }
 
     @Test("chat-server refuses on PostgreSQL what it cannot do there yet, and never prints the password")

@@ -12,6 +12,20 @@ func startNode(_ address: PostgresAddress) async throws -> RunningServer {
     try await RunningServer(database: "", logLevel: .warning) { $0.database = .postgres(address) }
 }
 
+/// Two `chat-server` processes on the database at `address` (their logs in a temporary
+/// directory), for `body`; any still running afterwards is killed.
+func withTwoProcessNodes<T>(
+    _ address: PostgresAddress, _ body: (ServerProcess, ServerProcess) async throws -> T
+) async throws -> T {
+    let logs = TemporaryDirectory()
+    defer { logs.remove() }
+    let a = try ServerProcess(database: "\(address)", logNextTo: logs.file("a"))
+    defer { if a.isRunning { a.kill9() } }
+    let b = try ServerProcess(database: "\(address)", logNextTo: logs.file("b"))
+    defer { if b.isRunning { b.kill9() } }
+    return try await body(a, b)
+}
+
 /// A JSON-lines client, as a raw line client: sends its hello and waits for the welcome.
 func jsonJoin(port: Int, as name: String, resumeAfter: Int64? = nil) async throws -> TestClient {
     let client = try await TestClient.connect(port: port)
