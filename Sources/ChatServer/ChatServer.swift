@@ -165,7 +165,7 @@ public final class ChatServer: Service, Sendable {
                 onReaped: { reaped.withLockedValue { $0 }?() })
             (opened, directory) = (store.0, store.1)
             do {
-                accounts = try Self.accounts(configuration)
+                accounts = try await Self.accounts(configuration, logger: logger)
                 if case .sqlite(_, let writer) = opened {
                     purger = try Self.startPurger(configuration, writer: writer, logger: logger)
                 } else {
@@ -243,14 +243,22 @@ public final class ChatServer: Service, Sendable {
         }
     }
 
-    /// The accounts of the SQLite file's book; on PostgreSQL none (everyone is a guest: there is
-    /// no book there yet, and `ServerDatabase.refusal(of:)` refuses what needs one).
-    private static func accounts(_ configuration: ServerConfiguration) throws -> Accounts {
-        let book = try configuration.database.sqlitePath.map { try AccountBook(path: $0) }
-        return try Accounts(
-            book: book, hasher: configuration.passwordHasher, registration: configuration.registration,
-            requireAccount: configuration.requireAccount,
-            allowPlaintextPasswords: configuration.allowPlaintextPasswords)
+    /// The accounts of the database's book (the SQLite file's, or the PostgreSQL database's that
+    /// the nodes share). Opening the book and reading it block: on a thread pool's thread, not in
+    /// this task (see `AccountsBook`).
+    private static func accounts(_ configuration: ServerConfiguration, logger: Logger) async throws -> Accounts {
+        try await NIOThreadPool.singleton.runIfActive {
+            let book = try configuration.database.openAccountsBook(logger: logger)
+            do {
+                return try Accounts(
+                    book: book, hasher: configuration.passwordHasher, registration: configuration.registration,
+                    requireAccount: configuration.requireAccount,
+                    allowPlaintextPasswords: configuration.allowPlaintextPasswords)
+            } catch {
+                book.close()
+                throw error
+            }
+        }
     }
 
     /// Binds `port` (errors worded: `ServerError.cannotListen`); each connection's pipeline gets
@@ -370,6 +378,8 @@ public final class ChatServer: Service, Sendable {
         try? await metricsListener?.channel.close()
         _ = await metricsTask?.result
         try? await passwordPool.shutdownGracefully()
+        let accounts = services.core.accounts
+        try? await NIOThreadPool.singleton.runIfActive { accounts.close() }
         purger?.stop()
         try await opened.close()
         logger.info("session \(session) closed")
