@@ -159,10 +159,13 @@ public final class ChatServer: Service, Sendable {
         let opened: ServerStore
         // Filled in once the server exists: what to do when another node reaps this one.
         let reaped = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
+        // Filled in once the services exist: other nodes' bans and mutes (PostgreSQL).
+        let sanctions = NIOLockedValueBox<SharedSanctions?>(nil)
         do {
             let store = try await ServerStore.open(
                 configuration, host: host, port: port, hub: hub, metrics: metrics, logger: logger,
-                onReaped: { reaped.withLockedValue { $0 }?() })
+                onReaped: { reaped.withLockedValue { $0 }?() },
+                onCommitted: { events in sanctions.withLockedValue { $0 }?.committed(events) })
             (opened, directory) = (store.0, store.1)
             do {
                 accounts = try await Self.accounts(configuration, logger: logger)
@@ -234,6 +237,11 @@ public final class ChatServer: Service, Sendable {
             }
         }
         reaped.withLockedValue { action in action = { [weak self] in self?.reapedByAnotherNode() } }
+        sanctions.withLockedValue {
+            $0 = SharedSanctions(
+                accounts: accounts, directory: directory, registry: services.registry, passwordPool: passwordPool,
+                session: opened.record.session)
+        }
         // Once the last member has left, the server stops (a classroom's room closes).
         emptied.withLockedValue { action in
             action = { [weak self] in
