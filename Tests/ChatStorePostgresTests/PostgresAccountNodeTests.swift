@@ -143,20 +143,32 @@ struct PostgresAccountNodeTests {
         }
     }
 
-    @Test("chat-replay migrate copies the book: a migrated account logs in on a node, with its role")
+    @Test(
+        "chat-replay migrate copies the book: a migrated account logs in on a node, with its role; a migrated ban holds"
+    )
     func migratedAccountLogsIn() async throws {
         let directory = try PostgresReplayTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("chat.sqlite").path
         try ChatTestSupport.addAccount("alice", password: Self.password, role: .operator, database: path)
+        let book = try AccountBook(path: path)
+        try book.addInvite(tokenHash: "hash-of-a-token", uses: 3, expiresMillis: nil, createdMillis: 1)
+        _ = try book.add(
+            Sanction(kind: .ban, nameSkeleton: NameRules.skeleton("mallory"), by: "alice", createdMillis: 2))
+        book.close()
         let address = try await freshDatabase()
         let report = try await Migration.run(from: path, to: Self.typed(address))
-        #expect(report.accounts == 1 && report.invites == 0 && report.sanctions == 0)
+        #expect(report.accounts == 1 && report.invites == 1 && report.sanctions == 1)
         let node = try await Self.startNode(address)
         try await withNodes([node]) {
             let alice = try await Self.logIn("alice", port: node.port)
             try await alice.send("/kick nobody")
             try await alice.expect { $0.hasPrefix("error:") && !$0.contains("only operators") }
+            let mallory = try await TestClient.connect(port: node.port)
+            try await mallory.send(ClientMessage.hello(name: "mallory").json)
+            try await mallory.expect { $0.contains(#""code":"banned""#) }
         }
+        // Copied once: a second migrate into the same database is refused, and changes nothing.
+        await #expect(throws: ReplayError.self) { try await Migration.run(from: path, to: Self.typed(address)) }
     }
 }
