@@ -117,7 +117,9 @@ struct PostgresAccountNodeTests {
         }
     }
 
-    @Test("an operator's ban on node A puts the member out on node B and keeps them out there; unban lets them back")
+    @Test(
+        "an operator's ban on node A puts the member out on node B and keeps them out there; unban lets them back; a mute holds there too"
+    )
     func banAcrossNodes() async throws {
         let address = try await freshDatabase()
         try await Self.addAccount("op", operator: true, at: address)
@@ -139,6 +141,21 @@ struct PostgresAccountNodeTests {
                 try await client.send(ClientMessage.hello(name: "bob").json)
                 let line = try await client.expect { $0.contains(#""code":"banned""#) || $0.contains("welcome") }
                 return line.contains("welcome")
+            }
+            // A mute on node A silences the member on node B until lifted there too.
+            let carol = try await TestClient.join(port: b.port, as: "carol")
+            try await op.send("/mute carol 30m calm down")
+            try await op.expect { $0.hasSuffix("op muted carol: for 30m, calm down") }
+            try await eventually(within: 20, "node B to apply the mute") {
+                try await carol.send("hello?")
+                let line = try await carol.expect { $0.hasPrefix("error: you are muted") || $0 == "carol: hello?" }
+                return line.hasPrefix("error: you are muted")
+            }
+            try await op.send("/unmute carol")
+            try await eventually(within: 20, "node B to lift the mute") {
+                try await carol.send("back")
+                let line = try await carol.expect { $0.hasPrefix("error: you are muted") || $0 == "carol: back" }
+                return line == "carol: back"
             }
         }
     }
