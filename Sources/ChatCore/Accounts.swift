@@ -28,7 +28,8 @@ public enum LoginOutcome: Sendable, Equatable {
 /// Registered names, their passwords, bans and mutes, for every door. `login` and `register`
 /// block (a database read, and scrypt's 0.1 s and 32 MiB): the server runs them on a small pool of
 /// their own, never on an event loop. Bans and mutes are kept in memory too, so the checks on
-/// every connect and message do not touch the database.
+/// every connect and message do not touch the database; nodes sharing a PostgreSQL book read
+/// them again when another node changes them (`reloadSanctions`).
 public final class Accounts: Sendable {
     /// The fewest characters a password may have.
     public static let minPasswordLength = 8

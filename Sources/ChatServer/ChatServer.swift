@@ -237,10 +237,12 @@ public final class ChatServer: Service, Sendable {
             }
         }
         reaped.withLockedValue { action in action = { [weak self] in self?.reapedByAnotherNode() } }
-        sanctions.withLockedValue {
-            $0 = SharedSanctions(
+        if opened.presence != nil {
+            let shared = SharedSanctions(
                 accounts: accounts, directory: directory, registry: services.registry, passwordPool: passwordPool,
                 session: opened.record.session)
+            sanctions.withLockedValue { $0 = shared }
+            shared.start()
         }
         // Once the last member has left, the server stops (a classroom's room closes).
         emptied.withLockedValue { action in

@@ -17,6 +17,16 @@ struct SharedSanctions: Sendable {
 
     private static let kinds: Set<EventKind> = [.ban, .mute, .unban, .unmute]
 
+    /// Reads the sanctions once more, for those another node changed between this node's first
+    /// read of the book and the moment it began to take batches (`committed`).
+    func start() {
+        let accounts = accounts
+        passwordPool.submit { state in
+            guard case .active = state else { return }
+            accounts.reloadSanctions()
+        }
+    }
+
     /// Takes a committed batch (any node's).
     func committed(_ events: [Event]) {
         let moderation = events.filter { Self.kinds.contains($0.kind) }
