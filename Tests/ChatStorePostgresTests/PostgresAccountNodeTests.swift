@@ -79,6 +79,16 @@ struct PostgresAccountNodeTests {
                 try await renamer.send("/nick alice")
                 try await renamer.expect { $0.hasPrefix("error: alice is registered already") }
             }
+            let op = try await runChatServer(["account", "op", "alice", "--database", Self.typed(address)])
+            #expect(op.status == 0 && op.output == "alice is an operator\n", "\(op.errors)")
+            let removed = try await runChatServer(["account", "remove", "alice", "--database", Self.typed(address)])
+            #expect(removed.status == 0 && removed.output == "account alice removed\n", "\(removed.errors)")
+            // Removed while both nodes run: the name is free on both at once.
+            for node in [a, b] {
+                let guest = try await TestClient.join(port: node.port, as: "alice")
+                try await guest.send("/quit")
+                _ = try await guest.expectClosed()
+            }
         }
     }
 
