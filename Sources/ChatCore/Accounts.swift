@@ -28,7 +28,8 @@ public enum LoginOutcome: Sendable, Equatable {
 /// Registered names, their passwords, bans and mutes, for every door. `login` and `register`
 /// block (a database read, and scrypt's 0.1 s and 32 MiB): the server runs them on a small pool of
 /// their own, never on an event loop. Bans and mutes are kept in memory too, so the checks on
-/// every connect and message do not touch the database.
+/// every connect and message do not touch the database; nodes sharing a PostgreSQL book read
+/// them again when another node changes them (`reloadSanctions`).
 public final class Accounts: Sendable {
     /// The fewest characters a password may have.
     public static let minPasswordLength = 8
@@ -40,7 +41,7 @@ public final class Accounts: Sendable {
     public let allowPlaintextPasswords: Bool
     /// Failed logins, backed off per address and per account.
     public let throttle = LoginThrottle()
-    private let book: AccountBook?
+    private let book: (any AccountsBook)?
     private let hasher: PasswordHasher
     private let sanctions: Locked<[Sanction]>
     /// The skeletons of the names known to be registered (at start, registered since, logged in
@@ -55,10 +56,11 @@ public final class Accounts: Sendable {
     private let clock: @Sendable () -> Int64
 
     /// - Parameters:
-    ///   - book: the accounts of the database; nil: no accounts (everyone is a guest).
+    ///   - book: the accounts of the database; nil: no accounts (everyone is a guest). Read here:
+    ///     call on a thread that may block (see `AccountsBook`).
     ///   - clock: the time in milliseconds since 1970, for bans and mutes.
     public init(
-        book: AccountBook?, hasher: PasswordHasher = .standard, registration: Registration = .closed,
+        book: (any AccountsBook)?, hasher: PasswordHasher = .standard, registration: Registration = .closed,
         requireAccount: Bool = false, allowPlaintextPasswords: Bool = false,
         clock: @escaping @Sendable () -> Int64 = currentTimeMillis
     ) throws(StoreError) {
@@ -260,6 +262,17 @@ public final class Accounts: Sendable {
             return before - sanctions.count
         }
         return .success(lifted)
+    }
+
+    /// Lets go of the book's database. Blocks.
+    public func close() { book?.close() }
+
+    /// Reads the sanctions in force from the book again, replacing those in memory: another node
+    /// (sharing a PostgreSQL database) imposed or lifted one. Blocks; nothing when the book
+    /// cannot be read (those in memory stay).
+    public func reloadSanctions() {
+        guard let book, let current = try? book.sanctions(activeAtMillis: clock()) else { return }
+        sanctions.withLock { $0 = current }
     }
 
     /// How long a sanction lasts and why, for the person under it.

@@ -159,13 +159,16 @@ public final class ChatServer: Service, Sendable {
         let opened: ServerStore
         // Filled in once the server exists: what to do when another node reaps this one.
         let reaped = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
+        // Filled in once the services exist: other nodes' bans and mutes (PostgreSQL).
+        let sanctions = NIOLockedValueBox<SharedSanctions?>(nil)
         do {
             let store = try await ServerStore.open(
                 configuration, host: host, port: port, hub: hub, metrics: metrics, logger: logger,
-                onReaped: { reaped.withLockedValue { $0 }?() })
+                onReaped: { reaped.withLockedValue { $0 }?() },
+                onCommitted: { events in sanctions.withLockedValue { $0 }?.committed(events) })
             (opened, directory) = (store.0, store.1)
             do {
-                accounts = try Self.accounts(configuration)
+                accounts = try await Self.accounts(configuration, logger: logger)
                 if case .sqlite(_, let writer) = opened {
                     purger = try Self.startPurger(configuration, writer: writer, logger: logger)
                 } else {
@@ -237,6 +240,13 @@ public final class ChatServer: Service, Sendable {
             }
         }
         reaped.withLockedValue { action in action = { [weak self] in self?.reapedByAnotherNode() } }
+        if opened.presence != nil {
+            let shared = SharedSanctions(
+                accounts: accounts, directory: directory, registry: services.registry, passwordPool: passwordPool,
+                session: opened.record.session)
+            sanctions.withLockedValue { $0 = shared }
+            shared.start()
+        }
         // Once the last member has left, the server stops (a classroom's room closes).
         emptied.withLockedValue { action in
             action = { [weak self] in
@@ -246,14 +256,22 @@ public final class ChatServer: Service, Sendable {
         }
     }
 
-    /// The accounts of the SQLite file's book; on PostgreSQL none (everyone is a guest: there is
-    /// no book there yet, and `ServerDatabase.refusal(of:)` refuses what needs one).
-    private static func accounts(_ configuration: ServerConfiguration) throws -> Accounts {
-        let book = try configuration.database.sqlitePath.map { try AccountBook(path: $0) }
-        return try Accounts(
-            book: book, hasher: configuration.passwordHasher, registration: configuration.registration,
-            requireAccount: configuration.requireAccount,
-            allowPlaintextPasswords: configuration.allowPlaintextPasswords)
+    /// The accounts of the database's book (the SQLite file's, or the PostgreSQL database's that
+    /// the nodes share). Opening the book and reading it block: on a thread pool's thread, not in
+    /// this task (see `AccountsBook`).
+    private static func accounts(_ configuration: ServerConfiguration, logger: Logger) async throws -> Accounts {
+        try await NIOThreadPool.singleton.runIfActive {
+            let book = try configuration.database.openAccountsBook(logger: logger)
+            do {
+                return try Accounts(
+                    book: book, hasher: configuration.passwordHasher, registration: configuration.registration,
+                    requireAccount: configuration.requireAccount,
+                    allowPlaintextPasswords: configuration.allowPlaintextPasswords)
+            } catch {
+                book.close()
+                throw error
+            }
+        }
     }
 
     /// Binds `port` (errors worded: `ServerError.cannotListen`); each connection's pipeline gets
@@ -373,6 +391,8 @@ public final class ChatServer: Service, Sendable {
         try? await metricsListener?.channel.close()
         _ = await metricsTask?.result
         try? await passwordPool.shutdownGracefully()
+        let accounts = services.core.accounts
+        try? await NIOThreadPool.singleton.runIfActive { accounts.close() }
         purger?.stop()
         try await opened.close()
         logger.info("session \(session) closed")

@@ -2,6 +2,7 @@ import ChatCore
 import ChatModel
 import ChatStore
 import ChatStorePostgres
+import Logging
 
 /// Where a server keeps its record: an SQLite file (the default) or a PostgreSQL database that
 /// several servers may share (docs/SCALING.md).
@@ -27,14 +28,22 @@ public enum ServerDatabase: Sendable, Equatable, CustomStringConvertible {
         if case .sqlite(let path) = self { path } else { nil }
     }
 
+    /// Opens the database's accounts book (creating or migrating the schema when needed). Blocks:
+    /// call on a thread that may (see `AccountsBook`).
+    public func openAccountsBook(logger: Logger = Logger(label: "chat.store.postgres")) throws(StoreError)
+        -> any AccountsBook
+    {
+        switch self {
+        case .sqlite(let path): try AccountBook(path: path)
+        case .postgres(let address): try PostgresAccountBook.open(address: address, logger: logger)
+        }
+    }
+
     /// Why `configuration` cannot run on this database, nil when it can: PostgreSQL has no
-    /// accounts book, retention or SQLite's drills yet (docs/SCALING.md).
+    /// retention or SQLite's drills yet (docs/SCALING.md).
     func refusal(of configuration: ServerConfiguration) -> String? {
         guard case .postgres = self else { return nil }
         var missing: [String] = []
-        if configuration.registration != .closed || configuration.requireAccount {
-            missing.append("accounts (--registration, --require-account: the accounts book is SQLite's)")
-        }
         if configuration.retention.isActive { missing.append("retention (--retain, --retain-room)") }
         if configuration.durability != .normal {
             missing.append("--durability (PostgreSQL's is its own synchronous_commit)")

@@ -34,10 +34,11 @@ enum ServerStore: Sendable {
     /// Opens the record, reads the directory from it, and starts this server's session, whose
     /// committed batches (and, on PostgreSQL, other nodes') go to `directory.committed` and `hub`.
     /// On PostgreSQL the session's presence starts too; `onReaped` is called once if another node
-    /// reaps this one.
+    /// reaps this one, and `onCommitted` gets every node's batches after the hub (`SharedSanctions`).
     static func open(
         _ configuration: ServerConfiguration, host: String, port: Int, hub: RoomHub, metrics: ServerMetrics?,
-        logger: Logger, onReaped: @escaping @Sendable () -> Void
+        logger: Logger, onReaped: @escaping @Sendable () -> Void,
+        onCommitted: @escaping @Sendable ([Event]) -> Void = { _ in }
     ) async throws -> (ServerStore, ChatDirectory) {
         switch configuration.database {
         case .sqlite(let path):
@@ -60,6 +61,7 @@ enum ServerStore: Sendable {
                 ) { events in
                     directory.committed(events)
                     hub.deliver(events)
+                    onCommitted(events)
                 }
             } catch {
                 await readers.close()

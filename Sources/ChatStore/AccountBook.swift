@@ -72,7 +72,7 @@ public struct Sanction: Sendable, Equatable {
 /// Accounts, invites and sanctions of a chat database: its own SQLite connection (not the event
 /// writer's), each call one short transaction with a busy timeout, safe from any thread (behind `Locked`),
 /// usable while a server runs on the same file (the CLI writes while the server reads).
-public final class AccountBook: Sendable {
+public final class AccountBook: AccountsBook {
     public let path: String
     /// The connection; nil once closed.
     private let connection: Locked<Database?>
@@ -153,11 +153,7 @@ public final class AccountBook: Sendable {
                 if try existing.step() {
                     let name = existing.string(0)
                     existing.reset()
-                    throw StoreError(
-                        .alreadyRegistered, path: path,
-                        message: name == account.name
-                            ? "the name \(account.name) is already registered"
-                            : "the name \(account.name) is already registered (as \(name), which looks the same)")
+                    throw StoreError.alreadyRegistered(account.name, as: name, path: path)
                 }
                 existing.reset()
                 let insert = try database.prepare(
@@ -243,15 +239,9 @@ public final class AccountBook: Sendable {
 
     // MARK: Sanctions
 
-    /// Records `sanction` and returns it with its id. It must name a skeleton or an address, and a
-    /// mute an address never (`.invalidArgument`).
+    /// Records `sanction` and returns it with its id (`.invalidArgument` when it has a `problem`).
     public func add(_ sanction: Sanction) throws(StoreError) -> Sanction {
-        guard sanction.nameSkeleton != nil || sanction.address != nil else {
-            throw StoreError(.invalidArgument, path: path, message: "a sanction needs a name or an address")
-        }
-        guard sanction.kind == .ban || sanction.address == nil else {
-            throw StoreError(.invalidArgument, path: path, message: "only a ban can be on an address")
-        }
+        if let problem = sanction.problem { throw StoreError(.invalidArgument, path: path, message: problem) }
         return try withDatabase { (database) throws(StoreError) in
             let stmt = try database.prepare(
                 """

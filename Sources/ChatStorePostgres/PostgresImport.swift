@@ -4,9 +4,9 @@ import Logging
 import PostgresNIO
 
 /// Copies a chat record from SQLite into an empty PostgreSQL database: sessions and events with
-/// their ids (rooms by name), in one transaction, so the copy is whole or absent; then checks that
-/// the database holds as many events and sessions as were read. Accounts, invites, sanctions,
-/// the purge record and the search index are not copied (yet).
+/// their ids (rooms by name), and the accounts book (accounts, invites, sanctions), in one
+/// transaction, so the copy is whole or absent; then checks that the database holds as many of
+/// each as were read. The purge record and the search index are not copied (yet).
 public enum PostgresImport {
     /// What was copied.
     public struct Report: Sendable, Equatable {
@@ -14,6 +14,9 @@ public enum PostgresImport {
         public var events: Int
         public var rooms: Int
         public var lastEventID: Int64
+        public var accounts = 0
+        public var invites = 0
+        public var sanctions = 0
     }
 
     /// Events read from SQLite and written in one `INSERT`.
@@ -26,7 +29,7 @@ public enum PostgresImport {
         progress: (@Sendable (Int) -> Void)? = nil
     ) async throws(StoreError) -> Report {
         _ = try await PostgresEventStore(address: address, logger: logger)  // migrates
-        let (sessions, roomNames) = (try source.sessions(), try source.roomNames())
+        let (sessions, roomNames, book) = (try source.sessions(), try source.roomNames(), try source.accountsBookRows())
         return try await PostgresLink.once(address, role: "import", logger: logger, "copying the record") {
             connection in
             try await connection.withTransaction(logger: logger) { connection in
@@ -47,9 +50,11 @@ public enum PostgresImport {
                     "UPDATE event_counter SET last_id = \(last), last_time_ms = \(lastTime)", logger: logger)
                 try await connection.query(
                     "SELECT setval('sessions_id_seq', greatest((SELECT max(id) FROM sessions), 1))", logger: logger)
+                try await PostgresAccountImport.insert(book, on: connection, logger: logger)
                 let report = Report(
                     sessions: sessions.count, events: copied, rooms: rooms.keys.filter { !$0.isEmpty }.count,
-                    lastEventID: last)
+                    lastEventID: last, accounts: book.accounts.count, invites: book.invites.count,
+                    sanctions: book.sanctions.count)
                 try await verify(report, on: connection, address: address, logger: logger)
                 return report
             }
@@ -60,16 +65,19 @@ public enum PostgresImport {
         _ connection: PostgresConnection, address: PostgresAddress, logger: Logger
     ) async throws {
         let rows = try await connection.query(
-            "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sessions) FROM event_counter FOR UPDATE",
+            """
+            SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sessions), (SELECT count(*) FROM accounts)
+            FROM event_counter FOR UPDATE
+            """,
             logger: logger
         ).collect()
         guard let row = rows.first else { return }
-        let (events, sessions) = try row.decode((Int64, Int64).self)
-        guard events == 0 && sessions == 0 else {
+        let (events, sessions, accounts) = try row.decode((Int64, Int64, Int64).self)
+        guard events == 0 && sessions == 0 && accounts == 0 else {
             throw StoreError(
                 .invalidArgument, path: address.description,
                 message:
-                    "the database already holds a chat record (\(events) events, \(sessions) sessions); migrate only into an empty one"
+                    "the database already holds a chat record (\(events) events, \(sessions) sessions, \(accounts) accounts); migrate only into an empty one"
             )
         }
     }

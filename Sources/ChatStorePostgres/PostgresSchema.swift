@@ -55,6 +55,8 @@ enum PostgresSchema {
         // (the database's clock), the names present on every node by `NameRules.skeleton`, and
         // who is in which room.
         PostgresPresenceSchema.migration,
+        // 3: the accounts book: accounts, invites, sanctions (PostgresAccountBook).
+        PostgresAccountSchema.migration,
     ]
 
     static var version: Int { migrations.count }

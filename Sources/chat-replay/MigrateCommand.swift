@@ -28,7 +28,8 @@ struct MigrateCommand: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         print(
             "migrated \(from): \(report.events) events (last id \(report.lastEventID)), \(report.sessions) sessions, "
-                + "\(report.rooms) rooms, counts verified, "
+                + "\(report.rooms) rooms, \(report.accounts) accounts, \(report.invites) invites, "
+                + "\(report.sanctions) sanctions, counts verified, "
                 + String(format: "%.2f s", seconds))
     }
 }

@@ -5,25 +5,26 @@ import ChatServer
 import ChatStore
 import Foundation
 
-/// `--database FILE` (or `--db FILE`) of the account and invite subcommands: the server's default.
+/// `--database FILE|postgres://...` (or `--db`) of the account and invite subcommands: the
+/// server's default file.
 struct DatabaseOption: ParsableArguments {
     @Option(
         name: [.customLong("database"), .customLong("db")],
-        help: "SQLite database file of the server (created when missing).")
+        help: ArgumentHelp(
+            "SQLite database file of the server (created when missing), or the postgres:// address its nodes share.",
+            valueName: "file|postgres://user[:password]@host[:port]/database"))
     var database = EventStore.defaultPath
 
-    /// The database's accounts; `mustExist`: an error when there is no such file (instead of making one).
-    func open(mustExist: Bool = false) throws -> AccountBook {
-        // Only a postgres:// address fails to be read, or reads as no file.
-        guard (try? ServerDatabase(database))?.sqlitePath != nil else {
-            throw CommandFailure("accounts and invites are kept in SQLite only: PostgreSQL has no accounts yet")
-        }
-        if mustExist, !FileManager.default.fileExists(atPath: database) {
-            throw CommandFailure("\(database): no such database file")
-        }
+    /// The database's accounts; `mustExist`: an error when there is no such file (instead of making
+    /// one; a PostgreSQL database gets its schema when it has none).
+    func open(mustExist: Bool = false) throws -> any AccountsBook {
         do {
-            return try AccountBook(path: database)
-        } catch {
+            let opened = try ServerDatabase(database)
+            if mustExist, let path = opened.sqlitePath, !FileManager.default.fileExists(atPath: path) {
+                throw CommandFailure("\(path): no such database file")
+            }
+            return try opened.openAccountsBook()
+        } catch let error as StoreError {
             throw CommandFailure("\(error)")
         }
     }
@@ -219,7 +220,7 @@ struct AccountCommand: ParsableCommand {
 }
 
 /// The account registered under `name` (or a name that looks the same); a clear error when none.
-private func existing(_ name: String, in book: AccountBook) throws -> Account {
+private func existing(_ name: String, in book: any AccountsBook) throws -> Account {
     guard let account = try book.account(skeleton: NameRules.skeleton(name)) else {
         throw CommandFailure("no account \(name)")
     }

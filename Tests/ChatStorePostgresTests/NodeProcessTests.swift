@@ -46,7 +46,7 @@ struct NodeProcessTests {
         do {
             started = try ServerProcess(
                 database: "postgres://postgres:not-to-be-printed@127.0.0.1:\(address.port)/\(address.database)",
-                arguments: ["--registration", "open"], logNextTo: logs.file("refused"))
+                arguments: ["--max-pages", "100000"], logNextTo: logs.file("refused"))
         } catch {
             #expect(!"\(error)".contains("not-to-be-printed"))
         }
