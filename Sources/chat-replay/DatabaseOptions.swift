@@ -9,17 +9,17 @@ import ChatStorePostgres
 struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: "The chat database, opened read-only (chat-server's default); or postgres://… (sessions, export, search)."
+        help: "The chat database, opened read-only (chat-server's default); or postgres://… (every command but backup)."
     )
     var database: String = ReplayDefaults.databasePath
 
     /// A read-only reader of a SQLite file for `command`, or one clear error: a PostgreSQL address
-    /// is refused (only `sessions`, `export` and `search` read one yet).
+    /// is refused (every command but `backup` reads one).
     func openReader(for command: String) throws(ReplayError) -> EventReader {
         if PostgresAddress.isAddress(database) {
             throw ReplayError(
-                "chat-replay \(command) reads SQLite files only; on PostgreSQL, sessions, export and search work "
-                    + "(docs/SCALING.md)")
+                "chat-replay \(command) reads SQLite files only; on PostgreSQL, sessions, export, search and replay "
+                    + "work (docs/SCALING.md)")
         }
         return try ReplayDatabase.openReader(path: database)
     }
