@@ -3,10 +3,24 @@ import PostgresNIO
 
 /// The columns every event query selects, and how a row becomes an `Event`.
 enum PostgresRows {
-    static let eventColumns = """
-        SELECT e.id, e.kind, r.name, e."user", e.text, e.time_ms, e.session_id, e.connection, e.reason, e.recipient, e.target
+    static let eventColumns = select(clientTags: false)
+    /// `eventColumns` and the client tags after them (`taggedEvent`): a backup's, which keeps them.
+    static let taggedEventColumns = select(clientTags: true)
+
+    private static func select(clientTags: Bool) -> String {
+        """
+        SELECT e.id, e.kind, r.name, e."user", e.text, e.time_ms, e.session_id, e.connection, e.reason, e.recipient, e.target\
+        \(clientTags ? ", e.client_tags" : "")
         FROM events e JOIN rooms r ON r.id = e.room_id
         """
+    }
+
+    /// A row of `taggedEventColumns`.
+    static func taggedEvent(_ row: PostgresRow) throws -> Event {
+        var event = try event(row)
+        event.clientTags = try row.makeRandomAccess()[11].decode(String?.self)
+        return event
+    }
 
     static func event(_ row: PostgresRow) throws -> Event {
         let (id, kind, room, user, text, time, session, connection, reason, recipient, target) = try row.decode(
