@@ -48,7 +48,7 @@ public final class ChatServer: Service, Sendable {
     /// This node's presence across nodes; nil on SQLite.
     package var presence: PostgresPresence? { opened.presence }
     /// Purges what `configuration.retention` no longer keeps; nil when it keeps everything.
-    let purger: Purger?
+    let purger: RetentionPurger?
     /// The core, the fan-out and the doors, for every connection's handler.
     let services: ConnectionServices
     private let listener: NIOAsyncChannel<any Channel, Never>
@@ -166,11 +166,7 @@ public final class ChatServer: Service, Sendable {
             (opened, directory) = (store.0, store.1)
             do {
                 accounts = try Self.accounts(configuration)
-                if case .sqlite(_, let writer) = opened {
-                    purger = try Self.startPurger(configuration, writer: writer, logger: logger)
-                } else {
-                    purger = nil
-                }
+                purger = try Self.startPurger(configuration, store: opened, logger: logger)
             } catch {
                 try? await opened.close()
                 throw error
@@ -370,7 +366,7 @@ public final class ChatServer: Service, Sendable {
         try? await metricsListener?.channel.close()
         _ = await metricsTask?.result
         try? await passwordPool.shutdownGracefully()
-        purger?.stop()
+        await purger?.stop()
         try await opened.close()
         logger.info("session \(session) closed")
         if let failure { throw failure }

@@ -28,14 +28,13 @@ public enum ServerDatabase: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Why `configuration` cannot run on this database, nil when it can: PostgreSQL has no
-    /// accounts book, retention or SQLite's drills yet (docs/SCALING.md).
+    /// accounts book or SQLite's drills yet (docs/SCALING.md).
     func refusal(of configuration: ServerConfiguration) -> String? {
         guard case .postgres = self else { return nil }
         var missing: [String] = []
         if configuration.registration != .closed || configuration.requireAccount {
             missing.append("accounts (--registration, --require-account: the accounts book is SQLite's)")
         }
-        if configuration.retention.isActive { missing.append("retention (--retain, --retain-room)") }
         if configuration.durability != .normal {
             missing.append("--durability (PostgreSQL's is its own synchronous_commit)")
         }

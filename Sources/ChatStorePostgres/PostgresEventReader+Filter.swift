@@ -23,15 +23,30 @@ extension PostgresEventReader {
     }
 
     /// Counts per session and room, by session, then rooms by name with the private row last.
+    /// Purged events still count for their session and room (`purged_counts`), as on SQLite.
     public func roomCounts() async throws(StoreError) -> [RoomCount] {
+        let purged =
+            try await hasPurgeRecord()
+            ? """
+            UNION ALL
+            SELECT session_id, room_id,
+                   coalesce(sum(events) FILTER (WHERE kind IN ('message', 'action')), 0),
+                   coalesce(sum(events) FILTER (WHERE kind = 'join'), 0),
+                   coalesce(sum(events) FILTER (WHERE kind = 'leave'), 0)
+            FROM purged_counts GROUP BY session_id, room_id
+            """ : ""
         let query: PostgresQuery = """
-            SELECT e.session_id, r.name,
-                count(*) FILTER (WHERE e.kind IN ('message', 'action', 'notice')),
-                count(*) FILTER (WHERE e.kind = 'join'),
-                count(*) FILTER (WHERE e.kind = 'leave')
-            FROM events e JOIN rooms r ON r.id = e.room_id
-            GROUP BY e.session_id, r.name
-            ORDER BY e.session_id, r.name = '', r.name COLLATE "C"
+            SELECT c.session_id, r.name, sum(c.messages)::BIGINT, sum(c.joins)::BIGINT, sum(c.leaves)::BIGINT
+            FROM (
+                SELECT session_id, room_id,
+                       count(*) FILTER (WHERE kind IN ('message', 'action', 'notice')) AS messages,
+                       count(*) FILTER (WHERE kind = 'join') AS joins,
+                       count(*) FILTER (WHERE kind = 'leave') AS leaves
+                FROM events GROUP BY session_id, room_id
+                \(unescaped: purged)
+            ) c JOIN rooms r ON r.id = c.room_id
+            GROUP BY c.session_id, r.name
+            ORDER BY c.session_id, r.name = '', r.name COLLATE "C"
             """
         return try await link.run("counts per room") { connection in
             var counts: [RoomCount] = []

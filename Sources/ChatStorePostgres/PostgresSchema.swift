@@ -55,6 +55,9 @@ enum PostgresSchema {
         // (the database's clock), the names present on every node by `NameRules.skeleton`, and
         // who is in which room.
         PostgresPresenceSchema.migration,
+        // 3: retention's record (`PostgresPurge`), as SQLite's (schema 4): every purge, and what
+        // purged events counted for their session and room.
+        PostgresPurge.schema,
     ]
 
     static var version: Int { migrations.count }
