@@ -2,8 +2,8 @@ import ChatModel
 import Foundation
 
 /// A new chat file written from another store's record (`chat-replay backup` of a PostgreSQL
-/// database): this store's own schema, then sessions and events with their ids, rooms by name, in
-/// one transaction. It is built beside the destination and put in place whole, checked and
+/// database): this store's own schema, then sessions and events with their ids, rooms by name, and
+/// retention's record, in one transaction. It is built beside the destination and put in place whole, checked and
 /// counted as `Backup`'s copy is; until `finish`, the destination is untouched.
 public final class ChatArchive {
     private let database: Database
@@ -75,6 +75,42 @@ public final class ChatArchive {
             insertEvent.bind(event.clientTags, at: 12)
             try insertEvent.step()
         }
+    }
+
+    /// Adds a row of retention's record (`purges`), with its id.
+    public func add(_ purge: PurgeReport) throws(StoreError) {
+        let insert = try database.prepare(
+            """
+            INSERT INTO purges (id, time_ms, by, room, cutoff_ms, events, first_id, last_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insert.bind([purge.id, purge.timeMillis])
+        insert.bind(purge.by, at: 3)
+        insert.bind(purge.room, at: 4)
+        insert.bind(purge.cutoffMillis, at: 5)
+        insert.bind(Int64(purge.events), at: 6)
+        insert.bind(purge.firstID, at: 7)
+        insert.bind(purge.lastID, at: 8)
+        try insert.step()
+    }
+
+    /// Adds what purged events of `kind` counted for `session` in `room` (`purged_counts`).
+    public func addPurgedCount(session: Int64, room: String, kind: String, events: Int64) throws(StoreError) {
+        try addRoom(room)
+        let insert = try database.prepare(
+            "INSERT INTO purged_counts (session_id, room_id, kind, events) VALUES (?, ?, ?, ?)")
+        insert.bind([session, roomIDs[room]])
+        insert.bind(kind, at: 3)
+        insert.bind(events, at: 4)
+        try insert.step()
+    }
+
+    /// Adds one of the people of `session` whose events were purged (`purged_users`).
+    public func addPurgedUser(session: Int64, user: String) throws(StoreError) {
+        let insert = try database.prepare("INSERT INTO purged_users (session_id, user) VALUES (?, ?)")
+        insert.bind(session, at: 1)
+        insert.bind(user, at: 2)
+        try insert.step()
     }
 
     /// Commits, checks and counts the file and puts it in place of the destination.

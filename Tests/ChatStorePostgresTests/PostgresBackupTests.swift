@@ -1,3 +1,5 @@
+import ChatModel
+import ChatStorePostgres
 import ChatTestSupport
 import Foundation
 import Testing
@@ -34,6 +36,39 @@ struct PostgresBackupTests {
         for copy in [address, archive, restoredText] {
             #expect(try await Self.record(copy, in: directory) == original, "\(copy)")
         }
+    }
+
+    @Test("the backup of a purged record keeps retention's record: its sessions list as the database's")
+    func purgedRecord() async throws {
+        let address = try await freshDatabase()
+        let (store, writer) = try await node(address)
+        let now = currentTimeMillis()
+        for index in 0..<30 {
+            _ = try await writer.append(
+                NewEvent(
+                    kind: .message, room: "main", user: "old\(index % 2)", text: "old \(index)",
+                    timeMillis: now - 10 * 86_400_000))
+        }
+        // A room left without events lists differently (SQLite's rooms table answers for a file,
+        // the events for PostgreSQL): each room keeps one here.
+        _ = try await writer.append(message("alice", "kept", room: "main"))
+        _ = try await writer.append(message("alice", "kept too", room: "dev"))
+        try await store.close()
+        let run = try await PostgresPurge(address: address).run(
+            policy: RetentionPolicy(defaultMillis: 86_400_000), now: now)
+        #expect(run?.events == 30)
+
+        let directory = try PostgresReplayTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let archive = directory.appendingPathComponent("archive.sqlite").path
+        let text = "postgres://postgres@127.0.0.1:\(address.port)/\(address.database)"
+        let backup = try await runProcess(Self.chatReplay, ["backup", "--database", text, archive])
+        #expect(backup.status == 0, "\(backup.errors)")
+        let listing = try await Self.record(text, in: directory)
+        #expect(listing.contains("\"purged\":30"))
+        #expect(listing.contains("alice: kept too"))
+        let fromArchive = try await Self.record(archive, in: directory)
+        #expect(fromArchive == listing)
     }
 
     /// `sessions --json` and the whole record exported (private messages too) in text and CSV.
