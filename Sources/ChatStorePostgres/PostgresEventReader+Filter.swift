@@ -61,14 +61,15 @@ extension PostgresEventReader {
         }
     }
 
-    /// ` WHERE …` for `filter` (empty when it selects everything) and its parameters.
+    /// ` WHERE …` for `filter` and its parameters. Tags-only messages (`tag_message`) are passed
+    /// over, as `EventReader`'s reads do: the follower hands them on live, no export or replay shows them.
     static func conditions(of filter: EventFilter) -> (String, PostgresBindings) {
         var binds = PostgresBindings()
         func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
             binds.append(value)
             return "$\(binds.count)"
         }
-        var conditions: [String] = []
+        var conditions = ["e.kind <> 'tag_message'"]
         if let session = filter.session { conditions.append("e.session_id = \(bind(session))") }
         if let afterID = filter.afterID { conditions.append("e.id > \(bind(afterID))") }
         if let since = filter.sinceMillis { conditions.append("e.time_ms >= \(bind(since))") }
@@ -79,7 +80,7 @@ extension PostgresEventReader {
         if !filter.kinds.isEmpty {
             conditions.append("e.kind = ANY(\(bind(filter.kinds.map(\.rawValue).sorted()))::text[])")
         }
-        return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), binds)
+        return (" WHERE " + conditions.joined(separator: " AND "), binds)
     }
 
     private func strings(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [String] {

@@ -108,4 +108,20 @@ struct PostgresReplayPlaybackTests {
         #expect(outputs[0].contains("verify: "))
         #expect(outputs[1] == outputs[0])
     }
+
+    @Test("a tags-only message (IRC's TAGMSG) is not replayed (nor exported: the same read), as on SQLite")
+    func tagsOnlyMessagesPassedOver() async throws {
+        let address = try await freshDatabase()
+        let (store, writer) = try await node(address)
+        _ = try await writer.append(message("alice", "before"))
+        _ = try await writer.append(
+            NewEvent(kind: .tagMessage, room: "main", user: "alice", text: "", clientTags: "+typing=active"))
+        _ = try await writer.append(message("alice", "after"))
+        try await store.close()
+        let text = "postgres://postgres@127.0.0.1:\(address.port)/\(address.database)"
+        let replay = try await runProcess(Self.chatReplay, ["replay", "--instant", "--database", text])
+        #expect(replay.status == 0, "\(replay.errors)")
+        let lines = replay.output.split(separator: "\n").map { $0.components(separatedBy: ": ").last ?? "" }
+        #expect(lines == ["before", "after"])
+    }
 }
