@@ -2,17 +2,18 @@ import ChatModel
 import ChatStore
 
 /// Reads the events a filter selects a page at a time, so a long session never sits in memory and
-/// the reader holds no transaction between pages (a running server keeps checkpointing).
+/// the reader holds no transaction between pages (a running server keeps checkpointing). It reads
+/// any `ReplaySource`: a SQLite file or a PostgreSQL database.
 public struct EventPager {
-    public let reader: EventReader
+    public let source: any ReplaySource
     public var filter: EventFilter
     public let pageSize: Int
     private var page: [Event] = []
     private var index = 0
     private var exhausted = false
 
-    public init(reader: EventReader, filter: EventFilter, pageSize: Int = 512) {
-        self.reader = reader
+    public init(source: any ReplaySource, filter: EventFilter, pageSize: Int = 512) {
+        self.source = source
         self.filter = filter
         self.pageSize = pageSize
     }
@@ -21,13 +22,13 @@ public struct EventPager {
     public var lastID: Int64? { filter.afterID }
 
     /// The next event, or nil when there is none yet.
-    public mutating func next() throws(ReplayError) -> Event? {
+    public mutating func next() async throws(ReplayError) -> Event? {
         if index == page.count {
             guard !exhausted else { return nil }
             var query = filter
             query.limit = pageSize
-            let reader = reader
-            page = try storeQuery { try reader.events(query) }
+            let source = source
+            page = try await sourceQuery { [query] in try await source.page(query) }
             index = 0
             exhausted = page.count < pageSize
             guard !page.isEmpty else { return nil }

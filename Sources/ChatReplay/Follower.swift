@@ -1,17 +1,18 @@
 import ChatModel
 import ChatStore
 
-/// `--follow`: polls the read-only database for events with ids above the last one printed, like
-/// `tail -f`, across server restarts, until Ctrl+C.
+/// `--follow`: polls the record for events with ids above the last one printed, like `tail -f`,
+/// across server restarts, until Ctrl+C. On PostgreSQL it sees what every node commits, in id
+/// order and nothing missed: ids become visible there in order (the counter row), as in a file.
 public struct Follower {
-    public let reader: EventReader
+    public let source: any ReplaySource
     public var after: Int64
     public var interval: Duration = .milliseconds(200)
     /// Which events to follow (a room, private messages or not); its `afterID` moves on.
     public var filter: EventFilter
 
-    public init(reader: EventReader, after: Int64, filter: EventFilter = EventFilter()) {
-        self.reader = reader
+    public init(source: any ReplaySource, after: Int64, filter: EventFilter = EventFilter()) {
+        self.source = source
         self.after = after
         self.filter = filter
     }
@@ -27,9 +28,9 @@ public struct Follower {
     public mutating func run(stopWhen: () -> Bool, emit: (Event) throws -> Void) async throws {
         var start = filter
         start.afterID = after
-        var pager = EventPager(reader: reader, filter: start)
+        var pager = EventPager(source: source, filter: start)
         while !stopWhen() && !Task.isCancelled {
-            while let event = try pager.next() {
+            while let event = try await pager.next() {
                 try emit(event)
                 after = event.id
             }

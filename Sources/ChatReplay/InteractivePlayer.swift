@@ -21,7 +21,7 @@ public struct InteractivePlayer<C: Clock>: Sendable where C.Duration == Duration
     /// `status` hears every change of the playhead or pause, and every `tick` while waiting. Returns whether it played to the end.
     @discardableResult
     public func play(
-        next: () throws -> Event?, total: Int, span: ClosedRange<Int64>, inbox: PlayerInbox,
+        next: () async throws -> Event?, total: Int, span: ClosedRange<Int64>, inbox: PlayerInbox,
         emit: (Event) async throws -> Void, status: (PlaybackStatus) -> Void
     ) async throws -> Bool {
         var current = PlaybackStatus(
@@ -31,7 +31,7 @@ public struct InteractivePlayer<C: Clock>: Sendable where C.Duration == Duration
         var generation = 0
         var timer: Task<Void, Never>?
         defer { timer?.cancel() }
-        var pending = try next()
+        var pending = try await next()
         status(current)
 
         /// Shows `event` and takes the one after it; the playhead moves to `to` or the event.
@@ -40,7 +40,7 @@ public struct InteractivePlayer<C: Clock>: Sendable where C.Duration == Duration
             position = max(target ?? event.timeMillis, event.timeMillis)
             current.played += 1
             current.positionMillis = min(position, span.upperBound) - span.lowerBound
-            pending = try next()
+            pending = try await next()
         }
 
         var waitLeft = Duration.zero

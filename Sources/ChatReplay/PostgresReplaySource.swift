@@ -39,6 +39,11 @@ public struct PostgresReplaySource: ReplaySource {
     }
 
     public func page(_ filter: EventFilter) async throws -> [Event] { try await reader.events(filter) }
+    public func lastEventID() async throws -> Int64 { try await reader.lastEventID() }
+
+    public func eventID(room: String, fromEnd n: Int) async throws -> Int64? {
+        try await reader.eventID(room: room, fromEnd: n)
+    }
 
     public func search(_ words: String, in scope: SearchScope) async throws -> [SearchHit] {
         try await reader.search(words, in: scope)

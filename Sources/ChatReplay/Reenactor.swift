@@ -52,7 +52,7 @@ public struct Reenactor: Sendable {
     /// Runs the re-enactment; `next` yields the original events in order (private messages
     /// included), `enacted` hears each one once the target has recorded it.
     public func run(
-        next: () throws -> Event?, enacted: (Event) throws -> Void = { _ in }
+        next: () async throws -> Event?, enacted: (Event) throws -> Void = { _ in }
     ) async throws -> Outcome {
         let log = ReenactmentLog()
         let target = target

@@ -16,11 +16,11 @@ public struct ReplayPlayer<C: Clock>: Sendable where C.Duration == Duration {
     /// Emits each event `next` yields at its scaled time; returns the last event played.
     @discardableResult
     public func play(
-        next: () throws -> Event?, emit: (Event) async throws -> Void
+        next: () async throws -> Event?, emit: (Event) async throws -> Void
     ) async throws -> Event? {
         var deadline = clock.now
         var previous: Event?
-        while let event = try next() {
+        while let event = try await next() {
             if let previous {
                 deadline = deadline.advanced(by: timing.delay(gapMillis: event.timeMillis - previous.timeMillis))
                 if deadline > clock.now { try await clock.sleep(until: deadline, tolerance: nil) }

@@ -1,8 +1,9 @@
 import ChatModel
 import ChatStore
 
-/// Where `sessions`, `export` and `search` read the record: a SQLite file (`EventReader`) or a
-/// PostgreSQL database (`PostgresReplaySource`). The transcript writers never learn which.
+/// Where every `chat-replay` command reads the record: a SQLite file (`EventReader`) or a
+/// PostgreSQL database (`PostgresReplaySource`). The transcript writers, the players and the
+/// follower never learn which.
 public protocol ReplaySource {
     /// Every session, oldest first, with its counts.
     func sessions() async throws -> [Session]
@@ -18,6 +19,10 @@ public protocol ReplaySource {
     func rooms(selectedBy filter: EventFilter) async throws -> [String]
     /// The events `filter` selects, oldest first, at most `filter.limit` of them: one page.
     func page(_ filter: EventFilter) async throws -> [Event]
+    /// The id of the newest event, 0 when there is none.
+    func lastEventID() async throws -> Int64
+    /// The id of the `n`th last event of `room` (1: the last one), nil when it has fewer.
+    func eventID(room: String, fromEnd n: Int) async throws -> Int64?
     /// The messages holding every word of `words`, newest first (docs/REPLAY.md, "search").
     func search(_ words: String, in scope: SearchScope) async throws -> [SearchHit]
     /// How many events the search index has not reached yet.

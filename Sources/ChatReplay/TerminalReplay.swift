@@ -19,12 +19,12 @@ public enum TerminalReplay {
     /// Plays the events `filter` selects (a session, perhaps one room) onto standard output, after
     /// counting them for the progress line; `room`: each line names its room.
     public static func play(
-        filter: EventFilter, reader: EventReader, timing: ReplayTiming, local: Bool, room: Bool = false
+        filter: EventFilter, source: any ReplaySource, timing: ReplayTiming, local: Bool, room: Bool = false
     ) async throws {
         var count = 0
         var span: ClosedRange<Int64> = 0...0
-        var measure = EventPager(reader: reader, filter: filter)
-        while let event = try measure.next() {
+        var measure = EventPager(source: source, filter: filter)
+        while let event = try await measure.next() {
             span =
                 count == 0
                 ? event.timeMillis...event.timeMillis : span.lowerBound...max(span.upperBound, event.timeMillis)
@@ -39,11 +39,11 @@ public enum TerminalReplay {
             terminal?.restore()
         }
         let width = RawTerminal.columns() - 1
-        var pager = EventPager(reader: reader, filter: filter)
+        var pager = EventPager(source: source, filter: filter)
         var player = InteractivePlayer(clock: ContinuousClock(), timing: timing)
         player.tick = .milliseconds(500)
         try await player.play(
-            next: { try pager.next() }, total: count, span: span, inbox: inbox,
+            next: { try await pager.next() }, total: count, span: span, inbox: inbox,
             emit: { event in
                 try output.write("\r\u{1B}[K" + TextTranscript.line(event, local: local, room: room) + "\n")
             },

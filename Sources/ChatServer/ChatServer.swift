@@ -48,7 +48,7 @@ public final class ChatServer: Service, Sendable {
     /// This node's presence across nodes; nil on SQLite.
     package var presence: PostgresPresence? { opened.presence }
     /// Purges what `configuration.retention` no longer keeps; nil when it keeps everything.
-    let purger: Purger?
+    let purger: RetentionPurger?
     /// The core, the fan-out and the doors, for every connection's handler.
     let services: ConnectionServices
     private let listener: NIOAsyncChannel<any Channel, Never>
@@ -169,11 +169,7 @@ public final class ChatServer: Service, Sendable {
             (opened, directory) = (store.0, store.1)
             do {
                 accounts = try await Self.accounts(configuration, logger: logger)
-                if case .sqlite(_, let writer) = opened {
-                    purger = try Self.startPurger(configuration, writer: writer, logger: logger)
-                } else {
-                    purger = nil
-                }
+                purger = try Self.startPurger(configuration, store: opened, logger: logger)
             } catch {
                 try? await opened.close()
                 throw error
@@ -393,7 +389,7 @@ public final class ChatServer: Service, Sendable {
         try? await passwordPool.shutdownGracefully()
         let accounts = services.core.accounts
         try? await NIOThreadPool.singleton.runIfActive { accounts.close() }
-        purger?.stop()
+        await purger?.stop()
         try await opened.close()
         logger.info("session \(session) closed")
         if let failure { throw failure }

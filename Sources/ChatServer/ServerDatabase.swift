@@ -40,11 +40,10 @@ public enum ServerDatabase: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Why `configuration` cannot run on this database, nil when it can: PostgreSQL has no
-    /// retention or SQLite's drills yet (docs/SCALING.md).
+    /// SQLite's drills (docs/SCALING.md).
     func refusal(of configuration: ServerConfiguration) -> String? {
         guard case .postgres = self else { return nil }
         var missing: [String] = []
-        if configuration.retention.isActive { missing.append("retention (--retain, --retain-room)") }
         if configuration.durability != .normal {
             missing.append("--durability (PostgreSQL's is its own synchronous_commit)")
         }

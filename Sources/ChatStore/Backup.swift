@@ -24,45 +24,52 @@ public enum Backup {
     public static func copy(from source: String, to destination: String, overwrite: Bool = false) throws(StoreError)
         -> Report
     {
-        let files = FileManager.default
-        if !overwrite, files.fileExists(atPath: destination) {
-            throw StoreError(
-                .invalidArgument, path: destination, message: "already exists; give --force to overwrite it")
-        }
+        try refuseExisting(destination, overwrite: overwrite)
         if let identity = FileIdentity(path: source), let target = FileIdentity(path: destination),
             identity.realPath == target.realPath
         {
             throw StoreError(.invalidArgument, path: destination, message: "is the database itself; give another file")
         }
         let reader = try EventReader(path: source)
-        let partial = destination + ".partial-\(getpid())"
-        try? files.removeItem(atPath: partial)
+        let partial = partialPath(for: destination)
+        try? FileManager.default.removeItem(atPath: partial)
         do throws(StoreError) {
-            let report = try write(reader.database, to: partial)
-            guard fsync(path: partial) else {
-                throw StoreError(.cannotCreate, path: partial, message: "cannot sync the copy to disk")
-            }
-            guard rename(partial, destination) == 0 else {
-                throw StoreError(
-                    .cannotCreate, path: destination,
-                    message: "cannot put the copy in place: \(String(cString: strerror(errno)))")
-            }
-            var done = report
-            done.bytes = (try? files.attributesOfItem(atPath: destination)[.size] as? Int64) ?? report.bytes
-            return done
+            let copy = try Database(path: partial, readOnly: false, create: true)
+            try copyPages(from: reader.database, to: copy)
+            return try putInPlace(copy, at: destination)
         } catch {
-            try? files.removeItem(atPath: partial)
+            try? FileManager.default.removeItem(atPath: partial)
             throw error
         }
     }
 
-    /// Writes and checks the copy at `path`, and closes it.
-    private static func write(_ source: Database, to path: String) throws(StoreError) -> Report {
-        let copy = try Database(path: path, readOnly: false, create: true)
-        try copyPages(from: source, to: copy)
-        // The copy stands alone: one file, no write-ahead log beside it.
+    /// Refuses an existing `destination` unless `overwrite`.
+    static func refuseExisting(_ destination: String, overwrite: Bool) throws(StoreError) {
+        if !overwrite, FileManager.default.fileExists(atPath: destination) {
+            throw StoreError(
+                .invalidArgument, path: destination, message: "already exists; give --force to overwrite it")
+        }
+    }
+
+    /// Where a copy is written before it is put in place: beside `destination`.
+    static func partialPath(for destination: String) -> String { destination + ".partial-\(getpid())" }
+
+    /// Makes the finished `copy` (at `partialPath(for: destination)`) stand alone (one file, no
+    /// write-ahead log beside it), checks and counts it, syncs it and renames it to `destination`.
+    static func putInPlace(_ copy: Database, at destination: String) throws(StoreError) -> Report {
         try copy.execute("PRAGMA journal_mode = DELETE")
-        return try verify(copy)
+        var report = try verify(copy)
+        let partial = copy.path
+        guard fsync(path: partial) else {
+            throw StoreError(.cannotCreate, path: partial, message: "cannot sync the copy to disk")
+        }
+        guard rename(partial, destination) == 0 else {
+            throw StoreError(
+                .cannotCreate, path: destination,
+                message: "cannot put the copy in place: \(String(cString: strerror(errno)))")
+        }
+        report.bytes = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? Int64) ?? report.bytes
+        return report
     }
 
     /// Every page, in one step: one read transaction, so the copy is one moment of the source.

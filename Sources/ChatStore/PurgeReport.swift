@@ -15,6 +15,14 @@ public struct PurgeReport: Sendable, Hashable {
     public var events: Int
     public var firstID: Int64
     public var lastID: Int64
+
+    package init(
+        id: Int64, timeMillis: Int64, by: String, room: String, cutoffMillis: Int64, events: Int, firstID: Int64,
+        lastID: Int64
+    ) {
+        (self.id, self.timeMillis, self.by, self.room) = (id, timeMillis, by, room)
+        (self.cutoffMillis, self.events, self.firstID, self.lastID) = (cutoffMillis, events, firstID, lastID)
+    }
 }
 
 /// One run of the purger over every room.
@@ -34,4 +42,10 @@ public struct PurgeRun: Sendable, Hashable {
 
     /// Events purged, all rooms together.
     public var events: Int { reports.reduce(0) { $0 + $1.events } }
+
+    /// A run that has done nothing yet.
+    package init() {
+        (reports, batches, longestBatchMillis, longestVacuumMillis) = ([], 0, 0, 0)
+        (millis, vacuumedPages, freePages) = (0, 0, 0)
+    }
 }

@@ -28,9 +28,7 @@ final class RetentionPurge {
         policy: RetentionPolicy, now: Int64, by: String = "retention", between: () -> Bool = { true }
     ) throws(StoreError) -> PurgeRun {
         let started = ContinuousClock.now
-        var run = PurgeRun(
-            reports: [], batches: 0, longestBatchMillis: 0, longestVacuumMillis: 0, millis: 0, vacuumedPages: 0,
-            freePages: 0)
+        var run = PurgeRun()
         let newest = try database.integer("SELECT coalesce(max(id), 0) FROM events")
         var going = true
         for (roomID, room) in try rooms() where going {

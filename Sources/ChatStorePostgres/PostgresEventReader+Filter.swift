@@ -23,15 +23,30 @@ extension PostgresEventReader {
     }
 
     /// Counts per session and room, by session, then rooms by name with the private row last.
+    /// Purged events still count for their session and room (`purged_counts`), as on SQLite.
     public func roomCounts() async throws(StoreError) -> [RoomCount] {
+        let purged =
+            try await hasPurgeRecord()
+            ? """
+            UNION ALL
+            SELECT session_id, room_id,
+                   coalesce(sum(events) FILTER (WHERE kind IN ('message', 'action')), 0),
+                   coalesce(sum(events) FILTER (WHERE kind = 'join'), 0),
+                   coalesce(sum(events) FILTER (WHERE kind = 'leave'), 0)
+            FROM purged_counts GROUP BY session_id, room_id
+            """ : ""
         let query: PostgresQuery = """
-            SELECT e.session_id, r.name,
-                count(*) FILTER (WHERE e.kind IN ('message', 'action', 'notice')),
-                count(*) FILTER (WHERE e.kind = 'join'),
-                count(*) FILTER (WHERE e.kind = 'leave')
-            FROM events e JOIN rooms r ON r.id = e.room_id
-            GROUP BY e.session_id, r.name
-            ORDER BY e.session_id, r.name = '', r.name COLLATE "C"
+            SELECT c.session_id, r.name, sum(c.messages)::BIGINT, sum(c.joins)::BIGINT, sum(c.leaves)::BIGINT
+            FROM (
+                SELECT session_id, room_id,
+                       count(*) FILTER (WHERE kind IN ('message', 'action', 'notice')) AS messages,
+                       count(*) FILTER (WHERE kind = 'join') AS joins,
+                       count(*) FILTER (WHERE kind = 'leave') AS leaves
+                FROM events GROUP BY session_id, room_id
+                \(unescaped: purged)
+            ) c JOIN rooms r ON r.id = c.room_id
+            GROUP BY c.session_id, r.name
+            ORDER BY c.session_id, r.name = '', r.name COLLATE "C"
             """
         return try await link.run("counts per room") { connection in
             var counts: [RoomCount] = []
@@ -46,14 +61,15 @@ extension PostgresEventReader {
         }
     }
 
-    /// ` WHERE …` for `filter` (empty when it selects everything) and its parameters.
+    /// ` WHERE …` for `filter` and its parameters. Tags-only messages (`tag_message`) are passed
+    /// over, as `EventReader`'s reads do: the follower hands them on live, no export or replay shows them.
     static func conditions(of filter: EventFilter) -> (String, PostgresBindings) {
         var binds = PostgresBindings()
         func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
             binds.append(value)
             return "$\(binds.count)"
         }
-        var conditions: [String] = []
+        var conditions = ["e.kind <> 'tag_message'"]
         if let session = filter.session { conditions.append("e.session_id = \(bind(session))") }
         if let afterID = filter.afterID { conditions.append("e.id > \(bind(afterID))") }
         if let since = filter.sinceMillis { conditions.append("e.time_ms >= \(bind(since))") }
@@ -64,7 +80,7 @@ extension PostgresEventReader {
         if !filter.kinds.isEmpty {
             conditions.append("e.kind = ANY(\(bind(filter.kinds.map(\.rawValue).sorted()))::text[])")
         }
-        return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), binds)
+        return (" WHERE " + conditions.joined(separator: " AND "), binds)
     }
 
     private func strings(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [String] {

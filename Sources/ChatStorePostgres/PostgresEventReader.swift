@@ -118,12 +118,14 @@ public final class PostgresEventReader: Sendable {
 
     /// Every session, oldest first, with its counts.
     public func sessions() async throws(StoreError) -> [Session] {
-        try await sessions("reading sessions", "\(unescaped: Self.sessionColumns) ORDER BY s.id")
+        let columns = Self.sessionColumns(purged: try await hasPurgeRecord())
+        return try await sessions("reading sessions", "\(unescaped: columns) ORDER BY s.id")
     }
 
     /// One session, nil when there is no such session.
     public func session(_ id: Int64) async throws(StoreError) -> Session? {
-        try await sessions("reading a session", "\(unescaped: Self.sessionColumns) WHERE s.id = \(id)").first
+        let columns = Self.sessionColumns(purged: try await hasPurgeRecord())
+        return try await sessions("reading a session", "\(unescaped: columns) WHERE s.id = \(id)").first
     }
 
     /// The newest session's id.
@@ -131,28 +133,51 @@ public final class PostgresEventReader: Sendable {
         try await integer("reading the latest session", "SELECT max(id) FROM sessions")
     }
 
-    private static let sessionColumns = """
-        SELECT s.id, s.started_ms, s.ended_ms, s.state, s.host, s.port, s.version,
-            (SELECT count(*) FROM events WHERE session_id = s.id AND kind IN ('message', 'action', 'notice')),
-            (SELECT count(*) FROM events WHERE session_id = s.id AND kind = 'join'),
-            (SELECT count(*) FROM events WHERE session_id = s.id AND kind = 'leave'),
-            (SELECT count(DISTINCT "user") FROM events WHERE session_id = s.id)
-        FROM sessions s
-        """
+    /// True when the database has retention's record (`PostgresPurge`, schema 3): readers never
+    /// migrate, and a database an older node made has none.
+    func hasPurgeRecord() async throws(StoreError) -> Bool {
+        try await integer(
+            "looking for the purge record",
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'purged_counts'") == 1
+    }
+
+    /// A session's counts are those of its events plus those of its purged events, as on SQLite.
+    private static func sessionColumns(purged: Bool) -> String {
+        func count(_ kinds: String) -> String {
+            let kept = "(SELECT count(*) FROM events WHERE session_id = s.id AND kind \(kinds))"
+            guard purged else { return kept }
+            return kept
+                + " + (SELECT coalesce(sum(events), 0) FROM purged_counts WHERE session_id = s.id AND kind \(kinds))::BIGINT"
+        }
+        let participants =
+            purged
+            ? "(SELECT count(*) FROM (SELECT \"user\" FROM events WHERE session_id = s.id"
+                + " UNION SELECT \"user\" FROM purged_users WHERE session_id = s.id) u)"
+            : "(SELECT count(DISTINCT \"user\") FROM events WHERE session_id = s.id)"
+        let gone =
+            purged
+            ? "(SELECT coalesce(sum(events), 0) FROM purged_counts WHERE session_id = s.id)::BIGINT" : "0::BIGINT"
+        return """
+            SELECT s.id, s.started_ms, s.ended_ms, s.state, s.host, s.port, s.version,
+                \(count("IN ('message', 'action', 'notice')")), \(count("= 'join'")), \(count("= 'leave'")),
+                \(participants), \(gone)
+            FROM sessions s
+            """
+    }
 
     private func sessions(_ what: String, _ query: PostgresQuery) async throws(StoreError) -> [Session] {
         try await link.run(what) { connection in
             var sessions: [Session] = []
             for try await row in try await connection.query(query, logger: self.link.logger) {
-                let (id, started, ended, state, host, port, version, messages, joins, leaves, people) =
+                let (id, started, ended, state, host, port, version, messages, joins, leaves, people, purged) =
                     try row.decode(
-                        (Int64, Int64, Int64?, String, String, Int32, String, Int64, Int64, Int64, Int64).self)
+                        (Int64, Int64, Int64?, String, String, Int32, String, Int64, Int64, Int64, Int64, Int64).self)
                 sessions.append(
                     Session(
                         id: id, startedMillis: started, endedMillis: ended,
                         state: Session.State(rawValue: state) ?? .unclean,
                         host: host, port: Int(port), version: version, messages: Int(messages), joins: Int(joins),
-                        leaves: Int(leaves), participants: Int(people)))
+                        leaves: Int(leaves), participants: Int(people), purged: Int(purged)))
             }
             return sessions
         }

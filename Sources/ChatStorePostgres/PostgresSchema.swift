@@ -57,6 +57,9 @@ enum PostgresSchema {
         PostgresPresenceSchema.migration,
         // 3: the accounts book: accounts, invites, sanctions (PostgresAccountBook).
         PostgresAccountSchema.migration,
+        // 4: retention's record (`PostgresPurge`), as SQLite's (schema 4): every purge, and what
+        // purged events counted for their session and room.
+        PostgresPurge.schema,
     ]
 
     static var version: Int { migrations.count }

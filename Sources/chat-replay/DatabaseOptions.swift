@@ -9,20 +9,10 @@ import ChatStorePostgres
 struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: "The chat database, opened read-only (chat-server's default); or postgres://… (sessions, export, search)."
+        help:
+            "The chat database, opened read-only (chat-server's default); or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE."
     )
     var database: String = ReplayDefaults.databasePath
-
-    /// A read-only reader of a SQLite file for `command`, or one clear error: a PostgreSQL address
-    /// is refused (only `sessions`, `export` and `search` read one yet).
-    func openReader(for command: String) throws(ReplayError) -> EventReader {
-        if PostgresAddress.isAddress(database) {
-            throw ReplayError(
-                "chat-replay \(command) reads SQLite files only; on PostgreSQL, sessions, export and search work "
-                    + "(docs/SCALING.md)")
-        }
-        return try ReplayDatabase.openReader(path: database)
-    }
 
     /// Runs `body` with the record, a SQLite file or a PostgreSQL database, and the name error
     /// messages give it (a path, or the address without its password); closes a PostgreSQL

@@ -5,19 +5,19 @@ import ChatStore
 extension ReplayCommand {
     /// `replay --to`: re-enacts `session` against `target`, printing each step; with `--verify`,
     /// compares the target's record with the original and exits 1 when they differ.
-    func reenact(session: Session, reader: EventReader, target: LoopbackAddress) async throws {
+    func reenact(session: Session, source: any ReplaySource, target: LoopbackAddress) async throws {
         let output = FileOutput.standardOutput()
         // Open the target's database first, so a bad path fails before anything is sent.
         let targetReader = try targetDatabase.map(ReplayDatabase.openReader(path:))
         // Every room and every private message: the re-enactment is of the whole session.
         var all = EventFilter(session: session.id)
         all.includePrivate = true
-        var pager = EventPager(reader: reader, filter: all)
-        let rooms = try storeQuery { try reader.rooms(selectedBy: all) }.count > 1
+        var pager = EventPager(source: source, filter: all)
+        let rooms = try await sourceQuery { try await source.rooms(selectedBy: all) }.count > 1
         let reenactor = Reenactor(target: target, timing: timing, timeout: .seconds(max(1, Int64(connectTimeout))))
         let local = local
         let outcome = try await reenactor.run(
-            next: { try pager.next() },
+            next: { try await pager.next() },
             enacted: { event in
                 try output.write(TextTranscript.line(event, local: local, room: rooms) + "\n")
                 try output.flush()

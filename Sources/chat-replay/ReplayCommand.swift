@@ -97,10 +97,15 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let reader = try options.openReader(for: "replay")
+        try await options.withSource { source, place in try await run(source: source, place: place) }
+    }
+
+    /// Replays, follows or re-enacts from `source` (a file or a PostgreSQL database), which
+    /// messages call `place`.
+    private func run(source: any ReplaySource, place: String) async throws {
         if let to {
-            let chosen = try await SessionLookup.resolve(session, in: reader, path: options.database)
-            try await reenact(session: chosen, reader: reader, target: try LoopbackAddress(parsing: to))
+            let chosen = try await SessionLookup.resolve(session, in: source, path: place)
+            try await reenact(session: chosen, source: source, target: try LoopbackAddress(parsing: to))
             return
         }
         let output = FileOutput.standardOutput()
@@ -116,38 +121,41 @@ struct ReplayCommand: AsyncParsableCommand {
         if follow && !fromStart && session == nil {
             // Like tail -f: start at the live end, with the last few events (of the room) for context.
             let filter = try await selection.apply(
-                to: EventFilter(), source: reader, path: options.database, missingOK: true)
-            after = try storeQuery {
-                if let room = filter.room { return try max(0, (reader.eventID(room: room, fromEnd: context + 1) ?? 0)) }
-                return max(0, try reader.lastEventID() - Int64(context))
+                to: EventFilter(), source: source, path: place, missingOK: true)
+            let context = context
+            after = try await sourceQuery {
+                if let room = filter.room { return try await source.eventID(room: room, fromEnd: context + 1) ?? 0 }
+                return max(0, try await source.lastEventID() - Int64(context))
             }
         } else {
             // With --follow, an empty database is fine: wait for its first session.
-            let empty = try storeQuery { try reader.latestSessionID() } == nil
+            let empty = try await sourceQuery { try await source.latestSessionID() } == nil
             let chosen =
                 follow && session == nil && empty
-                ? nil : try await SessionLookup.resolve(session, in: reader, path: options.database)
+                ? nil : try await SessionLookup.resolve(session, in: source, path: place)
             let filter = try await selection.apply(
-                to: EventFilter(session: chosen?.id ?? 0), source: reader, path: options.database, missingOK: follow)
-            if filter.room == nil { showsRooms = try storeQuery { try reader.rooms(selectedBy: filter) }.count > 1 }
+                to: EventFilter(session: chosen?.id ?? 0), source: source, path: place, missingOK: follow)
+            if filter.room == nil {
+                showsRooms = try await sourceQuery { try await source.rooms(selectedBy: filter) }.count > 1
+            }
             if chosen != nil, !follow, !instant, TerminalReplay.isAvailable {
                 try await TerminalReplay.play(
-                    filter: filter, reader: reader, timing: timing, local: local, room: showsRooms)
+                    filter: filter, source: source, timing: timing, local: local, room: showsRooms)
                 return
             }
-            var pager = EventPager(reader: reader, filter: filter)
+            var pager = EventPager(source: source, filter: filter)
             let player = ReplayPlayer(clock: ContinuousClock(), timing: timing)
-            try await player.play(next: { try pager.next() }, emit: emit)
+            try await player.play(next: { try await pager.next() }, emit: emit)
             after = pager.lastID ?? 0
         }
         if follow {
             let filter = try await selection.apply(
-                to: EventFilter(), source: reader, path: options.database, missingOK: true)
+                to: EventFilter(), source: source, path: place, missingOK: true)
             // Following every room, lines name their room once the database has more than one.
             if filter.room == nil {
-                showsRooms = try storeQuery { try reader.rooms(selectedBy: EventFilter()) }.count > 1
+                showsRooms = try await sourceQuery { try await source.rooms(selectedBy: EventFilter()) }.count > 1
             }
-            var follower = Follower(reader: reader, after: after, filter: filter)
+            var follower = Follower(source: source, after: after, filter: filter)
             try await follower.run(emit: emit)
         }
         try output.finish()

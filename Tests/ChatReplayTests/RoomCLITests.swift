@@ -78,7 +78,7 @@ import Testing
         try await record(RoomsFixture.events, at: path)
         let reader = try EventReader(path: path)
         var follower = Follower(
-            reader: reader, after: 0,
+            source: reader, after: 0,
             filter: try await selection.apply(to: EventFilter(), source: reader, path: path, missingOK: true))
         follower.interval = .milliseconds(10)
         var seen: [Event] = []
