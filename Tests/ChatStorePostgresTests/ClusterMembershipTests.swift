@@ -158,7 +158,7 @@ struct ClusterMembershipTests {
     }
 
     @Test(
-        "a room made on one node is listed on the other at once, with its member and topic; the other's IRC JOIN, NAMES, WHO and WHOIS show it; a part drops her"
+        "a room made on one node is listed on the other at once, with its member and topic; the other's IRC JOIN, NAMES, WHO, WHOIS, ISON and LIST show it; a part drops her"
     )
     func roomsAndMembersAcrossNodes() async throws {
         let address = try await freshDatabase()
@@ -236,7 +236,7 @@ struct ClusterMembershipTests {
     }
 
     /// Joins `#lab` on the node of `carol` (IRC), where alice (on the other node, its first) and
-    /// bob are, and checks JOIN's names and topic, NAMES, WHO, WHOIS and LIST there.
+    /// bob are, and checks JOIN's names and topic, NAMES, WHO, WHOIS, ISON and LIST there.
     private func checkIRCViews(_ carol: IRCTestClient) async throws {
         try await carol.send("JOIN #lab")
         let joined = try await carol.collect { $0.command == "366" }
@@ -254,6 +254,9 @@ struct ClusterMembershipTests {
         let whois = try await carol.collect { $0.command == "318" }
         let whoisNick = whois.first { $0.command == "311" }?.parameters[1]
         #expect(whoisNick == "alice")
+        try await carol.send("ISON alice dave")
+        let online = try await carol.expect { $0.command == "303" }.parameters.last
+        #expect(online == "alice")
         try await carol.send("LIST")
         let list = try await carol.collect { $0.command == "323" }.filter { $0.command == "322" }
         let counts = list.map { [$0.parameters[1], $0.parameters[2]] }
