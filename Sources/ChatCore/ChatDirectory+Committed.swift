@@ -68,7 +68,9 @@ extension ChatDirectory.State {
             case nil: break
             }
         case .join where others:
-            if rooms[key]?.members[seat] == nil { rooms[key]?.enter(seat, named: event.user) }
+            if rooms[key]?.members[seat] == nil { rooms[key]?.enter(seat, named: event.user, committed: true) }
+        case .join where followsOthers && event.session == ownSession:
+            rooms[key]?.joinCommitted(.local(event.connection ?? 0))
         case .leave where others:
             rooms[key]?.remove(seat)
         case .rename where others:

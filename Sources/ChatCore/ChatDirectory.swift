@@ -50,43 +50,6 @@ public final class ChatDirectory: Sendable {
         }
     }
 
-    /// A room's member: a connection of this node (`session` nil), or of another node's session.
-    struct Seat: Hashable {
-        var session: Int64?
-        var connection: Int64
-
-        static func local(_ connection: Int64) -> Seat { Seat(session: nil, connection: connection) }
-    }
-
-    struct RoomState {
-        var name: String
-        /// By seat: the member's name.
-        var members: [Seat: String] = [:]
-        var topic: Topic?
-        /// Its modes and roles, kept while anyone is in it (like an IRC channel's).
-        var flags: Set<RoomFlag> = []
-        var roles: [Seat: Set<RoomRole>] = [:]
-
-        /// Puts `seat` in as `name`; whoever enters an empty room is its first operator.
-        mutating func enter(_ seat: Seat, named name: String) {
-            if members.isEmpty { roles[seat] = [.operator] }
-            members[seat] = name
-        }
-
-        /// Takes `seat` out; an empty room forgets its modes.
-        mutating func remove(_ seat: Seat) {
-            guard members.removeValue(forKey: seat) != nil else { return }
-            roles[seat] = nil
-            if members.isEmpty { flags = [] }
-        }
-
-        /// The seat of the member with `name`'s skeleton.
-        func seat(named name: String) -> Seat? {
-            let key = NameRules.skeleton(name)
-            return members.first { NameRules.skeleton($0.value) == key }?.key
-        }
-    }
-
     /// A member of a room, with the roles it holds there.
     public struct RoomMember: Sendable, Equatable {
         public var name: String
@@ -232,7 +195,7 @@ public final class ChatDirectory: Sendable {
                 return .failure(.tooManyRooms(limit: maxRooms))
             }
             state.makeRoom(room)
-            state.rooms[key]!.enter(.local(connection), named: name)
+            state.rooms[key]!.enter(.local(connection), named: name, committed: !state.followsOthers)
             return .success(state.rooms[key]!.name)
         }
     }

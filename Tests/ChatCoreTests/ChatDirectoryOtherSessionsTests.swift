@@ -57,6 +57,29 @@ struct ChatDirectoryOtherSessionsTests {
         #expect(directory.members(of: "main").first { $0.name == "alice" }?.roles == [.operator, .voice])
     }
 
+    @Test("a join of another node committed before this node's member's: the operator's role is its")
+    func firstJoinInTheRecord() {
+        let directory = directory()
+        _ = directory.admit(3, as: "bob")
+        // bob enters first here, but alice's join is committed before his.
+        _ = directory.enter(3, named: "bob", room: "lab", maxRooms: 10)
+        #expect(directory.roles(of: 3, in: "lab") == [.operator])
+        directory.committed([
+            event(1, .join, "lab", "alice"),
+            event(2, .join, "lab", "bob", session: own, connection: 3),
+        ])
+        #expect(directory.roles(of: 3, in: "lab") == [])
+        #expect(directory.members(of: "lab").map(\.roles) == [[.operator], []])
+        // bob's join committed first: he keeps it.
+        _ = directory.enter(3, named: "bob", room: "ops", maxRooms: 10)
+        directory.committed([
+            event(3, .join, "ops", "bob", session: own, connection: 3),
+            event(4, .join, "ops", "alice"),
+        ])
+        #expect(directory.roles(of: 3, in: "ops") == [.operator])
+        #expect(directory.members(of: "ops").map(\.roles) == [[], [.operator]])
+    }
+
     @Test("another node's renames, leaves, room kicks and the leaves of its reap take its members out")
     func renamesAndLeaves() {
         let directory = directory()

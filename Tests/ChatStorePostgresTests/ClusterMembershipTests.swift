@@ -235,6 +235,29 @@ struct ClusterMembershipTests {
         }
     }
 
+    @Test(
+        "IRC MODE across nodes: the room's operator on one node gives voice to a member of the other; both nodes list it"
+    )
+    func roleAcrossNodes() async throws {
+        let address = try await freshDatabase()
+        let (a, b) = (try await ircNode(address), try await ircNode(address))
+        try await withNodes([a, b]) {
+            let dan = try await IRCTestClient.register(port: try #require(a.server.ircPort), as: "dan")
+            try await dan.join("#ops")
+            let eve = try await IRCTestClient.register(port: try #require(b.server.ircPort), as: "eve")
+            try await eve.join("#ops")
+            try await dan.expect { $0.command == "JOIN" && $0.source?.hasPrefix("eve!") == true }
+            try await dan.send("MODE #ops +v eve")
+            try await eve.expect { $0.command == "MODE" && $0.parameters == ["#ops", "+v", "eve"] }
+            let onA = try await names("#ops", dan)
+            let onB = try await names("#ops", eve)
+            #expect(onA == "@dan +eve")
+            #expect(onB == "@dan +eve")
+            await dan.close()
+            await eve.close()
+        }
+    }
+
     /// Joins `#lab` on the node of `carol` (IRC), where alice (on the other node, its first) and
     /// bob are, and checks JOIN's names and topic, NAMES, WHO, WHOIS, ISON and LIST there.
     private func checkIRCViews(_ carol: IRCTestClient) async throws {
