@@ -158,7 +158,7 @@ struct ClusterMembershipTests {
     }
 
     @Test(
-        "a room made on one node is listed on the other at once, with its member and topic; the other's IRC JOIN, NAMES, WHO, WHOIS, ISON and LIST show it; a part drops her"
+        "a room made on one node is listed on the other at once, with its member and topic; the other's IRC JOIN, NAMES, WHO, WHOIS, ISON and LIST show it; a rename renames her there, a part drops her"
     )
     func roomsAndMembersAcrossNodes() async throws {
         let address = try await freshDatabase()
@@ -185,11 +185,15 @@ struct ClusterMembershipTests {
             let carol = try await IRCTestClient.register(port: try #require(b.server.ircPort), as: "carol")
             try await checkIRCViews(carol)
             try await alice.expect { $0.hasSuffix("carol joined the chat") }
+            try await alice.send("/nick alicia")
+            try await carol.expect { $0.command == "NICK" && $0.source?.hasPrefix("alice!") == true }
+            let afterRename = try await names("#lab", carol)
+            #expect(afterRename == "@alicia bob carol")
             try await alice.send("/part lab")
-            try await carol.expect { $0.command == "PART" && $0.source?.hasPrefix("alice!") == true }
+            try await carol.expect { $0.command == "PART" && $0.source?.hasPrefix("alicia!") == true }
             let afterPart = try await names("#lab", carol)
             #expect(afterPart == "bob carol")
-            try await bob.expect { $0 == "alice left the room" }
+            try await bob.expect { $0 == "alicia left the room" }
             try await bob.send("/who")
             try await bob.expect { $0 == "In #lab (2): bob, carol" }
             await carol.close()
