@@ -4,12 +4,16 @@ import ChatStore
 /// Who is here and where: the names of the server (unique by `NameRules.skeleton`, so without
 /// regard to case or lookalike letters, whichever room their holder is in), its rooms (made by their first join, kept when empty), who is in each,
 /// and each room's topic. Shared by every connection; each call takes its lock once.
+///
+/// On a database shared by several nodes (`followOtherSessions`), a room's members include the
+/// other nodes' members, kept from their committed events (see `committed(_:)`); the names of
+/// the server (`person`, `count`, `everyone`) stay this node's.
 public final class ChatDirectory: Sendable {
     /// The room every newcomer starts in.
     public let defaultRoom: String
     /// Behind the store's `Locked` rather than `Mutex`, which ThreadSanitizer cannot see.
-    private let state: Locked<State>
-    private let makeToken: @Sendable () -> String
+    let state: Locked<State>
+    let makeToken: @Sendable () -> String
 
     /// A room's topic: its text (empty: none), who set it and when.
     public struct Topic: Sendable, Equatable {
@@ -18,7 +22,7 @@ public final class ChatDirectory: Sendable {
         public var timeMillis: Int64
     }
 
-    private struct State {
+    struct State {
         /// By name key (`NameRules.skeleton`): the name as given, its connection.
         var people: [String: (name: String, connection: Int64)] = [:]
         /// By name key: the token that resumes the name's private messages.
@@ -29,22 +33,20 @@ public final class ChatDirectory: Sendable {
         var order: [String] = []
         /// The connections that hold the server's operator role.
         var serverOperators: Set<Int64> = []
-    }
+        /// Whether other sessions' joins and leaves are followed (`followOtherSessions`).
+        var followsOthers = false
+        /// This node's session, once known: its events change no member here.
+        var ownSession: Int64?
 
-    private struct RoomState {
-        var name: String
-        /// By connection: the member's name.
-        var members: [Int64: String] = [:]
-        var topic: Topic?
-        /// Its modes and roles, kept while anyone is in it (like an IRC channel's).
-        var flags: Set<RoomFlag> = []
-        var roles: [Int64: Set<RoomRole>] = [:]
-
-        /// Takes `connection` out; an empty room forgets its modes.
-        mutating func remove(_ connection: Int64) {
-            guard members.removeValue(forKey: connection) != nil else { return }
-            roles[connection] = nil
-            if members.isEmpty { flags = [] }
+        /// Makes the room `name` unless it exists; its key.
+        @discardableResult
+        mutating func makeRoom(_ name: String) -> String {
+            let key = Room.key(name)
+            if rooms[key] == nil {
+                rooms[key] = RoomState(name: name)
+                order.append(key)
+            }
+            return key
         }
     }
 
@@ -65,10 +67,7 @@ public final class ChatDirectory: Sendable {
         self.defaultRoom = defaultRoom
         self.makeToken = makeToken
         var state = State()
-        for name in [defaultRoom] + rooms where state.rooms[Room.key(name)] == nil {
-            state.rooms[Room.key(name)] = RoomState(name: name)
-            state.order.append(Room.key(name))
-        }
+        for name in [defaultRoom] + rooms { state.makeRoom(name) }
         for event in topics {
             state.rooms[Room.key(event.room)]?.topic = Topic(
                 text: event.text, by: event.user, timeMillis: event.timeMillis)
@@ -125,8 +124,8 @@ public final class ChatDirectory: Sendable {
             state.people[oldKey] = nil
             state.people[key] = (new, connection)
             state.tokens[key] = state.tokens.removeValue(forKey: oldKey) ?? makeToken()
-            for roomKey in state.order where state.rooms[roomKey]?.members[connection] != nil {
-                state.rooms[roomKey]?.members[connection] = new
+            for roomKey in state.order where state.rooms[roomKey]?.members[.local(connection)] != nil {
+                state.rooms[roomKey]?.members[.local(connection)] = new
             }
             return new
         }
@@ -138,7 +137,7 @@ public final class ChatDirectory: Sendable {
             let key = NameRules.skeleton(name)
             if state.people[key]?.connection == connection { state.people[key] = nil }
             state.serverOperators.remove(connection)
-            for key in state.order { state.rooms[key]?.remove(connection) }
+            for key in state.order { state.rooms[key]?.remove(.local(connection)) }
         }
     }
 
@@ -192,35 +191,32 @@ public final class ChatDirectory: Sendable {
     public func enter(_ connection: Int64, named name: String, room: String, maxRooms: Int) -> Result<String, Failure> {
         state.withLock { state in
             let key = Room.key(room)
-            if state.rooms[key] == nil {
-                guard state.order.count < maxRooms else { return .failure(.tooManyRooms(limit: maxRooms)) }
-                state.rooms[key] = RoomState(name: room)
-                state.order.append(key)
+            if state.rooms[key] == nil, state.order.count >= maxRooms {
+                return .failure(.tooManyRooms(limit: maxRooms))
             }
-            // Whoever enters an empty room is its first operator.
-            if state.rooms[key]!.members.isEmpty { state.rooms[key]!.roles[connection] = [.operator] }
-            state.rooms[key]!.members[connection] = name
+            state.makeRoom(room)
+            state.rooms[key]!.enter(.local(connection), named: name, committed: !state.followsOthers)
             return .success(state.rooms[key]!.name)
         }
     }
 
     /// Takes `connection` out of `room`.
     public func leave(_ connection: Int64, room: String) {
-        state.withLock { $0.rooms[Room.key(room)]?.remove(connection) }
+        state.withLock { $0.rooms[Room.key(room)]?.remove(.local(connection)) }
     }
 
-    /// The members of `room`, with their roles, sorted by name.
+    /// The members of `room` (on every node), with their roles, sorted by name.
     public func members(of room: String) -> [RoomMember] {
         let members: [RoomMember] = state.withLock { state in
             guard let room = state.rooms[Room.key(room)] else { return [] }
-            return room.members.map { connection, name in RoomMember(name: name, roles: room.roles[connection] ?? []) }
+            return room.members.map { seat, name in RoomMember(name: name, roles: room.roles[seat] ?? []) }
         }
         return members.sorted { $0.name.localizedLowercase < $1.name.localizedLowercase }
     }
 
     /// The roles `connection` holds in `room`.
     public func roles(of connection: Int64, in room: String) -> Set<RoomRole> {
-        state.withLock { $0.rooms[Room.key(room)]?.roles[connection] ?? [] }
+        state.withLock { $0.rooms[Room.key(room)]?.roles[.local(connection)] ?? [] }
     }
 
     /// The modes `room` has on.
@@ -228,18 +224,18 @@ public final class ChatDirectory: Sendable {
         state.withLock { $0.rooms[Room.key(room)]?.flags ?? [] }
     }
 
-    /// The names in `room` (nil: the default room), sorted.
+    /// The names in `room` (nil: the default room), on every node, sorted.
     public func names(in room: String? = nil) -> [String] {
         state.withLock { Array($0.rooms[Room.key(room ?? defaultRoom)]?.members.values ?? [:].values) }
             .sorted { $0.localizedLowercase < $1.localizedLowercase }
     }
 
-    /// Every room in the order made, with its member count and topic; a secret room only when
-    /// `connection` is in it.
+    /// Every room in the order made, with its member count (on every node) and topic; a secret
+    /// room only when `connection` is in it.
     public func summaries(for connection: Int64? = nil) -> [RoomSummary] {
         state.withLock { state in
             state.order.compactMap { state.rooms[$0] }.filter {
-                !$0.flags.contains(.secret) || connection.map($0.members.keys.contains) == true
+                !$0.flags.contains(.secret) || connection.map { .local($0) }.map($0.members.keys.contains) == true
             }.map {
                 RoomSummary(name: $0.name, members: $0.members.count, topic: $0.topic?.text ?? "")
             }
@@ -249,37 +245,6 @@ public final class ChatDirectory: Sendable {
     /// `room`'s topic, nil when none was ever set.
     public func topic(of room: String) -> Topic? {
         state.withLock { $0.rooms[Room.key(room)]?.topic }
-    }
-
-    /// Takes note of committed events that change a room: topics and modes.
-    public func committed(_ events: [Event]) {
-        guard events.contains(where: { $0.kind == .topic || $0.kind == .mode }) else { return }
-        state.withLock { state in
-            for event in events {
-                let key = Room.key(event.room)
-                switch event.kind {
-                case .topic:
-                    state.rooms[key]?.topic = Topic(text: event.text, by: event.user, timeMillis: event.timeMillis)
-                case .mode:
-                    switch RoomModeChange(text: event.text, target: event.target) {
-                    case .flag(let flag, true): state.rooms[key]?.flags.insert(flag)
-                    case .flag(let flag, false): state.rooms[key]?.flags.remove(flag)
-                    case .role(let role, let on, let name):
-                        guard let connection = state.people[NameRules.skeleton(name)]?.connection,
-                            state.rooms[key]?.members[connection] != nil
-                        else { break }
-                        if on {
-                            state.rooms[key]?.roles[connection, default: []].insert(role)
-                        } else {
-                            state.rooms[key]?.roles[connection]?.remove(role)
-                        }
-                    case nil: break
-                    }
-                default:
-                    break
-                }
-            }
-        }
     }
 
     /// 128 random bits, in hex.

@@ -74,8 +74,6 @@ public enum ConnectionAction: Sendable, Equatable {
     case claimName(String)
     /// Look up who holds `name` across the nodes (`Presence.holder(of:)`): `nameFound(_:)`.
     case findName(String)
-    /// Read `room`'s members on every node (`Presence.members(of:)`), for `who`: `membersListed(_:)`.
-    case listMembers(room: String)
     /// Check an operator account's password for `Request.elevate`: `operatorChecked(_:)`.
     case checkOperator(account: String, password: String)
     /// Register `name` with `Accounts.register(name:password:invite:peer:)` on the password pool:

@@ -60,8 +60,6 @@ public struct ConnectionStateMachine {
         /// The recipient of a private message, not present here, is being looked up across the
         /// nodes; the request is sent once found.
         case findingName(Request)
-        /// A room's members on every node are being read, for `who`.
-        case listing(String)
         /// An operator's act is being stored and carried out.
         case moderating
         /// An operator account's password is being checked (`Request.elevate`).
@@ -1075,9 +1073,7 @@ public struct ConnectionStateMachine {
             return [.checkOperator(account: account, password: password)]
         case .who(let room):
             let room = room.flatMap { directory.room($0) } ?? member.current
-            guard configuration.namesShared else { return [.send(.who(room: room, names: directory.names(in: room)))] }
-            state = .live(member, waiting: .listing(room))
-            return [.listMembers(room: room)]
+            return [.send(.who(room: room, names: directory.names(in: room)))]
         case .help:
             return [.send(.help)]
         case .rooms:
@@ -1193,19 +1189,6 @@ public struct ConnectionStateMachine {
         return actions + resume()
     }
 
-    /// A room's members on every node were read for `who` (nil: the nodes could not be asked):
-    /// with this node's own (one just in may not be there yet), sorted.
-    public mutating func membersListed(_ names: [String]?) -> [ConnectionAction] {
-        guard case .live(let member, waiting: .listing(let room)) = state else { return [] }
-        state = .live(member, waiting: nil)
-        var keys = Set<String>()
-        let everyone = (directory.names(in: room) + (names ?? [])).filter {
-            keys.insert(NameRules.skeleton($0)).inserted
-        }
-        let sorted = everyone.sorted { $0.localizedLowercase < $1.localizedLowercase }
-        return [.send(.who(room: room, names: sorted))] + resume()
-    }
-
     /// Whether `member` may change `room`'s modes: its operators, and the server's.
     private func isOperator(_ member: Member, in room: String) -> Bool {
         member.role == .operator || directory.roles(of: connection, in: room).contains(.operator)
@@ -1214,8 +1197,9 @@ public struct ConnectionStateMachine {
     /// The events of the changes that change something, targets spelled as their holders spell them.
     private func modeEvents(_ changes: [RoomModeChange], in room: String, by name: String) -> [NewEvent] {
         var flags = directory.flags(of: room)
-        var roles = Dictionary(
-            directory.members(of: room).map { (NameRules.skeleton($0.name), $0.roles) }, uniquingKeysWith: { a, _ in a }
+        // On every node: a member of another node is named as its node spells it.
+        var members = Dictionary(
+            directory.members(of: room).map { (NameRules.skeleton($0.name), $0) }, uniquingKeysWith: { a, _ in a }
         )
         var events: [NewEvent] = []
         for change in changes {
@@ -1226,12 +1210,10 @@ public struct ConnectionStateMachine {
                 events.append(event(.mode, by: name, in: room, text: change.text))
             case .role(let role, let on, let typed):
                 let key = NameRules.skeleton(typed)
-                guard let held = roles[key], held.contains(role) != on, let target = directory.person(typed) else {
-                    continue
-                }
-                roles[key] = on ? held.union([role]) : held.subtracting([role])
+                guard let held = members[key]?.roles, held.contains(role) != on else { continue }
+                members[key]?.roles = on ? held.union([role]) : held.subtracting([role])
                 var event = event(.mode, by: name, in: room, text: change.text)
-                event.target = target
+                event.target = members[key]?.name
                 events.append(event)
             }
         }

@@ -383,15 +383,6 @@ final class ConnectionHandler: ChannelInboundHandler {
             } else {
                 apply { $0.nameFound(nil) }
             }
-        case .listMembers(let room):
-            if let presence = server.presence {
-                let listed = channel.eventLoop.makeFutureWithTask {
-                    Optional(try await presence.members(of: room).map(\.name))
-                }
-                whenRead(listed, or: nil, channel: channel) { $0.membersListed($1) }
-            } else {
-                apply { $0.membersListed(nil) }
-            }
         case .closed(let reason):
             shared?.release()
             door.closed()

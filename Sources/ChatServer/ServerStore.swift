@@ -8,7 +8,7 @@ import Logging
 /// The server's record, opened on its `ServerDatabase`, with the fan-out wired in: SQLite's
 /// writer hands on its own commits; a PostgreSQL node's tail follower hands on every node's, and
 /// its presence shares names and room members with the other nodes (heartbeating, and reaping
-/// dead nodes).
+/// dead nodes), and its directory follows the other nodes' rooms and members.
 enum ServerStore: Sendable {
     case sqlite(EventStore, EventWriter)
     case postgres(PostgresRecord, PostgresPresence)
@@ -52,9 +52,13 @@ enum ServerStore: Sendable {
             if let metrics { observe = { events, stats in metrics.committed(events, stats) } }
             do {
                 // The cursor first: events committed while the directory is read come again
-                // through the follower, and the directory takes them twice without harm.
+                // through the follower, and the directory takes them twice without harm. The
+                // other nodes' members are those of their events through the cursor, the
+                // follower hands on the rest.
                 let cursor = try await readers.lastEventID()
                 directory = try await ChatCore.directory(of: readers, defaultRoom: configuration.defaultRoom)
+                directory.followOtherSessions()
+                directory.committed(try await readers.membershipEvents(besides: nil, through: cursor))
                 record = try await PostgresRecord.start(
                     store: store, readers: readers, after: cursor, host: host, port: port, version: chatroomVersion,
                     observe: observe
@@ -63,6 +67,7 @@ enum ServerStore: Sendable {
                     hub.deliver(events)
                     onCommitted(events)
                 }
+                directory.followOtherSessions(ownSession: record.session)
             } catch {
                 await readers.close()
                 try? await store.close()

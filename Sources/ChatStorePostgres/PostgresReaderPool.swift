@@ -18,7 +18,7 @@ public final class PostgresReaderPool: RecordReader {
         for reader in readers { await reader.close() }
     }
 
-    private var next: PostgresEventReader {
+    var next: PostgresEventReader {
         readers[(turn.add(1, ordering: .relaxed).newValue & Int.max) % readers.count]
     }
 

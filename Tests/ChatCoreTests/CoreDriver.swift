@@ -187,9 +187,6 @@ final class CoreDriver {
         case .claimName(let name):
             let outcome = await claim(name)
             await apply { $0.nameClaimed(outcome) }
-        case .listMembers(let room):
-            let members = try? await presence?.members(of: room)
-            await apply { $0.membersListed(members?.map(\.name)) }
         case .findName(let name):
             let holder = try? await presence?.holder(of: name)
             await apply { $0.nameFound(holder?.name) }

@@ -157,6 +157,145 @@ struct ClusterMembershipTests {
         }
     }
 
+    @Test(
+        "a room made on one node is listed on the other at once, with its member and topic; the other's IRC JOIN, NAMES, WHO, WHOIS, ISON and LIST show it; a rename renames her there, a part drops her"
+    )
+    func roomsAndMembersAcrossNodes() async throws {
+        let address = try await freshDatabase()
+        let (a, b) = (try await ircNode(address), try await ircNode(address))
+        try await withNodes([a, b]) {
+            let alice = try await TestClient.join(port: a.port, as: "alice")
+            let bob = try await TestClient.join(port: b.port, as: "bob")
+            try await alice.send("/join lab")
+            try await alice.send("/topic soldering")
+            try await alice.expect { $0.hasSuffix("alice set the topic: soldering") }
+            // Committed after the join and the topic: once bob has it, B has them too.
+            try await alice.send("/msg bob ready")
+            try await bob.expect { $0 == "alice to bob (private): ready" }
+            try await bob.send("/rooms")
+            try await bob.expect { $0 == "Rooms (2):" }
+            try await bob.expect { $0 == "  #main (2 people)" }
+            try await bob.expect { $0 == "  #lab (1 person): soldering" }
+            try await bob.send("/who")
+            try await bob.expect { $0 == "In the room (2): alice, bob" }
+            // A join's member list.
+            try await bob.send("/join lab")
+            try await bob.expect { $0.hasPrefix("*** You are in #lab now (2 here: alice, bob).") }
+
+            let carol = try await IRCTestClient.register(port: try #require(b.server.ircPort), as: "carol")
+            try await checkIRCViews(carol)
+            try await alice.expect { $0.hasSuffix("carol joined the chat") }
+            try await alice.send("/nick alicia")
+            try await carol.expect { $0.command == "NICK" && $0.source?.hasPrefix("alice!") == true }
+            let afterRename = try await names("#lab", carol)
+            #expect(afterRename == "@alicia bob carol")
+            try await alice.send("/part lab")
+            try await carol.expect { $0.command == "PART" && $0.source?.hasPrefix("alicia!") == true }
+            let afterPart = try await names("#lab", carol)
+            #expect(afterPart == "bob carol")
+            try await bob.expect { $0 == "alicia left the room" }
+            try await bob.send("/who")
+            try await bob.expect { $0 == "In #lab (2): bob, carol" }
+            await carol.close()
+        }
+    }
+
+    @Test(
+        "a node started while another runs sees its members (from the record); when that node is reaped, their leaves drop them from NAMES and WHOIS"
+    )
+    func startedLaterAndReaped() async throws {
+        let address = try await freshDatabase()
+        let fast: @Sendable (inout ServerConfiguration) -> Void = {
+            $0.database = .postgres(address)
+            $0.presenceHeartbeatSeconds = 0.2
+            $0.presenceDeadAfterSeconds = 2
+            $0.ircPort = 0
+        }
+        let a = try await RunningServer(database: "", fast)
+        let alice = try await TestClient.join(port: a.port, as: "alice")
+        try await alice.send("/join lab")
+        try await alice.expect { $0.hasPrefix("*** You are in #lab now (1 here: alice).") }
+        // B starts after alice's joins: it reads them from the record.
+        let b = try await RunningServer(database: "", fast)
+        try await withNodes([b]) {
+            let carol = try await IRCTestClient.register(port: try #require(b.server.ircPort), as: "carol")
+            try await carol.send("JOIN #lab")
+            let joined = try await carol.collect { $0.command == "366" }
+            let names353 = joined.first { $0.command == "353" }?.parameters.last
+            #expect(names353 == "@alice carol")
+            let presence = try #require(a.server.presence)
+            await presence.stop()  // as if cut off: no more heartbeats, then reaped
+            try await carol.expect(within: 20) { $0.source?.hasPrefix("alice!") == true }
+            let afterReap = try await names("#lab", carol)
+            #expect(afterReap == "carol")
+            try await carol.send("WHOIS alice")
+            let whois = try await carol.expect { ["311", "401"].contains($0.command) }
+            #expect(whois.command == "401")
+            await carol.close()
+            // Its next heartbeat learns it was reaped: it closes its clients and stops.
+            #expect(try await presence.heartbeat() == .reaped)
+            _ = try await alice.expectClosed(within: 20)
+            await #expect(throws: ServerError.self) { try await a.stop() }
+        }
+    }
+
+    @Test(
+        "IRC MODE across nodes: the room's operator on one node gives voice to a member of the other; both nodes list it"
+    )
+    func roleAcrossNodes() async throws {
+        let address = try await freshDatabase()
+        let (a, b) = (try await ircNode(address), try await ircNode(address))
+        try await withNodes([a, b]) {
+            let dan = try await IRCTestClient.register(port: try #require(a.server.ircPort), as: "dan")
+            try await dan.join("#ops")
+            let eve = try await IRCTestClient.register(port: try #require(b.server.ircPort), as: "eve")
+            try await eve.join("#ops")
+            try await dan.expect { $0.command == "JOIN" && $0.source?.hasPrefix("eve!") == true }
+            try await dan.send("MODE #ops +v eve")
+            try await eve.expect { $0.command == "MODE" && $0.parameters == ["#ops", "+v", "eve"] }
+            let onA = try await names("#ops", dan)
+            let onB = try await names("#ops", eve)
+            #expect(onA == "@dan +eve")
+            #expect(onB == "@dan +eve")
+            await dan.close()
+            await eve.close()
+        }
+    }
+
+    /// Joins `#lab` on the node of `carol` (IRC), where alice (on the other node, its first) and
+    /// bob are, and checks JOIN's names and topic, NAMES, WHO, WHOIS, ISON and LIST there.
+    private func checkIRCViews(_ carol: IRCTestClient) async throws {
+        try await carol.send("JOIN #lab")
+        let joined = try await carol.collect { $0.command == "366" }
+        let joinNames = joined.first { $0.command == "353" }?.parameters.last
+        #expect(joinNames == "@alice bob carol")
+        let topic = joined.first { $0.command == "332" }?.parameters.last
+        #expect(topic == "soldering")
+        let listed = try await names("#lab", carol)
+        #expect(listed == "@alice bob carol")
+        try await carol.send("WHO #lab")
+        let who = try await carol.collect { $0.command == "315" }.filter { $0.command == "352" }
+        #expect(who.map { $0.parameters[5] } == ["alice", "bob", "carol"])
+        #expect(who.map { $0.parameters[6] } == ["H@", "H", "H"])
+        try await carol.send("WHOIS ALICE")
+        let whois = try await carol.collect { $0.command == "318" }
+        let whoisNick = whois.first { $0.command == "311" }?.parameters[1]
+        #expect(whoisNick == "alice")
+        try await carol.send("ISON alice dave")
+        let online = try await carol.expect { $0.command == "303" }.parameters.last
+        #expect(online == "alice")
+        try await carol.send("LIST")
+        let list = try await carol.collect { $0.command == "323" }.filter { $0.command == "322" }
+        let counts = list.map { [$0.parameters[1], $0.parameters[2]] }
+        #expect(counts == [["#main", "2"], ["#lab", "3"]])
+    }
+
+    /// `NAMES room` on `client`: the names of its `353`.
+    private func names(_ room: String, _ client: IRCTestClient) async throws -> String? {
+        try await client.send("NAMES \(room)")
+        return try await client.expect { $0.command == "353" }.parameters.last
+    }
+
     /// A node with the IRC door too.
     private func ircNode(_ address: PostgresAddress) async throws -> RunningServer {
         try await RunningServer(database: "") {

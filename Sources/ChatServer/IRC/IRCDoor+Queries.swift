@@ -46,12 +46,11 @@ extension IRCDoor {
         } else if mask.contains("*") || mask.contains("?") || mask == "0" {
             // Everyone is invisible (+i): a mask finds only those who share a channel, and oneself.
             let pattern = mask == "0" ? "*" : mask
-            let visible = Set(rooms.values.flatMap { directory.names(in: $0) } + [nick ?? ""])
-            for person in directory.everyone()
-            where visible.contains(person) && IRCMask.matches(pattern, IRCLines.nick(person)) {
+            let visible = Set(rooms.values.flatMap { directory.names(in: $0) } + [nick].compactMap { $0 })
+            for person in visible.sorted() where IRCMask.matches(pattern, IRCLines.nick(person)) {
                 whoLine(person, channel: "*", &answer)
             }
-        } else if let person = directory.person(mask) {
+        } else if let person = directory.anyone(mask) {
             whoLine(person, channel: "*", &answer)
         }
         answer.writeIRC(from: serverName, numeric: "315", me, mask, text: "End of WHO list")
@@ -72,7 +71,7 @@ extension IRCDoor {
     }
 
     func whois(_ target: String, answer: inout ByteBuffer) {
-        guard let person = directory.person(target) else {
+        guard let person = directory.anyone(target) else {
             answer.writeIRC(from: serverName, numeric: "401", me, target, text: "No such nick/channel")
             answer.writeIRC(from: serverName, numeric: "318", me, target, text: "End of /WHOIS list")
             return

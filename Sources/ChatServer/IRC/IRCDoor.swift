@@ -374,13 +374,13 @@ struct IRCDoor: Door {
                 answer.writeIRC(from: serverName, numeric: "306", me, text: "You have been marked as being away")
             }
         case "USERHOST":
-            let found = parameters.prefix(5).compactMap { directory.person($0) }.map { person in
+            let found = parameters.prefix(5).compactMap { directory.anyone($0) }.map { person in
                 let away = presence.person(person)?.away != nil ? "-" : "+"
                 return "\(IRCLines.nick(person))=\(away)\(username(of: person))@\(IRCLines.userHost)"
             }
             answer.writeIRC(from: serverName, numeric: "302", me, text: found.joined(separator: " "))
         case "ISON":
-            let online = parameters.flatMap { $0.split(separator: " ") }.compactMap { directory.person(String($0)) }
+            let online = parameters.flatMap { $0.split(separator: " ") }.compactMap { directory.anyone(String($0)) }
             answer.writeIRC(
                 from: serverName, numeric: "303", me, text: online.map(IRCLines.nick).joined(separator: " "))
         case "MOTD":
