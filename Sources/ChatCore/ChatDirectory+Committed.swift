@@ -75,8 +75,9 @@ extension ChatDirectory.State {
             rooms[key]?.remove(seat)
         case .rename where others:
             if rooms[key]?.members[seat] != nil { rooms[key]?.members[seat] = event.text }
-        case .roomKick where others:
-            // Its target is a member of the kicker's node.
+        case .roomKick where followsOthers:
+            // Whichever node kicked: a member of another node leaves the view here; one of this
+            // node is put out as the kick is delivered to it (`RoomHub.deliver`).
             if let target = event.target, let kicked = rooms[key]?.seat(named: target), kicked.session != nil {
                 rooms[key]?.remove(kicked)
             }

@@ -906,11 +906,10 @@ public struct ConnectionStateMachine {
         case .kickFromRoom(let typed, let name, _):
             guard let room = member.room(typed) else { return [.send(.error(.notInRoom(typed ?? member.current)))] }
             guard isOperator(member, in: room) else { return [.send(.error(.notRoomOperator(room)))] }
-            guard let person = directory.person(name) else { return [.send(.error(.noSuchName(name)))] }
-            let present = directory.members(of: room).contains {
-                NameRules.skeleton($0.name) == NameRules.skeleton(person)
+            if roomMember(name, in: room) == nil {
+                guard let person = directory.anyone(name) else { return [.send(.error(.noSuchName(name)))] }
+                return [.send(.error(.notInThatRoom(person, room: room)))]
             }
-            if !present { return [.send(.error(.notInThatRoom(person, room: room)))] }
         case .tagged:
             break  // never: `untagged` took the tags off
         case .topic(let typed, let text):
@@ -1130,7 +1129,8 @@ public struct ConnectionStateMachine {
             let removal = Moderation.Removal(name: target, reason: .kicked)
             return moderate(.none, .kick, target: target, text: reason, removing: removal, by: member)
         case .kickFromRoom(let typed, let name, let reason):
-            guard let room = member.room(typed), let target = directory.person(name) else { return [] }
+            // The member may be on another node: it is put out where the kick is delivered to it.
+            guard let room = member.room(typed), let target = roomMember(name, in: room) else { return [] }
             let removal = Moderation.Removal(name: target, reason: .kicked, room: room)
             return moderate(.none, .roomKick, target: target, text: reason, removing: removal, by: member, in: room)
         case .ban(let typed, let seconds, let reason):
@@ -1190,6 +1190,12 @@ public struct ConnectionStateMachine {
     }
 
     /// Whether `member` may change `room`'s modes: its operators, and the server's.
+    /// `name` as a member of `room` (on any node) spells it; nil when no member has that name.
+    private func roomMember(_ name: String, in room: String) -> String? {
+        let key = NameRules.skeleton(name)
+        return directory.members(of: room).first { NameRules.skeleton($0.name) == key }?.name
+    }
+
     private func isOperator(_ member: Member, in room: String) -> Bool {
         member.role == .operator || directory.roles(of: connection, in: room).contains(.operator)
     }

@@ -95,8 +95,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 connection, address: about.address,
                 remove: { by, reason, why in
                     this.eventLoop.execute { this.value.apply { $0.removed(by: by, reason: reason, why: why) } }
-                },
-                removeFromRoom: { room in this.eventLoop.execute { this.value.apply { $0.removed(from: room) } } })
+                })
             // A port's only door is the connection's from the start; on the chat port the
             // first line picks it.
             if server.doors.doors.count == 1 { countDoor() }
@@ -417,11 +416,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func outlet(_ channel: any Channel) -> Outlet {
         if let outlet { return outlet }
         let outlet = Outlet(
-            channel: channel, format: door.format, maxBacklogEvents: server.configuration.maxResume + 10_000,
+            channel: channel, connection: connection, format: door.format,
+            maxBacklogEvents: server.configuration.maxResume + 10_000,
             chunk: server.configuration.maxQueueBytes / 2)
         outlet.ownEvents = door.ownEvents
         let this = bound(channel)
         outlet.onTooSlow = { this.value.apply { $0.tooSlow() } }
+        outlet.onKicked = { room in this.value.apply { $0.removed(from: room) } }
         self.outlet = outlet
         return outlet
     }
@@ -519,12 +520,11 @@ final class ConnectionHandler: ChannelInboundHandler {
                 if let failure { return machine.moderationDone(.notStored(failure.message)) }
                 if let removal = moderation.removes {
                     let why = moderation.event.text
-                    if let name = removal.name, let connection = core.directory.connection(of: name) {
-                        if let room = removal.room {
-                            registry.putOut(connection, of: room)
-                        } else {
-                            registry.putOut(connection, by: by, reason: removal.reason, why: why)
-                        }
+                    // A room kick puts its member out as the kick is delivered (`RoomHub.deliver`).
+                    if removal.room == nil, let name = removal.name,
+                        let connection = core.directory.connection(of: name)
+                    {
+                        registry.putOut(connection, by: by, reason: removal.reason, why: why)
                     }
                     if let address = removal.address {
                         registry.putOut(address: address, by: by, reason: removal.reason, why: why)

@@ -39,6 +39,8 @@ struct Delivery: CommittedBatch {
     let ids: [Int64]
     /// Times the batch's first write, when the server serves metrics.
     var timing: DeliveryTiming?
+    /// The connections of this server that a room kick of the batch puts out of its room.
+    var kicked: Set<Int64> = []
     private let plain: ByteBuffer
     private let plainEnds: [Int]
     private let plainWithRoom: ByteBuffer

@@ -38,14 +38,26 @@ final class RoomHub: Sendable {
 
     /// Fans a committed batch out, each room's events to that room's members, each private
     /// message to its sender's and its recipient's mailboxes. Called on the store's writer
-    /// thread, in id order. `timing`, shared by the batch's deliveries, times its first write.
-    func deliver(_ events: [Event], timing: DeliveryTiming? = nil) {
+    /// thread (a PostgreSQL node's follower), in id order. `timing`, shared by the batch's
+    /// deliveries, times its first write. `connectionOf` finds the connection of a member of this
+    /// server by name: a room kick puts its target out of the room as the kick is written to it
+    /// (`LoopFanout`), so nothing it sends after seeing the kick is taken as said in the room.
+    func deliver(
+        _ events: [Event], timing: DeliveryTiming? = nil, connectionOf: (String) -> Int64? = { _ in nil }
+    ) {
         guard let first = events.first else { return }
+        var kicked: [String: [Int64]] = [:]
+        for event in events where event.kind == .roomKick {
+            if let target = event.target, let connection = connectionOf(target) {
+                kicked[Room.key(event.room), default: []].append(connection)
+            }
+        }
         if !first.isPrivate, events.allSatisfy({ $0.room == first.room }) {
             // The usual batch: one room's.
             guard let room = rooms.withLockedValue({ $0[Room.key(first.room)] }) else { return }
             var delivery = Delivery(events, ircServerName: ircServerName)
             delivery.timing = timing
+            delivery.kicked = Set(kicked[Room.key(first.room)] ?? [])
             room.deliver(delivery)
             return
         }
@@ -68,6 +80,7 @@ final class RoomHub: Sendable {
             var delivery = Delivery(
                 byKey[key]!, key: key.hasPrefix("@") ? Room.privateName : key, ircServerName: ircServerName)
             delivery.timing = timing
+            delivery.kicked = Set(kicked[key] ?? [])
             room.deliver(delivery)
         }
     }
@@ -128,7 +141,10 @@ final class LoopFanout {
 
     func deliver(_ delivery: Delivery) {
         let wasIdle = unflushed.isEmpty
-        for outlet in outlets where outlet.deliver(delivery) { unflushed.append(outlet) }
+        for outlet in outlets {
+            if outlet.deliver(delivery) { unflushed.append(outlet) }
+            if delivery.kicked.contains(outlet.connection) { outlet.kicked(from: delivery.key) }
+        }
         delivery.timing?.written()
         guard wasIdle && !unflushed.isEmpty else { return }
         let this = NIOLoopBound(self, eventLoop: loop)

@@ -9,11 +9,15 @@ import NIOCore
 /// budget (`writeBufferWaterMark`), in slices of at most `chunk` bytes.
 final class Outlet {
     let channel: any Channel
+    /// The member's connection (`ConnectionStateMachine.connection`).
+    let connection: Int64
     var format: WireFormat
     /// The member's own events it does not get (an IRC client's).
     var ownEvents: OwnEventFilter?
     /// Called when more events wait than the member may hold back.
     var onTooSlow: () -> Void = {}
+    /// Called with the room a room kick put the member out of, once the kick is written.
+    var onKicked: (String) -> Void = { _ in }
     /// By subscription key (a room's key, or `Room.privateName`).
     private var subscriptions: [String: Subscription] = [:]
     private let maxBacklogEvents: Int
@@ -33,8 +37,9 @@ final class Outlet {
         }
     }
 
-    init(channel: any Channel, format: WireFormat, maxBacklogEvents: Int, chunk: Int) {
+    init(channel: any Channel, connection: Int64, format: WireFormat, maxBacklogEvents: Int, chunk: Int) {
         self.channel = channel
+        self.connection = connection
         self.format = format
         self.maxBacklogEvents = maxBacklogEvents
         self.chunk = max(1, chunk)
@@ -76,6 +81,16 @@ final class Outlet {
         guard write(subscription), !flushAnnounced else { return false }
         flushAnnounced = true
         return true
+    }
+
+    /// A delivered batch put the member out of room `key`: what is owed of it (the kick among
+    /// it) is written whatever the budget, then `onKicked` takes it out of the room.
+    func kicked(from key: String) {
+        guard let subscription = subscriptions[key] else { return }
+        write(subscription, ignoringBudget: true)
+        flushAnnounced = false
+        channel.flush()
+        onKicked(key)
     }
 
     /// Flushes what `deliver` wrote.

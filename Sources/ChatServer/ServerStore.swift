@@ -64,7 +64,7 @@ enum ServerStore: Sendable {
                     observe: observe
                 ) { events in
                     directory.committed(events)
-                    hub.deliver(events)
+                    hub.deliver(events, connectionOf: directory.connection(of:))
                     onCommitted(events)
                 }
                 directory.followOtherSessions(ownSession: record.session)
@@ -101,9 +101,13 @@ enum ServerStore: Sendable {
             let writer = try store.startSession(host: host, port: port, version: chatroomVersion, observer: observer) {
                 events, stats in
                 directory.committed(events)
-                guard let metrics, let stats else { return hub.deliver(events) }
+                guard let metrics, let stats else {
+                    return hub.deliver(events, connectionOf: directory.connection(of:))
+                }
                 metrics.committed(events, stats)
-                hub.deliver(events, timing: DeliveryTiming(submittedAt: stats.oldestSubmittedNanos, metrics: metrics))
+                hub.deliver(
+                    events, timing: DeliveryTiming(submittedAt: stats.oldestSubmittedNanos, metrics: metrics),
+                    connectionOf: directory.connection(of:))
             }
             return (.sqlite(store, writer), directory)
         } catch {

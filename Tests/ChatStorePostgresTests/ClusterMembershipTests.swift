@@ -262,6 +262,32 @@ struct ClusterMembershipTests {
         }
     }
 
+    @Test(
+        "IRC KICK across nodes: the member of the other node is put out as the kick reaches it; its next line is refused"
+    )
+    func kickAcrossNodes() async throws {
+        let address = try await freshDatabase()
+        let (a, b) = (try await ircNode(address), try await ircNode(address))
+        try await withNodes([a, b]) {
+            let dan = try await IRCTestClient.register(port: try #require(a.server.ircPort), as: "dan")
+            try await dan.join("#ops")
+            let eve = try await IRCTestClient.register(port: try #require(b.server.ircPort), as: "eve")
+            try await eve.join("#ops")
+            try await dan.expect { $0.command == "JOIN" && $0.source?.hasPrefix("eve!") == true }
+            try await dan.send("KICK #ops eve :off topic")
+            let kick = try await eve.expect { $0.command == "KICK" }
+            #expect(kick.parameters == ["#ops", "eve", "off topic"])
+            try await eve.send("PRIVMSG #ops :still here?")
+            try await eve.expect { $0.command == "403" || $0.command == "404" }
+            #expect(try await names("#ops", dan) == "@dan")
+            #expect(try await names("#ops", eve) == "@dan")
+            await dan.close()
+            await eve.close()
+        }
+        let said = try await recordedEvents(at: address).filter { $0.kind == .message }
+        #expect(said.isEmpty)
+    }
+
     /// Joins `#lab` on the node of `carol` (IRC), where alice (on the other node, its first) and
     /// bob are, and checks JOIN's names and topic, NAMES, WHO, WHOIS, ISON and LIST there.
     private func checkIRCViews(_ carol: IRCTestClient) async throws {
