@@ -873,7 +873,7 @@ public struct ConnectionStateMachine {
             guard member.role == .operator, !member.watching else { return [.send(.error(.notOperator))] }
             switch request {
             case .kick(let name, _), .mute(let name, _, _), .unmute(let name):
-                if directory.person(name) == nil, case .kick = request { return [.send(.error(.noSuchName(name)))] }
+                if directory.anyone(name) == nil, case .kick = request { return [.send(.error(.noSuchName(name)))] }
                 if NameRules.normalize(name).isEmpty { return [.send(.error(.usage("/kick NAME [REASON]")))] }
             default:
                 break
@@ -1125,7 +1125,8 @@ public struct ConnectionStateMachine {
             state = .live(member, waiting: .registering)
             return [.register(name: member.name, password: password, invite: invite)]
         case .kick(let typed, let reason):
-            guard let target = directory.person(typed) else { return [.send(.error(.noSuchName(typed)))] }
+            // Anyone in a room of any node: another node puts its member out (`SharedSanctions`).
+            guard let target = directory.anyone(typed) else { return [.send(.error(.noSuchName(typed)))] }
             let removal = Moderation.Removal(name: target, reason: .kicked)
             return moderate(.none, .kick, target: target, text: reason, removing: removal, by: member)
         case .kickFromRoom(let typed, let name, let reason):

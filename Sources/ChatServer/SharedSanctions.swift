@@ -2,11 +2,12 @@ import ChatCore
 import ChatModel
 import NIOPosix
 
-/// Bans and mutes that another node sharing the PostgreSQL database imposed or lifted, applied
-/// on this one: every node's moderation events come through the follower; on one, the sanctions
-/// in force are read again from the book (the event is committed after its sanction was stored),
-/// and whoever a ban from another node puts out is put out here too. The book is read on the
-/// password pool, never on the follower's task.
+/// Kicks, bans and mutes that another node sharing the PostgreSQL database made, applied on this
+/// one: every node's moderation events come through the follower. A kick from another node puts
+/// out its member of this node. On a ban or mute (imposed or lifted) the sanctions in force are
+/// read again from the book (the event is committed after its sanction was stored), and whoever
+/// a ban from another node puts out is put out here too. The book is read on the password pool,
+/// never on the follower's task.
 struct SharedSanctions: Sendable {
     let accounts: Accounts
     let directory: ChatDirectory
@@ -29,6 +30,11 @@ struct SharedSanctions: Sendable {
 
     /// Takes a committed batch (any node's).
     func committed(_ events: [Event]) {
+        for event in events where event.kind == .kick && event.session != session {
+            if let target = event.target, let connection = directory.connection(of: target) {
+                registry.putOut(connection, by: event.user, reason: .kicked, why: event.text)
+            }
+        }
         let moderation = events.filter { Self.kinds.contains($0.kind) }
         guard !moderation.isEmpty else { return }
         let (accounts, directory, registry, session) = (accounts, directory, registry, session)

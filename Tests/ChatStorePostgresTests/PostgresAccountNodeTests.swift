@@ -127,6 +127,25 @@ struct PostgresAccountNodeTests {
         }
     }
 
+    @Test("a server operator's /kick on node A puts out a member of node B, whose leave says kicked")
+    func kickAcrossNodes() async throws {
+        let address = try await freshDatabase()
+        try await Self.addAccount("op", operator: true, at: address)
+        let (a, b) = (try await Self.startNode(address), try await Self.startNode(address))
+        try await withNodes([a, b]) {
+            let op = try await Self.logIn("op", port: a.port)
+            let bob = try await TestClient.join(port: b.port, as: "bob")
+            try await op.expect { $0 == "bob joined the chat" }
+            try await op.send("/kick bob flooding the room")
+            try await op.expect { $0.hasSuffix("op put bob out: flooding the room") }
+            let lines = try await bob.expectClosed(within: 20)
+            #expect(lines.contains("*** op put you out of this server (flooding the room). Goodbye!"), "\(lines)")
+            try await op.expect(within: 20) { $0.hasSuffix("bob left the chat (kicked)") }
+            try await op.send("/kick nobody")
+            try await op.expect { $0.hasPrefix("error: ") && $0.contains("nobody") }
+        }
+    }
+
     @Test(
         "an operator's ban on node A puts the member out on node B and keeps them out there; unban lets them back; a mute holds there too"
     )
