@@ -229,7 +229,7 @@ public final class ChatServer: Service, Sendable {
                     searchIndexLag: store.map { store in
                         { @Sendable in Int((try? store.read { try $0.searchIndexLag() }) ?? 0) }
                     },
-                    state: { (connections.isAccepting, record.lastFailure) })
+                    state: { (connections.isAccepting, record.lastFailure ?? opened.outOfTouch) })
                 if case .postgres(let postgres, _) = opened {
                     $0?.postgresBytes = { try? await postgres.readers.databaseBytes() }
                 }

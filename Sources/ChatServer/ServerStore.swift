@@ -26,6 +26,15 @@ enum ServerStore: Sendable {
         if case .postgres(_, let presence) = self { presence } else { nil }
     }
 
+    /// On PostgreSQL, while this node's heartbeats have not reached the database for longer than
+    /// its `deadAfter` (other nodes may take it for dead): why, for `/health`. Nil otherwise.
+    var outOfTouch: StoreError? {
+        guard let presence, presence.isOutOfTouch else { return nil }
+        return StoreError(
+            .unavailable, path: presence.address.description,
+            message: "no heartbeat of this node reached the database lately")
+    }
+
     /// The SQLite store; nil on PostgreSQL.
     var sqlite: EventStore? {
         if case .sqlite(let store, _) = self { store } else { nil }

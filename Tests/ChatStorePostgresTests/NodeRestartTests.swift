@@ -39,6 +39,43 @@ struct NodeRestartTests {
             #expect(!(try await bob.received).contains("alice: while down"))
         }
     }
+
+    @Test("/health of a node cut off from its database answers 503 once it is out of touch, and 200 when it is back")
+    func healthWhileCutOff() async throws {
+        let cluster = try #require(PostgresCluster.current)
+        let address = try await cluster.makeDatabase()
+        let node = try await RunningServer(database: "", logLevel: .critical) {
+            $0.database = .postgres(address)
+            $0.metricsPort = 0
+            $0.presenceHeartbeatSeconds = 0.2
+            $0.presenceDeadAfterSeconds = 1
+        }
+        try await withNodes([node]) {
+            let port = try #require(node.server.metricsPort)
+            #expect(try await health(port).hasPrefix("HTTP/1.1 200"))
+            try cluster.stopServer()
+            do {
+                try await eventually(within: 15, "the node to say it is out of touch") {
+                    try await health(port).hasPrefix("HTTP/1.1 503")
+                }
+            } catch {
+                try cluster.startServer()
+                throw error
+            }
+            #expect(try await health(port).contains(#""store":"failing""#))
+            try cluster.startServer()
+            try await eventually(within: 20, "the node to be in touch again") {
+                try await health(port).hasPrefix("HTTP/1.1 200")
+            }
+        }
+    }
+}
+
+/// `GET /health` on the metrics port: the status line, then the rest of the answer.
+private func health(_ port: Int) async throws -> String {
+    let client = try await TestClient.connect(port: port)
+    try await client.send(bytes: Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+    return try await client.expectClosed().joined(separator: "\n")
 }
 
 /// Sends `text` until the sender sees it stored (its own line), at most three times; each
