@@ -77,40 +77,42 @@ public final class ChatArchive {
         }
     }
 
-    /// Adds a row of retention's record (`purges`), with its id.
-    public func add(_ purge: PurgeReport) throws(StoreError) {
-        let insert = try database.prepare(
+    /// Adds retention's record: its purges with their ids, what purged events counted and whose
+    /// they were (rooms by name, added when new).
+    public func add(_ record: PurgeRecordRows) throws(StoreError) {
+        let purge = try database.prepare(
             """
             INSERT INTO purges (id, time_ms, by, room, cutoff_ms, events, first_id, last_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        insert.bind([purge.id, purge.timeMillis])
-        insert.bind(purge.by, at: 3)
-        insert.bind(purge.room, at: 4)
-        insert.bind(purge.cutoffMillis, at: 5)
-        insert.bind(Int64(purge.events), at: 6)
-        insert.bind(purge.firstID, at: 7)
-        insert.bind(purge.lastID, at: 8)
-        try insert.step()
-    }
-
-    /// Adds what purged events of `kind` counted for `session` in `room` (`purged_counts`).
-    public func addPurgedCount(session: Int64, room: String, kind: String, events: Int64) throws(StoreError) {
-        try addRoom(room)
-        let insert = try database.prepare(
+        for report in record.purges {
+            purge.reset()
+            purge.bind([report.id, report.timeMillis])
+            purge.bind(report.by, at: 3)
+            purge.bind(report.room, at: 4)
+            purge.bind(report.cutoffMillis, at: 5)
+            purge.bind(Int64(report.events), at: 6)
+            purge.bind(report.firstID, at: 7)
+            purge.bind(report.lastID, at: 8)
+            try purge.step()
+        }
+        let count = try database.prepare(
             "INSERT INTO purged_counts (session_id, room_id, kind, events) VALUES (?, ?, ?, ?)")
-        insert.bind([session, roomIDs[room]])
-        insert.bind(kind, at: 3)
-        insert.bind(events, at: 4)
-        try insert.step()
-    }
-
-    /// Adds one of the people of `session` whose events were purged (`purged_users`).
-    public func addPurgedUser(session: Int64, user: String) throws(StoreError) {
-        let insert = try database.prepare("INSERT INTO purged_users (session_id, user) VALUES (?, ?)")
-        insert.bind(session, at: 1)
-        insert.bind(user, at: 2)
-        try insert.step()
+        for row in record.counts {
+            try addRoom(row.room)
+            count.reset()
+            count.bind([row.session, roomIDs[row.room]])
+            count.bind(row.kind, at: 3)
+            count.bind(row.events, at: 4)
+            try count.step()
+        }
+        let user = try database.prepare("INSERT INTO purged_users (session_id, user) VALUES (?, ?)")
+        for row in record.users {
+            user.reset()
+            user.bind(row.session, at: 1)
+            user.bind(row.user, at: 2)
+            try user.step()
+        }
     }
 
     /// Commits, checks and counts the file and puts it in place of the destination.

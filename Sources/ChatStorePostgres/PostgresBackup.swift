@@ -5,8 +5,8 @@ import PostgresNIO
 
 /// `PostgresImport` the other way: a PostgreSQL chat record written out as a SQLite chat file
 /// (`ChatArchive`): sessions and events with their ids, client tags included, rooms in the
-/// database's order, retention's record (`PostgresPurge`), all read in one repeatable-read snapshot while nodes go on committing. A
-/// portable archive of the record, which `chat-replay` reads and `migrate` restores; `pg_dump` is
+/// database's order, retention's record (`PostgresPurgeRecord`), all read in one repeatable-read snapshot while
+/// nodes go on committing. A portable archive of the record, which `chat-replay` reads and `migrate` restores; `pg_dump` is
 /// the database's own backup.
 public enum PostgresBackup {
     /// Events read per query.
@@ -67,41 +67,6 @@ public enum PostgresBackup {
             (last, written) = (newest.id, written + page.count)
             progress?(written)
         }
-        try await writePurgeRecord(from: connection, to: archive, logger: logger)
-    }
-
-    /// `purges`, `purged_counts` and `purged_users`, when the database has them (schema step 3).
-    private static func writePurgeRecord(
-        from connection: PostgresConnection, to archive: ChatArchive, logger: Logger
-    ) async throws {
-        let tables = try await connection.query(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'purges'",
-            logger: logger
-        ).collect().first?.decode(Int64.self)
-        guard tables == 1 else { return }
-        let purges = try await connection.query(
-            "SELECT id, time_ms, by, room, cutoff_ms, events, first_id, last_id FROM purges ORDER BY id",
-            logger: logger)
-        for try await (id, time, by, room, cutoff, events, first, last) in purges.decode(
-            (Int64, Int64, String, String, Int64, Int64, Int64, Int64).self)
-        {
-            try archive.add(
-                PurgeReport(
-                    id: id, timeMillis: time, by: by, room: room, cutoffMillis: cutoff, events: Int(events),
-                    firstID: first, lastID: last))
-        }
-        let counts = try await connection.query(
-            """
-            SELECT c.session_id, r.name, c.kind, c.events FROM purged_counts c JOIN rooms r ON r.id = c.room_id
-            ORDER BY c.session_id, r.id, c.kind
-            """, logger: logger)
-        for try await (session, room, kind, events) in counts.decode((Int64, String, String, Int64).self) {
-            try archive.addPurgedCount(session: session, room: room, kind: kind, events: events)
-        }
-        let users = try await connection.query(
-            "SELECT session_id, \"user\" FROM purged_users ORDER BY session_id, \"user\"", logger: logger)
-        for try await (session, user) in users.decode((Int64, String).self) {
-            try archive.addPurgedUser(session: session, user: user)
-        }
+        try archive.add(try await PostgresPurgeRecord.read(on: connection, logger: logger))
     }
 }

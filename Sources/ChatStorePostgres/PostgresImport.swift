@@ -4,9 +4,10 @@ import Logging
 import PostgresNIO
 
 /// Copies a chat record from SQLite into an empty PostgreSQL database: sessions and events with
-/// their ids (rooms by name), and the accounts book (accounts, invites, sanctions), in one
-/// transaction, so the copy is whole or absent; then checks that the database holds as many of
-/// each as were read. The purge record and the search index are not copied (yet).
+/// their ids (rooms by name), the accounts book (accounts, invites, sanctions) and retention's
+/// record (purges, purged counts and people), in one transaction, so the copy is whole or absent;
+/// then checks that the database holds as many of each as were read, and the purge record as read.
+/// The search index is made by the database, not copied.
 public enum PostgresImport {
     /// What was copied.
     public struct Report: Sendable, Equatable {
@@ -17,6 +18,9 @@ public enum PostgresImport {
         public var accounts = 0
         public var invites = 0
         public var sanctions = 0
+        /// Retention's record: its purges, and the events they purged.
+        public var purges = 0
+        public var purgedEvents = 0
     }
 
     /// Events read from SQLite and written in one `INSERT`.
@@ -30,6 +34,7 @@ public enum PostgresImport {
     ) async throws(StoreError) -> Report {
         _ = try await PostgresEventStore(address: address, logger: logger)  // migrates
         let (sessions, roomNames, book) = (try source.sessions(), try source.roomNames(), try source.accountsBookRows())
+        let purged = try source.purgeRecordRows()
         return try await PostgresLink.once(address, role: "import", logger: logger, "copying the record") {
             connection in
             try await connection.withTransaction(logger: logger) { connection in
@@ -51,11 +56,15 @@ public enum PostgresImport {
                 try await connection.query(
                     "SELECT setval('sessions_id_seq', greatest((SELECT max(id) FROM sessions), 1))", logger: logger)
                 try await PostgresAccountImport.insert(book, on: connection, logger: logger)
+                // A room all of whose events were purged is named by its purged counts only.
+                rooms = try await roomIDs(for: purged.counts.map(\.room), known: rooms, on: connection, logger: logger)
+                try await PostgresPurgeRecord.insert(purged, rooms: rooms, on: connection, logger: logger)
                 let report = Report(
                     sessions: sessions.count, events: copied, rooms: rooms.keys.filter { !$0.isEmpty }.count,
                     lastEventID: last, accounts: book.accounts.count, invites: book.invites.count,
-                    sanctions: book.sanctions.count)
+                    sanctions: book.sanctions.count, purges: purged.purges.count, purgedEvents: purged.events)
                 try await verify(report, on: connection, address: address, logger: logger)
+                try await verify(purged, on: connection, address: address, logger: logger)
                 return report
             }
         }
@@ -121,5 +130,19 @@ public enum PostgresImport {
                     "the copy does not match: \(events) events, \(sessions) sessions, last id \(last) written; "
                     + "\(report.events), \(report.sessions), \(report.lastEventID) read; nothing was kept")
         }
+    }
+
+    /// The copy holds retention's record as read, row for row.
+    private static func verify(
+        _ record: PurgeRecordRows, on connection: PostgresConnection, address: PostgresAddress, logger: Logger
+    ) async throws {
+        let written = try await PostgresPurgeRecord.read(on: connection, logger: logger)
+        guard written != record else { return }
+        throw StoreError(
+            .corrupt, path: address.description,
+            message:
+                "the purge record's copy does not match: \(written.purges.count) purges, \(written.counts.count) "
+                + "purged counts, \(written.users.count) purged people written; \(record.purges.count), "
+                + "\(record.counts.count), \(record.users.count) read; nothing was kept")
     }
 }

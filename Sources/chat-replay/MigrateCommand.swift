@@ -7,9 +7,9 @@ struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate", abstract: "Copy a SQLite chat record into an empty PostgreSQL database.",
         discussion: """
-            Copies every session and event, with their ids, in one transaction, then checks the \
-            counts; a database that already holds a chat record is refused. Accounts, invites, \
-            sanctions and the purge record are not copied yet (docs/SCALING.md). Stop chat-server \
+            Copies every session and event, with their ids, rooms, the accounts book (accounts, \
+            invites, sanctions) and retention's purge record, in one transaction, then checks the \
+            counts; a database that already holds a chat record is refused. Stop chat-server \
             first, or events it commits meanwhile are left behind.
 
             Examples:
@@ -29,7 +29,8 @@ struct MigrateCommand: AsyncParsableCommand {
         print(
             "migrated \(from): \(report.events) events (last id \(report.lastEventID)), \(report.sessions) sessions, "
                 + "\(report.rooms) rooms, \(report.accounts) accounts, \(report.invites) invites, "
-                + "\(report.sanctions) sanctions, counts verified, "
+                + "\(report.sanctions) sanctions, \(report.purges) purges (\(report.purgedEvents) events purged), "
+                + "counts verified, "
                 + String(format: "%.2f s", seconds))
     }
 }

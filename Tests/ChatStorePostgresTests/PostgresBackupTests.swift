@@ -38,7 +38,9 @@ struct PostgresBackupTests {
         }
     }
 
-    @Test("the backup of a purged record keeps retention's record: its sessions list as the database's")
+    @Test(
+        "the backup of a purged record keeps retention's record: its sessions list as the database's, migrated again too"
+    )
     func purgedRecord() async throws {
         let address = try await freshDatabase()
         let (store, writer) = try await node(address)
@@ -69,6 +71,13 @@ struct PostgresBackupTests {
         #expect(listing.contains("alice: kept too"))
         let fromArchive = try await Self.record(archive, in: directory)
         #expect(fromArchive == listing)
+        // The archive migrates whole: its sessions keep their purged counts.
+        let restored = try await freshDatabase()
+        let restoredText = "postgres://postgres@127.0.0.1:\(restored.port)/\(restored.database)"
+        let migrate = try await runProcess(Self.chatReplay, ["migrate", "--from", archive, "--to", restoredText])
+        #expect(migrate.status == 0, "\(migrate.errors)")
+        #expect(migrate.output.contains(", 1 purges (30 events purged), counts verified"), "\(migrate.output)")
+        #expect(try await Self.record(restoredText, in: directory) == listing)
     }
 
     /// `sessions --json` and the whole record exported (private messages too) in text and CSV.

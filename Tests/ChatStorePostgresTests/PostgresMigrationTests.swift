@@ -2,6 +2,7 @@ import ChatModel
 import ChatReplay
 import ChatStore
 import ChatStorePostgres
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -57,6 +58,49 @@ struct PostgresMigrationTests {
         #expect(refusal?.message.contains("already holds a chat record") == true)
     }
 
+    @Test(
+        "a purged SQLite record migrates with retention's record: the same sessions and room counts, and its backup migrates whole"
+    )
+    func migratePurgedRecord() async throws {
+        let directory = try PostgresReplayTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("chat.sqlite").path
+        let now = currentTimeMillis()
+        try await Self.writePurgedSQLiteHistory(at: path, now: now)
+
+        let chatReplay = PostgresBackupTests.chatReplay
+        let address = try await freshDatabase()
+        let text = "postgres://postgres@127.0.0.1:\(address.port)/\(address.database)"
+        let migrate = try await runProcess(chatReplay, ["migrate", "--from", path, "--to", text])
+        #expect(migrate.status == 0, "\(migrate.errors)")
+        #expect(migrate.output.contains("4 sessions, 2 rooms, "), "\(migrate.output)")
+        #expect(migrate.output.contains(", 3 purges (19 events purged), counts verified"), "\(migrate.output)")
+
+        let sqlite = try EventReader(path: path)
+        let expected = try await PostgresReplayTests.listing(sqlite, now: now)
+        #expect(expected.contains("\"purged\":19"))
+        let postgres = try PostgresReplaySource(address: text)
+        let (listing, rooms) = (
+            try await PostgresReplayTests.listing(postgres, now: now), try await postgres.roomCounts()
+        )
+        await postgres.close()
+        #expect(listing == expected)
+        #expect(rooms == (try sqlite.roomCounts()))
+
+        // SQLite → PostgreSQL → backup archive → a new database: the same record as the file.
+        let archive = directory.appendingPathComponent("archive.sqlite").path
+        let backup = try await runProcess(chatReplay, ["backup", "--database", text, archive])
+        #expect(backup.status == 0, "\(backup.errors)")
+        let restored = try await freshDatabase()
+        let restoredText = "postgres://postgres@127.0.0.1:\(restored.port)/\(restored.database)"
+        let again = try await runProcess(chatReplay, ["migrate", "--from", archive, "--to", restoredText])
+        #expect(again.status == 0, "\(again.errors)")
+        #expect(again.output.contains(", 3 purges (19 events purged), counts verified"), "\(again.output)")
+        let original = try await PostgresBackupTests.record(path, in: directory)
+        #expect(original.contains("\"purged\":19"))
+        #expect(try await PostgresBackupTests.record(restoredText, in: directory) == original)
+    }
+
     @Test("migrate refuses an address that is not postgres://, without touching anything")
     func migrateRefusesBadAddress() async throws {
         var refusal: ReplayError?
@@ -66,6 +110,49 @@ struct PostgresMigrationTests {
             refusal = error
         }
         #expect(refusal?.message.contains("postgres://") == true)
+    }
+
+    /// A first session whose 19 events (in #main, #dev and private) are ten days old, then
+    /// `writeSQLiteHistory`'s two, then retention run on the file with a one-day limit (a fourth session): the first
+    /// session's events are purged, its counts kept in the purge record.
+    static func writePurgedSQLiteHistory(at path: String, now: Int64) async throws {
+        let old = now - 10 * 86_400_000
+        let store = try EventStore(path: path)
+        let writer = try store.startSession(host: "127.0.0.1", port: 7070, version: "test") { _ in }
+        var script: [NewEvent] = [
+            NewEvent(kind: .join, user: "alice", connection: 1, timeMillis: old),
+            NewEvent(kind: .join, room: "dev", user: "bob", connection: 2, timeMillis: old),
+            NewEvent(
+                kind: .message, room: Room.privateName, user: "bob", text: "old psst", recipient: "alice",
+                timeMillis: old),
+            NewEvent(kind: .leave, room: "dev", user: "bob", reason: .connectionLost, timeMillis: old),
+        ]
+        script += (0..<10).map { NewEvent(kind: .message, user: "alice", text: "old \($0)", timeMillis: old) }
+        script += (0..<5).map {
+            NewEvent(kind: .message, room: "dev", user: "carol", text: "old \($0)", timeMillis: old)
+        }
+        for event in script { _ = try await writer.append(event) }
+        try store.close()
+        try await writeSQLiteHistory(at: path)
+
+        let purging = try EventStore(path: path)
+        let purgingWriter = try purging.startSession(host: "127.0.0.1", port: 7070, version: "purge") { _ in }
+        let (runs, ran) = AsyncStream<PurgeRun>.makeStream()
+        let purger = try Purger(
+            writer: purgingWriter, policy: RetentionPolicy(defaultMillis: 86_400_000), clock: { now },
+            onPurge: { ran.yield($0) },
+            onError: {
+                Issue.record("purge failed: \($0)")
+                ran.finish()
+            })
+        var run: PurgeRun?
+        for await first in runs {
+            run = first
+            break
+        }
+        purger.stop()
+        try purging.close()
+        #expect(run?.events == 19)
     }
 
     /// Two sessions of a real server's store: rooms, a topic, a private message, IRC client tags, a
