@@ -243,22 +243,13 @@ struct ClusterMembershipTests {
         "IRC MODE across nodes: the room's operator on one node gives voice to a member of the other; both nodes list it"
     )
     func roleAcrossNodes() async throws {
-        let address = try await freshDatabase()
-        let (a, b) = (try await ircNode(address), try await ircNode(address))
-        try await withNodes([a, b]) {
-            let dan = try await IRCTestClient.register(port: try #require(a.server.ircPort), as: "dan")
-            try await dan.join("#ops")
-            let eve = try await IRCTestClient.register(port: try #require(b.server.ircPort), as: "eve")
-            try await eve.join("#ops")
-            try await dan.expect { $0.command == "JOIN" && $0.source?.hasPrefix("eve!") == true }
+        try await withOpsRoom(try await freshDatabase()) { dan, eve in
             try await dan.send("MODE #ops +v eve")
             try await eve.expect { $0.command == "MODE" && $0.parameters == ["#ops", "+v", "eve"] }
             let onA = try await names("#ops", dan)
             let onB = try await names("#ops", eve)
             #expect(onA == "@dan +eve")
             #expect(onB == "@dan +eve")
-            await dan.close()
-            await eve.close()
         }
     }
 
@@ -267,13 +258,7 @@ struct ClusterMembershipTests {
     )
     func kickAcrossNodes() async throws {
         let address = try await freshDatabase()
-        let (a, b) = (try await ircNode(address), try await ircNode(address))
-        try await withNodes([a, b]) {
-            let dan = try await IRCTestClient.register(port: try #require(a.server.ircPort), as: "dan")
-            try await dan.join("#ops")
-            let eve = try await IRCTestClient.register(port: try #require(b.server.ircPort), as: "eve")
-            try await eve.join("#ops")
-            try await dan.expect { $0.command == "JOIN" && $0.source?.hasPrefix("eve!") == true }
+        try await withOpsRoom(address) { dan, eve in
             try await dan.send("KICK #ops eve :off topic")
             let kick = try await eve.expect { $0.command == "KICK" }
             #expect(kick.parameters == ["#ops", "eve", "off topic"])
@@ -281,8 +266,6 @@ struct ClusterMembershipTests {
             try await eve.expect { $0.command == "403" || $0.command == "404" }
             #expect(try await names("#ops", dan) == "@dan")
             #expect(try await names("#ops", eve) == "@dan")
-            await dan.close()
-            await eve.close()
         }
         let said = try await recordedEvents(at: address).filter { $0.kind == .message }
         #expect(said.isEmpty)
@@ -314,6 +297,24 @@ struct ClusterMembershipTests {
         let list = try await carol.collect { $0.command == "323" }.filter { $0.command == "322" }
         let counts = list.map { [$0.parameters[1], $0.parameters[2]] }
         #expect(counts == [["#main", "2"], ["#lab", "3"]])
+    }
+
+    /// Two IRC nodes on `address`: dan on the first makes `#ops` (its operator), eve on the second
+    /// joins it; `body` runs once dan has seen her join.
+    private func withOpsRoom(
+        _ address: PostgresAddress, _ body: (IRCTestClient, IRCTestClient) async throws -> Void
+    ) async throws {
+        let (a, b) = (try await ircNode(address), try await ircNode(address))
+        try await withNodes([a, b]) {
+            let dan = try await IRCTestClient.register(port: try #require(a.server.ircPort), as: "dan")
+            try await dan.join("#ops")
+            let eve = try await IRCTestClient.register(port: try #require(b.server.ircPort), as: "eve")
+            try await eve.join("#ops")
+            try await dan.expect { $0.command == "JOIN" && $0.source?.hasPrefix("eve!") == true }
+            try await body(dan, eve)
+            await dan.close()
+            await eve.close()
+        }
     }
 
     /// `NAMES room` on `client`: the names of its `353`.
