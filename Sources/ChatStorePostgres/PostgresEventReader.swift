@@ -28,7 +28,7 @@ public final class PostgresEventReader: Sendable {
         guard limit > 0 else { return [] }
         let newest = try await events(
             "recent events",
-            "\(unescaped: PostgresRows.eventColumns) WHERE e.room_id = (SELECT id FROM rooms WHERE name = \(room)) ORDER BY e.id DESC LIMIT \(Int64(limit))"
+            "\(unescaped: PostgresRows.eventColumns) WHERE e.room_id = (SELECT id FROM rooms WHERE name = \(room)) AND e.kind <> 'tag_message' ORDER BY e.id DESC LIMIT \(Int64(limit))"
         )
         return newest.reversed()
     }
@@ -38,7 +38,7 @@ public final class PostgresEventReader: Sendable {
     {
         try await events(
             "events after an id",
-            "\(unescaped: PostgresRows.eventColumns) WHERE e.room_id = (SELECT id FROM rooms WHERE name = \(room)) AND e.id > \(id) ORDER BY e.id LIMIT \(Int64(limit))"
+            "\(unescaped: PostgresRows.eventColumns) WHERE e.room_id = (SELECT id FROM rooms WHERE name = \(room)) AND e.id > \(id) AND e.kind <> 'tag_message' ORDER BY e.id LIMIT \(Int64(limit))"
         )
     }
 
@@ -49,12 +49,14 @@ public final class PostgresEventReader: Sendable {
     ) async throws(StoreError) -> [Event] {
         try await events(
             "a page of a catch-up",
-            "\(unescaped: PostgresRows.eventColumns) WHERE e.room_id = (SELECT id FROM rooms WHERE name = \(room)) AND e.id > \(id) AND e.id <= \(last) ORDER BY e.id LIMIT \(Int64(limit))"
+            "\(unescaped: PostgresRows.eventColumns) WHERE e.room_id = (SELECT id FROM rooms WHERE name = \(room)) AND e.id > \(id) AND e.id <= \(last) AND e.kind <> 'tag_message' ORDER BY e.id LIMIT \(Int64(limit))"
         )
     }
 
     /// Up to `limit` events of every room, private messages too, with ids above `id`, oldest
-    /// first: the tail of the record, as a follower reads it.
+    /// first: the tail of the record, as a follower reads it. The only read that returns
+    /// tags-only messages (`tag_message`, IRC's TAGMSG), which are relayed live but, as in
+    /// SQLite's `EventReader`, never part of history, a catch-up or a count.
     public func events(after id: Int64, limit: Int) async throws(StoreError) -> [Event] {
         try await events(
             "the tail of the record",
@@ -68,7 +70,7 @@ public final class PostgresEventReader: Sendable {
         Int(
             try await integer(
                 "counting a catch-up",
-                "SELECT count(*) FROM events WHERE room_id = (SELECT id FROM rooms WHERE name = \(room)) AND id > \(id) AND id <= \(last)"
+                "SELECT count(*) FROM events WHERE room_id = (SELECT id FROM rooms WHERE name = \(room)) AND id > \(id) AND id <= \(last) AND kind <> 'tag_message'"
             ) ?? 0)
     }
 
@@ -76,7 +78,7 @@ public final class PostgresEventReader: Sendable {
     public func eventID(room: String = Room.defaultName, fromEnd n: Int) async throws(StoreError) -> Int64? {
         try await integer(
             "finding an event from the end",
-            "SELECT id FROM events WHERE room_id = (SELECT id FROM rooms WHERE name = \(room)) ORDER BY id DESC LIMIT 1 OFFSET \(Int64(max(n - 1, 0)))"
+            "SELECT id FROM events WHERE room_id = (SELECT id FROM rooms WHERE name = \(room)) AND kind <> 'tag_message' ORDER BY id DESC LIMIT 1 OFFSET \(Int64(max(n - 1, 0)))"
         )
     }
 
@@ -93,7 +95,7 @@ public final class PostgresEventReader: Sendable {
     ) async throws(StoreError) -> [Event] {
         try await events(
             "private messages",
-            "\(unescaped: PostgresRows.eventColumns) WHERE e.recipient IS NOT NULL AND (e.recipient = \(name) OR e.\"user\" = \(name)) AND e.id > \(id) AND e.id <= \(last) ORDER BY e.id LIMIT \(Int64(limit))"
+            "\(unescaped: PostgresRows.eventColumns) WHERE e.recipient IS NOT NULL AND (e.recipient = \(name) OR e.\"user\" = \(name)) AND e.id > \(id) AND e.id <= \(last) AND e.kind <> 'tag_message' ORDER BY e.id LIMIT \(Int64(limit))"
         )
     }
 

@@ -64,6 +64,32 @@ struct PostgresReaderTests {
         await reader.close()
     }
 
+    @Test("tags-only messages (IRC's TAGMSG) are in the tail a follower reads, never in history, a catch-up or a count")
+    func tagMessagesOnlyLive() async throws {
+        let address = try await freshDatabase()
+        let (store, writer) = try await node(address)
+        let script: [NewEvent] = [
+            NewEvent(kind: .join, user: "alice"),  // 1
+            message("alice", "one"),  // 2
+            NewEvent(kind: .tagMessage, user: "alice", clientTags: "+typing=active"),  // 3
+            NewEvent(
+                kind: .tagMessage, room: Room.privateName, user: "alice", recipient: "bob", clientTags: "+typing=active"
+            ),  // 4
+            message("alice", "two"),  // 5
+        ]
+        for event in script { _ = try await writer.append(event) }
+        let reader = store.reader()
+        #expect(ids(try await reader.recent(room: "main", limit: 5)) == [1, 2, 5])
+        #expect(ids(try await reader.events(room: "main", after: 0, limit: 10)) == [1, 2, 5])
+        #expect(ids(try await reader.events(room: "main", after: 0, through: 5, limit: 10)) == [1, 2, 5])
+        #expect(try await reader.count(room: "main", after: 0, through: 5) == 3)
+        #expect(try await reader.eventID(room: "main", fromEnd: 2) == 2)
+        #expect(try await reader.privateEvents(of: "bob", after: 0, through: 5, limit: 10).isEmpty)
+        #expect(ids(try await reader.events(after: 0, limit: 10)) == [1, 2, 3, 4, 5])
+        await reader.close()
+        try await store.close()
+    }
+
     @Test("a database that holds another program's tables is refused, and one migrated twice keeps its schema")
     func schemaChecks() async throws {
         let address = try await freshDatabase()
